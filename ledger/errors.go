@@ -1,0 +1,23 @@
+package ledger
+
+import "errors"
+
+var (
+	// ErrConflict reports that an aggregate changed after the command was
+	// decided; the caller reloads and decides again.
+	ErrConflict = errors.New("ledger: aggregate version conflict")
+	// ErrSealed reports that no keyring is loaded, so nothing can be read or
+	// written.
+	ErrSealed = errors.New("ledger: sealed")
+	// ErrClosed reports use of a closed writer or store.
+	ErrClosed = errors.New("ledger: closed")
+	// ErrCorrupt reports a message that fails authentication or decoding.
+	ErrCorrupt = errors.New("ledger: corrupt message")
+	// ErrUnknownTerm reports a ciphertext sealed under a term the keyring
+	// does not hold.
+	ErrUnknownTerm = errors.New("ledger: unknown keyring term")
+	// ErrDataKeyDestroyed reports a data key that was erased.
+	ErrDataKeyDestroyed = errors.New("ledger: data key destroyed")
+	// ErrTooLarge reports an append larger than one ledger message may be.
+	ErrTooLarge = errors.New("ledger: append too large")
+)

@@ -1,0 +1,376 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Stream and subject names. None of them carries a secret or a path.
+const (
+	StreamName     = "COFFER_LEDGER"
+	SubjectSeal    = "coffer.ledger.seal"
+	SubjectKeyring = "coffer.ledger.keyring"
+	SubjectBatch   = "coffer.ledger.batch"
+	subjectsAll    = "coffer.ledger.>"
+	// duplicateWindow is how long JetStream remembers Nats-Msg-Id values.
+	duplicateWindow = 2 * time.Minute
+	// apiTimeout bounds one JetStream API call.
+	apiTimeout = 10 * time.Second
+)
+
+// Message is one stored ledger message before decryption.
+type Message struct {
+	Seq     uint64
+	Subject string
+	MsgID   string
+	Data    []byte
+	Stored  time.Time
+}
+
+// Store owns the ledger stream: its keys (once unsealed), the group-commit
+// writer and the data-key bucket.
+type Store struct {
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	stream jetstream.Stream
+
+	mu       sync.RWMutex
+	rootKey  []byte
+	keyring  keyringRecord
+	barrier  *Barrier
+	sealType string
+	writer   *Writer
+	dataKeys *DataKeys
+}
+
+// Open creates (or binds to) the ledger stream over nc. The store starts
+// sealed: call Init on a new ledger, then Unseal.
+func Open(ctx context.Context, nc *nats.Conn, replicas int) (*Store, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: jetstream: %w", err)
+	}
+	if replicas < 1 {
+		replicas = 1
+	}
+	cfg := jetstream.StreamConfig{
+		Name:        StreamName,
+		Description: "Coffer ledger: encrypted events and audit records",
+		Subjects:    []string{subjectsAll},
+		Storage:     jetstream.FileStorage,
+		Retention:   jetstream.LimitsPolicy,
+		Discard:     jetstream.DiscardNew,
+		DenyDelete:  true,
+		DenyPurge:   true,
+		Duplicates:  duplicateWindow,
+		Replicas:    replicas,
+		MaxMsgSize:  maxPayload,
+	}
+	stream, err := js.CreateOrUpdateStream(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: create stream: %w", err)
+	}
+	dk, err := openDataKeys(ctx, js, replicas)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{nc: nc, js: js, stream: stream, dataKeys: dk}, nil
+}
+
+// JetStream exposes the JetStream context for sibling streams (lease
+// timers, checkpoints).
+func (s *Store) JetStream() jetstream.JetStream { return s.js }
+
+// Initialized reports whether the ledger holds a wrapped root key.
+func (s *Store) Initialized(ctx context.Context) (bool, error) {
+	_, err := s.stream.GetLastMsgForSubject(ctx, SubjectSeal)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("ledger: read seal record: %w", err)
+	}
+	return true, nil
+}
+
+// Init creates the root key and the first keyring term, records both (the
+// root key wrapped by seal, the keyring under the root key) and leaves the
+// store unsealed.
+func (s *Store) Init(ctx context.Context, seal Seal) error {
+	if ok, err := s.Initialized(ctx); err != nil {
+		return err
+	} else if ok {
+		return errors.New("ledger: already initialized")
+	}
+	root := RandomKey()
+	wrapped, err := seal.Wrap(root)
+	if err != nil {
+		return fmt.Errorf("ledger: wrap root key: %w", err)
+	}
+	if _, err := s.js.Publish(ctx, SubjectSeal, wrapped, jetstream.WithExpectLastSequence(0)); err != nil {
+		return fmt.Errorf("ledger: record seal: %w", err)
+	}
+	rec := newKeyringRecord()
+	if err := s.publishKeyring(ctx, root, rec, nil); err != nil {
+		return err
+	}
+	return s.install(root, rec, seal.Type())
+}
+
+// Unseal recovers the root key with seal, loads the keyring and starts the
+// writer.
+func (s *Store) Unseal(ctx context.Context, seal Seal) error {
+	m, err := s.stream.GetLastMsgForSubject(ctx, SubjectSeal)
+	if err != nil {
+		return fmt.Errorf("ledger: read seal record: %w", err)
+	}
+	root, err := seal.Unwrap(m.Data)
+	if err != nil {
+		return fmt.Errorf("ledger: unwrap root key: %w", err)
+	}
+	km, err := s.stream.GetLastMsgForSubject(ctx, SubjectKeyring)
+	if err != nil {
+		return fmt.Errorf("ledger: read keyring: %w", err)
+	}
+	rec, err := openKeyring(root, km.Data)
+	if err != nil {
+		return err
+	}
+	return s.install(root, rec, seal.Type())
+}
+
+func (s *Store) install(root []byte, rec keyringRecord, sealType string) error {
+	b, err := newBarrier(rec)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rootKey, s.keyring, s.barrier, s.sealType = root, rec, b, sealType
+	s.dataKeys.setBarrier(b)
+	if s.writer == nil {
+		info, err := s.stream.Info(context.Background())
+		if err != nil {
+			return fmt.Errorf("ledger: stream info: %w", err)
+		}
+		s.writer = newWriter(s, info.State.LastSeq)
+	}
+	return nil
+}
+
+// Sealed reports whether the keys are not loaded.
+func (s *Store) Sealed() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.barrier == nil
+}
+
+// SealType is the type of the seal that unsealed the store.
+func (s *Store) SealType() string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.sealType
+}
+
+// Barrier returns the keyring's barrier, or nil while sealed.
+func (s *Store) Barrier() *Barrier {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.barrier
+}
+
+// Writer returns the group-commit writer, or nil while sealed.
+func (s *Store) Writer() *Writer {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.writer
+}
+
+// DataKeys returns the bucket of erasable data keys.
+func (s *Store) DataKeys() *DataKeys { return s.dataKeys }
+
+// Rotate adds a keyring term; new messages use it, old ones still decrypt.
+// It returns the new term number.
+func (s *Store) Rotate(ctx context.Context) (uint32, error) {
+	s.mu.RLock()
+	root, rec, w := s.rootKey, s.keyring, s.writer
+	s.mu.RUnlock()
+	if w == nil {
+		return 0, ErrSealed
+	}
+	next := rec.withNewTerm()
+	if err := s.publishKeyring(ctx, root, next, w); err != nil {
+		return 0, err
+	}
+	if err := s.applyKeyring(next); err != nil {
+		return 0, err
+	}
+	return next.Terms[len(next.Terms)-1].Number, nil
+}
+
+func (s *Store) applyKeyring(rec keyringRecord) error {
+	b, err := newBarrier(rec)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(rec.Terms) <= len(s.keyring.Terms) {
+		return nil // already have it (our own rotation, seen again by the projector)
+	}
+	s.keyring = rec
+	// Swap the barrier's contents in place so holders of *Barrier see the
+	// new term.
+	s.barrier.mu.Lock()
+	s.barrier.active, s.barrier.terms, s.barrier.created = b.active, b.terms, b.created
+	s.barrier.mu.Unlock()
+	return nil
+}
+
+var keyringAAD = []byte("coffer-keyring")
+
+func (s *Store) publishKeyring(ctx context.Context, root []byte, rec keyringRecord, w *Writer) error {
+	sealed, err := sealWithKey(root, keyringAAD, marshalKeyring(rec))
+	if err != nil {
+		return err
+	}
+	if w != nil {
+		_, err = w.appendRaw(ctx, SubjectKeyring, sealed)
+	} else {
+		_, err = s.js.Publish(ctx, SubjectKeyring, sealed)
+	}
+	if err != nil {
+		return fmt.Errorf("ledger: record keyring: %w", err)
+	}
+	return nil
+}
+
+func openKeyring(root, sealed []byte) (keyringRecord, error) {
+	pt, err := openWithKey(root, keyringAAD, sealed)
+	if err != nil {
+		return keyringRecord{}, fmt.Errorf("ledger: open keyring: %w", err)
+	}
+	var rec keyringRecord
+	if err := jsonUnmarshal(pt, &rec); err != nil {
+		return keyringRecord{}, fmt.Errorf("%w: keyring: %v", ErrCorrupt, err)
+	}
+	return rec, nil
+}
+
+// LastSeq is the stream's last stored sequence.
+func (s *Store) LastSeq(ctx context.Context) (uint64, error) {
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("ledger: stream info: %w", err)
+	}
+	return info.State.LastSeq, nil
+}
+
+// Decode turns a stored message into records. Seal messages yield none;
+// keyring messages update the barrier (a rotation made by another node) and
+// yield none.
+func (s *Store) Decode(m Message) ([]Record, error) {
+	switch m.Subject {
+	case SubjectSeal:
+		return nil, nil
+	case SubjectKeyring:
+		s.mu.RLock()
+		root := s.rootKey
+		s.mu.RUnlock()
+		if root == nil {
+			return nil, ErrSealed
+		}
+		rec, err := openKeyring(root, m.Data)
+		if err != nil {
+			return nil, err
+		}
+		return nil, s.applyKeyring(rec)
+	case SubjectBatch:
+	default:
+		return nil, nil
+	}
+	b := s.Barrier()
+	if b == nil {
+		return nil, ErrSealed
+	}
+	pt, err := b.Open(batchAAD(m.Subject, m.MsgID), m.Data)
+	if err != nil {
+		return nil, fmt.Errorf("seq %d: %w", m.Seq, err)
+	}
+	events, err := decodeBatch(pt)
+	if err != nil {
+		return nil, fmt.Errorf("seq %d: %w", m.Seq, err)
+	}
+	recs := make([]Record, len(events))
+	for i, e := range events {
+		recs[i] = Record{Event: e, Seq: m.Seq, Pos: i, Stored: m.Stored}
+	}
+	return recs, nil
+}
+
+func batchAAD(subject, msgID string) []byte {
+	return []byte(subject + "\x00" + msgID)
+}
+
+// Consume delivers every stored message from seq `from` on, in order, to fn
+// until ctx ends or fn fails. It uses an ordered consumer, which recreates
+// itself after gaps or server restarts.
+func (s *Store) Consume(ctx context.Context, from uint64, fn func(Message) error) error {
+	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
+	if from > 1 {
+		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
+		cfg.OptStartSeq = from
+	}
+	cons, err := s.js.OrderedConsumer(ctx, StreamName, cfg)
+	if err != nil {
+		return fmt.Errorf("ledger: consumer: %w", err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(512))
+	if err != nil {
+		return fmt.Errorf("ledger: consume: %w", err)
+	}
+	go func() { <-ctx.Done(); it.Stop() }()
+	for {
+		msg, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("ledger: next message: %w", err)
+		}
+		md, err := msg.Metadata()
+		if err != nil {
+			return fmt.Errorf("ledger: message metadata: %w", err)
+		}
+		m := Message{Seq: md.Sequence.Stream, Subject: msg.Subject(), MsgID: msg.Headers().Get(jetstream.MsgIDHeader), Data: msg.Data(), Stored: md.Timestamp}
+		if err := fn(m); err != nil {
+			it.Stop()
+			return err
+		}
+	}
+}
+
+// Get reads one stored message by sequence.
+func (s *Store) Get(ctx context.Context, seq uint64) (Message, error) {
+	raw, err := s.stream.GetMsg(ctx, seq)
+	if err != nil {
+		return Message{}, fmt.Errorf("ledger: get %d: %w", seq, err)
+	}
+	return Message{Seq: raw.Sequence, Subject: raw.Subject, MsgID: raw.Header.Get(jetstream.MsgIDHeader), Data: raw.Data, Stored: raw.Time}, nil
+}
+
+// Close stops the writer. The connection belongs to the caller.
+func (s *Store) Close() {
+	s.mu.Lock()
+	w := s.writer
+	s.mu.Unlock()
+	if w != nil {
+		w.close()
+	}
+}
