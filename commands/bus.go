@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/cofferhq/coffer/ledger"
@@ -58,6 +59,7 @@ func (b *Bus) Run(ctx context.Context, decide DecideFunc) (uint64, error) {
 		if err != nil {
 			return 0, err
 		}
+		recordIndex(ctx, seq)
 		if err := b.Projections.WaitApplied(ctx, seq); err != nil {
 			return seq, err
 		}
@@ -133,4 +135,28 @@ func Sequence(kind, id string, from uint64, events ...ledger.Event) []ledger.Eve
 		events[i].Version = from + uint64(i) + 1
 	}
 	return events
+}
+
+type indexKey struct{}
+
+// WithIndexRecorder returns ctx with a recorder that keeps the highest
+// ledger index written by commands run under it; the gateway reports it to
+// the client (X-Vault-Index) so the client can ask for reads at least that
+// fresh.
+func WithIndexRecorder(ctx context.Context) (context.Context, *atomic.Uint64) {
+	rec := new(atomic.Uint64)
+	return context.WithValue(ctx, indexKey{}, rec), rec
+}
+
+func recordIndex(ctx context.Context, seq uint64) {
+	rec, ok := ctx.Value(indexKey{}).(*atomic.Uint64)
+	if !ok {
+		return
+	}
+	for {
+		cur := rec.Load()
+		if seq <= cur || rec.CompareAndSwap(cur, seq) {
+			return
+		}
+	}
 }

@@ -1,0 +1,96 @@
+package gateway
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/cofferhq/coffer/engines/framework"
+)
+
+// envelope is Vault's response body.
+type envelope struct {
+	RequestID     string                  `json:"request_id"`
+	LeaseID       string                  `json:"lease_id"`
+	Renewable     bool                    `json:"renewable"`
+	LeaseDuration int64                   `json:"lease_duration"`
+	Data          map[string]any          `json:"data"`
+	WrapInfo      any                     `json:"wrap_info"`
+	Warnings      []string                `json:"warnings"`
+	Auth          *framework.AuthResponse `json:"auth"`
+	MountType     string                  `json:"mount_type"`
+}
+
+type errorBody struct {
+	Errors []string `json:"errors"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"errors":["internal error"]}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func writeError(w http.ResponseWriter, status int, msgs ...string) {
+	if msgs == nil {
+		msgs = []string{}
+	}
+	writeJSON(w, status, errorBody{Errors: msgs})
+}
+
+// isEmpty reports whether a response has nothing to put in an envelope,
+// which Vault answers with 204.
+func isEmpty(r *framework.Response) bool {
+	return r == nil || (r.Data == nil && r.Auth == nil && r.Secret == nil && len(r.Warnings) == 0 && r.Raw == nil)
+}
+
+func buildEnvelope(requestID, mountType string, r *framework.Response) envelope {
+	env := envelope{RequestID: requestID, Data: r.Data, Warnings: r.Warnings, Auth: r.Auth, MountType: mountType}
+	if r.Secret != nil {
+		env.LeaseID = r.Secret.LeaseID
+		env.Renewable = r.Secret.Renewable
+		env.LeaseDuration = int64(r.Secret.LeaseDuration.Seconds())
+	}
+	return env
+}
+
+func writeResponse(w http.ResponseWriter, requestID, mountType string, r *framework.Response) {
+	if r != nil {
+		for k, vs := range r.Headers {
+			for _, v := range vs {
+				w.Header().Add(k, v)
+			}
+		}
+	}
+	switch {
+	case r != nil && r.Raw != nil:
+		ct := r.RawContentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		w.Header().Set("Content-Type", ct)
+		status := r.StatusCode
+		if status == 0 {
+			status = http.StatusOK
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write(r.Raw)
+	case isEmpty(r):
+		status := http.StatusNoContent
+		if r != nil && r.StatusCode != 0 {
+			status = r.StatusCode
+		}
+		w.WriteHeader(status)
+	default:
+		status := r.StatusCode
+		if status == 0 {
+			status = http.StatusOK
+		}
+		writeJSON(w, status, buildEnvelope(requestID, mountType, r))
+	}
+}

@@ -1,0 +1,117 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Limits bound what a request may make the server parse. The JSON limits
+// are Vault's defaults (max_request_json_*).
+type Limits struct {
+	MaxBodyBytes     int64
+	MaxJSONDepth     int
+	MaxStringBytes   int
+	MaxObjectEntries int
+	MaxArrayElements int
+}
+
+// DefaultLimits are used when the server config sets none.
+var DefaultLimits = Limits{
+	MaxBodyBytes:     32 << 20,
+	MaxJSONDepth:     300,
+	MaxStringBytes:   1 << 20,
+	MaxObjectEntries: 10_000,
+	MaxArrayElements: 10_000,
+}
+
+// checkJSON walks the token stream of body and refuses it before any
+// decoding into maps when it is nested too deep, holds a string that is
+// too long, or an object or array with too many entries.
+func (l Limits) checkJSON(body []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var stack []jsonFrame
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrBadJSON, err)
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{', '[':
+				if len(stack) >= l.MaxJSONDepth {
+					return fmt.Errorf("%w: nested deeper than %d", ErrBadJSON, l.MaxJSONDepth)
+				}
+				if err := countEntry(stack, l); err != nil {
+					return err
+				}
+				stack = append(stack, jsonFrame{array: t == '['})
+			default:
+				stack = stack[:len(stack)-1]
+			}
+			continue
+		case string:
+			if len(t) > l.MaxStringBytes {
+				return fmt.Errorf("%w: string longer than %d bytes", ErrBadJSON, l.MaxStringBytes)
+			}
+		}
+		if err := countEntry(stack, l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type jsonFrame struct {
+	array bool
+	count int
+}
+
+// countEntry counts one value (or, in an object, one key or value) in the
+// innermost container.
+func countEntry(stack []jsonFrame, l Limits) error {
+	if len(stack) == 0 {
+		return nil
+	}
+	top := &stack[len(stack)-1]
+	top.count++
+	if top.array && top.count > l.MaxArrayElements {
+		return fmt.Errorf("%w: array with more than %d elements", ErrBadJSON, l.MaxArrayElements)
+	}
+	// An object's tokens alternate key, value.
+	if !top.array && top.count > 2*l.MaxObjectEntries {
+		return fmt.Errorf("%w: object with more than %d entries", ErrBadJSON, l.MaxObjectEntries)
+	}
+	return nil
+}
+
+// decodeBody parses a JSON object body (empty means no data).
+func (l Limits) decodeBody(body []byte) (map[string]any, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, nil
+	}
+	if err := l.checkJSON(body); err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadJSON, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: trailing data after the JSON object", ErrBadJSON)
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%w: body must be a JSON object", ErrBadJSON)
+	}
+	return m, nil
+}
