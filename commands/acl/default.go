@@ -1,0 +1,135 @@
+package acl
+
+import "sync"
+
+// DefaultPolicy is the text of the built-in "default" policy, with the same
+// paths and capabilities as the one Vault ships. The two identity entity
+// paths are templated; Coffer does not expand templates, so New skips them
+// (as Vault does for a token with no entity).
+const DefaultPolicy = `
+# Allow tokens to look up their own properties
+path "auth/token/lookup-self" {
+    capabilities = ["read"]
+}
+
+# Allow tokens to renew themselves
+path "auth/token/renew-self" {
+    capabilities = ["update"]
+}
+
+# Allow tokens to revoke themselves
+path "auth/token/revoke-self" {
+    capabilities = ["update"]
+}
+
+# Allow a token to look up its own capabilities on a path
+path "sys/capabilities-self" {
+    capabilities = ["update"]
+}
+
+# Allow a token to look up its own entity by id or name
+path "identity/entity/id/{{identity.entity.id}}" {
+  capabilities = ["read"]
+}
+path "identity/entity/name/{{identity.entity.name}}" {
+  capabilities = ["read"]
+}
+
+
+# Allow a token to look up its resultant ACL from all policies. This is useful
+# for UIs. It is an internal path because the format may change at any time
+# based on how the internal ACL features and capabilities change.
+path "sys/internal/ui/resultant-acl" {
+    capabilities = ["read"]
+}
+
+# Allow a token to renew a lease via lease_id in the request body; old path for
+# old clients, new path for newer
+path "sys/renew" {
+    capabilities = ["update"]
+}
+path "sys/leases/renew" {
+    capabilities = ["update"]
+}
+
+# Allow looking up lease properties. This requires knowing the lease ID ahead
+# of time and does not divulge any sensitive information.
+path "sys/leases/lookup" {
+    capabilities = ["update"]
+}
+
+# Allow a token to manage its own cubbyhole
+path "cubbyhole/*" {
+    capabilities = ["create", "read", "update", "delete", "list"]
+}
+
+# Allow a token to wrap arbitrary values in a response-wrapping token
+path "sys/wrapping/wrap" {
+    capabilities = ["update"]
+}
+
+# Allow a token to look up the creation time and TTL of a given
+# response-wrapping token
+path "sys/wrapping/lookup" {
+    capabilities = ["update"]
+}
+
+# Allow a token to unwrap a response-wrapping token. This is a convenience to
+# avoid client token swapping since this is also part of the response wrapping
+# policy.
+path "sys/wrapping/unwrap" {
+    capabilities = ["update"]
+}
+
+# Allow general purpose tools
+path "sys/tools/hash" {
+    capabilities = ["update"]
+}
+path "sys/tools/hash/*" {
+    capabilities = ["update"]
+}
+
+# Allow checking the status of a Control Group request if the user has the
+# accessor
+path "sys/control-group/request" {
+    capabilities = ["update"]
+}
+
+# Allow a token to make requests to the Authorization Endpoint for OIDC providers.
+path "identity/oidc/provider/+/authorize" {
+    capabilities = ["read", "update"]
+}
+`
+
+// ResponseWrappingPolicy is the text of Vault's fixed "response-wrapping"
+// policy, attached to response-wrapping tokens.
+const ResponseWrappingPolicy = `
+path "cubbyhole/response" {
+    capabilities = ["create", "read"]
+}
+
+path "sys/wrapping/unwrap" {
+    capabilities = ["update"]
+}
+`
+
+var defaultOnce = sync.OnceValue(func() *Policy {
+	p, err := Parse(DefaultPolicyName, DefaultPolicy)
+	if err != nil {
+		panic("acl: built-in default policy does not parse: " + err.Error())
+	}
+	return p
+})
+
+// Default returns the parsed built-in "default" policy. Each call returns
+// a fresh copy the caller may modify.
+func Default() *Policy {
+	p := *defaultOnce()
+	p.Rules = make([]PathRule, len(p.Rules))
+	for i, r := range defaultOnce().Rules {
+		r.CapabilityNames = append([]string(nil), r.CapabilityNames...)
+		r.Unenforced = append([]string(nil), r.Unenforced...)
+		p.Rules[i] = r
+	}
+	return &p
+}

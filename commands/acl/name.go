@@ -1,0 +1,39 @@
+package acl
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// Well-known policy names.
+const (
+	RootPolicyName             = "root"
+	DefaultPolicyName          = "default"
+	ResponseWrappingPolicyName = "response-wrapping"
+)
+
+// NormalizeName returns name as Vault stores it: trimmed and lowercased.
+func NormalizeName(name string) string {
+	return strings.ToLower(strings.TrimSpace(name))
+}
+
+// ValidateName reports whether name (after NormalizeName) may be used for a
+// user-created policy. Vault accepts any non-empty name here; on top of that
+// Coffer refuses control characters and names with a leading or trailing
+// "/" or an empty "//" segment, which Vault accepts but cannot reliably
+// read back. "root" is reserved and yields ErrRootPolicy.
+func ValidateName(name string) error {
+	n := NormalizeName(name)
+	switch {
+	case n == "":
+		return fmt.Errorf("%w: name is empty", ErrInvalidName)
+	case n == RootPolicyName:
+		return ErrRootPolicy
+	case strings.HasPrefix(n, "/") || strings.HasSuffix(n, "/") || strings.Contains(n, "//"):
+		return fmt.Errorf("%w: %q has an empty path segment", ErrInvalidName, n)
+	case strings.IndexFunc(n, unicode.IsControl) >= 0:
+		return fmt.Errorf("%w: %q contains a control character", ErrInvalidName, n)
+	}
+	return nil
+}
