@@ -36,8 +36,19 @@
 // ErrConflict; the others in the group commit together. Audit records need no
 // concurrency control and ride in the same messages, so a request's audit
 // record costs no extra fsync. Each message carries a Nats-Msg-Id, so a
-// publish retried after a timeout is stored once. Measured figures live in
-// docs/benchmarks.md.
+// publish retried after a timeout is stored once.
+//
+// Measured on this project's 2-core machine (nats-server 2.15.2, R1, file
+// storage, SyncAlways, 16 producers, 512-byte events), with
+// `go test -run '^$' -bench . -benchtime 20000x ./ledger/`:
+//
+//	one fsynced publish per event        148.6 us/event   ~6,700 events/s
+//	group-commit writer (this package)    35.7 us/event  ~28,000 events/s, 8 events/message
+//
+// JetStream's atomic batch publish would also work on R1 but stages each
+// batch with several fsyncs (~300 batches/s measured during design); on an
+// R3 stream it is the better tool and is the planned path for clusters.
+// Whole-server figures are in docs/benchmarks.md.
 //
 // # Crypto-shredding
 //

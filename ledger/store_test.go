@@ -17,7 +17,7 @@ type testLedger struct {
 	stop  func()
 }
 
-func startLedger(t *testing.T, dir string) *testLedger {
+func startLedger(t testing.TB, dir string) *testLedger {
 	t.Helper()
 	ctx := context.Background()
 	ns, nc, err := StartEmbedded(EmbeddedConfig{StoreDir: filepath.Join(dir, "nats")})
@@ -49,7 +49,7 @@ func startLedger(t *testing.T, dir string) *testLedger {
 	return tl
 }
 
-func readAll(t *testing.T, st *Store) []Record {
+func readAll(t testing.TB, st *Store) []Record {
 	t.Helper()
 	last, err := st.LastSeq(context.Background())
 	require.NoError(t, err)
