@@ -96,3 +96,19 @@ func GenericNameRegex(name string) string {
 func MatchAllRegex(name string) string {
 	return fmt.Sprintf("(?P<%s>.*)", name)
 }
+
+// Paths is a Backend made of a literal table; Merge joins tables so one
+// mount (sys/) can be served by several packages.
+type Paths []*Path
+
+// Paths implements Backend.
+func (p Paths) Paths() []*Path { return p }
+
+// Merge returns a backend that tries each backend's table in order.
+func Merge(backends ...Backend) Backend {
+	var all Paths
+	for _, b := range backends {
+		all = append(all, b.Paths()...)
+	}
+	return all
+}

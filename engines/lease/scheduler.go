@@ -1,0 +1,148 @@
+package lease
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/cofferhq/coffer/commands"
+	"github.com/cofferhq/coffer/commands/lease"
+	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/projections/leasestore"
+)
+
+// scanBatch bounds how many due leases one scheduler tick expires.
+const scanBatch = 500
+
+// Start runs the scheduler, the reaper and the start-up sweep until ctx
+// ends. On a cluster only the elected node would run it; a single node
+// always does.
+func (m *Manager) Start(ctx context.Context) error {
+	r, err := newReaper(ctx, m)
+	if err != nil {
+		return err
+	}
+	m.reaper = r
+	go func() {
+		if err := r.run(ctx); err != nil && ctx.Err() == nil {
+			m.deps.Log.Error("reaper stopped", "err", err)
+		}
+	}()
+	go m.schedule(ctx)
+	return nil
+}
+
+func (m *Manager) schedule(ctx context.Context) {
+	tick := time.NewTicker(m.opts.ScanInterval)
+	defer tick.Stop()
+	lastSweep := time.Time{}
+	for {
+		if time.Since(lastSweep) > 15*time.Second {
+			if err := m.sweep(ctx); err != nil && ctx.Err() == nil {
+				m.deps.Log.Warn("lease sweep", "err", err)
+			}
+			lastSweep = time.Now()
+		}
+		for {
+			n, err := m.expireDue(ctx, time.Now().UTC())
+			if err != nil && ctx.Err() == nil {
+				m.deps.Log.Warn("lease scheduler", "err", err)
+			}
+			if n < scanBatch || err != nil {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// expireDue appends lease.expired for up to scanBatch due leases in one
+// append, then enqueues their revocations. It returns how many it expired.
+func (m *Manager) expireDue(ctx context.Context, now time.Time) (int, error) {
+	ids, err := leasestore.DueBefore(m.deps.Store, now, scanBatch)
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	var expired []string
+	_, err = m.deps.Bus.Run(commands.WithMeta(ctx, commands.Meta{Actor: "system:scheduler"}), func(context.Context) ([]ledger.Event, error) {
+		expired = expired[:0]
+		var all []ledger.Event
+		for _, id := range ids {
+			st, err := m.get(id)
+			if errors.Is(err, lease.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			if evs := lease.DecideExpire(st, now); len(evs) > 0 {
+				all = append(all, commands.Sequence(lease.Kind, id, st.Version, evs...)...)
+				expired = append(expired, id)
+			}
+		}
+		return all, nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range expired {
+		if err := m.reaper.enqueue(ctx, id); err != nil {
+			return len(expired), err
+		}
+	}
+	return len(ids), nil
+}
+
+// sweep re-enqueues every lease still waiting for revocation, and pending
+// issues older than PendingTimeout (a crash between creating a credential
+// and recording it).
+func (m *Manager) sweep(ctx context.Context) error {
+	var ids []string
+	err := leasestore.Pending(m.deps.Store, func(id string) bool {
+		ids = append(ids, id)
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	for _, id := range ids {
+		st, err := m.get(id)
+		if err != nil {
+			continue
+		}
+		if st.State == lease.StatePending && now.Sub(st.IssuedAt) < m.opts.PendingTimeout {
+			continue
+		}
+		if err := m.reaper.enqueue(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Irrevocable lists leases whose revocation failed at least IrrevocableAt
+// times and that are still not revoked.
+func (m *Manager) Irrevocable() ([]*lease.State, error) {
+	var out []*lease.State
+	var firstErr error
+	err := leasestore.Pending(m.deps.Store, func(id string) bool {
+		st, err := m.get(id)
+		if err != nil {
+			firstErr = err
+			return false
+		}
+		if st.Attempts >= m.opts.IrrevocableAt {
+			out = append(out, st)
+		}
+		return true
+	})
+	if err == nil {
+		err = firstErr
+	}
+	return out, err
+}
