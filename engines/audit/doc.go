@@ -1,0 +1,9 @@
+// Package audit serves sys/audit (Vault's audit device API) and runs the
+// device sinks. The ledger's audit records are the audit trail and decide
+// fail-closed; a file device is a sink that tails the ledger and writes
+// those records as Vault's JSON lines, so pipelines built for Vault's file
+// device read Coffer's unchanged. A sink remembers the last ledger index it
+// wrote in a cursor file and resumes after it: delivery to the file is
+// at-least-once (a crash between a write and its cursor can repeat lines,
+// never lose them).
+package audit

@@ -1,0 +1,231 @@
+package audit
+
+import (
+	"bufio"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cofferhq/coffer/commands/auditdevice"
+	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/projections"
+	"github.com/cofferhq/coffer/projections/auditstore"
+)
+
+// Audit record event types (written by the gateway).
+const (
+	eventAuditRequest  = "audit.request"
+	eventAuditResponse = "audit.response"
+)
+
+// Sinks runs one sink per enabled audit device.
+type Sinks struct {
+	deps      framework.Deps
+	cursorDir string
+
+	mu      sync.Mutex
+	running map[string]context.CancelFunc
+	wg      sync.WaitGroup
+}
+
+// NewSinks builds the sink manager; cursor files live in cursorDir.
+func NewSinks(deps framework.Deps, cursorDir string) *Sinks {
+	return &Sinks{deps: deps, cursorDir: cursorDir, running: map[string]context.CancelFunc{}}
+}
+
+// Observer re-syncs the running sinks when the device table changes.
+func (s *Sinks) Observer(ctx context.Context) projections.Observer {
+	return func(recs []ledger.Record) {
+		for _, r := range recs {
+			if r.Type == auditdevice.EventEnabled || r.Type == auditdevice.EventDisabled {
+				go func() {
+					if err := s.Sync(ctx); err != nil && ctx.Err() == nil {
+						s.deps.Log.Error("audit sinks", "err", err)
+					}
+				}()
+				return
+			}
+		}
+	}
+}
+
+// Sync starts sinks for new devices and stops those of removed ones.
+func (s *Sinks) Sync(ctx context.Context) error {
+	devs, err := auditstore.List(s.deps.Store)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	want := map[string]auditdevice.Device{}
+	for _, d := range devs {
+		want[d.Path] = d
+	}
+	for path, cancel := range s.running {
+		if _, ok := want[path]; !ok {
+			cancel()
+			delete(s.running, path)
+		}
+	}
+	for path, d := range want {
+		if _, ok := s.running[path]; ok {
+			continue
+		}
+		sctx, cancel := context.WithCancel(ctx)
+		s.running[path] = cancel
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.runSink(sctx, d)
+		}()
+	}
+	return nil
+}
+
+// Wait blocks until every sink stopped (after its context ended).
+func (s *Sinks) Wait() { s.wg.Wait() }
+
+func (s *Sinks) cursorPath(d auditdevice.Device) string {
+	return filepath.Join(s.cursorDir, hex.EncodeToString([]byte(strings.TrimSuffix(d.Path, "/")))+".cursor")
+}
+
+func (s *Sinks) runSink(ctx context.Context, d auditdevice.Device) {
+	for ctx.Err() == nil {
+		err := s.copyRecords(ctx, d)
+		if ctx.Err() != nil {
+			return
+		}
+		s.deps.Log.Error("audit sink stopped; retrying", "device", d.Path, "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func openOutput(d auditdevice.Device) (io.Writer, func() error, error) {
+	switch fp := d.Options["file_path"]; fp {
+	case "stdout":
+		return os.Stdout, func() error { return nil }, nil
+	case "discard":
+		return io.Discard, func() error { return nil }, nil
+	default:
+		if err := os.MkdirAll(filepath.Dir(fp), 0o750); err != nil {
+			return nil, nil, err
+		}
+		mode := os.FileMode(0o600)
+		if m, err := strconv.ParseUint(d.Options["mode"], 8, 32); err == nil && m != 0 {
+			mode = os.FileMode(m)
+		}
+		f, err := os.OpenFile(fp, os.O_CREATE|os.O_APPEND|os.O_WRONLY, mode)
+		if err != nil {
+			return nil, nil, err
+		}
+		return f, func() error {
+			if err := f.Sync(); err != nil {
+				return err
+			}
+			return f.Close()
+		}, nil
+	}
+}
+
+// copyRecords tails the ledger from the cursor and writes audit records.
+func (s *Sinks) copyRecords(ctx context.Context, d auditdevice.Device) error {
+	from := d.StartSeq
+	if b, err := os.ReadFile(s.cursorPath(d)); err == nil {
+		if n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64); err == nil && n > from {
+			from = n
+		}
+	}
+	out, closeOut, err := openOutput(d)
+	if err != nil {
+		return fmt.Errorf("audit: open %s: %w", d.Path, err)
+	}
+	defer closeOut()
+	w := bufio.NewWriter(out)
+	var (
+		mu      sync.Mutex
+		pending uint64 // last ledger index written to w
+		flushed uint64 // last ledger index on disk
+	)
+	// flush writes the buffer and the cursor; a ticker calls it so an idle
+	// ledger still gets its last records onto disk promptly.
+	flush := func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		if pending == flushed {
+			return nil
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		if f, ok := out.(*os.File); ok && f != os.Stdout {
+			if err := f.Sync(); err != nil {
+				return err
+			}
+		}
+		if err := os.MkdirAll(s.cursorDir, 0o700); err != nil {
+			return err
+		}
+		if err := os.WriteFile(s.cursorPath(d), []byte(strconv.FormatUint(pending, 10)), 0o600); err != nil {
+			return err
+		}
+		flushed = pending
+		return nil
+	}
+	tickCtx, stopTick := context.WithCancel(ctx)
+	defer stopTick()
+	go func() {
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-tickCtx.Done():
+				return
+			case <-t.C:
+				if err := flush(); err != nil {
+					s.deps.Log.Error("audit sink flush", "device", d.Path, "err", err)
+				}
+			}
+		}
+	}()
+	err = s.deps.Ledger.Consume(ctx, from+1, func(m ledger.Message) error {
+		recs, err := s.deps.Ledger.Decode(m)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, r := range recs {
+			if r.Type != eventAuditRequest && r.Type != eventAuditResponse {
+				continue
+			}
+			if _, err := w.Write(r.Data); err != nil {
+				return err
+			}
+			if err := w.WriteByte('\n'); err != nil {
+				return err
+			}
+		}
+		pending = m.Seq
+		return nil
+	})
+	stopTick()
+	if ferr := flush(); ferr != nil && err == nil {
+		err = ferr
+	}
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
