@@ -1,0 +1,36 @@
+// Command coffer is the Coffer server and its Vault-like client.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cofferhq/coffer/cmd/coffer/internal/clientcmd"
+	"github.com/cofferhq/coffer/cmd/coffer/internal/servercmd"
+)
+
+func main() {
+	root := &cobra.Command{
+		Use:           "coffer",
+		Short:         "Coffer: a secrets manager that speaks Vault's API, backed by an encrypted event ledger",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(servercmd.New(os.Stdout, os.Stderr))
+	clientcmd.Register(root, os.Stdout, os.Stderr)
+	root.SetArgs(clientcmd.NormalizeArgs(os.Args[1:]))
+	if err := root.Execute(); err != nil {
+		var exit interface{ ExitCode() int }
+		if errors.As(err, &exit) {
+			if msg := err.Error(); msg != "" {
+				fmt.Fprintln(os.Stderr, msg)
+			}
+			os.Exit(exit.ExitCode())
+		}
+		fmt.Fprintln(os.Stderr, "Error:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,30 @@
+package node
+
+import (
+	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/engines/kv"
+	"github.com/cofferhq/coffer/projections"
+	"github.com/cofferhq/coffer/projections/auditstore"
+	"github.com/cofferhq/coffer/projections/kvstore"
+	"github.com/cofferhq/coffer/projections/leasestore"
+	"github.com/cofferhq/coffer/projections/mountstore"
+	"github.com/cofferhq/coffer/projections/policystore"
+	"github.com/cofferhq/coffer/projections/tokenstore"
+)
+
+// readModels register every projection's apply functions. A new engine
+// adds its read model here, and its factory below.
+var readModels = []func(*projections.Projector){
+	mountstore.Register,
+	policystore.Register,
+	tokenstore.Register,
+	kvstore.Register,
+	leasestore.Register,
+	auditstore.Register,
+}
+
+// factories build secrets engines by mount type.
+var factories = map[string]framework.Factory{
+	"kv":    kv.Factory,
+	"kv-v2": kv.Factory,
+}

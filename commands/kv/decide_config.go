@@ -1,0 +1,40 @@
+package kv
+
+import (
+	"time"
+
+	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/projections/kvstore"
+)
+
+// ConfigWrite changes a mount's engine config; nil fields keep their
+// value. A negative DeleteVersionAfter disables delete_version_after for
+// the mount, zero clears it.
+type ConfigWrite struct {
+	MaxVersions        *uint32
+	CASRequired        *bool
+	DeleteVersionAfter *time.Duration
+}
+
+// DecideConfigWrite decides a config write against the config as of the
+// config aggregate's version.
+func DecideConfigWrite(cfg kvstore.Config, version uint64, mount string, cmd ConfigWrite) []ledger.Event {
+	if cmd.MaxVersions == nil && cmd.CASRequired == nil && cmd.DeleteVersionAfter == nil {
+		return nil
+	}
+	if cmd.MaxVersions != nil {
+		cfg.MaxVersions = *cmd.MaxVersions
+	}
+	if cmd.CASRequired != nil {
+		cfg.CASRequired = *cmd.CASRequired
+	}
+	if d := cmd.DeleteVersionAfter; d != nil {
+		cfg.DeleteVersionAfter = *d
+		if *d < 0 {
+			cfg.DeleteVersionAfter = kvstore.DeleteVersionAfterDisabled
+		}
+	}
+	return stamp(kvstore.ConfigAggregateID(mount), version, []ledger.Event{
+		newEvent(kvstore.EventConfigWritten, kvstore.ConfigWritten{Mount: mount, Config: cfg}),
+	})
+}

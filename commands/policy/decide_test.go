@@ -1,0 +1,102 @@
+package policy
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cofferhq/coffer/projections/policystore"
+)
+
+const readSecret = `path "secret/*" { capabilities = ["read"] }`
+
+func refusalOf(t *testing.T, err error) *Refusal {
+	t.Helper()
+	var r *Refusal
+	require.True(t, errors.As(err, &r), "want a *Refusal, got %v", err)
+	return r
+}
+
+func TestWrite(t *testing.T) {
+	events, err := DecideWrite(State{Exists: true, Version: 4}, Write{Name: " App-Read ", Text: readSecret})
+	require.NoError(t, err)
+	require.Len(t, events, 1)
+	e := events[0]
+	assert.Equal(t, policystore.EventWritten, e.Type)
+	assert.Equal(t, policystore.Kind, e.Kind)
+	assert.Equal(t, "app-read", e.Aggregate, "names are stored lowercased")
+	assert.Equal(t, uint64(5), e.Version)
+	var w policystore.Written
+	require.NoError(t, json.Unmarshal(e.Data, &w))
+	assert.Equal(t, policystore.Written{Name: "app-read", Text: readSecret}, w)
+}
+
+func TestWriteAcceptsBase64(t *testing.T) {
+	events, err := DecideWrite(State{}, Write{Name: "b", Text: base64.StdEncoding.EncodeToString([]byte(readSecret))})
+	require.NoError(t, err)
+	var w policystore.Written
+	require.NoError(t, json.Unmarshal(events[0].Data, &w))
+	assert.Equal(t, readSecret, w.Text)
+}
+
+func TestWriteRefusals(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		reason     error
+		msg        string // exact, or prefix when prefix is set
+		prefix     bool
+	}{
+		{name: "root", text: readSecret, reason: ErrImmutable, msg: `cannot update "root" policy`},
+		{name: "ROOT", text: readSecret, reason: ErrImmutable, msg: `cannot update "root" policy`},
+		{name: "response-wrapping", text: readSecret, reason: ErrImmutable, msg: `cannot update "response-wrapping" policy`},
+		{name: "", text: readSecret, reason: ErrInvalidName, msg: "policy name must be provided in the URL"},
+		{name: "a//b", text: readSecret, reason: ErrInvalidName, msg: "acl: invalid policy name", prefix: true},
+		{name: "x", text: "", reason: ErrEmpty, msg: "'policy' parameter not supplied or empty"},
+		{name: "x", text: "path \"a\" {\n  capabilities = [\"read\"\n", reason: ErrMalformed, msg: "failed to parse policy: 2:", prefix: true},
+		{name: "x", text: "path \"a\" {\n  capabilities = [\"reed\"]\n}", reason: ErrMalformed, msg: `failed to parse policy: 2:19: unknown capability "reed" in path "a"`},
+	} {
+		_, err := DecideWrite(State{}, Write{Name: tc.name, Text: tc.text})
+		require.ErrorIs(t, err, tc.reason, "%q", tc.name)
+		msg := refusalOf(t, err).Message
+		if tc.prefix {
+			assert.Contains(t, msg, tc.msg)
+			assert.Regexp(t, `^(acl: |failed to parse policy: \d+:\d+: )`, msg)
+		} else {
+			assert.Equal(t, tc.msg, msg)
+		}
+	}
+}
+
+func TestWriteDefaultIsAllowed(t *testing.T) {
+	events, err := DecideWrite(State{Exists: true}, Write{Name: "default", Text: readSecret})
+	require.NoError(t, err)
+	assert.Len(t, events, 1)
+}
+
+func TestDelete(t *testing.T) {
+	events, err := DecideDelete(State{Exists: true, Version: 2}, Delete{Name: "App"})
+	require.NoError(t, err)
+	require.Len(t, events, 1)
+	assert.Equal(t, policystore.EventDeleted, events[0].Type)
+	assert.Equal(t, "app", events[0].Aggregate)
+	assert.Equal(t, uint64(3), events[0].Version)
+
+	events, err = DecideDelete(State{}, Delete{Name: "missing"})
+	require.NoError(t, err)
+	assert.Empty(t, events, "deleting a missing policy succeeds without an event")
+
+	for name, msg := range map[string]string{
+		"default":           "cannot delete default policy",
+		"Default":           "cannot delete default policy",
+		"root":              "cannot delete root policy",
+		"response-wrapping": `cannot delete "response-wrapping" policy`,
+	} {
+		_, err := DecideDelete(State{Exists: true}, Delete{Name: name})
+		assert.ErrorIs(t, err, ErrImmutable, name)
+		assert.Equal(t, msg, refusalOf(t, err).Message, name)
+	}
+}

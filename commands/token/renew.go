@@ -1,0 +1,34 @@
+package token
+
+import (
+	"time"
+
+	"github.com/cofferhq/coffer/commands"
+	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/projections/tokenstore"
+)
+
+// DecideRenew extends t's lease. increment 0 renews by the token's current
+// lease TTL; a periodic token always gets its period. The new TTL never
+// reaches past creation + the effective max TTL (explicit_max_ttl or the
+// mount's max), nor, for a periodic token, past creation +
+// explicit_max_ttl.
+func DecideRenew(t *tokenstore.Token, increment time.Duration, limits Limits, now time.Time) ([]ledger.Event, []string, error) {
+	if t == nil || !t.Live(now) {
+		return nil, nil, ErrNotFound
+	}
+	if t.ExpireTime.IsZero() || !t.Renewable {
+		return nil, nil, ErrNotRenewable
+	}
+	if increment < 0 {
+		increment = 0
+	}
+	ttl, warnings, err := calculateTTL(limits, increment.Truncate(time.Second), t.LeaseTTL, t.Period, t.ExplicitMaxTTL, t.CreationTime, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	ev := ledger.NewEvent(tokenstore.EventRenewed, tokenstore.SchemaV1, tokenstore.Renewed{
+		TTL: tokenstore.Seconds(ttl), ExpireTime: now.Add(ttl), RenewedAt: now,
+	})
+	return commands.Sequence(tokenstore.Kind, t.Hash, t.Version, ev), warnings, nil
+}

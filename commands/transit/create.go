@@ -1,0 +1,99 @@
+package transit
+
+import (
+	"time"
+
+	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/projections/transitstore"
+)
+
+// MinAutoRotatePeriod is the shortest auto_rotate_period Vault accepts.
+const MinAutoRotatePeriod = time.Hour
+
+// ConvergentVersion is the convergent-encryption scheme of keys made here:
+// Vault's version 3 (nonce = HMAC of the plaintext under a key derived
+// together with the encryption key).
+const ConvergentVersion = 3
+
+// CreateKey is a request for a new key.
+type CreateKey struct {
+	Type                 KeyType
+	Derived              bool
+	Convergent           bool
+	Exportable           bool
+	AllowPlaintextBackup bool
+	AutoRotatePeriod     time.Duration
+	// KeySize is the HMAC key size in bytes (HMAC type only; 0: default).
+	KeySize int
+}
+
+// Validate checks the request as Vault does, with Vault's messages.
+func (c CreateKey) Validate() error {
+	if _, err := ParseKeyType(string(c.Type)); err != nil {
+		return err
+	}
+	if err := validateAutoRotatePeriod(c.AutoRotatePeriod); err != nil {
+		return err
+	}
+	if c.Convergent && !c.Derived {
+		return invalid("convergent encryption requires derivation to be enabled")
+	}
+	if c.KeySize != 0 {
+		if c.Type != HMAC {
+			return invalid("key_size is not valid for algorithm %s", c.Type)
+		}
+		if c.KeySize < HMACMinKeySize || c.KeySize > HMACMaxKeySize {
+			return invalid("invalid key_size %d", c.KeySize)
+		}
+	}
+	if c.Derived && !c.Type.DerivationSupported() {
+		return invalid("key derivation and convergent encryption not supported for keys of type %s", c.Type)
+	}
+	if c.Convergent && !c.Type.Symmetric() {
+		return invalid("convergent encryption not supported for keys of type %s", c.Type)
+	}
+	return nil
+}
+
+func validateAutoRotatePeriod(d time.Duration) error {
+	if d < 0 || (d != 0 && d < MinAutoRotatePeriod) {
+		return invalid("auto rotate period must be 0 to disable or at least an hour")
+	}
+	return nil
+}
+
+// DecideCreate records a new key whose first version, sealed under the
+// data key dataKey, is first. It fails with ErrKeyExists when the key is
+// already there.
+func DecideCreate(st State, c CreateKey, dataKey string, first transitstore.VersionRecord) ([]ledger.Event, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if st.Key != nil {
+		return nil, ErrKeyExists
+	}
+	if first.Version != 1 || dataKey == "" || len(first.Material) == 0 {
+		return nil, ErrStale
+	}
+	e := transitstore.KeyCreated{
+		Mount: st.Mount, Name: st.Name, Type: string(c.Type), Derived: c.Derived,
+		ConvergentEncryption: c.Convergent, DataKey: dataKey, First: first,
+		Config: transitstore.Config{
+			MinDecryptionVersion: 1, Exportable: c.Exportable,
+			AllowPlaintextBackup: c.AllowPlaintextBackup, AutoRotatePeriod: c.AutoRotatePeriod,
+		},
+	}
+	if c.Derived {
+		e.KDF = transitstore.KDFHKDFSHA256
+	}
+	if c.Convergent {
+		e.ConvergentVersion = ConvergentVersion
+	}
+	if c.Type == HMAC {
+		e.KeySize = c.KeySize
+		if e.KeySize == 0 {
+			e.KeySize = HMACDefaultKeySize
+		}
+	}
+	return st.sequence(newEvent(transitstore.EventKeyCreated, e)), nil
+}

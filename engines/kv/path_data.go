@@ -1,0 +1,151 @@
+package kv
+
+import (
+	"encoding/json"
+	"errors"
+	"time"
+
+	kvcmd "github.com/cofferhq/coffer/commands/kv"
+	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/projections/kvstore"
+)
+
+// dataPath is data/<path>: read, write, patch and soft-delete versions.
+// Like Vault, the path may not end in "/".
+func (b *backend) dataPath() *framework.Path {
+	return &framework.Path{
+		Pattern: `data/(?P<path>.*[^/])`,
+		Operations: map[framework.Operation]framework.HandlerFunc{
+			framework.ReadOperation:   b.readData,
+			framework.CreateOperation: b.writeData,
+			framework.UpdateOperation: b.writeData,
+			framework.PatchOperation:  b.patchData,
+			framework.DeleteOperation: b.deleteData,
+		},
+		ExistenceCheck: b.secretExists,
+	}
+}
+
+// secretExists makes a write to a new secret need "create" and to an
+// existing one "update", as in Vault.
+func (b *backend) secretExists(req *framework.Request) (bool, error) {
+	return b.reader.Exists(req.MountAccessor, req.Vars["path"])
+}
+
+// readVersion loads version n (0: current) of a secret: its value and its
+// metadata. A deleted or destroyed version has metadata but no value; a
+// missing secret or version is framework.ErrNotFound.
+func (b *backend) readVersion(req *framework.Request, n uint64) (data, md map[string]any, err error) {
+	mount, path := req.MountAccessor, req.Vars["path"]
+	meta, err := b.reader.Metadata(mount, path)
+	if err != nil {
+		return nil, nil, toFrameworkError(err)
+	}
+	if n == 0 {
+		n = meta.CurrentVersion
+	}
+	vm, ok := meta.Versions[n]
+	if !ok {
+		return nil, nil, framework.ErrNotFound
+	}
+	if !vm.Readable(time.Now()) {
+		return nil, versionMetadata(n, vm, meta.CustomMetadata), nil
+	}
+	plain, err := b.reader.Value(req.Context(), mount, path, n)
+	if errors.Is(err, kvstore.ErrErased) || errors.Is(err, kvstore.ErrNotFound) {
+		// The data key is gone though the destroy event has not been
+		// applied here yet: it is destroyed all the same.
+		vm.Destroyed = true
+		return nil, versionMetadata(n, vm, meta.CustomMetadata), nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err = decodeObject(plain)
+	if err != nil {
+		return nil, nil, err
+	}
+	return data, versionMetadata(n, vm, meta.CustomMetadata), nil
+}
+
+func (b *backend) readData(req *framework.Request) (*framework.Response, error) {
+	n, err := intParam(req, "version")
+	if err != nil {
+		return nil, err
+	}
+	data, md, err := b.readVersion(req, uint64(n))
+	if err != nil {
+		return nil, err
+	}
+	if data == nil {
+		return notFoundWith(map[string]any{"data": nil, "metadata": md}), nil
+	}
+	return &framework.Response{Data: map[string]any{"data": data, "metadata": md}}, nil
+}
+
+// dataObject reads the "data" object of a write or patch.
+func dataObject(req *framework.Request) (map[string]any, error) {
+	raw, ok := req.Data["data"]
+	if !ok || raw == nil {
+		return nil, framework.BadRequest("no data provided")
+	}
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		return nil, framework.BadRequest("field \"data\": expected a JSON object")
+	}
+	return obj, nil
+}
+
+func writtenResponse(w kvcmd.Written) *framework.Response {
+	return &framework.Response{Data: versionMetadata(w.Version, w.Meta, w.CustomMetadata), Warnings: w.Warnings}
+}
+
+func (b *backend) writeData(req *framework.Request) (*framework.Response, error) {
+	obj, err := dataObject(req)
+	if err != nil {
+		return nil, err
+	}
+	cas, err := casOption(req)
+	if err != nil {
+		return nil, err
+	}
+	value, err := json.Marshal(obj)
+	if err != nil {
+		return nil, framework.BadRequest("field \"data\": %v", err)
+	}
+	w, err := b.runner.Write(req.Context(), req.MountAccessor, req.Vars["path"], value, cas)
+	if err != nil {
+		return nil, toFrameworkError(err)
+	}
+	return writtenResponse(w), nil
+}
+
+func (b *backend) patchData(req *framework.Request) (*framework.Response, error) {
+	if err := requireMergePatch(req); err != nil {
+		return nil, err
+	}
+	patch, err := dataObject(req)
+	if err != nil {
+		return nil, err
+	}
+	cas, err := casOption(req)
+	if err != nil {
+		return nil, err
+	}
+	w, err := b.runner.Patch(req.Context(), req.MountAccessor, req.Vars["path"], patch, cas)
+	var gone *kvcmd.UnavailableError
+	if errors.As(err, &gone) {
+		return notFoundWith(versionMetadata(gone.Version, gone.Meta, gone.CustomMetadata)), nil
+	}
+	if err != nil {
+		return nil, toFrameworkError(err)
+	}
+	return writtenResponse(w), nil
+}
+
+func (b *backend) deleteData(req *framework.Request) (*framework.Response, error) {
+	if err := b.runner.DeleteLatest(req.Context(), req.MountAccessor, req.Vars["path"]); err != nil {
+		return nil, toFrameworkError(err)
+	}
+	return nil, nil
+}

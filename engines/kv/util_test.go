@@ -1,0 +1,18 @@
+package kv_test
+
+import (
+	"bytes"
+	"io"
+	"sort"
+)
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+func keysOf(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

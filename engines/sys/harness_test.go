@@ -1,0 +1,158 @@
+package sys
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cofferhq/coffer/commands"
+	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/projections"
+	"github.com/cofferhq/coffer/projections/mountstore"
+	"github.com/cofferhq/coffer/projections/policystore"
+)
+
+// fakeSeal is a SealState the tests can flip.
+type fakeSeal struct {
+	sealed, uninit atomic.Bool
+}
+
+func (s *fakeSeal) Sealed() bool          { return s.sealed.Load() }
+func (s *fakeSeal) Initialized() bool     { return !s.uninit.Load() }
+func (s *fakeSeal) SealType() string      { return "shamir" }
+func (s *fakeSeal) Threshold() (int, int) { return 1, 1 }
+
+type env struct {
+	deps     framework.Deps
+	ledger   *ledger.Store
+	mounts   *mountstore.Table
+	policies *policystore.Cache
+	seal     *fakeSeal
+	tokens   map[string]*framework.Auth
+	router   *framework.Router
+}
+
+var rootAuth = &framework.Auth{Accessor: "root-accessor", Policies: []string{"root"}, IsRoot: true}
+
+func start(t *testing.T, tweak ...func(*Options)) *env {
+	t.Helper()
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	ns, nc, err := ledger.StartEmbedded(ledger.EmbeddedConfig{StoreDir: filepath.Join(dir, "nats")})
+	require.NoError(t, err)
+	st, err := ledger.Open(ctx, nc, 1)
+	require.NoError(t, err)
+	seal, err := ledger.OpenDevSeal(dir)
+	require.NoError(t, err)
+	require.NoError(t, st.Init(ctx, seal))
+	ps, err := projections.Open(filepath.Join(dir, "projections"))
+	require.NoError(t, err)
+	log := slog.New(slog.DiscardHandler)
+	p := projections.NewProjector(ps, st, log)
+	mountstore.Register(p)
+	policystore.Register(p)
+	e := &env{
+		ledger:   st,
+		mounts:   mountstore.NewTable(ps),
+		policies: policystore.NewCache(ps),
+		seal:     &fakeSeal{},
+		tokens:   map[string]*framework.Auth{},
+	}
+	p.Observe(e.mounts.Observer())
+	p.Observe(e.policies.Observer())
+	st.Writer().SetVersionSource(ps)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = p.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		st.Close()
+		ps.Close()
+		nc.Close()
+		ns.Shutdown()
+		ns.WaitForShutdown()
+	})
+	e.deps = framework.Deps{Bus: &commands.Bus{Ledger: st, Projections: ps}, Store: ps, Projector: p, Ledger: st, Log: log}
+	opts := Options{
+		Mounts: e.mounts, Policies: e.policies, Seal: e.seal, Version: "0.1.0", BuildDate: "2026-01-02T03:04:05Z",
+		ResolveToken: func(_ context.Context, token string) (*framework.Auth, error) {
+			if a, ok := e.tokens[token]; ok {
+				return a, nil
+			}
+			return nil, framework.ErrPermissionDenied
+		},
+	}
+	for _, f := range tweak {
+		f(&opts)
+	}
+	e.router = framework.NewRouter(New(e.deps, opts))
+	return e
+}
+
+// call is one request to the sys backend, as the gateway would route it.
+type call struct {
+	op    framework.Operation
+	path  string // relative to sys/
+	data  map[string]any
+	query url.Values
+	auth  *framework.Auth // root when nil, unless anon
+	anon  bool
+}
+
+func (e *env) do(t *testing.T, c call) (*framework.Response, error) {
+	t.Helper()
+	entry, vars, err := e.router.Match(c.path)
+	require.NoError(t, err, c.path)
+	auth := c.auth
+	if auth == nil && !c.anon {
+		auth = rootAuth
+	}
+	req := &framework.Request{
+		ID: "req-" + c.path, Operation: c.op, Path: c.path, MountPath: "sys/", MountType: "system",
+		MountAccessor: "system", Vars: vars, Data: c.data, Query: c.query, Auth: auth, Ctx: context.Background(),
+	}
+	return framework.Handle(entry, req)
+}
+
+// ok runs a call that must succeed.
+func (e *env) ok(t *testing.T, c call) *framework.Response {
+	t.Helper()
+	resp, err := e.do(t, c)
+	require.NoError(t, err, "%s %s", c.op, c.path)
+	return resp
+}
+
+// fails runs a call that must fail and returns its status and messages.
+func (e *env) fails(t *testing.T, c call) (int, []string) {
+	t.Helper()
+	_, err := e.do(t, c)
+	require.Error(t, err, "%s %s", c.op, c.path)
+	return framework.StatusOf(err)
+}
+
+// body decodes a response rendered with Raw.
+func body(t *testing.T, resp *framework.Response) map[string]any {
+	t.Helper()
+	require.NotNil(t, resp)
+	require.NotNil(t, resp.Raw, "response has no rendered body")
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(resp.Raw, &m))
+	return m
+}
+
+// roundTrip gives data the types a client sees after JSON decoding.
+func roundTrip(t *testing.T, v any) any {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	require.NoError(t, err)
+	var out any
+	require.NoError(t, json.Unmarshal(raw, &out))
+	return out
+}

@@ -1,0 +1,114 @@
+package token
+
+import (
+	"time"
+
+	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/projections/tokenstore"
+)
+
+func (b *Backend) lookupPaths() []*framework.Path {
+	return []*framework.Path{
+		{Pattern: "lookup", Operations: map[framework.Operation]framework.HandlerFunc{
+			framework.ReadOperation:   b.handleLookup,
+			framework.UpdateOperation: b.handleLookup,
+		}},
+		{Pattern: "lookup-self", Operations: map[framework.Operation]framework.HandlerFunc{
+			framework.ReadOperation:   b.handleLookupSelf,
+			framework.UpdateOperation: b.handleLookupSelf,
+		}},
+		{Pattern: "lookup-accessor", Operations: map[framework.Operation]framework.HandlerFunc{
+			framework.UpdateOperation: b.handleLookupAccessor,
+		}},
+	}
+}
+
+func (b *Backend) handleLookup(req *framework.Request) (*framework.Response, error) {
+	raw, _, err := req.String("token")
+	if err != nil {
+		return nil, err
+	}
+	if raw == "" {
+		raw = callerToken(req)
+	}
+	if raw == "" {
+		return nil, framework.BadRequest("missing token ID")
+	}
+	return b.lookupRaw(raw)
+}
+
+func (b *Backend) handleLookupSelf(req *framework.Request) (*framework.Response, error) {
+	raw := callerToken(req)
+	if raw == "" {
+		return nil, framework.BadRequest("missing token ID")
+	}
+	return b.lookupRaw(raw)
+}
+
+func (b *Backend) lookupRaw(raw string) (*framework.Response, error) {
+	at := now()
+	t, err := b.live(raw, at)
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		return nil, badToken()
+	}
+	return &framework.Response{Data: lookupData(t, raw, at)}, nil
+}
+
+func (b *Backend) handleLookupAccessor(req *framework.Request) (*framework.Response, error) {
+	accessor, _, err := req.String("accessor")
+	if err != nil {
+		return nil, err
+	}
+	if accessor == "" {
+		return nil, framework.BadRequest("missing accessor")
+	}
+	at := now()
+	t, err := b.liveByAccessor(accessor, at)
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		return nil, framework.BadRequest("invalid accessor")
+	}
+	// As Vault: the accessor must not reveal the token.
+	return &framework.Response{Data: lookupData(t, "", at)}, nil
+}
+
+// lookupData is Vault's lookup answer. The parent is left out on purpose,
+// as in Vault: knowing it would let a child act as its parent.
+func lookupData(t *tokenstore.Token, id string, at time.Time) map[string]any {
+	d := map[string]any{
+		"accessor":         t.Accessor,
+		"creation_time":    t.CreationTime.Unix(),
+		"creation_ttl":     tokenstore.Seconds(t.CreationTTL),
+		"display_name":     t.DisplayName,
+		"entity_id":        t.EntityID,
+		"expire_time":      nil,
+		"explicit_max_ttl": tokenstore.Seconds(t.ExplicitMaxTTL),
+		"id":               id,
+		"issue_time":       t.CreationTime,
+		"meta":             t.Meta,
+		"num_uses":         t.NumUses,
+		"orphan":           t.Orphan(),
+		"path":             t.Path,
+		"policies":         t.Policies,
+		"renewable":        t.Renewable,
+		"ttl":              int64(0),
+		"type":             t.Type,
+	}
+	if !t.ExpireTime.IsZero() {
+		d["expire_time"] = t.ExpireTime
+		d["ttl"] = max(int64(t.ExpireTime.Sub(at.Round(time.Second))/time.Second), 0)
+	}
+	if t.Period > 0 {
+		d["period"] = tokenstore.Seconds(t.Period)
+	}
+	if !t.LastRenewal.IsZero() {
+		d["last_renewal_time"] = t.LastRenewal.Unix()
+		d["last_renewal"] = t.LastRenewal
+	}
+	return d
+}

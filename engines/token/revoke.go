@@ -1,0 +1,90 @@
+package token
+
+import (
+	tokencmd "github.com/cofferhq/coffer/commands/token"
+	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/projections/tokenstore"
+)
+
+func (b *Backend) revokePaths() []*framework.Path {
+	return []*framework.Path{
+		{Pattern: "revoke-self", Operations: map[framework.Operation]framework.HandlerFunc{
+			framework.UpdateOperation: func(req *framework.Request) (*framework.Response, error) {
+				return nil, b.revokeTree(req, callerToken(req))
+			},
+		}},
+		{Pattern: "revoke-orphan", Operations: map[framework.Operation]framework.HandlerFunc{
+			framework.UpdateOperation: b.handleRevokeOrphan,
+		}},
+		{Pattern: "revoke-accessor", Operations: map[framework.Operation]framework.HandlerFunc{
+			framework.UpdateOperation: b.handleRevokeAccessor,
+		}},
+		{Pattern: "revoke", Operations: map[framework.Operation]framework.HandlerFunc{
+			framework.UpdateOperation: func(req *framework.Request) (*framework.Response, error) {
+				raw, _, err := req.String("token")
+				if err != nil {
+					return nil, err
+				}
+				if raw == "" {
+					return nil, framework.BadRequest("missing token ID")
+				}
+				return nil, b.revokeTree(req, raw)
+			},
+		}},
+	}
+}
+
+// revokeTree revokes raw and its descendants. An unknown token is not an
+// error, as in Vault. An expired one is revoked all the same: that frees
+// its records.
+func (b *Backend) revokeTree(req *framework.Request, raw string) error {
+	if raw == "" {
+		return framework.BadRequest("missing token ID")
+	}
+	br, err := b.barrier()
+	if err != nil {
+		return err
+	}
+	_, err = tokencmd.RevokeTree(req.Context(), b.deps.Bus, tokenstore.Hash(br, raw), tokenstore.ReasonRevoked)
+	return httpError(err)
+}
+
+func (b *Backend) handleRevokeOrphan(req *framework.Request) (*framework.Response, error) {
+	raw, _, err := req.String("token")
+	if err != nil {
+		return nil, err
+	}
+	if raw == "" {
+		return nil, framework.BadRequest("missing token ID")
+	}
+	if !req.Sudo {
+		return nil, framework.BadRequest("root or sudo privileges required to revoke and orphan")
+	}
+	t, err := b.live(raw, now())
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		return nil, framework.BadRequest("token to revoke not found")
+	}
+	return nil, httpError(tokencmd.RevokeOrphan(req.Context(), b.deps.Bus, t.Hash))
+}
+
+func (b *Backend) handleRevokeAccessor(req *framework.Request) (*framework.Response, error) {
+	accessor, _, err := req.String("accessor")
+	if err != nil {
+		return nil, err
+	}
+	if accessor == "" {
+		return nil, framework.BadRequest("missing accessor")
+	}
+	t, err := b.liveByAccessor(accessor, now())
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		return &framework.Response{Warnings: []string{"No token found with this accessor"}}, nil
+	}
+	_, err = tokencmd.RevokeTree(req.Context(), b.deps.Bus, t.Hash, tokenstore.ReasonRevoked)
+	return nil, httpError(err)
+}

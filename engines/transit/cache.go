@@ -1,0 +1,64 @@
+package transit
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/projections/transitstore"
+)
+
+// keyCache holds the mount's opened keys. Reads are lock-free; a load
+// stores its result only if no invalidation happened since it began, so a
+// key changed during a load is never cached in its old state.
+type keyCache struct {
+	entries sync.Map // name -> *keyring
+
+	mu  sync.Mutex
+	gen uint64
+}
+
+func (c *keyCache) get(name string) (*keyring, bool) {
+	v, ok := c.entries.Load(name)
+	if !ok {
+		return nil, false
+	}
+	return v.(*keyring), true
+}
+
+// generation is taken before a load begins.
+func (c *keyCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+func (c *keyCache) store(name string, kr *keyring, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen == gen {
+		c.entries.Store(name, kr)
+	}
+}
+
+func (c *keyCache) invalidate(name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.entries.Delete(name)
+}
+
+// observer drops the entries of keys whose events were applied.
+func (c *keyCache) observer(mount string) func([]ledger.Record) {
+	prefix := mount + "/"
+	return func(recs []ledger.Record) {
+		for i := range recs {
+			if recs[i].Kind != transitstore.AggregateKind {
+				continue
+			}
+			if name, ok := strings.CutPrefix(recs[i].Aggregate, prefix); ok {
+				c.invalidate(name)
+			}
+		}
+	}
+}

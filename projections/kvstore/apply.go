@@ -1,0 +1,190 @@
+package kvstore
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/projections"
+)
+
+// Register installs the kv apply functions on the projector.
+func Register(p *projections.Projector) {
+	p.Handle(EventVersionWritten, decoded(applyVersionWritten))
+	p.Handle(EventVersionsDeleted, decoded(applyVersionsDeleted))
+	p.Handle(EventVersionsUndeleted, decoded(applyVersionsUndeleted))
+	p.Handle(EventVersionDestroyed, decoded(applyVersionDestroyed))
+	p.Handle(EventMetadataWritten, decoded(applyMetadataWritten))
+	p.Handle(EventMetadataDeleted, decoded(applyMetadataDeleted))
+	p.Handle(EventConfigWritten, decoded(applyConfigWritten))
+}
+
+// decoded adapts a typed apply function to projections.ApplyFunc.
+func decoded[T any](fn func(tx *projections.Tx, e *T) error) projections.ApplyFunc {
+	return func(tx *projections.Tx, rec ledger.Record) error {
+		var e T
+		if err := json.Unmarshal(rec.Data, &e); err != nil {
+			return fmt.Errorf("%w: %s payload: %v", ErrCorruptRecord, rec.Type, err)
+		}
+		return fn(tx, &e)
+	}
+}
+
+// secretTx is one secret's records inside an apply transaction.
+type secretTx struct {
+	tx    *projections.Tx
+	mount string
+	hash  []byte
+	key   []byte
+}
+
+func openSecret(tx *projections.Tx, mount, path string) (*secretTx, *Metadata, error) {
+	b := tx.Barrier()
+	if b == nil {
+		return nil, nil, ledger.ErrSealed
+	}
+	hash := PathHash(b, mount, path)
+	s := &secretTx{tx: tx, mount: mount, hash: hash, key: metadataKey(mount, hash)}
+	m, err := loadMetadata(tx, b, s.key)
+	return s, m, err
+}
+
+// save writes the metadata, and the sealed path name when the secret is
+// new (LIST reads names without opening every metadata record).
+func (s *secretTx) save(m *Metadata, isNew bool) error {
+	b := s.tx.Barrier()
+	sealed, err := sealMetadata(b, s.key, m)
+	if err != nil {
+		return err
+	}
+	if err := s.tx.Set(s.key, sealed); err != nil {
+		return err
+	}
+	if isNew {
+		nk := nameKey(s.mount, s.hash)
+		return s.tx.Set(nk, b.Seal(nk, []byte(m.Path)))
+	}
+	return nil
+}
+
+func (s *secretTx) dropVersion(m *Metadata, v uint64) error {
+	delete(m.Versions, v)
+	return s.tx.Delete(versionKey(s.mount, s.hash, v))
+}
+
+func applyVersionWritten(tx *projections.Tx, e *VersionWritten) error {
+	s, m, err := openSecret(tx, e.Mount, e.Path)
+	if err != nil {
+		return err
+	}
+	isNew := m == nil
+	if isNew {
+		m = &Metadata{Path: e.Path, CreatedTime: e.CreatedTime, Versions: map[uint64]VersionMeta{}}
+	}
+	rec, err := encodeVersionRecord(e.DataKey, e.Ciphertext)
+	if err != nil {
+		return err
+	}
+	if err := tx.Set(versionKey(e.Mount, s.hash, e.Version), rec); err != nil {
+		return err
+	}
+	m.Versions[e.Version] = VersionMeta{CreatedTime: e.CreatedTime, DeletionTime: e.DeletionTime, DataKey: e.DataKey}
+	m.CurrentVersion = e.Version
+	m.UpdatedTime = e.CreatedTime
+	if m.CreatedTime.IsZero() {
+		m.CreatedTime = e.CreatedTime
+	}
+	m.OldestVersion = e.OldestVersion
+	for v := range m.Versions {
+		if v < e.OldestVersion {
+			if err := s.dropVersion(m, v); err != nil {
+				return err
+			}
+		}
+	}
+	return s.save(m, isNew)
+}
+
+func applyDeletionTimes(tx *projections.Tx, mount, path string, versions []VersionDeletion) error {
+	s, m, err := openSecret(tx, mount, path)
+	if err != nil || m == nil {
+		return err
+	}
+	for _, d := range versions {
+		vm, ok := m.Versions[d.Version]
+		if !ok {
+			continue
+		}
+		vm.DeletionTime = d.DeletionTime
+		m.Versions[d.Version] = vm
+	}
+	return s.save(m, false)
+}
+
+func applyVersionsDeleted(tx *projections.Tx, e *VersionsDeleted) error {
+	return applyDeletionTimes(tx, e.Mount, e.Path, e.Versions)
+}
+
+func applyVersionsUndeleted(tx *projections.Tx, e *VersionsUndeleted) error {
+	return applyDeletionTimes(tx, e.Mount, e.Path, e.Versions)
+}
+
+func applyVersionDestroyed(tx *projections.Tx, e *VersionDestroyed) error {
+	s, m, err := openSecret(tx, e.Mount, e.Path)
+	if err != nil {
+		return err
+	}
+	// The ciphertext goes in any case: it is useless without its key.
+	if err := tx.Delete(versionKey(e.Mount, s.hash, e.Version)); err != nil {
+		return err
+	}
+	if m == nil {
+		return nil
+	}
+	if e.Pruned {
+		delete(m.Versions, e.Version)
+	} else if vm, ok := m.Versions[e.Version]; ok {
+		vm.Destroyed = true
+		m.Versions[e.Version] = vm
+	}
+	return s.save(m, false)
+}
+
+func applyMetadataWritten(tx *projections.Tx, e *MetadataWritten) error {
+	s, m, err := openSecret(tx, e.Mount, e.Path)
+	if err != nil {
+		return err
+	}
+	isNew := m == nil
+	if isNew {
+		m = &Metadata{Path: e.Path, CreatedTime: e.At, UpdatedTime: e.At, Versions: map[uint64]VersionMeta{}}
+	}
+	m.MaxVersions = e.MaxVersions
+	m.CASRequired = e.CASRequired
+	m.DeleteVersionAfter = e.DeleteVersionAfter
+	m.CustomMetadata = e.CustomMetadata
+	return s.save(m, isNew)
+}
+
+func applyMetadataDeleted(tx *projections.Tx, e *MetadataDeleted) error {
+	b := tx.Barrier()
+	if b == nil {
+		return ledger.ErrSealed
+	}
+	hash := PathHash(b, e.Mount, e.Path)
+	if err := tx.Delete(metadataKey(e.Mount, hash)); err != nil {
+		return err
+	}
+	if err := tx.Delete(nameKey(e.Mount, hash)); err != nil {
+		return err
+	}
+	return tx.DeletePrefix(versionPrefix(e.Mount, hash))
+}
+
+func applyConfigWritten(tx *projections.Tx, e *ConfigWritten) error {
+	raw, err := json.Marshal(e.Config)
+	if err != nil {
+		return fmt.Errorf("kvstore: marshal config: %w", err)
+	}
+	return tx.Set(configKey(e.Mount), raw)
+}

@@ -1,0 +1,61 @@
+package kvstore
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/projections"
+)
+
+// getter is what both the store and an apply transaction can read from.
+type getter interface {
+	Get(key []byte) ([]byte, error)
+}
+
+// loadMetadata opens the sealed metadata record at key; nil when absent.
+func loadMetadata(g getter, b *ledger.Barrier, key []byte) (*Metadata, error) {
+	sealed, err := g.Get(key)
+	if errors.Is(err, projections.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	plain, err := b.Open(key, sealed)
+	if err != nil {
+		return nil, fmt.Errorf("kvstore: open metadata: %w", err)
+	}
+	var m Metadata
+	if err := json.Unmarshal(plain, &m); err != nil {
+		return nil, fmt.Errorf("%w: metadata: %v", ErrCorruptRecord, err)
+	}
+	if m.Versions == nil {
+		m.Versions = map[uint64]VersionMeta{}
+	}
+	return &m, nil
+}
+
+func sealMetadata(b *ledger.Barrier, key []byte, m *Metadata) ([]byte, error) {
+	plain, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("kvstore: marshal metadata: %w", err)
+	}
+	return b.Seal(key, plain), nil
+}
+
+func loadConfig(g getter, mount string) (Config, error) {
+	raw, err := g.Get(configKey(mount))
+	if errors.Is(err, projections.ErrNotFound) {
+		return Config{}, nil
+	}
+	if err != nil {
+		return Config{}, err
+	}
+	var c Config
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return Config{}, fmt.Errorf("%w: config: %v", ErrCorruptRecord, err)
+	}
+	return c, nil
+}

@@ -1,0 +1,145 @@
+package mountstore
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/projections"
+)
+
+// ErrNotFound reports that no mount is enabled at a path.
+var ErrNotFound = errors.New("mountstore: no mount at that path")
+
+// Mount is one entry of the mount table.
+type Mount struct {
+	Path        string // with trailing slash
+	Type        string
+	Accessor    string
+	UUID        string
+	Description string
+	// DefaultLeaseTTL and MaxLeaseTTL are 0 when the mount uses the
+	// system defaults.
+	DefaultLeaseTTL time.Duration
+	MaxLeaseTTL     time.Duration
+	// Options is shared with the table; callers must not modify it.
+	Options   map[string]string
+	Local     bool
+	SealWrap  bool
+	CreatedAt time.Time
+}
+
+// record is a mount as stored in pebble.
+type record struct {
+	Path        string            `json:"path"`
+	Type        string            `json:"type"`
+	Accessor    string            `json:"accessor"`
+	UUID        string            `json:"uuid"`
+	Description string            `json:"description"`
+	Config      Config            `json:"config"`
+	Options     map[string]string `json:"options,omitempty"`
+	Local       bool              `json:"local"`
+	SealWrap    bool              `json:"seal_wrap"`
+	CreatedAt   time.Time         `json:"created_at"`
+}
+
+func (r record) mount() Mount {
+	return Mount{
+		Path: r.Path, Type: r.Type, Accessor: r.Accessor, UUID: r.UUID, Description: r.Description,
+		DefaultLeaseTTL: time.Duration(r.Config.DefaultLeaseTTL) * time.Second,
+		MaxLeaseTTL:     time.Duration(r.Config.MaxLeaseTTL) * time.Second,
+		Options:         r.Options, Local: r.Local, SealWrap: r.SealWrap, CreatedAt: r.CreatedAt,
+	}
+}
+
+const keyPrefix = "mount/"
+
+func key(path string) []byte { return []byte(keyPrefix + path) }
+
+// Register installs the mount table's apply functions.
+func Register(p *projections.Projector) {
+	p.Handle(EventEnabled, applyEnabled)
+	p.Handle(EventTuned, applyTuned)
+	p.Handle(EventDisabled, applyDisabled)
+}
+
+func applyEnabled(tx *projections.Tx, rec ledger.Record) error {
+	var e Enabled
+	if err := json.Unmarshal(rec.Data, &e); err != nil {
+		return fmt.Errorf("mountstore: decode %s: %w", rec.Type, err)
+	}
+	return put(tx, record{
+		Path: e.Path, Type: e.Type, Accessor: e.Accessor, UUID: e.UUID, Description: e.Description,
+		Config: e.Config, Options: e.Options, Local: e.Local, SealWrap: e.SealWrap, CreatedAt: e.CreatedAt,
+	})
+}
+
+func applyTuned(tx *projections.Tx, rec ledger.Record) error {
+	var e Tuned
+	if err := json.Unmarshal(rec.Data, &e); err != nil {
+		return fmt.Errorf("mountstore: decode %s: %w", rec.Type, err)
+	}
+	raw, err := tx.Get(key(e.Path))
+	if err != nil {
+		return fmt.Errorf("mountstore: tune of %s: %w", e.Path, err)
+	}
+	var r record
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return fmt.Errorf("mountstore: decode record: %w", err)
+	}
+	r.Description, r.Config, r.Options = e.Description, e.Config, e.Options
+	return put(tx, r)
+}
+
+func applyDisabled(tx *projections.Tx, rec ledger.Record) error {
+	var e Disabled
+	if err := json.Unmarshal(rec.Data, &e); err != nil {
+		return fmt.Errorf("mountstore: decode %s: %w", rec.Type, err)
+	}
+	return tx.Delete(key(e.Path))
+}
+
+func put(tx *projections.Tx, r record) error {
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("mountstore: encode record: %w", err)
+	}
+	return tx.Set(key(r.Path), raw)
+}
+
+// Get returns the mount enabled exactly at path (with trailing slash).
+func Get(s *projections.Store, path string) (Mount, error) {
+	raw, err := s.Get(key(path))
+	if errors.Is(err, projections.ErrNotFound) {
+		return Mount{}, fmt.Errorf("%w: %s", ErrNotFound, path)
+	}
+	if err != nil {
+		return Mount{}, err
+	}
+	var r record
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return Mount{}, fmt.Errorf("mountstore: decode record: %w", err)
+	}
+	return r.mount(), nil
+}
+
+// List returns every enabled mount, ordered by path.
+func List(s *projections.Store) ([]Mount, error) {
+	var out []Mount
+	var decodeErr error
+	err := s.Scan([]byte(keyPrefix), func(_, value []byte) bool {
+		var r record
+		if err := json.Unmarshal(value, &r); err != nil {
+			decodeErr = fmt.Errorf("mountstore: decode record: %w", err)
+			return false
+		}
+		out = append(out, r.mount())
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, decodeErr
+}

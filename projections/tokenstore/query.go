@@ -1,0 +1,83 @@
+package tokenstore
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/projections"
+)
+
+// Get returns the live record of the token with hash, or ErrNotFound. It
+// does not check expiry: see Token.Live.
+func Get(s *projections.Store, b *ledger.Barrier, hash string) (*Token, error) {
+	if b == nil {
+		return nil, ErrSealed
+	}
+	sealed, err := s.Get(idKey(hash))
+	if errors.Is(err, projections.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return openRecord(b, hash, sealed)
+}
+
+// Lookup returns the record of a raw token, or ErrNotFound.
+func Lookup(s *projections.Store, b *ledger.Barrier, raw string) (*Token, error) {
+	if b == nil {
+		return nil, ErrSealed
+	}
+	return Get(s, b, Hash(b, raw))
+}
+
+// ByAccessor returns the record of the token with accessor, or
+// ErrNotFound.
+func ByAccessor(s *projections.Store, b *ledger.Barrier, accessor string) (*Token, error) {
+	if b == nil {
+		return nil, ErrSealed
+	}
+	hash, err := s.Get(accessorKey(b, accessor))
+	if errors.Is(err, projections.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return Get(s, b, string(hash))
+}
+
+// Children returns the hashes listed under parent in the children index.
+func Children(s *projections.Store, parent string) ([]string, error) {
+	var out []string
+	err := s.Scan(childPrefix(parent), func(k, _ []byte) bool {
+		out = append(out, childOf(k))
+		return true
+	})
+	if err != nil {
+		return nil, fmt.Errorf("tokenstore: children: %w", err)
+	}
+	return out, nil
+}
+
+// Each calls fn with every live record, in hash order, until fn returns
+// false.
+func Each(s *projections.Store, b *ledger.Barrier, fn func(*Token) bool) error {
+	if b == nil {
+		return ErrSealed
+	}
+	var openErr error
+	err := s.Scan(prefixID, func(k, v []byte) bool {
+		t, err := openRecord(b, string(k[len(prefixID):]), v)
+		if err != nil {
+			openErr = err
+			return false
+		}
+		return fn(t)
+	})
+	if err != nil {
+		return fmt.Errorf("tokenstore: scan: %w", err)
+	}
+	return openErr
+}

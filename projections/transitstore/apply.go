@@ -1,0 +1,128 @@
+package transitstore
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/projections"
+)
+
+// Register installs the transit apply functions on the projector.
+func Register(p *projections.Projector) {
+	p.Handle(EventKeyCreated, decoded(applyKeyCreated))
+	p.Handle(EventKeyRotated, decoded(applyKeyRotated))
+	p.Handle(EventKeyConfigChanged, decoded(applyKeyConfigChanged))
+	p.Handle(EventKeyTrimmed, decoded(applyKeyTrimmed))
+	p.Handle(EventKeyDeleted, decoded(applyKeyDeleted))
+}
+
+// decoded adapts a typed apply function to projections.ApplyFunc.
+func decoded[T any](fn func(tx *projections.Tx, e *T) error) projections.ApplyFunc {
+	return func(tx *projections.Tx, rec ledger.Record) error {
+		var e T
+		if err := json.Unmarshal(rec.Data, &e); err != nil {
+			return fmt.Errorf("%w: %s payload: %v", ErrCorruptRecord, rec.Type, err)
+		}
+		return fn(tx, &e)
+	}
+}
+
+func saveKey(tx *projections.Tx, mount string, k *Key) error {
+	raw, err := json.Marshal(k)
+	if err != nil {
+		return fmt.Errorf("transitstore: marshal key: %w", err)
+	}
+	return tx.Set(keyKey(mount, k.Name), raw)
+}
+
+func saveVersion(tx *projections.Tx, mount, name string, v VersionRecord) error {
+	if len(v.Material) == 0 {
+		return fmt.Errorf("%w: version %d of %q has no material", ErrCorruptRecord, v.Version, name)
+	}
+	return tx.Set(versionKey(mount, name, v.Version), v.Material)
+}
+
+func applyKeyCreated(tx *projections.Tx, e *KeyCreated) error {
+	// A key created under the name of a deleted one starts from nothing.
+	if err := tx.DeletePrefix(versionPrefix(e.Mount, e.Name)); err != nil {
+		return err
+	}
+	cfg := e.Config
+	if cfg.MinDecryptionVersion < 1 {
+		cfg.MinDecryptionVersion = 1
+	}
+	k := &Key{
+		Name: e.Name, Type: e.Type, Derived: e.Derived, KDF: e.KDF,
+		ConvergentEncryption: e.ConvergentEncryption, ConvergentVersion: e.ConvergentVersion,
+		KeySize: e.KeySize, Config: cfg, LatestVersion: e.First.Version, DataKey: e.DataKey,
+		Versions: map[int]VersionInfo{e.First.Version: {CreatedTime: e.First.CreatedTime, PublicKey: e.First.PublicKey}},
+	}
+	if err := saveVersion(tx, e.Mount, e.Name, e.First); err != nil {
+		return err
+	}
+	return saveKey(tx, e.Mount, k)
+}
+
+func applyKeyRotated(tx *projections.Tx, e *KeyRotated) error {
+	k, err := loadKey(tx, e.Mount, e.Name)
+	if err != nil {
+		return err
+	}
+	if k == nil {
+		return fmt.Errorf("%w: rotation of missing key %q", ErrCorruptRecord, e.Name)
+	}
+	k.LatestVersion = e.Next.Version
+	k.Versions[e.Next.Version] = VersionInfo{CreatedTime: e.Next.CreatedTime, PublicKey: e.Next.PublicKey}
+	if err := saveVersion(tx, e.Mount, e.Name, e.Next); err != nil {
+		return err
+	}
+	return saveKey(tx, e.Mount, k)
+}
+
+func applyKeyConfigChanged(tx *projections.Tx, e *KeyConfigChanged) error {
+	k, err := loadKey(tx, e.Mount, e.Name)
+	if err != nil {
+		return err
+	}
+	if k == nil {
+		return fmt.Errorf("%w: config of missing key %q", ErrCorruptRecord, e.Name)
+	}
+	k.Config = e.Config
+	return saveKey(tx, e.Mount, k)
+}
+
+func applyKeyTrimmed(tx *projections.Tx, e *KeyTrimmed) error {
+	k, err := loadKey(tx, e.Mount, e.Name)
+	if err != nil {
+		return err
+	}
+	if k == nil {
+		return fmt.Errorf("%w: trim of missing key %q", ErrCorruptRecord, e.Name)
+	}
+	for v := range k.Versions {
+		if v < e.MinAvailableVersion {
+			delete(k.Versions, v)
+			if err := tx.Delete(versionKey(e.Mount, e.Name, v)); err != nil {
+				return err
+			}
+		}
+	}
+	// The remaining versions are overwritten with their copies sealed
+	// under the new data key.
+	for _, v := range e.Remaining {
+		if err := saveVersion(tx, e.Mount, e.Name, v); err != nil {
+			return err
+		}
+	}
+	k.MinAvailableVersion = e.MinAvailableVersion
+	k.DataKey = e.DataKey
+	return saveKey(tx, e.Mount, k)
+}
+
+func applyKeyDeleted(tx *projections.Tx, e *KeyDeleted) error {
+	if err := tx.Delete(keyKey(e.Mount, e.Name)); err != nil {
+		return err
+	}
+	return tx.DeletePrefix(versionPrefix(e.Mount, e.Name))
+}

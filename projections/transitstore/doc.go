@@ -1,0 +1,24 @@
+// Package transitstore is the read model of the transit secrets engine: one
+// record per named key with its settings and per-version metadata, and one
+// record per key version holding that version's key material sealed under
+// the key's own data key. It also defines the transit event types and
+// payloads the transit commands append.
+//
+// Layout in pebble, all under "transit/<mount accessor>\x00":
+//
+//	k<name>               the key's settings and version metadata (JSON;
+//	                      no secret: types, times, public keys)
+//	v<name>\x00<version>  the version's key material sealed under the key's
+//	                      data key (ledger.SealWith, MaterialAAD)
+//
+// Key material never reaches pebble or the ledger in plaintext, and never
+// under the barrier alone: every copy (the event that created the version,
+// this read model, any rebuild of it) is sealed under the key's data key
+// (ledger.DataKeys). Deleting the key destroys that data key, so every copy
+// becomes unreadable at once. Trimming re-seals the versions that remain
+// under a fresh data key and destroys the old one, so trimmed versions are
+// erased too, not merely hidden.
+//
+// Apply functions never open key material: a rebuild from the ledger works
+// even though the data keys of deleted keys are gone.
+package transitstore

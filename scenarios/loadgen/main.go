@@ -1,0 +1,210 @@
+// Command loadgen drives a Coffer server through HashiCorp's Vault Go client
+// and reports throughput and exact latency percentiles per scenario.
+//
+//	go run ./scenarios/loadgen -bin ./bin/coffer            # start a server on a temp dir
+//	go run ./scenarios/loadgen -addr http://127.0.0.1:8200 -token root
+//
+// Each scenario runs -workers goroutines, each with its own client over one
+// shared HTTP transport, doing one operation in a loop for -duration:
+//
+//	kv-write      KV v2 put of a -value-size random value, keys spread over -keys paths
+//	kv-read       KV v2 get of keys written before the timed part
+//	token-create  token create, policies ["default"], ttl 1h
+//
+// Every latency is kept and percentiles are computed by sorting; failed
+// operations count as errors and are left out of the latencies. The run is
+// bounded: at most (scenarios x (duration + grace)) plus start-up.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cofferhq/coffer/scenarios/harness"
+)
+
+type config struct {
+	bin, addr, token string
+	workers          int
+	duration         time.Duration
+	valueSize        int
+	keys             int
+	scenarios        []string
+	out              string
+}
+
+func main() {
+	var cfg config
+	var list string
+	flag.StringVar(&cfg.bin, "bin", "", "start this coffer binary on a temporary data dir and a free port, and stop it at the end")
+	flag.StringVar(&cfg.addr, "addr", "", "use the server already running at this address (with -token)")
+	flag.StringVar(&cfg.token, "token", os.Getenv("VAULT_TOKEN"), "token for -addr (default $VAULT_TOKEN); must be able to write secret/ and create tokens")
+	flag.IntVar(&cfg.workers, "workers", 16, "concurrent clients per scenario")
+	flag.DurationVar(&cfg.duration, "duration", 10*time.Second, "timed length of each scenario")
+	flag.IntVar(&cfg.valueSize, "value-size", 100, "bytes of random value per KV write")
+	flag.IntVar(&cfg.keys, "keys", 1000, "distinct KV paths written and read")
+	flag.StringVar(&list, "scenarios", "kv-write,kv-read,token-create", "comma-separated scenarios: "+strings.Join(scenarioNames(), ","))
+	flag.StringVar(&cfg.out, "out", "", "also write the results as markdown to this file")
+	flag.Parse()
+	for _, s := range strings.Split(list, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			cfg.scenarios = append(cfg.scenarios, s)
+		}
+	}
+	if err := run(cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(cfg config) error {
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	target := cfg.addr
+	if cfg.bin != "" {
+		s, cleanup, err := startServer(cfg.bin)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		target, cfg.token = s.Addr, s.Token
+	}
+
+	env := environment(cfg, target)
+	fmt.Print(env.text())
+	var results []result
+	for _, name := range cfg.scenarios {
+		if ctx.Err() != nil {
+			break
+		}
+		fmt.Fprintf(os.Stderr, "running %s for %s with %d workers...\n", name, cfg.duration, cfg.workers)
+		r, err := runScenario(ctx, cfg, target, name)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		results = append(results, r)
+		printErrors(os.Stdout, r)
+	}
+	fmt.Println()
+	writeTable(os.Stdout, results)
+	if cfg.out != "" {
+		f, err := os.Create(cfg.out)
+		if err != nil {
+			return err
+		}
+		io.WriteString(f, env.markdown())
+		writeMarkdown(f, results)
+		for _, r := range results {
+			printErrors(f, r)
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+	}
+	if ctx.Err() != nil {
+		return errors.New("interrupted")
+	}
+	return nil
+}
+
+func (c config) validate() error {
+	switch {
+	case (c.bin == "") == (c.addr == ""):
+		return errors.New("give either -bin (start a server) or -addr and -token (use a running one)")
+	case c.addr != "" && c.token == "":
+		return errors.New("-addr needs -token (or VAULT_TOKEN)")
+	case c.workers < 1 || c.duration <= 0 || c.valueSize < 1 || c.keys < 1:
+		return errors.New("-workers, -duration, -value-size and -keys must be positive")
+	case len(c.scenarios) == 0:
+		return errors.New("no -scenarios")
+	}
+	for _, s := range c.scenarios {
+		if _, ok := scenarios[s]; !ok {
+			return fmt.Errorf("unknown scenario %q (have %s)", s, strings.Join(scenarioNames(), ", "))
+		}
+	}
+	return nil
+}
+
+// startServer starts the binary like the test harness does: a temporary
+// data dir, a free loopback port, a random root token, ready when
+// /v1/sys/health answers 200.
+func startServer(bin string) (*harness.Server, func(), error) {
+	abs, err := filepath.Abs(bin)
+	if err != nil {
+		return nil, nil, err
+	}
+	dir, err := os.MkdirTemp("", "coffer-loadgen-")
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := harness.Launch(harness.Options{Bin: abs, DataDir: dir})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	fmt.Fprintf(os.Stderr, "started %s at %s (data dir %s)\n", abs, s.Addr, dir)
+	cleanup := func() {
+		if err := s.Stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "loadgen: stopping server: %v\n%s", err, lastLines(s.Output(), 20))
+		}
+		os.RemoveAll(dir)
+	}
+	return s, cleanup, nil
+}
+
+type env struct {
+	date, machine, goVersion, commit, target, params string
+}
+
+func environment(cfg config, target string) env {
+	commit := "unknown"
+	if out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
+		commit = strings.TrimSpace(string(out))
+		if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
+			commit += " (with uncommitted changes)"
+		}
+	}
+	host, _ := os.Hostname()
+	return env{
+		date:      time.Now().Format(time.RFC3339),
+		machine:   fmt.Sprintf("%d CPUs, %s/%s, host %s", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, host),
+		goVersion: runtime.Version(),
+		commit:    commit,
+		target:    target,
+		params:    fmt.Sprintf("workers %d, duration %s per scenario, value size %d B, %d keys", cfg.workers, cfg.duration, cfg.valueSize, cfg.keys),
+	}
+}
+
+func (e env) text() string {
+	return fmt.Sprintf("date:    %s\nmachine: %s\ngo:      %s\ncommit:  %s\nserver:  %s\nload:    %s\n",
+		e.date, e.machine, e.goVersion, e.commit, e.target, e.params)
+}
+
+func (e env) markdown() string {
+	return fmt.Sprintf("# Coffer load test\n\n- date: %s\n- machine: %s\n- go: %s\n- commit: %s\n- server: %s\n- load: %s\n\n",
+		e.date, e.machine, e.goVersion, e.commit, e.target, e.params)
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n") + "\n"
+}

@@ -1,0 +1,188 @@
+package scenarios_test
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	vault "github.com/hashicorp/vault/api"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cofferhq/coffer/scenarios/harness"
+)
+
+// start skips in -short mode, runs the test in parallel with the others and
+// starts a dev server on a fresh data dir.
+func start(t *testing.T) *harness.Server {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end: starts the coffer binary")
+	}
+	t.Parallel()
+	return harness.Start(t, harness.Options{})
+}
+
+func requireStatus(t *testing.T, err error, status int) {
+	t.Helper()
+	var re *vault.ResponseError
+	require.ErrorAs(t, err, &re, "want HTTP %d", status)
+	require.Equal(t, status, re.StatusCode, "errors: %v", re.Errors)
+}
+
+func TestSmokeKVRoundTrip(t *testing.T) {
+	s := start(t)
+	ctx := t.Context()
+	harness.Eventually(t, 10*time.Second, 20*time.Millisecond, func() error {
+		out := s.Output()
+		for _, want := range []string{"Api Address: " + s.Addr, "Root Token: " + s.Token} {
+			if !strings.Contains(out, want) {
+				return fmt.Errorf("banner has no %q", want)
+			}
+		}
+		return nil
+	})
+
+	kv := s.Client(t).KVv2("secret")
+	data := map[string]any{"user": "app", "password": "correct horse battery staple"}
+	put, err := kv.Put(ctx, "app/config", data)
+	require.NoError(t, err)
+	require.NotNil(t, put.VersionMetadata)
+	require.Equal(t, 1, put.VersionMetadata.Version)
+
+	got, err := kv.Get(ctx, "app/config")
+	require.NoError(t, err)
+	require.Equal(t, data, got.Data)
+	require.Equal(t, 1, got.VersionMetadata.Version)
+
+	stdout, stderr, code := s.CLI(t, "kv", "get", "secret/app/config")
+	require.Equal(t, 0, code, "stderr: %s", stderr)
+	require.Contains(t, stdout, "correct horse battery staple")
+}
+
+func TestSmokePolicyScopedToken(t *testing.T) {
+	s := start(t)
+	ctx := t.Context()
+	root := s.Client(t)
+	kv := root.KVv2("secret")
+	_, err := kv.Put(ctx, "app/x", map[string]any{"k": "app"})
+	require.NoError(t, err)
+	_, err = kv.Put(ctx, "other", map[string]any{"k": "other"})
+	require.NoError(t, err)
+
+	require.NoError(t, root.Sys().PutPolicy("app-read", `path "secret/data/app/*" { capabilities = ["read"] }`))
+	tok, err := root.Auth().Token().Create(&vault.TokenCreateRequest{Policies: []string{"app-read"}, TTL: "1h"})
+	require.NoError(t, err)
+	require.NotNil(t, tok.Auth)
+	require.Contains(t, tok.Auth.Policies, "app-read")
+
+	app := s.Client(t)
+	app.SetToken(tok.Auth.ClientToken)
+	appKV := app.KVv2("secret")
+	got, err := appKV.Get(ctx, "app/x")
+	require.NoError(t, err)
+	require.Equal(t, "app", got.Data["k"])
+
+	_, err = appKV.Get(ctx, "other")
+	requireStatus(t, err, http.StatusForbidden)
+	_, err = appKV.Put(ctx, "app/x", map[string]any{"k": "overwritten"})
+	requireStatus(t, err, http.StatusForbidden)
+}
+
+func TestSmokeRestartKeepsState(t *testing.T) {
+	s := start(t)
+	ctx := t.Context()
+	root := s.Client(t)
+	_, err := root.KVv2("secret").Put(ctx, "app/x", map[string]any{"k": "v1"})
+	require.NoError(t, err)
+	require.NoError(t, root.Sys().PutPolicy("app-read", `path "secret/data/app/*" { capabilities = ["read"] }`))
+	tok, err := root.Auth().Token().Create(&vault.TokenCreateRequest{Policies: []string{"app-read"}, TTL: "1h"})
+	require.NoError(t, err)
+
+	require.NoError(t, s.Stop())
+	s.Restart(t)
+
+	kv := s.Client(t).KVv2("secret") // same address and root token as before
+	got, err := kv.Get(ctx, "app/x")
+	require.NoError(t, err)
+	require.Equal(t, "v1", got.Data["k"])
+	require.Equal(t, 1, got.VersionMetadata.Version)
+	put, err := kv.Put(ctx, "app/x", map[string]any{"k": "v2"})
+	require.NoError(t, err)
+	require.Equal(t, 2, put.VersionMetadata.Version, "the version counter must survive the restart")
+
+	app := s.Client(t)
+	app.SetToken(tok.Auth.ClientToken)
+	got, err = app.KVv2("secret").Get(ctx, "app/x")
+	require.NoError(t, err, "a token and its policy must survive the restart")
+	require.Equal(t, "v2", got.Data["k"])
+}
+
+func TestSmokeKillKeepsAcknowledgedWrites(t *testing.T) {
+	s := start(t)
+	ctx := t.Context()
+	kv := s.Client(t).KVv2("secret")
+	const n = 5
+	for i := 1; i <= n; i++ {
+		_, err := kv.Put(ctx, "kill/k", map[string]any{"v": fmt.Sprint(i)})
+		require.NoError(t, err)
+	}
+	s.Kill() // SIGKILL right after the last acknowledged write
+	s.Restart(t)
+
+	got, err := s.Client(t).KVv2("secret").Get(ctx, "kill/k")
+	require.NoError(t, err)
+	require.Equal(t, fmt.Sprint(n), got.Data["v"])
+	require.Equal(t, n, got.VersionMetadata.Version)
+}
+
+func TestSmokeCanaryNeverInPlaintext(t *testing.T) {
+	s := start(t)
+	ctx := t.Context()
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	canary := []byte("canary-" + hex.EncodeToString(b))
+
+	kv := s.Client(t).KVv2("secret")
+	_, err := kv.Put(ctx, "canary/db", map[string]any{"password": string(canary)})
+	require.NoError(t, err)
+	got, err := kv.Get(ctx, "canary/db")
+	require.NoError(t, err)
+	require.Equal(t, string(canary), got.Data["password"])
+	require.NoError(t, s.Stop())
+
+	require.NotZero(t, dirBytes(t, s.DataDir), "the data dir is empty: the scan would prove nothing")
+	needles := harness.Encodings(canary)
+	require.Empty(t, harness.ScanForBytes(t, s.DataDir, needles...), "secret found in plaintext on disk")
+	out := s.Output()
+	for _, n := range needles {
+		require.NotContains(t, out, string(n), "secret found in the server's output")
+	}
+}
+
+// dirBytes is the total size of the regular files under dir.
+func dirBytes(t *testing.T, dir string) int64 {
+	t.Helper()
+	var total int64
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		total += info.Size()
+		return nil
+	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
+	return total
+}
