@@ -310,6 +310,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, path string, op f
 		s.fail(w, herr)
 		return
 	}
+	if resp != nil && resp.Stream != nil {
+		resp.Stream(w, r)
+		return
+	}
 	if r.Method == http.MethodHead {
 		resp = headOnly(resp)
 	}

@@ -120,4 +120,8 @@ type Response struct {
 	RawContentType string
 	// Headers are added to the HTTP response.
 	Headers http.Header
+	// Stream, when set, takes over the connection after the request was
+	// authorised and audited: event subscriptions (SSE, WebSocket) answer
+	// this way. The request's HTTP objects are passed as they came.
+	Stream func(w http.ResponseWriter, r *http.Request)
 }
