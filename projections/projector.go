@@ -14,8 +14,9 @@ import (
 // ApplyFunc applies one event to the read models inside tx.
 type ApplyFunc func(tx *Tx, rec ledger.Record) error
 
-// Observer sees every decoded record after its message is committed (event
-// subscriptions, metrics). It must not block.
+// Observer sees every decoded record after its message is committed to
+// pebble and before WaitApplied callers are released (event
+// subscriptions, in-memory caches). It must not block.
 type Observer func(recs []ledger.Record)
 
 // Projector feeds ledger messages to the registered apply functions.
@@ -92,9 +93,11 @@ func (p *Projector) applyMessage(m ledger.Message) error {
 	if err := b.Commit(pebble.NoSync); err != nil {
 		return fmt.Errorf("projections: commit seq %d: %w", m.Seq, err)
 	}
-	p.store.advance(m.Seq)
+	// Observers run before advance: a writer whose WaitApplied returns must
+	// find in-memory views (mount table, policy cache) already refreshed.
 	for _, o := range p.observers {
 		o(recs)
 	}
+	p.store.advance(m.Seq)
 	return nil
 }

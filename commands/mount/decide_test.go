@@ -76,14 +76,14 @@ func TestEnablePathConflicts(t *testing.T) {
 		path     string
 		conflict string // "" when allowed
 	}{
-		{"secret", "secret/"},        // same path
-		{"secret/sub", "secret/"},    // under an existing mount
-		{"team", "team/a/"},          // above an existing mount
-		{"team/a/b/c", "team/a/"},    // deep under
-		{"secret2", ""},              // sibling sharing a prefix of letters
-		{"team/b", ""},               // sibling under a common non-mount parent
-		{"sec", ""},                  // letters only, not a path prefix
-		{"teams/a", ""},              // likewise
+		{"secret", "secret/"},     // same path
+		{"secret/sub", "secret/"}, // under an existing mount
+		{"team", "team/a/"},       // above an existing mount
+		{"team/a/b/c", "team/a/"}, // deep under
+		{"secret2", ""},           // sibling sharing a prefix of letters
+		{"team/b", ""},            // sibling under a common non-mount parent
+		{"sec", ""},               // letters only, not a path prefix
+		{"teams/a", ""},           // likewise
 	} {
 		events, err := DecideEnable(s, enable(tc.path, "kv"))
 		if tc.conflict == "" {

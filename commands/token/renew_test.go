@@ -32,7 +32,11 @@ func TestDecideRenew(t *testing.T) {
 	}{
 		{name: "no increment renews by the current lease TTL", token: renewable(time.Hour, 0, 0), at: t0.Add(30 * time.Minute), wantTTL: time.Hour},
 		{name: "increment from now", token: renewable(time.Hour, 0, 0), increment: 3 * time.Hour, at: t0.Add(30 * time.Minute), wantTTL: 3 * time.Hour},
-		{name: "capped at creation + mount max", token: func() *tokenstore.Token { tk := renewable(time.Hour, 0, 0); tk.ExpireTime = t0.Add(21 * time.Hour); return tk }(), increment: 48 * time.Hour, at: t0.Add(20 * time.Hour), wantTTL: 4 * time.Hour, wantWarn: true},
+		{name: "capped at creation + mount max", token: func() *tokenstore.Token {
+			tk := renewable(time.Hour, 0, 0)
+			tk.ExpireTime = t0.Add(21 * time.Hour)
+			return tk
+		}(), increment: 48 * time.Hour, at: t0.Add(20 * time.Hour), wantTTL: 4 * time.Hour, wantWarn: true},
 		{name: "capped at creation + explicit max", token: renewable(time.Hour, 2*time.Hour, 0), increment: 5 * time.Hour, at: t0.Add(30 * time.Minute), wantTTL: 90 * time.Minute, wantWarn: true},
 		{name: "periodic gets its period whatever the increment", token: renewable(10*time.Minute, 0, 10*time.Minute), increment: 5 * time.Hour, at: t0.Add(9 * time.Minute), wantTTL: 10 * time.Minute},
 		{name: "expired periodic token is gone", token: renewable(10*time.Minute, 0, 10*time.Minute), at: t0.Add(100 * time.Hour), wantErr: ErrNotFound},

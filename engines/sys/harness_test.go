@@ -36,6 +36,7 @@ type env struct {
 	policies *policystore.Cache
 	seal     *fakeSeal
 	tokens   map[string]*framework.Auth
+	backend  framework.Backend
 	router   *framework.Router
 }
 
@@ -92,7 +93,8 @@ func start(t *testing.T, tweak ...func(*Options)) *env {
 	for _, f := range tweak {
 		f(&opts)
 	}
-	e.router = framework.NewRouter(New(e.deps, opts))
+	e.backend = New(e.deps, opts)
+	e.router = framework.NewRouter(e.backend)
 	return e
 }
 

@@ -17,8 +17,9 @@
 // The Resolver turns the raw token of each request into a framework.Auth
 // with one keyed hash and one pebble read; it refuses unknown, revoked and
 // expired tokens (expiry is checked on every use, so nothing needs to sweep
-// for a token to stop working). Use spends a use of a limited-use token
-// after the ACL check, appending only for such tokens.
+// for a token to stop working). Use, called after the ACL check, reads the
+// record once more and appends only for a limited-use token, spending one
+// of its uses.
 //
 // EnsureRoot creates dev mode's root token once; a restart with the same
 // data directory finds it again.

@@ -76,8 +76,14 @@ func TestRawTokensNeverReachDisk(t *testing.T) {
 	require.NoError(t, err)
 	n.stop() // flush everything the processes hold
 
+	assertNotOnDisk(t, dir, secrets)
+}
+
+// assertNotOnDisk fails if any file under dir holds one of needles.
+func assertNotOnDisk(t *testing.T, dir string, needles []string) {
+	t.Helper()
 	files := 0
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -86,7 +92,7 @@ func TestRawTokensNeverReachDisk(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		for _, s := range secrets {
+		for _, s := range needles {
 			if bytes.Contains(data, []byte(s)) {
 				t.Errorf("raw token or accessor found in %s", path)
 			}

@@ -188,3 +188,26 @@ func TestVaultClientTokenFlows(t *testing.T) {
 	_, err = tokens.Lookup(other.Auth.ClientToken)
 	assert.Equal(t, http.StatusForbidden, statusOf(err))
 }
+
+// Through the whole stack, audit records included, raw tokens stay off
+// disk.
+func TestHTTPTokensNeverReachDisk(t *testing.T) {
+	dir := t.TempDir()
+	n := startNode(t, dir)
+	addr, root := serveHTTP(t, n)
+	c := vaultClient(t, addr, root)
+	var secrets []string
+	for i := 0; i < 5; i++ {
+		s, err := c.Auth().Token().Create(&vault.TokenCreateRequest{Policies: []string{"app"}, TTL: "1h"})
+		require.NoError(t, err)
+		secrets = append(secrets, s.Auth.ClientToken)
+		_, err = c.Auth().Token().Lookup(s.Auth.ClientToken)
+		require.NoError(t, err)
+		_, err = c.Auth().Token().Renew(s.Auth.ClientToken, 60)
+		require.NoError(t, err)
+	}
+	require.NoError(t, c.Auth().Token().RevokeTree(secrets[0]))
+	secrets = append(secrets, root)
+	n.stop()
+	assertNotOnDisk(t, dir, secrets)
+}

@@ -62,9 +62,10 @@ type Seal struct {
 
 var _ ledger.Seal = (*Seal)(nil)
 
-// New builds the seal. It resolves configuration and credentials' sources
-// but does not call KMS, so it succeeds while KMS is down; the first Wrap
-// or Unwrap tells whether the key is usable.
+// New builds the seal. It loads the AWS configuration and sets up the
+// credential chain but does not call KMS or fetch credentials, so it
+// succeeds while KMS is down; the first Wrap or Unwrap tells whether the
+// key is usable.
 func New(ctx context.Context, cfg Config) (*Seal, error) {
 	if cfg.KMSKeyID == "" {
 		return nil, fmt.Errorf("%w: kms_key_id is required", ErrConfig)

@@ -164,7 +164,7 @@ func TestMountAccess(t *testing.T) {
 		{[]string{"deep"}, "secret/", true},
 		{[]string{"deep"}, "other/", false},
 		{[]string{"deep"}, "secret/data/app/x/", true}, // the mount path itself is allowed
-		{[]string{"deep", "deny"}, "secret/", false},    // deny wins on the merged rule
+		{[]string{"deep", "deny"}, "secret/", false},   // deny wins on the merged rule
 		{[]string{"plus"}, "anything/", true},
 		{[]string{"plus"}, "a/b/", false},
 		{[]string{"subscribe"}, "events/", false}, // subscribe below the mount is no access

@@ -35,7 +35,7 @@ type Created struct {
 	ExplicitMaxTTL int64             `json:"explicit_max_ttl,omitempty"`
 	Period         int64             `json:"period,omitempty"`
 	Renewable      bool              `json:"renewable"`
-	ExpireTime     time.Time         `json:"expire_time,omitempty"`
+	ExpireTime     time.Time         `json:"expire_time,omitzero"`
 }
 
 // Renewed is the payload of token.renewed.

@@ -40,11 +40,11 @@ type Token struct {
 	Period         time.Duration `json:"period,omitempty"`
 	Renewable      bool          `json:"renewable"`
 	// ExpireTime is zero for tokens that never expire.
-	ExpireTime  time.Time `json:"expire_time,omitempty"`
-	LastRenewal time.Time `json:"last_renewal,omitempty"`
+	ExpireTime  time.Time `json:"expire_time,omitzero"`
+	LastRenewal time.Time `json:"last_renewal,omitzero"`
 	// AncestorDeadline is the earliest deadline among the token's
 	// ancestors (zero: none expire). A token dies with its parent.
-	AncestorDeadline time.Time `json:"ancestor_deadline,omitempty"`
+	AncestorDeadline time.Time `json:"ancestor_deadline,omitzero"`
 }
 
 // IsRoot reports whether the token carries the root policy.

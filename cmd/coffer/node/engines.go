@@ -28,3 +28,13 @@ var factories = map[string]framework.Factory{
 	"kv":    kv.Factory,
 	"kv-v2": kv.Factory,
 }
+
+// engineTypes lists the mount types sys/mounts accepts: those with an
+// engine.
+func engineTypes() []string {
+	out := make([]string, 0, len(factories))
+	for t := range factories {
+		out = append(out, t)
+	}
+	return out
+}

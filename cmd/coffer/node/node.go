@@ -156,7 +156,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 	}
 	sysBackend := sys.New(deps, sys.Options{
 		Mounts: mounts, Policies: policies, ResolveToken: resolver.Resolve,
-		Seal: devSealState{n.ledger}, Version: Version,
+		Seal: devSealState{n.ledger}, Version: Version, EngineTypes: engineTypes(),
 	})
 	gw := gateway.New(gateway.Config{
 		Deps:   deps,
@@ -175,7 +175,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		Factories: factories,
 		Sys:       framework.Merge(sysBackend, leases.SysPaths(), sinks.SysPaths()),
 		Token:     tokenBackend,
-		RootPaths: concat(sys.RootPaths(), leaseeng.RootPaths(), audit.RootPaths()),
+		RootPaths: concat(sys.RootPaths(), token.RootPaths(), leaseeng.RootPaths(), audit.RootPaths()),
 		Sealed:    n.ledger.Sealed,
 		Log:       cfg.Log,
 	})

@@ -1,0 +1,218 @@
+package config
+
+import (
+	"crypto/tls"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// issueExample is the configuration from issue 3, verbatim.
+const issueExample = `storage "ledger" {
+  path = "/var/lib/coffer"        # holds nats/ and projections/, as in dev mode
+  # nats { urls = [...], replicas = 3 }   -- later: an external JetStream cluster
+}
+listener "tcp" {
+  address         = "127.0.0.1:8200"
+  tls_cert_file   = "/etc/coffer/tls.crt"
+  tls_key_file    = "/etc/coffer/tls.key"
+  # tls_disable   = true
+  # tls_min_version = "tls12"
+}
+seal "awskms" {
+  region     = "us-east-1"
+  kms_key_id = "alias/coffer-unseal"
+  endpoint   = "http://127.0.0.1:4599"   # optional, for KMS-compatible servers
+  # access_key / secret_key optional; otherwise the AWS SDK's default chain
+}
+api_addr  = "https://coffer-1:8200"
+log_level = "info"
+`
+
+func TestParseGoodConfigs(t *testing.T) {
+	tests := []struct {
+		name     string
+		filename string
+		src      string
+		want     Config
+	}{
+		{
+			name: "issue 3 example",
+			src:  issueExample,
+			want: Config{
+				Storage: Storage{Type: "ledger", Path: "/var/lib/coffer"},
+				Listeners: []Listener{{
+					Type: "tcp", Address: "127.0.0.1:8200",
+					TLSCertFile: "/etc/coffer/tls.crt", TLSKeyFile: "/etc/coffer/tls.key",
+					TLSMinVersion: "tls12",
+				}},
+				Seal: Seal{Type: "awskms", AWSKMS: &AWSKMS{
+					Region: "us-east-1", KMSKeyID: "alias/coffer-unseal", Endpoint: "http://127.0.0.1:4599",
+				}},
+				APIAddr:  "https://coffer-1:8200",
+				LogLevel: "info",
+			},
+		},
+		{
+			name: "minimal, defaults filled in",
+			src: `storage "ledger" { path = "/data" }
+listener "tcp" { tls_disable = true }
+`,
+			want: Config{
+				Storage:   Storage{Type: "ledger", Path: "/data"},
+				Listeners: []Listener{{Type: "tcp", Address: "127.0.0.1:8200", TLSDisable: true, TLSMinVersion: "tls12"}},
+				Seal:      Seal{Type: "shamir"},
+				LogLevel:  "info",
+			},
+		},
+		{
+			name: "a Vault-style file",
+			src: `storage "ledger" {
+  path = "/opt/coffer/data"
+}
+listener "tcp" {
+  address     = "0.0.0.0:8200"
+  tls_disable = 1
+}
+seal "shamir" {}
+disable_mlock = true
+cluster_addr  = "https://10.0.0.5:8201"
+api_addr      = "http://10.0.0.5:8200"
+log_level     = "WARNING"
+`,
+			want: Config{
+				Storage:      Storage{Type: "ledger", Path: "/opt/coffer/data"},
+				Listeners:    []Listener{{Type: "tcp", Address: "0.0.0.0:8200", TLSDisable: true, TLSMinVersion: "tls12"}},
+				Seal:         Seal{Type: "shamir"},
+				APIAddr:      "http://10.0.0.5:8200",
+				ClusterAddr:  "https://10.0.0.5:8201",
+				LogLevel:     "warn",
+				DisableMlock: true,
+			},
+		},
+		{
+			name: "external NATS, two listeners, TLS 1.3, static credentials",
+			src: `storage "ledger" {
+  path = "/data"
+  nats {
+    urls = ["nats://n1:4222", "tls://n2:4222"]
+  }
+}
+listener "tcp" {
+  address         = "[::1]:8200"
+  tls_cert_file   = "c.pem"
+  tls_key_file    = "k.pem"
+  tls_min_version = "tls13"
+}
+listener "tcp" {
+  address     = "127.0.0.1:8210"
+  tls_disable = "true"
+}
+seal "awskms" {
+  kms_key_id    = "1234abcd-12ab-34cd-56ef-1234567890ab"
+  access_key    = "AKIAIOSFODNN7EXAMPLE"
+  secret_key    = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+  session_token = "tok"
+}
+`,
+			want: Config{
+				Storage: Storage{Type: "ledger", Path: "/data", NATS: &NATS{URLs: []string{"nats://n1:4222", "tls://n2:4222"}, Replicas: 3}},
+				Listeners: []Listener{
+					{Type: "tcp", Address: "[::1]:8200", TLSCertFile: "c.pem", TLSKeyFile: "k.pem", TLSMinVersion: "tls13"},
+					{Type: "tcp", Address: "127.0.0.1:8210", TLSDisable: true, TLSMinVersion: "tls12"},
+				},
+				Seal: Seal{Type: "awskms", AWSKMS: &AWSKMS{
+					KMSKeyID: "1234abcd-12ab-34cd-56ef-1234567890ab", AccessKey: "AKIAIOSFODNN7EXAMPLE",
+					SecretKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", SessionToken: "tok",
+				}},
+				LogLevel: "info",
+			},
+		},
+		{
+			name: "explicit replicas",
+			src: `storage "ledger" {
+  path = "/data"
+  nats {
+    urls     = ["nats://n1:4222"]
+    replicas = 1
+  }
+}
+listener "tcp" {
+  tls_disable   = false
+  tls_cert_file = "c"
+  tls_key_file = "k"
+}
+`,
+			want: Config{
+				Storage:   Storage{Type: "ledger", Path: "/data", NATS: &NATS{URLs: []string{"nats://n1:4222"}, Replicas: 1}},
+				Listeners: []Listener{{Type: "tcp", Address: "127.0.0.1:8200", TLSCertFile: "c", TLSKeyFile: "k", TLSMinVersion: "tls12"}},
+				Seal:      Seal{Type: "shamir"},
+				LogLevel:  "info",
+			},
+		},
+		{
+			name:     "JSON syntax",
+			filename: "coffer.json",
+			src: `{
+  "storage": {"ledger": {"path": "/data"}},
+  "listener": {"tcp": {"address": "127.0.0.1:9200", "tls_disable": true}},
+  "seal": {"awskms": {"kms_key_id": "alias/x", "region": "eu-west-1"}},
+  "log_level": "debug"
+}`,
+			want: Config{
+				Storage:   Storage{Type: "ledger", Path: "/data"},
+				Listeners: []Listener{{Type: "tcp", Address: "127.0.0.1:9200", TLSDisable: true, TLSMinVersion: "tls12"}},
+				Seal:      Seal{Type: "awskms", AWSKMS: &AWSKMS{KMSKeyID: "alias/x", Region: "eu-west-1"}},
+				LogLevel:  "debug",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			filename := tt.filename
+			if filename == "" {
+				filename = "coffer.hcl"
+			}
+			got, err := Parse([]byte(tt.src), filename, nil)
+			require.NoError(t, err)
+			require.Equal(t, tt.want, *got)
+		})
+	}
+}
+
+func TestUIIsAcceptedWithAWarning(t *testing.T) {
+	cfg, err := Parse([]byte(`storage "ledger" { path = "/d" }
+listener "tcp" { tls_disable = true }
+ui = true
+`), "coffer.hcl", nil)
+	require.NoError(t, err)
+	require.True(t, cfg.UI)
+	require.Len(t, cfg.Warnings, 1)
+	require.Contains(t, cfg.Warnings[0], "coffer.hcl:3:1: ui:")
+}
+
+func TestTLSVersion(t *testing.T) {
+	require.Equal(t, uint16(tls.VersionTLS12), Listener{TLSMinVersion: "tls12"}.TLSVersion())
+	require.Equal(t, uint16(tls.VersionTLS13), Listener{TLSMinVersion: "tls13"}.TLSVersion())
+	require.Equal(t, uint16(tls.VersionTLS12), Listener{}.TLSVersion())
+}
+
+func TestLoadReadsTheFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "coffer.hcl")
+	require.NoError(t, os.WriteFile(path, []byte(issueExample), 0o600))
+	cfg, err := Load(path, nil)
+	require.NoError(t, err)
+	require.Equal(t, "alias/coffer-unseal", cfg.Seal.AWSKMS.KMSKeyID)
+
+	_, err = Load(filepath.Join(t.TempDir(), "absent.hcl"), nil)
+	require.ErrorIs(t, err, os.ErrNotExist)
+	require.NotErrorIs(t, err, ErrInvalid)
+
+	// Diagnostics name the path as given.
+	require.NoError(t, os.WriteFile(path, []byte("storage \"ledger\" {}\n"), 0o600))
+	_, err = Load(path, nil)
+	require.ErrorIs(t, err, ErrInvalid)
+	require.Contains(t, err.Error(), path+":1:")
+}
