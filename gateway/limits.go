@@ -109,6 +109,9 @@ func (l Limits) decodeBody(body []byte) (map[string]any, error) {
 	if dec.More() {
 		return nil, fmt.Errorf("%w: trailing data after the JSON object", ErrBadJSON)
 	}
+	if v == nil {
+		return nil, nil // the Vault client sends "null" for a write without data
+	}
 	m, ok := v.(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("%w: body must be a JSON object", ErrBadJSON)

@@ -231,18 +231,23 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, path string, op framework.Operation, data map[string]any) {
+	sealed := s.cfg.Sealed != nil && s.cfg.Sealed()
 	rt, err := s.resolve(path)
 	if err != nil {
+		if sealed {
+			writeError(w, http.StatusServiceUnavailable, "Vault is sealed")
+			return
+		}
 		s.fail(w, err)
 		return
 	}
 	entry, vars, err := rt.router.Match(rt.rel)
-	if err != nil {
-		s.fail(w, framework.Errorf(http.StatusNotFound, "%v", err))
+	if sealed && (err != nil || !entry.Unauthenticated) {
+		writeError(w, http.StatusServiceUnavailable, "Vault is sealed")
 		return
 	}
-	if s.cfg.Sealed != nil && s.cfg.Sealed() && !entry.Unauthenticated {
-		writeError(w, http.StatusServiceUnavailable, "Vault is sealed")
+	if err != nil {
+		s.fail(w, framework.Errorf(http.StatusNotFound, "%v", err))
 		return
 	}
 	ctx, index := commands.WithIndexRecorder(r.Context())
@@ -279,7 +284,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, path string, op f
 	}
 
 	audited := !entry.Unaudited
-	reqRec := s.audit.request(req, path, r.RemoteAddr)
+	var reqRec AuditRecord
+	if audited {
+		reqRec = s.audit.request(req, path, r.RemoteAddr)
+	}
 	isRead := op == framework.ReadOperation || op == framework.ListOperation
 	if audited && !isRead {
 		if _, err := s.cfg.Deps.Bus.Append(ctx, auditEvent(EventAuditRequest, reqRec)); err != nil {
@@ -340,7 +348,7 @@ func (s *Server) auditFailed(w http.ResponseWriter, err error) {
 // until the local projections have applied at least that ledger index.
 func (s *Server) waitIndex(ctx context.Context, r *http.Request) error {
 	v := r.Header.Get("X-Vault-Index")
-	if v == "" {
+	if v == "" || s.cfg.Deps.Store == nil {
 		return nil
 	}
 	seq, err := strconv.ParseUint(v, 10, 64)

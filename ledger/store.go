@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -87,22 +88,62 @@ func Open(ctx context.Context, nc *nats.Conn, replicas int) (*Store, error) {
 // timers, checkpoints).
 func (s *Store) JetStream() jetstream.JetStream { return s.js }
 
-// Initialized reports whether the ledger holds a wrapped root key.
-func (s *Store) Initialized(ctx context.Context) (bool, error) {
-	_, err := s.stream.GetLastMsgForSubject(ctx, SubjectSeal)
-	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("ledger: read seal record: %w", err)
-	}
-	return true, nil
+
+// SealInfo is the seal record: which seal protects the root key, how its
+// unseal (or recovery) key is shared, and the wrapped root key itself. It
+// is the last message on SubjectSeal; a rekey appends a new one.
+type SealInfo struct {
+	Type              string `json:"type"`
+	SecretShares      int    `json:"secret_shares,omitempty"`
+	SecretThreshold   int    `json:"secret_threshold,omitempty"`
+	RecoveryShares    int    `json:"recovery_shares,omitempty"`
+	RecoveryThreshold int    `json:"recovery_threshold,omitempty"`
+	// RecoveryCheck is a value sealed under the recovery key, so recovery
+	// shares can be verified without the recovery key being stored.
+	RecoveryCheck []byte `json:"recovery_check,omitempty"`
+	// WrappedRootKey is the root key as the seal wrapped it.
+	WrappedRootKey []byte `json:"wrapped_root_key"`
 }
 
-// Init creates the root key and the first keyring term, records both (the
-// root key wrapped by seal, the keyring under the root key) and leaves the
-// store unsealed.
+// ErrNotInitialized reports a ledger without a seal record.
+var ErrNotInitialized = errors.New("ledger: not initialized")
+
+// ReadSealInfo returns the current seal record.
+func (s *Store) ReadSealInfo(ctx context.Context) (SealInfo, error) {
+	m, err := s.stream.GetLastMsgForSubject(ctx, SubjectSeal)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return SealInfo{}, ErrNotInitialized
+	}
+	if err != nil {
+		return SealInfo{}, fmt.Errorf("ledger: read seal record: %w", err)
+	}
+	var info SealInfo
+	if err := jsonUnmarshal(m.Data, &info); err != nil {
+		return SealInfo{}, fmt.Errorf("%w: seal record: %v", ErrCorrupt, err)
+	}
+	return info, nil
+}
+
+// Initialized reports whether the ledger holds a wrapped root key.
+func (s *Store) Initialized(ctx context.Context) (bool, error) {
+	_, err := s.ReadSealInfo(ctx)
+	if errors.Is(err, ErrNotInitialized) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Init creates the root key and the first keyring term with a one-share
+// seal (dev mode and tests); see InitWith.
 func (s *Store) Init(ctx context.Context, seal Seal) error {
+	return s.InitWith(ctx, seal, SealInfo{SecretShares: 1, SecretThreshold: 1})
+}
+
+// InitWith creates the root key and the first keyring term, records both
+// (the root key wrapped by seal in the seal record, the keyring under the
+// root key) and leaves the store unsealed. info describes the seal; its
+// WrappedRootKey is filled in here.
+func (s *Store) InitWith(ctx context.Context, seal Seal, info SealInfo) error {
 	if ok, err := s.Initialized(ctx); err != nil {
 		return err
 	} else if ok {
@@ -113,7 +154,12 @@ func (s *Store) Init(ctx context.Context, seal Seal) error {
 	if err != nil {
 		return fmt.Errorf("ledger: wrap root key: %w", err)
 	}
-	if _, err := s.js.Publish(ctx, SubjectSeal, wrapped, jetstream.WithExpectLastSequence(0)); err != nil {
+	info.Type, info.WrappedRootKey = seal.Type(), wrapped
+	body, err := json.Marshal(info)
+	if err != nil {
+		return err
+	}
+	if _, err := s.js.Publish(ctx, SubjectSeal, body, jetstream.WithExpectLastSequence(0)); err != nil {
 		return fmt.Errorf("ledger: record seal: %w", err)
 	}
 	rec := newKeyringRecord()
@@ -126,11 +172,11 @@ func (s *Store) Init(ctx context.Context, seal Seal) error {
 // Unseal recovers the root key with seal, loads the keyring and starts the
 // writer.
 func (s *Store) Unseal(ctx context.Context, seal Seal) error {
-	m, err := s.stream.GetLastMsgForSubject(ctx, SubjectSeal)
+	info, err := s.ReadSealInfo(ctx)
 	if err != nil {
-		return fmt.Errorf("ledger: read seal record: %w", err)
+		return err
 	}
-	root, err := seal.Unwrap(m.Data)
+	root, err := seal.Unwrap(info.WrappedRootKey)
 	if err != nil {
 		return fmt.Errorf("ledger: unwrap root key: %w", err)
 	}
@@ -143,6 +189,45 @@ func (s *Store) Unseal(ctx context.Context, seal Seal) error {
 		return err
 	}
 	return s.install(root, rec, seal.Type())
+}
+
+// Rekey wraps the root key under a new seal and records the new seal
+// record; the old unseal key stops working. The store must be unsealed.
+func (s *Store) Rekey(ctx context.Context, seal Seal, info SealInfo) error {
+	s.mu.RLock()
+	root, w := s.rootKey, s.writer
+	s.mu.RUnlock()
+	if w == nil {
+		return ErrSealed
+	}
+	wrapped, err := seal.Wrap(root)
+	if err != nil {
+		return fmt.Errorf("ledger: wrap root key: %w", err)
+	}
+	info.Type, info.WrappedRootKey = seal.Type(), wrapped
+	body, err := json.Marshal(info)
+	if err != nil {
+		return err
+	}
+	if _, err := w.appendRaw(ctx, SubjectSeal, body); err != nil {
+		return fmt.Errorf("ledger: record seal: %w", err)
+	}
+	return nil
+}
+
+// Seal forgets every key and stops the writer: nothing can be read or
+// written until the next Unseal.
+func (s *Store) Seal() {
+	s.mu.Lock()
+	w := s.writer
+	clear(s.rootKey)
+	s.rootKey, s.barrier, s.writer, s.keyring = nil, nil, nil, keyringRecord{}
+	s.dataKeys.setBarrier(nil)
+	s.mu.Unlock()
+	if w != nil {
+		w.close()
+	}
+	s.dataKeys.cache.Clear()
 }
 
 func (s *Store) install(root []byte, rec keyringRecord, sealType string) error {

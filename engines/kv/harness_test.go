@@ -22,14 +22,14 @@ import (
 const accessor = "kv_5f3a9c"
 
 type engine struct {
-	t      *testing.T
+	t      testing.TB
 	deps   framework.Deps
 	router *framework.Router
 }
 
 // startEngine runs a real ledger and projections and mounts the engine at
 // "secret/" as a kv-v2 mount.
-func startEngine(t *testing.T) *engine {
+func startEngine(t testing.TB) *engine {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -135,7 +135,7 @@ func (e *engine) do(op framework.Operation, path string, data map[string]any, op
 
 // roundTrip gives a request body the shape the gateway's decoder gives it
 // (UseNumber).
-func roundTrip(t *testing.T, data map[string]any) map[string]any {
+func roundTrip(t testing.TB, data map[string]any) map[string]any {
 	if data == nil {
 		return nil
 	}

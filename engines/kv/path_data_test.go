@@ -52,9 +52,9 @@ func TestDataWriteAndReadShapes(t *testing.T) {
 		query  map[string]any
 		status int
 	}{
-		"missing secret":     {"data/nope", nil, http.StatusNotFound},
-		"missing version":    {"data/app/db", map[string]any{"version": "9"}, http.StatusNotFound},
-		"bad version":        {"data/app/db", map[string]any{"version": "x"}, http.StatusBadRequest},
+		"missing secret":           {"data/nope", nil, http.StatusNotFound},
+		"missing version":          {"data/app/db", map[string]any{"version": "9"}, http.StatusNotFound},
+		"bad version":              {"data/app/db", map[string]any{"version": "x"}, http.StatusBadRequest},
 		"a folder is not a secret": {"data/app", nil, http.StatusNotFound},
 	} {
 		res := e.do(framework.ReadOperation, tc.path, tc.query)

@@ -37,7 +37,7 @@ func (noPaths) Paths() []*framework.Path { return nil }
 
 // vaultClient serves the engine at secret/ through the real gateway and
 // returns HashiCorp's Go client pointed at it.
-func vaultClient(t *testing.T) *api.Client {
+func vaultClient(t testing.TB) *api.Client {
 	e := startEngine(t)
 	gw := gateway.New(gateway.Config{
 		Deps: e.deps,

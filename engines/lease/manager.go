@@ -67,6 +67,7 @@ type Manager struct {
 	revokers map[string]Revoker
 
 	reaper *reaper
+	wg     sync.WaitGroup
 }
 
 // NewManager builds a manager; Start runs its loops.

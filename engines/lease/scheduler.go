@@ -23,14 +23,23 @@ func (m *Manager) Start(ctx context.Context) error {
 		return err
 	}
 	m.reaper = r
+	m.wg.Add(2)
 	go func() {
+		defer m.wg.Done()
 		if err := r.run(ctx); err != nil && ctx.Err() == nil {
 			m.deps.Log.Error("reaper stopped", "err", err)
 		}
 	}()
-	go m.schedule(ctx)
+	go func() {
+		defer m.wg.Done()
+		m.schedule(ctx)
+	}()
 	return nil
 }
+
+// Wait blocks until the loops Start began have stopped (after their
+// context ended), so the stores they read can be closed safely.
+func (m *Manager) Wait() { m.wg.Wait() }
 
 func (m *Manager) schedule(ctx context.Context) {
 	tick := time.NewTicker(m.opts.ScanInterval)

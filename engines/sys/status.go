@@ -118,8 +118,8 @@ type sealStatusBody struct {
 	StorageType  string `json:"storage_type,omitempty"`
 }
 
-// sealStatus answers GET sys/seal-status. Unseal progress is always 0
-// until Shamir unsealing exists.
+// sealStatus answers GET sys/seal-status, with unseal progress when the
+// SealState reports it.
 func (b *backend) sealStatus(*framework.Request) (*framework.Response, error) {
 	s := b.opts.Seal
 	t, n := s.Threshold()
@@ -127,10 +127,28 @@ func (b *backend) sealStatus(*framework.Request) (*framework.Response, error) {
 		Type: s.SealType(), Initialized: s.Initialized(), Sealed: s.Sealed(), T: t, N: n,
 		Version: b.opts.Version, BuildDate: b.opts.BuildDate, StorageType: "ledger",
 	}
+	if p, ok := s.(SealProgress); ok {
+		body.Progress, body.Nonce = p.Progress()
+	}
+	if r, ok := s.(interface{ RecoverySeal() bool }); ok {
+		body.RecoverySeal = r.RecoverySeal()
+	}
 	if !body.Sealed {
 		body.ClusterName, body.ClusterID = b.cluster()
 	}
 	return rawJSON(http.StatusOK, body)
+}
+
+// SealProgress is what a SealState reports while an unseal is under way.
+type SealProgress interface {
+	Progress() (progress int, nonce string)
+}
+
+// StatusPaths is sys/health and sys/seal-status alone: all a sealed node
+// serves besides its seal endpoints.
+func StatusPaths(deps framework.Deps, opts Options) framework.Backend {
+	b := &backend{deps: deps, opts: opts}
+	return framework.Paths(b.statusPaths())
 }
 
 // cluster derives the cluster's name and id from the ledger's audit key:

@@ -3,6 +3,7 @@ package node
 import (
 	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/engines/kv"
+	"github.com/cofferhq/coffer/engines/transit"
 	"github.com/cofferhq/coffer/projections"
 	"github.com/cofferhq/coffer/projections/auditstore"
 	"github.com/cofferhq/coffer/projections/kvstore"
@@ -10,6 +11,7 @@ import (
 	"github.com/cofferhq/coffer/projections/mountstore"
 	"github.com/cofferhq/coffer/projections/policystore"
 	"github.com/cofferhq/coffer/projections/tokenstore"
+	"github.com/cofferhq/coffer/projections/transitstore"
 )
 
 // readModels register every projection's apply functions. A new engine
@@ -21,12 +23,14 @@ var readModels = []func(*projections.Projector){
 	kvstore.Register,
 	leasestore.Register,
 	auditstore.Register,
+	transitstore.Register,
 }
 
 // factories build secrets engines by mount type.
 var factories = map[string]framework.Factory{
-	"kv":    kv.Factory,
-	"kv-v2": kv.Factory,
+	"kv":      kv.Factory,
+	"kv-v2":   kv.Factory,
+	"transit": transit.Factory,
 }
 
 // engineTypes lists the mount types sys/mounts accepts: those with an

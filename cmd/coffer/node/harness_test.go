@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +19,21 @@ import (
 	"github.com/cofferhq/coffer/gateway"
 	"github.com/cofferhq/coffer/ledger"
 )
+
+// startSealedNode runs an in-process production-mode node (sealed until
+// initialised and unsealed) with the given seal.
+func startSealedNode(t testing.TB, dir string, seal SealConfig) *Node {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	n, err := Start(ctx, Config{
+		DataDir: dir, ListenAddr: "127.0.0.1:0", Seal: seal,
+		Log: slog.New(slog.NewTextHandler(logSink(), nil)),
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = n.Close() })
+	return n
+}
 
 // startNode runs an in-process dev node on a random loopback port with its
 // data in dir. The same test bodies run against the spawned binary in
@@ -121,4 +138,17 @@ func readLedger(t testing.TB, n *Node) []ledger.Record {
 	})
 	require.ErrorIs(t, err, stop)
 	return out
+}
+
+var errNotYet = errors.New("not yet")
+
+func removeProjections(dir string) error { return os.RemoveAll(filepath.Join(dir, "projections")) }
+
+// logSink is where in-process nodes log: nowhere, unless COFFER_TEST_LOG
+// is set.
+func logSink() io.Writer {
+	if os.Getenv("COFFER_TEST_LOG") != "" {
+		return os.Stderr
+	}
+	return io.Discard
 }

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,23 +11,16 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
 	"github.com/cofferhq/coffer/commands"
-	"github.com/cofferhq/coffer/commands/mount"
-	"github.com/cofferhq/coffer/engines/audit"
-	"github.com/cofferhq/coffer/engines/framework"
 	leaseeng "github.com/cofferhq/coffer/engines/lease"
-	"github.com/cofferhq/coffer/engines/sys"
 	"github.com/cofferhq/coffer/engines/token"
-	"github.com/cofferhq/coffer/gateway"
 	"github.com/cofferhq/coffer/ledger"
-	"github.com/cofferhq/coffer/projections"
-	"github.com/cofferhq/coffer/projections/mountstore"
-	"github.com/cofferhq/coffer/projections/policystore"
 )
 
 // Version is reported by sys/health and sys/seal-status.
@@ -44,7 +38,12 @@ type Config struct {
 	DevRootTokenID string
 	// Leases tunes the lease scheduler and reaper (tests shorten them).
 	Leases leaseeng.Options
-	Log    *slog.Logger
+	// Seal chooses how a non-dev node unseals: Shamir shares (default) or
+	// AWS KMS.
+	Seal SealConfig
+	// TLS, when set, serves HTTPS (TLS 1.2 minimum is the caller's job).
+	TLS *tls.Config
+	Log *slog.Logger
 }
 
 // Node is a running server.
@@ -54,22 +53,27 @@ type Node struct {
 	DataDir   string
 	Leases    *leaseeng.Manager
 
-	cfg       Config
-	ns        *server.Server
-	nc        *nats.Conn
-	ledger    *ledger.Store
-	store     *projections.Store
-	projector *projections.Projector
-	http      *http.Server
-	listener  net.Listener
-	sinks     *audit.Sinks
+	cfg      Config
+	ns       *server.Server
+	nc       *nats.Conn
+	ledger   *ledger.Store
+	http     *http.Server
+	listener net.Listener
+	handler  atomic.Pointer[handlerBox]
+	seal     *sealManager
+
+	// mu guards active: the parts that exist only while unsealed.
+	mu     sync.Mutex
+	active *activeNode
+
 	closeOnce sync.Once
 	closeErr  error
-	cancel    context.CancelFunc
-	done      chan struct{}
 }
 
-// Start brings a node up and serves HTTP until Close.
+// Start brings a node up and serves HTTP until Close. A dev node is
+// unsealed (and initialised) before Start returns; any other node starts
+// sealed and serves only the seal endpoints until it is initialised and
+// unsealed (sys/init, sys/unseal, or the KMS seal on its own).
 func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -80,7 +84,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("node: data dir: %w", err)
 	}
-	n = &Node{cfg: cfg, DataDir: cfg.DataDir, done: make(chan struct{})}
+	n = &Node{cfg: cfg, DataDir: cfg.DataDir}
 	defer func() {
 		if err != nil {
 			n.Close()
@@ -92,94 +96,34 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 	if n.ledger, err = ledger.Open(ctx, n.nc, 1); err != nil {
 		return nil, err
 	}
-	if !cfg.Dev {
-		return nil, errors.New("node: only -dev mode is implemented (sealed start with Shamir/KMS is issue 3)")
-	}
-	if err := n.unsealDev(ctx); err != nil {
+	if n.seal, err = newSealManager(ctx, n); err != nil {
 		return nil, err
 	}
-	if n.store, err = projections.Open(filepath.Join(cfg.DataDir, "projections")); err != nil {
+	n.handler.Store(&handlerBox{n.seal.sealedGateway()})
+	if err := n.serve(); err != nil {
 		return nil, err
 	}
-	n.projector = projections.NewProjector(n.store, n.ledger, cfg.Log)
-	for _, register := range readModels {
-		register(n.projector)
+	if cfg.Dev {
+		if err := n.unsealDev(ctx); err != nil {
+			return nil, err
+		}
+		if err := n.seal.refresh(ctx); err != nil {
+			return nil, err
+		}
+		if err := n.activate(ctx); err != nil {
+			return nil, err
+		}
+		if n.RootToken, err = token.EnsureRoot(bootContext(ctx), n.active.deps, cfg.DevRootTokenID); err != nil {
+			return nil, fmt.Errorf("node: root token: %w", err)
+		}
+		return n, nil
 	}
-	n.ledger.Writer().SetVersionSource(n.store)
-	mounts := mountstore.NewTable(n.store)
-	policies := policystore.NewCache(n.store)
-	n.projector.Observe(mounts.Observer())
-	n.projector.Observe(policies.Observer())
+	n.seal.startAutoUnseal()
+	return n, nil
+}
 
-	runCtx, cancel := context.WithCancel(context.Background())
-	n.cancel = cancel
-	go func() {
-		defer close(n.done)
-		_ = n.projector.Run(runCtx)
-	}()
-	if err := n.catchUp(ctx); err != nil {
-		return nil, err
-	}
-	if err := mounts.Reload(); err != nil {
-		return nil, err
-	}
-
-	deps := framework.Deps{Bus: &commands.Bus{Ledger: n.ledger, Projections: n.store}, Store: n.store, Projector: n.projector, Ledger: n.ledger, Log: cfg.Log}
-	bootCtx := commands.WithMeta(ctx, commands.Meta{Actor: "system", RequestID: "boot"})
-	if err := mount.EnsureDefaultMounts(bootCtx, deps); err != nil {
-		return nil, fmt.Errorf("node: default mounts: %w", err)
-	}
-	if n.RootToken, err = token.EnsureRoot(bootCtx, deps, cfg.DevRootTokenID); err != nil {
-		return nil, fmt.Errorf("node: root token: %w", err)
-	}
-	if err := mounts.Reload(); err != nil {
-		return nil, err
-	}
-
-	leases := leaseeng.NewManager(deps, cfg.Leases)
-	if err := leases.Start(runCtx); err != nil {
-		return nil, err
-	}
-	n.projector.Observe(revokeLeasesOfRevokedTokens(runCtx, leases, cfg.Log))
-	n.Leases = leases
-	sinks := audit.NewSinks(deps, filepath.Join(cfg.DataDir, "audit-cursors"))
-	n.sinks = sinks
-	n.projector.Observe(sinks.Observer(runCtx))
-	if err := sinks.Sync(runCtx); err != nil {
-		return nil, err
-	}
-
-	resolver := token.NewResolver(deps)
-	tokenBackend, err := token.Factory(deps, framework.MountInfo{Path: "auth/token/", Type: "token", Accessor: "auth_token"})
-	if err != nil {
-		return nil, err
-	}
-	sysBackend := sys.New(deps, sys.Options{
-		Mounts: mounts, Policies: policies, ResolveToken: resolver.Resolve,
-		Seal: devSealState{n.ledger}, Version: Version, EngineTypes: engineTypes(),
-	})
-	gw := gateway.New(gateway.Config{
-		Deps:   deps,
-		Limits: gateway.DefaultLimits,
-		Mounts: func(path string) (gateway.Mount, string, bool) {
-			m, rel, ok := mounts.Match(path)
-			if !ok {
-				return gateway.Mount{}, "", false
-			}
-			return gateway.Mount{Path: m.Path, Type: m.Type, Accessor: m.Accessor, Config: framework.MountConfig{
-				DefaultLeaseTTL: m.DefaultLeaseTTL, MaxLeaseTTL: m.MaxLeaseTTL, Options: m.Options,
-			}}, rel, true
-		},
-		ACL:       policies.ACL,
-		Tokens:    resolver,
-		Factories: factories,
-		Sys:       framework.Merge(sysBackend, leases.SysPaths(), sinks.SysPaths()),
-		Token:     tokenBackend,
-		RootPaths: concat(sys.RootPaths(), token.RootPaths(), leaseeng.RootPaths(), audit.RootPaths()),
-		Sealed:    n.ledger.Sealed,
-		Log:       cfg.Log,
-	})
-	return n, n.serve(gw)
+func bootContext(ctx context.Context) context.Context {
+	return commands.WithMeta(ctx, commands.Meta{Actor: "system", RequestID: "boot"})
 }
 
 func (n *Node) unsealDev(ctx context.Context) error {
@@ -197,31 +141,28 @@ func (n *Node) unsealDev(ctx context.Context) error {
 	return n.ledger.Init(ctx, seal)
 }
 
-// catchUp waits until the projections reflect everything stored before
-// start (a rebuild when projections/ was missing).
-func (n *Node) catchUp(ctx context.Context) error {
-	last, err := n.ledger.LastSeq(ctx)
-	if err != nil {
-		return err
-	}
-	start := time.Now()
-	if err := n.store.WaitApplied(ctx, last); err != nil {
-		return fmt.Errorf("node: projections catching up to %d: %w", last, err)
-	}
-	if d := time.Since(start); d > time.Second {
-		n.cfg.Log.Info("projections caught up", "seq", last, "took", d.Round(time.Millisecond))
-	}
-	return nil
+// handlerBox lets the served handler be swapped atomically between the
+// sealed gateway and the full one.
+type handlerBox struct{ h http.Handler }
+
+// ServeHTTP delegates to the current gateway.
+func (n *Node) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	n.handler.Load().h.ServeHTTP(w, r)
 }
 
-func (n *Node) serve(h http.Handler) error {
+func (n *Node) serve() error {
 	l, err := net.Listen("tcp", n.cfg.ListenAddr)
 	if err != nil {
 		return fmt.Errorf("node: listen: %w", err)
 	}
+	scheme := "http"
+	if n.cfg.TLS != nil {
+		l = tls.NewListener(l, n.cfg.TLS)
+		scheme = "https"
+	}
 	n.listener = l
-	n.Addr = "http://" + l.Addr().String()
-	n.http = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	n.Addr = scheme + "://" + l.Addr().String()
+	n.http = &http.Server{Handler: n, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(n.cfg.Log.Handler(), slog.LevelWarn)}
 	go func() {
 		if err := n.http.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			n.cfg.Log.Error("http server stopped", "err", err)
@@ -243,19 +184,12 @@ func (n *Node) close() error {
 		_ = n.http.Shutdown(ctx)
 		cancel()
 	}
-	if n.cancel != nil {
-		n.cancel()
-		<-n.done
+	if n.seal != nil {
+		n.seal.stop()
 	}
-	if n.sinks != nil {
-		n.sinks.Wait()
-	}
+	err := n.deactivate()
 	if n.ledger != nil {
 		n.ledger.Close()
-	}
-	var err error
-	if n.store != nil {
-		err = n.store.Close()
 	}
 	if n.nc != nil {
 		n.nc.Close()
@@ -266,14 +200,6 @@ func (n *Node) close() error {
 	}
 	return err
 }
-
-// devSealState reports dev mode's seal: initialised and unsealed, 1 of 1.
-type devSealState struct{ l *ledger.Store }
-
-func (d devSealState) Sealed() bool          { return d.l.Sealed() }
-func (d devSealState) Initialized() bool     { return true }
-func (d devSealState) SealType() string      { return "shamir" }
-func (d devSealState) Threshold() (int, int) { return 1, 1 }
 
 func concat(lists ...[]string) []string {
 	var out []string

@@ -1,0 +1,235 @@
+package transit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cofferhq/coffer/commands"
+	cmdtransit "github.com/cofferhq/coffer/commands/transit"
+	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/projections"
+	"github.com/cofferhq/coffer/projections/transitstore"
+)
+
+const testMount = "transit_4f2a"
+
+// clock is a settable time source for auto-rotation tests.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// env is a transit backend on a real embedded ledger and pebble store.
+type env struct {
+	t      testing.TB
+	dir    string
+	ledger *ledger.Store
+	store  *projections.Store
+	proj   *projections.Projector
+	deps   framework.Deps
+	b      *Backend
+	router *framework.Router
+	clock  *clock
+
+	stopProjector func()
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	ns, nc, err := ledger.StartEmbedded(ledger.EmbeddedConfig{StoreDir: filepath.Join(dir, "nats")})
+	require.NoError(t, err)
+	st, err := ledger.Open(ctx, nc, 1)
+	require.NoError(t, err)
+	seal, err := ledger.OpenDevSeal(dir)
+	require.NoError(t, err)
+	require.NoError(t, st.Init(ctx, seal))
+	e := &env{t: t, dir: dir, ledger: st, clock: &clock{now: time.Now().UTC()}}
+	e.openProjections(ctx)
+	t.Cleanup(func() {
+		e.b.Close()
+		e.stopProjector()
+		cancel()
+		st.Close()
+		_ = e.store.Close()
+		nc.Close()
+		ns.Shutdown()
+		ns.WaitForShutdown()
+	})
+	return e
+}
+
+// openProjections starts a projector over projections/ (rebuilt from the
+// ledger when the directory is new) and a backend on it.
+func (e *env) openProjections(ctx context.Context) {
+	t := e.t
+	ps, err := projections.Open(filepath.Join(e.dir, "projections"))
+	require.NoError(t, err)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	p := projections.NewProjector(ps, e.ledger, log)
+	transitstore.Register(p)
+	e.ledger.Writer().SetVersionSource(ps)
+	pctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = p.Run(pctx) }()
+	e.stopProjector = func() { cancel(); <-done }
+	last, err := e.ledger.LastSeq(ctx)
+	require.NoError(t, err)
+	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer wcancel()
+	require.NoError(t, ps.WaitApplied(wctx, last))
+	e.store, e.proj = ps, p
+	e.deps = framework.Deps{Bus: &commands.Bus{Ledger: e.ledger, Projections: ps}, Store: ps, Projector: p, Ledger: e.ledger, Log: log}
+	e.b = New(e.deps, framework.MountInfo{Path: "transit/", Type: "transit", Accessor: testMount}, Options{Now: e.clock.Now, AutoRotateInterval: -1})
+	e.router = framework.NewRouter(e.b)
+}
+
+// rebuildProjections throws the read model away and replays the ledger
+// into a fresh one, as a node does when projections/ is deleted.
+func (e *env) rebuildProjections() {
+	e.b.Close()
+	e.stopProjector()
+	require.NoError(e.t, e.store.Close())
+	require.NoError(e.t, os.RemoveAll(filepath.Join(e.dir, "projections")))
+	e.openProjections(context.Background())
+}
+
+// call runs one request through the path table as the gateway would: the
+// body goes through JSON with UseNumber, and an update to a path with an
+// existence check becomes a create when the item is missing.
+func (e *env) call(op framework.Operation, path string, data map[string]any) (*framework.Response, error) {
+	e.t.Helper()
+	p, vars, err := e.router.Match(path)
+	if err != nil {
+		return nil, err
+	}
+	body := map[string]any{}
+	if data != nil {
+		raw, err := json.Marshal(data)
+		require.NoError(e.t, err)
+		dec := json.NewDecoder(strings.NewReader(string(raw)))
+		dec.UseNumber()
+		require.NoError(e.t, dec.Decode(&body))
+	}
+	req := &framework.Request{
+		ID: ledger.NewID(), Operation: op, Path: path, MountPath: "transit/", MountType: "transit",
+		MountAccessor: testMount, Vars: vars, Data: body, Ctx: context.Background(),
+	}
+	if op == framework.UpdateOperation && p.ExistenceCheck != nil {
+		ok, err := p.ExistenceCheck(req)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			req.Operation = framework.CreateOperation
+		}
+	}
+	return framework.Handle(p, req)
+}
+
+func (e *env) write(path string, data map[string]any) map[string]any {
+	e.t.Helper()
+	resp, err := e.call(framework.UpdateOperation, path, data)
+	require.NoError(e.t, err, "write %s", path)
+	require.NotNil(e.t, resp, "write %s", path)
+	if resp.StatusCode != 0 {
+		require.Less(e.t, resp.StatusCode, 300, "write %s: %v", path, resp.Data)
+	}
+	return resp.Data
+}
+
+func (e *env) read(path string) map[string]any {
+	e.t.Helper()
+	resp, err := e.call(framework.ReadOperation, path, nil)
+	require.NoError(e.t, err, "read %s", path)
+	return resp.Data
+}
+
+// fail runs a request that must fail and returns its status and messages.
+func (e *env) fail(op framework.Operation, path string, data map[string]any) (int, string) {
+	e.t.Helper()
+	resp, err := e.call(op, path, data)
+	if err == nil {
+		require.NotNil(e.t, resp, "%s %s succeeded with no content", op, path)
+		require.GreaterOrEqual(e.t, resp.StatusCode, 400, "%s %s succeeded: %v", op, path, resp.Data)
+		return resp.StatusCode, ""
+	}
+	status, msgs := framework.StatusOf(err)
+	return status, strings.Join(msgs, "; ")
+}
+
+func (e *env) lastSeq() uint64 {
+	e.t.Helper()
+	seq, err := e.ledger.LastSeq(context.Background())
+	require.NoError(e.t, err)
+	return seq
+}
+
+// events returns every transit event in the ledger.
+func (e *env) events() []ledger.Record {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	last := e.lastSeq()
+	var out []ledger.Record
+	stop := errors.New("stop")
+	err := e.ledger.Consume(ctx, 1, func(m ledger.Message) error {
+		recs, err := e.ledger.Decode(m)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			if r.Kind == transitstore.AggregateKind {
+				out = append(out, r)
+			}
+		}
+		if m.Seq >= last {
+			return stop
+		}
+		return nil
+	})
+	require.ErrorIs(e.t, err, stop)
+	return out
+}
+
+func num(v any) int {
+	switch t := v.(type) {
+	case int:
+		return t
+	case int64:
+		return int(t)
+	case json.Number:
+		n, _ := t.Int64()
+		return int(n)
+	}
+	panic("not a number")
+}
+
+func cmdtransitCreate() cmdtransit.CreateKey {
+	return cmdtransit.CreateKey{Type: cmdtransit.AES256GCM96}
+}

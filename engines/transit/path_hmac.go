@@ -1,0 +1,172 @@
+package transit
+
+import (
+	"crypto"
+	"crypto/hmac"
+	"encoding/base64"
+
+	"github.com/cofferhq/coffer/engines/framework"
+)
+
+func (b *Backend) hmacPaths() []*framework.Path {
+	return []*framework.Path{{
+		Pattern:    "hmac/" + nameRegex + optionalParam("urlalgorithm"),
+		Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.handleHMAC},
+	}}
+}
+
+// hmacAlgorithm reads the HMAC hash from the URL or the algorithm field.
+func hmacAlgorithm(req *framework.Request) (crypto.Hash, error) {
+	name := req.Vars["urlalgorithm"]
+	if name == "" {
+		v, err := fieldString(req, "algorithm")
+		if err != nil {
+			return 0, err
+		}
+		name = v
+	}
+	if name == "" {
+		name = defaultHashAlgorithm
+	}
+	h, ok := hashAlgorithms[name]
+	if !ok || h == 0 {
+		return 0, framework.BadRequest("unsupported algorithm %q", name)
+	}
+	return h, nil
+}
+
+// hmacVersion maps key_version to the version whose HMAC key is used.
+func (kr *keyring) hmacVersion(ver int) (*keyVersion, error) {
+	k := kr.key
+	switch {
+	case ver == 0:
+		ver = k.LatestVersion
+	case ver < 0:
+		return nil, userErrorf("key version does not exist (cannot be negative)")
+	case ver > k.LatestVersion:
+		return nil, userErrorf("key version does not exist; latest key version is %d", k.LatestVersion)
+	case k.MinEncryptionVersion > 0 && ver < k.MinEncryptionVersion:
+		return nil, userErrorf("cannot generate HMAC: version is too old (disallowed by policy)")
+	}
+	return kr.version(ver)
+}
+
+func computeHMAC(h crypto.Hash, key, input []byte) []byte {
+	m := hmac.New(h.New, key)
+	m.Write(input)
+	return m.Sum(nil)
+}
+
+func (b *Backend) handleHMAC(req *framework.Request) (*framework.Response, error) {
+	ver, _, err := fieldInt(req, "key_version")
+	if err != nil {
+		return nil, err
+	}
+	h, err := hmacAlgorithm(req)
+	if err != nil {
+		return nil, err
+	}
+	items, isBatch, err := signItems(req)
+	if err != nil {
+		return nil, err
+	}
+	if !isBatch && !items[0].hasInput {
+		return nil, framework.BadRequest("missing input for HMAC")
+	}
+	kr, err := b.existingKey(req.Context(), req.Vars["name"], "encryption key not found")
+	if err != nil {
+		return nil, err
+	}
+	v, err := kr.hmacVersion(ver)
+	if err != nil {
+		return nil, asResponseError(err)
+	}
+	key := kr.hmacKey(v)
+	results := make([]map[string]any, len(items))
+	for i, it := range items {
+		res := map[string]any{}
+		if isBatch {
+			res["reference"] = it.reference
+		}
+		results[i] = res
+		if !it.hasInput {
+			res["error"] = "missing input for HMAC"
+			continue
+		}
+		input, err := base64.StdEncoding.DecodeString(it.input)
+		if err != nil {
+			if !isBatch {
+				return nil, framework.BadRequest("unable to decode input as base64: %s", err)
+			}
+			res["error"] = "unable to decode input as base64: " + err.Error()
+			continue
+		}
+		res["hmac"] = v.prefix + encodeBase64(computeHMAC(h, key, input))
+	}
+	if isBatch {
+		return &framework.Response{Data: map[string]any{"batch_results": results}}, nil
+	}
+	return &framework.Response{Data: map[string]any{"hmac": results[0]["hmac"]}}, nil
+}
+
+// verifyHMAC is verify with hmac values.
+func (b *Backend) verifyHMAC(req *framework.Request, items []*signItem, isBatch bool) (*framework.Response, error) {
+	h, err := hmacAlgorithm(req)
+	if err != nil {
+		return nil, err
+	}
+	kr, err := b.existingKey(req.Context(), req.Vars["name"], "encryption key not found")
+	if err != nil {
+		return nil, err
+	}
+	results := make([]map[string]any, len(items))
+	for i, it := range items {
+		res := map[string]any{"valid": false}
+		if isBatch {
+			res["reference"] = it.reference
+		}
+		results[i] = res
+		valid, err := kr.verifyHMAC(h, it)
+		if err != nil {
+			if !isBatch {
+				return nil, asResponseError(err)
+			}
+			res["error"] = itemError(err)
+			continue
+		}
+		res["valid"] = valid
+	}
+	if isBatch {
+		return &framework.Response{Data: map[string]any{"batch_results": results}}, nil
+	}
+	return &framework.Response{Data: map[string]any{"valid": results[0]["valid"]}}, nil
+}
+
+func (kr *keyring) verifyHMAC(h crypto.Hash, it *signItem) (bool, error) {
+	if !it.hasInput {
+		return false, userErrorf("missing input")
+	}
+	input, err := base64.StdEncoding.DecodeString(it.input)
+	if err != nil {
+		return false, userErrorf("unable to decode input as base64: %s", err)
+	}
+	ver, body, err := splitVersioned(it.hmac, "HMAC")
+	if err != nil {
+		return false, err
+	}
+	mac, err := base64.StdEncoding.DecodeString(body)
+	if err != nil {
+		return false, userErrorf("unable to decode verification HMAC as base64: %s", err)
+	}
+	if ver > kr.key.LatestVersion {
+		return false, userErrorf("invalid HMAC: version is too new")
+	}
+	if kr.key.MinDecryptionVersion > 0 && ver < kr.key.MinDecryptionVersion {
+		return false, userErrorf("cannot verify HMAC: version is too old (disallowed by policy)")
+	}
+	v, err := kr.version(ver)
+	if err != nil {
+		return false, err
+	}
+	return hmac.Equal(computeHMAC(h, kr.hmacKey(v), input), mac), nil
+}
