@@ -88,7 +88,6 @@ func Open(ctx context.Context, nc *nats.Conn, replicas int) (*Store, error) {
 // timers, checkpoints).
 func (s *Store) JetStream() jetstream.JetStream { return s.js }
 
-
 // SealInfo is the seal record: which seal protects the root key, how its
 // unseal (or recovery) key is shared, and the wrapped root key itself. It
 // is the last message on SubjectSeal; a rekey appends a new one.

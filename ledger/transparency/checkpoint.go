@@ -117,7 +117,8 @@ func ParsePublicKey(s string) (ed25519.PublicKey, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: verifier key: %v", ErrMalformed, err)
 		}
-		raw, err := base64.StdEncoding.DecodeString(s[strings.LastIndex(s, "+")+1:])
+		// name+hash+base64: the base64 part may itself contain '+'.
+		raw, err := base64.StdEncoding.DecodeString(strings.SplitN(s, "+", 3)[2])
 		if err != nil || len(raw) != 1+ed25519.PublicKeySize {
 			return nil, fmt.Errorf("%w: verifier key %s", ErrMalformed, v.Name())
 		}

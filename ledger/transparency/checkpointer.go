@@ -42,6 +42,9 @@ type Status struct {
 	Signed int64
 	// LastSeq is the ledger sequence of the last hashed message.
 	LastSeq uint64
+	// Hashed counts messages this run hashed (a restart resumes from the
+	// leaf store instead of hashing the ledger again).
+	Hashed int64
 	// Checkpoints counts checkpoints this run published.
 	Checkpoints int
 	// VerifierKey is the public key checkpoints are signed with (empty
@@ -68,6 +71,7 @@ type Checkpointer struct {
 	nextSeq  uint64
 	chunkSeq uint64
 	signed   int64
+	hashed   int64
 }
 
 // NewCheckpointer prepares a checkpointer over st; Run starts it.
@@ -115,15 +119,15 @@ func (c *Checkpointer) Run(ctx context.Context) error {
 
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	msgs := make(chan ledger.Message, 1024)
+	msgs := make(chan Message, 1024)
 	consumed := make(chan error, 1)
 	go func() {
-		consumed <- c.st.Consume(cctx, c.nextSeq, func(m ledger.Message) error {
+		consumed <- follow(cctx, js, ledger.StreamName, "", c.nextSeq, func(m Message, _ uint64) (bool, error) {
 			select {
 			case msgs <- m:
-				return nil
+				return false, nil
 			case <-cctx.Done():
-				return cctx.Err()
+				return true, cctx.Err()
 			}
 		})
 	}()
@@ -227,7 +231,7 @@ type pendingLeaf struct {
 	seq  uint64
 }
 
-func (c *Checkpointer) add(m ledger.Message) error {
+func (c *Checkpointer) add(m Message) error {
 	if m.Seq < c.nextSeq {
 		return nil // redelivered after a consumer reset
 	}
@@ -242,6 +246,7 @@ func (c *Checkpointer) add(m ledger.Message) error {
 	}
 	c.pending = append(c.pending, pendingLeaf{hash: leaf, seq: m.Seq})
 	c.nextSeq = m.Seq + 1
+	c.hashed++
 	return nil
 }
 
@@ -307,7 +312,7 @@ func (c *Checkpointer) publishChunk(ctx context.Context) error {
 func (c *Checkpointer) publishStatus(newCheckpoints int, key string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.status.TreeSize, c.status.Signed, c.status.LastSeq = c.tree.n, c.signed, c.nextSeq-1
+	c.status.TreeSize, c.status.Signed, c.status.LastSeq, c.status.Hashed = c.tree.n, c.signed, c.nextSeq-1, c.hashed
 	c.status.Checkpoints += newCheckpoints
 	if key != "" {
 		c.status.VerifierKey = key

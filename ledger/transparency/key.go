@@ -54,18 +54,18 @@ var errStop = errors.New("stop")
 
 // firstOnSubject reads the first message on subject: the key record is
 // written with an expected-sequence fence, so the first one is the only one.
-func firstOnSubject(ctx context.Context, src Source, subject string) (ledger.Message, error) {
-	var first ledger.Message
+func firstOnSubject(ctx context.Context, src Source, subject string) (Message, error) {
+	var first Message
 	found := false
-	err := src.Read(ctx, StreamName, subject, func(m ledger.Message) error {
+	err := src.Read(ctx, StreamName, subject, func(m Message) error {
 		first, found = m, true
 		return errStop
 	})
 	if err != nil && !errors.Is(err, errStop) {
-		return ledger.Message{}, err
+		return Message{}, err
 	}
 	if !found {
-		return ledger.Message{}, ErrNotFound
+		return Message{}, ErrNotFound
 	}
 	return first, nil
 }

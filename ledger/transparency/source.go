@@ -6,12 +6,26 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/cofferhq/coffer/ledger"
 )
 
 const defaultDuplicates = 2 * time.Minute
+
+// Message is one stored message with everything the tree commits to.
+type Message struct {
+	Seq     uint64
+	Subject string
+	// Header holds the stored headers (Nats-Msg-Id and the publish
+	// controls), without those a direct get adds.
+	Header nats.Header
+	// Data is the payload as stored: ciphertext for ledger batches.
+	Data   []byte
+	Stored time.Time
+}
+
+// MsgID is the Nats-Msg-Id header.
+func (m Message) MsgID() string { return m.Header.Get(jetstream.MsgIDHeader) }
 
 // Source reads stored messages of the ledger and checkpoint streams. It
 // needs no key: everything verification reads is ciphertext, hashes and
@@ -20,12 +34,12 @@ type Source interface {
 	// Read calls fn for every message stored in stream (only those on
 	// subject when it is not empty) in sequence order, up to the last one
 	// stored when Read began. A missing stream reads as empty.
-	Read(ctx context.Context, stream, subject string, fn func(ledger.Message) error) error
+	Read(ctx context.Context, stream, subject string, fn func(Message) error) error
 	// Get reads the message stored at seq; ErrNotFound when there is none.
-	Get(ctx context.Context, stream string, seq uint64) (ledger.Message, error)
+	Get(ctx context.Context, stream string, seq uint64) (Message, error)
 	// Last reads the last message on subject; ErrNotFound when there is
 	// none.
-	Last(ctx context.Context, stream, subject string) (ledger.Message, error)
+	Last(ctx context.Context, stream, subject string) (Message, error)
 }
 
 // NewSource reads through a JetStream context: a running node's
@@ -45,10 +59,7 @@ func (s jsSource) stream(ctx context.Context, name string) (jetstream.Stream, er
 	return st, nil
 }
 
-// readBatch is how many messages one pull asks for.
-const readBatch = 4096
-
-func (s jsSource) Read(ctx context.Context, name, subject string, fn func(ledger.Message) error) error {
+func (s jsSource) Read(ctx context.Context, name, subject string, fn func(Message) error) error {
 	st, err := s.stream(ctx, name)
 	if errors.Is(err, ErrNotFound) {
 		return nil
@@ -76,17 +87,34 @@ func (s jsSource) Read(ctx context.Context, name, subject string, fn func(ledger
 		}
 		last = m.Seq
 	}
+	return follow(ctx, s.js, name, subject, 1, func(m Message, pending uint64) (bool, error) {
+		// pending guards against a last sequence that is no longer stored
+		// (a tampered copy can lose its tail).
+		return m.Seq >= last || pending == 0, fn(m)
+	})
+}
+
+// readBatch is how many messages one pull asks for.
+const readBatch = 4096
+
+// follow delivers stream messages from sequence from on, in order, through
+// an ordered consumer, until fn says done, fails, or ctx ends. pending is how
+// many more messages were stored when m was delivered.
+func follow(ctx context.Context, js jetstream.JetStream, stream, subject string, from uint64, fn func(m Message, pending uint64) (done bool, err error)) error {
 	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
+	if from > 1 {
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, from
+	}
 	if subject != "" {
 		cfg.FilterSubjects = []string{subject}
 	}
-	cons, err := s.js.OrderedConsumer(ctx, name, cfg)
+	cons, err := js.OrderedConsumer(ctx, stream, cfg)
 	if err != nil {
-		return fmt.Errorf("transparency: consumer on %s: %w", name, err)
+		return fmt.Errorf("transparency: consumer on %s: %w", stream, err)
 	}
 	it, err := cons.Messages(jetstream.PullMaxMessages(readBatch))
 	if err != nil {
-		return fmt.Errorf("transparency: read %s: %w", name, err)
+		return fmt.Errorf("transparency: read %s: %w", stream, err)
 	}
 	defer it.Stop()
 	stop := context.AfterFunc(ctx, it.Stop)
@@ -97,48 +125,62 @@ func (s jsSource) Read(ctx context.Context, name, subject string, fn func(ledger
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return fmt.Errorf("transparency: read %s: %w", name, err)
+			return fmt.Errorf("transparency: read %s: %w", stream, err)
 		}
 		md, err := msg.Metadata()
 		if err != nil {
 			return fmt.Errorf("transparency: message metadata: %w", err)
 		}
-		m := ledger.Message{Seq: md.Sequence.Stream, Subject: msg.Subject(), MsgID: msg.Headers().Get(jetstream.MsgIDHeader), Data: msg.Data(), Stored: md.Timestamp}
-		if err := fn(m); err != nil {
+		m := Message{Seq: md.Sequence.Stream, Subject: msg.Subject(), Header: msg.Headers(), Data: msg.Data(), Stored: md.Timestamp}
+		done, err := fn(m, md.NumPending)
+		if err != nil || done {
 			return err
-		}
-		// NumPending guards against a last sequence that is no longer
-		// stored (a tampered copy can lose its tail).
-		if m.Seq >= last || md.NumPending == 0 {
-			return nil
 		}
 	}
 }
 
-func (s jsSource) Get(ctx context.Context, name string, seq uint64) (ledger.Message, error) {
+func (s jsSource) Get(ctx context.Context, name string, seq uint64) (Message, error) {
 	st, err := s.stream(ctx, name)
 	if err != nil {
-		return ledger.Message{}, err
+		return Message{}, err
 	}
 	raw, err := st.GetMsg(ctx, seq)
 	return rawMessage(raw, err, fmt.Sprintf("%s seq %d", name, seq))
 }
 
-func (s jsSource) Last(ctx context.Context, name, subject string) (ledger.Message, error) {
+func (s jsSource) Last(ctx context.Context, name, subject string) (Message, error) {
 	st, err := s.stream(ctx, name)
 	if err != nil {
-		return ledger.Message{}, err
+		return Message{}, err
 	}
 	raw, err := st.GetLastMsgForSubject(ctx, subject)
 	return rawMessage(raw, err, fmt.Sprintf("%s last on %s", name, subject))
 }
 
-func rawMessage(raw *jetstream.RawStreamMsg, err error, what string) (ledger.Message, error) {
+// directGetHeaders are added by the server to a direct get's answer; they
+// describe the message, they are not stored with it.
+var directGetHeaders = []string{
+	jetstream.StreamHeader, jetstream.SequenceHeader, jetstream.TimeStampHeaer, jetstream.SubjectHeader,
+	"Nats-Last-Sequence", "Nats-Num-Pending", "Nats-UpTo-Sequence",
+}
+
+func rawMessage(raw *jetstream.RawStreamMsg, err error, what string) (Message, error) {
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return ledger.Message{}, fmt.Errorf("%w: %s", ErrNotFound, what)
+		return Message{}, fmt.Errorf("%w: %s", ErrNotFound, what)
 	}
 	if err != nil {
-		return ledger.Message{}, fmt.Errorf("transparency: %s: %w", what, err)
+		return Message{}, fmt.Errorf("transparency: %s: %w", what, err)
 	}
-	return ledger.Message{Seq: raw.Sequence, Subject: raw.Subject, MsgID: raw.Header.Get(jetstream.MsgIDHeader), Data: raw.Data, Stored: raw.Time}, nil
+	hdr := raw.Header
+	if hdr.Get(jetstream.StreamHeader) != "" {
+		stored := make(nats.Header, len(hdr))
+		for k, v := range hdr {
+			stored[k] = v
+		}
+		for _, k := range directGetHeaders {
+			delete(stored, k)
+		}
+		hdr = stored
+	}
+	return Message{Seq: raw.Sequence, Subject: raw.Subject, Header: hdr, Data: raw.Data, Stored: raw.Time}, nil
 }

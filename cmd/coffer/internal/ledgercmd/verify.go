@@ -1,0 +1,133 @@
+package ledgercmd
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cofferhq/coffer/ledger/transparency"
+)
+
+func (a *app) verifyCmd() *cobra.Command {
+	var t target
+	var format string
+	cmd := &cobra.Command{
+		Use:   "verify",
+		Short: "Check every stored ledger message against the signed checkpoints",
+		Long: `Recompute the Merkle tree of every message stored in the ledger, check each
+signed checkpoint's signature, that its root matches the tree at its size,
+and that successive checkpoints are consistent; name the first index that
+was changed, dropped or reordered.
+
+With -data-dir the check runs here, on a copy of the directory, without
+unseal keys. Without it the server runs the check (sys/ledger/verify).
+
+Exit status: 0 verified, 2 verification failed, 1 could not verify.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if format != "table" && format != "json" {
+				return a.fail(cmd, exitFailure, "Invalid output format: %s", format)
+			}
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			rep, err := t.verify(ctx, a)
+			if err != nil {
+				return a.fail(cmd, exitFailure, "ledger verify: %v", err)
+			}
+			if format == "json" {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(rep); err != nil {
+					return a.fail(cmd, exitFailure, "ledger verify: %v", err)
+				}
+			} else {
+				printReport(a.stdout, rep)
+			}
+			for _, w := range rep.Warnings {
+				fmt.Fprintf(a.stderr, "WARNING! %s\n", w)
+			}
+			if !rep.OK {
+				cmd.SilenceErrors, cmd.SilenceUsage = true, true
+				return &ExitError{Code: exitTampered}
+			}
+			return nil
+		},
+	}
+	t.addFlags(cmd.Flags())
+	cmd.Flags().StringVar(&format, "format", "table", `output format: "table" or "json"`)
+	return cmd
+}
+
+func (t *target) verify(ctx context.Context, a *app) (transparency.Report, error) {
+	if t.dataDir != "" {
+		o, err := transparency.OpenOffline(t.dataDir)
+		if err != nil {
+			return transparency.Report{}, err
+		}
+		defer o.Close()
+		pub, err := t.offlineKey(ctx, a, o)
+		if err != nil {
+			return transparency.Report{}, err
+		}
+		return transparency.Verify(ctx, o, pub)
+	}
+	pinned, err := t.pinnedKey()
+	if err != nil {
+		return transparency.Report{}, err
+	}
+	path := "sys/ledger/verify"
+	var want string
+	if pinned != nil {
+		if want, err = transparency.VerifierKey(pinned); err != nil {
+			return transparency.Report{}, err
+		}
+	}
+	data, err := t.readWith(ctx, path, want)
+	if err != nil {
+		return transparency.Report{}, err
+	}
+	rep, err := transparency.ReportFromData(data)
+	if err != nil {
+		return transparency.Report{}, err
+	}
+	if want != "" && rep.VerifierKey != want {
+		// The server checked against another key: its OK means nothing here.
+		p := transparency.Problem{Kind: transparency.KindUnverified,
+			Detail: fmt.Sprintf("the server checked against %s, not the pinned %s", rep.VerifierKey, want)}
+		rep.OK, rep.FirstBad, rep.Problems = false, &p, append([]transparency.Problem{p}, rep.Problems...)
+	}
+	return rep, nil
+}
+
+// printReport writes the human summary.
+func printReport(w io.Writer, rep transparency.Report) {
+	if p := rep.FirstBad; p != nil {
+		switch {
+		case p.Index > 0 && p.Exact:
+			fmt.Fprintf(w, "FIRST BAD INDEX %d: %s\n", p.Index, p.Kind)
+		case p.Index > 0:
+			fmt.Fprintf(w, "FIRST BAD INDEX %d..%d: %s (not exact)\n", p.Index, p.Through, p.Kind)
+		default:
+			fmt.Fprintf(w, "VERIFICATION FAILED: %s\n", p.Kind)
+		}
+		fmt.Fprintf(w, "  %s\n", p.Detail)
+		for _, o := range rep.Problems[1:] {
+			fmt.Fprintf(w, "  also %s: %s\n", o.Kind, o.Detail)
+		}
+	}
+	verdict := "OK"
+	if !rep.OK {
+		verdict = "FAILED"
+	}
+	fmt.Fprintf(w, "verified %d messages against %d checkpoints; %s\n", rep.Messages, rep.Checkpoints, verdict)
+	if cp := rep.Latest; cp != nil {
+		fmt.Fprintf(w, "latest checkpoint: %d messages, root %s, signed %s\n", cp.Size, cp.Root, cp.Time.UTC().Format(time.RFC3339))
+	}
+	fmt.Fprintf(w, "checkpoint key: %s\n", rep.VerifierKey)
+}
