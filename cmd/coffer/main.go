@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cofferhq/coffer/cmd/coffer/internal/clientcmd"
+	"github.com/cofferhq/coffer/cmd/coffer/internal/ledgercmd"
 	"github.com/cofferhq/coffer/cmd/coffer/internal/servercmd"
 )
 
@@ -21,6 +22,7 @@ func main() {
 	}
 	root.AddCommand(servercmd.New(os.Stdout, os.Stderr))
 	clientcmd.Register(root, os.Stdout, os.Stderr)
+	ledgercmd.Register(root, os.Stdout, os.Stderr)
 	root.SetArgs(clientcmd.NormalizeArgs(os.Args[1:]))
 	if err := root.Execute(); err != nil {
 		var exit interface{ ExitCode() int }

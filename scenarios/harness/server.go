@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -11,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -29,7 +32,14 @@ type Options struct {
 	ExtraArgs    []string      // appended to the `server` command line
 	Env          []string      // appended to the server's environment
 	StartTimeout time.Duration // how long to wait for health 200; default 60s
-	StopTimeout  time.Duration // how long SIGTERM may take before SIGKILL; default 30s
+	// Config, when set, starts a production server (`server -config`)
+	// instead of a dev one: the HCL text with {{ADDR}} replaced by the
+	// listen address and {{DATA}} by the data dir. Such a server starts
+	// sealed, so readiness is any answer from sys/health.
+	Config string
+	// CACert is a PEM file the harness and CLI trust (servers with TLS).
+	CACert      string
+	StopTimeout time.Duration // how long SIGTERM may take before SIGKILL; default 30s
 }
 
 // Server is one coffer server process, possibly restarted several times on
@@ -105,6 +115,9 @@ func Launch(opts Options) (*Server, error) {
 		}
 		s.listen = fmt.Sprintf("127.0.0.1:%d", port)
 		s.Addr = "http://" + s.listen
+		if opts.CACert != "" {
+			s.Addr = "https://" + s.listen
+		}
 		before := len(s.Output())
 		if err = s.run(); err == nil || !strings.Contains(s.Output()[before:], "address already in use") {
 			break
@@ -125,11 +138,20 @@ func (s *Server) Restart(t testing.TB) {
 
 // run starts one process and waits until it serves or fails.
 func (s *Server) run() error {
-	args := append([]string{"server", "-dev",
+	args := []string{"server", "-dev",
 		"-dev-root-token-id=" + s.Token,
 		"-dev-listen-address=" + s.listen,
 		"-data-dir=" + s.DataDir,
-	}, s.opts.ExtraArgs...)
+	}
+	if s.opts.Config != "" {
+		path := filepath.Join(filepath.Dir(s.DataDir), "coffer.hcl")
+		text := strings.NewReplacer("{{ADDR}}", s.listen, "{{DATA}}", s.DataDir).Replace(s.opts.Config)
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			return err
+		}
+		args = []string{"server", "-config=" + path}
+	}
+	args = append(args, s.opts.ExtraArgs...)
 	cmd := exec.Command(s.Bin, args...)
 	cmd.Env = append(cleanEnv(), s.opts.Env...)
 	cmd.Stdout = &s.out
@@ -152,7 +174,10 @@ func (s *Server) run() error {
 		close(done)
 	}()
 
-	hc := &http.Client{Timeout: 2 * time.Second}
+	hc, err := s.httpClient()
+	if err != nil {
+		return err
+	}
 	exited := func() error {
 		select {
 		case <-done:
@@ -163,12 +188,15 @@ func (s *Server) run() error {
 			return nil
 		}
 	}
-	err := poll(s.opts.StartTimeout, 50*time.Millisecond, exited, func() error {
+	err = poll(s.opts.StartTimeout, 50*time.Millisecond, exited, func() error {
 		resp, err := hc.Get(s.Addr + "/v1/sys/health")
 		if err != nil {
 			return err
 		}
 		resp.Body.Close()
+		if s.opts.Config != "" {
+			return nil // a sealed or uninitialised server is up too
+		}
 		if resp.StatusCode != http.StatusOK {
 			return fmt.Errorf("GET /v1/sys/health: %s", resp.Status)
 		}
@@ -268,6 +296,11 @@ func (s *Server) Client(t testing.TB) *vault.Client {
 	}
 	cfg.Address = s.Addr
 	cfg.MaxRetries = 0
+	if s.opts.CACert != "" {
+		if err := cfg.ConfigureTLS(&vault.TLSConfig{CACert: s.opts.CACert}); err != nil {
+			t.Fatalf("harness: vault TLS: %v", err)
+		}
+	}
 	c, err := vault.NewClient(cfg)
 	if err != nil {
 		t.Fatalf("harness: vault client: %v", err)
@@ -287,6 +320,9 @@ func (s *Server) CLI(t testing.TB, args ...string) (stdout, stderr string, exitC
 	defer cancel()
 	cmd := exec.CommandContext(ctx, s.Bin, args...)
 	cmd.Env = append(cleanEnv(), "VAULT_ADDR="+s.Addr, "VAULT_TOKEN="+s.Token)
+	if s.opts.CACert != "" {
+		cmd.Env = append(cmd.Env, "VAULT_CACERT="+s.opts.CACert)
+	}
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
@@ -360,4 +396,22 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// httpClient trusts CACert when one is given.
+func (s *Server) httpClient() (*http.Client, error) {
+	hc := &http.Client{Timeout: 2 * time.Second}
+	if s.opts.CACert == "" {
+		return hc, nil
+	}
+	pem, err := os.ReadFile(s.opts.CACert)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("harness: no certificate in %s", s.opts.CACert)
+	}
+	hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+	return hc, nil
 }

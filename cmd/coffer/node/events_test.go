@@ -480,6 +480,7 @@ func BenchmarkKVPutWithSubscribers(b *testing.B) {
 		idle, active int
 	}{
 		{"subscribers=0", 0, 0},
+		{"subscribers=100idle", 100, 0},
 		{"subscribers=100idle+10active", 100, 10},
 	} {
 		b.Run(tc.name, func(b *testing.B) {

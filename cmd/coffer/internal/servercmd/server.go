@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
+	"github.com/cofferhq/coffer/cmd/coffer/internal/config"
 	"github.com/cofferhq/coffer/cmd/coffer/node"
 )
 
@@ -36,34 +38,55 @@ directory that is removed when it stops; with -data-dir, restarting brings
 back every secret, token and policy.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !dev {
-				if configFile != "" {
-					return fmt.Errorf("server: -config is not implemented yet; use -dev")
-				}
-				return fmt.Errorf("server: only -dev mode is implemented yet")
+			if dev == (configFile != "") {
+				return fmt.Errorf("server: give exactly one of -dev or -config FILE")
 			}
 			level := slog.LevelInfo
 			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 				return fmt.Errorf("server: -log-level: %w", err)
 			}
-			log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-			temp := dataDir == ""
-			if temp {
-				d, err := os.MkdirTemp("", "coffer-dev-")
+			var cfg node.Config
+			temp := false
+			if dev {
+				temp = dataDir == ""
+				if temp {
+					d, err := os.MkdirTemp("", "coffer-dev-")
+					if err != nil {
+						return err
+					}
+					dataDir = d
+					defer os.RemoveAll(d)
+				}
+				cfg = node.Config{DataDir: dataDir, ListenAddr: listen, Dev: true, DevRootTokenID: rootID}
+			} else {
+				fc, err := config.Load(configFile, os.Getenv)
 				if err != nil {
 					return err
 				}
-				dataDir = d
-				defer os.RemoveAll(d)
+				if cfg, err = nodeConfig(fc); err != nil {
+					return err
+				}
+				if !cmd.Flags().Changed("log-level") && fc.LogLevel != "" {
+					if err := level.UnmarshalText([]byte(strings.Replace(fc.LogLevel, "trace", "debug", 1))); err != nil {
+						return fmt.Errorf("server: log_level: %w", err)
+					}
+				}
+				defer func() {
+					for _, w := range fc.Warnings {
+						fmt.Fprintln(stderr, "warning:", w)
+					}
+				}()
 			}
+			log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+			cfg.Log = log
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			n, err := node.Start(ctx, node.Config{DataDir: dataDir, ListenAddr: listen, Dev: true, DevRootTokenID: rootID, Log: log})
+			n, err := node.Start(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer n.Close()
-			printBanner(stdout, n, temp)
+			printBanner(stdout, n, dev, temp)
 			<-ctx.Done()
 			log.Info("shutting down")
 			return nil
@@ -74,18 +97,24 @@ back every secret, token and policy.`,
 	f.StringVar(&rootID, "dev-root-token-id", "", "use this root token id in dev mode")
 	f.StringVar(&listen, "dev-listen-address", "127.0.0.1:8200", "address for the HTTP API in dev mode")
 	f.StringVar(&dataDir, "data-dir", "", "directory for nats/ and projections/ (default: a temporary directory)")
-	f.StringVar(&configFile, "config", "", "HCL configuration file (not implemented yet)")
+	f.StringVar(&configFile, "config", "", "HCL configuration file (storage, listener, seal)")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	return cmd
 }
 
-func printBanner(w io.Writer, n *node.Node, temp bool) {
+func printBanner(w io.Writer, n *node.Node, dev, temp bool) {
 	fmt.Fprintf(w, "==> Coffer server started! Log data will stream in below:\n\n")
 	fmt.Fprintf(w, "             Api Address: %s\n", n.Addr)
 	fmt.Fprintf(w, "                 Storage: ledger (embedded NATS JetStream, fsync on every write)\n")
 	fmt.Fprintf(w, "                Data Dir: %s\n", n.DataDir)
 	if temp {
 		fmt.Fprintf(w, "                          (temporary: removed when the server stops)\n")
+	}
+	if !dev {
+		fmt.Fprintf(w, "\nThe server starts sealed. Initialise it once with `coffer operator init`,\n")
+		fmt.Fprintf(w, "then unseal it after each start with `coffer operator unseal` (or let the\n")
+		fmt.Fprintf(w, "awskms seal do it).\n\n")
+		return
 	}
 	fmt.Fprintf(w, "\nWARNING! dev mode is enabled! The unseal key is kept in the data dir\n")
 	fmt.Fprintf(w, "and the server starts unsealed. Do not run dev mode in production.\n\n")
