@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/cofferhq/coffer/commands"
@@ -32,6 +33,7 @@ type activeNode struct {
 	events    *events.Hub
 	cancel    context.CancelFunc
 	done      chan struct{}
+	wg        sync.WaitGroup // background loops other than the projector
 }
 
 // activate builds the unsealed node on an unsealed ledger and switches the
@@ -109,6 +111,12 @@ func (n *Node) activate(ctx context.Context) (err error) {
 		return err
 	}
 
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		runCheckpointer(runCtx, n.ledger, n)
+	}()
+
 	resolver = token.NewResolver(a.deps)
 	tokenBackend, err := token.Factory(a.deps, framework.MountInfo{Path: "auth/token/", Type: "token", Accessor: "auth_token"})
 	if err != nil {
@@ -133,9 +141,9 @@ func (n *Node) activate(ctx context.Context) (err error) {
 		ACL:       policies.ACL,
 		Tokens:    resolver,
 		Factories: factories,
-		Sys:       framework.Merge(sysBackend, a.leases.SysPaths(), a.sinks.SysPaths(), n.seal.unsealedPaths(), a.events.SysPaths()),
+		Sys:       framework.Merge(sysBackend, a.leases.SysPaths(), a.sinks.SysPaths(), n.seal.unsealedPaths(), a.events.SysPaths(), ledgerPaths(n.ledger)),
 		Token:     tokenBackend,
-		RootPaths: concat(sys.RootPaths(), token.RootPaths(), leaseeng.RootPaths(), audit.RootPaths(), sealRootPaths(), events.RootPaths()),
+		RootPaths: concat(sys.RootPaths(), token.RootPaths(), leaseeng.RootPaths(), audit.RootPaths(), sealRootPaths(), events.RootPaths(), ledgerRootPaths()),
 		Sealed:    n.ledger.Sealed,
 		Log:       n.cfg.Log,
 	})
@@ -168,6 +176,7 @@ func (a *activeNode) stop() error {
 		a.cancel()
 		<-a.done
 	}
+	a.wg.Wait()
 	if a.sinks != nil {
 		a.sinks.Wait()
 	}

@@ -38,6 +38,9 @@ type Config struct {
 	DevRootTokenID string
 	// Leases tunes the lease scheduler and reaper (tests shorten them).
 	Leases leaseeng.Options
+	// CheckpointInterval is how often the transparency checkpointer signs
+	// a checkpoint at most (default 5s).
+	CheckpointInterval time.Duration
 	// Seal chooses how a non-dev node unseals: Shamir shares (default) or
 	// AWS KMS.
 	Seal SealConfig
