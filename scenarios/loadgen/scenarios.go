@@ -29,6 +29,8 @@ type worker struct {
 	client *vault.Client
 	rng    *rand.Rand
 	cfg    config
+	// state is what a scenario's setup leaves for its operation.
+	state any
 }
 
 // scenario is an optional untimed setup, which reports its failures to
