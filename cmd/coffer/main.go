@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cofferhq/coffer/cmd/coffer/internal/clientcmd"
+	"github.com/cofferhq/coffer/cmd/coffer/internal/eventscmd"
 	"github.com/cofferhq/coffer/cmd/coffer/internal/ledgercmd"
 	"github.com/cofferhq/coffer/cmd/coffer/internal/servercmd"
 )
@@ -23,6 +24,12 @@ func main() {
 	root.AddCommand(servercmd.New(os.Stdout, os.Stderr))
 	clientcmd.Register(root, os.Stdout, os.Stderr)
 	ledgercmd.Register(root, os.Stdout, os.Stderr)
+	eventscmd.Register(root, os.Stdout, os.Stderr)
+	for _, c := range root.Commands() {
+		if c.Name() == "ledger" {
+			eventscmd.AddLedgerCommands(c, os.Stdout, os.Stderr)
+		}
+	}
 	root.SetArgs(clientcmd.NormalizeArgs(os.Args[1:]))
 	if err := root.Execute(); err != nil {
 		var exit interface{ ExitCode() int }

@@ -340,6 +340,12 @@ func TestEventsSinceIndexAndPathPrefix(t *testing.T) {
 	assert.Equal(t, "secret/data/a/2", s.nextEvent(t).cloud(t).Data.Event.Metadata["path"])
 	assert.Equal(t, "secret/data/a/4", s.nextEvent(t).cloud(t).Data.Event.Metadata["path"])
 	s.noEventWithin(t, 300*time.Millisecond)
+
+	resp, body := rawRequest(t, n, http.MethodGet, "/v1/sys/events/subscribe/kv-v2/*", "root-token", "")
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "neither SSE nor WebSocket: %s", body)
+	resp, body = rawRequest(t, n, http.MethodGet, "/v1/sys/events/subscribe/kv-v2/*", "root-token", "", "Accept", "text/event-stream", "Last-Event-ID", "yesterday")
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	assert.Contains(t, body, "bad cursor")
 }
 
 // replayPage reads sys/ledger/replay as the CLI does.

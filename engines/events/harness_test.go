@@ -1,0 +1,233 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cofferhq/coffer/commands"
+	"github.com/cofferhq/coffer/commands/kv"
+	"github.com/cofferhq/coffer/commands/mount"
+	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/projections"
+	"github.com/cofferhq/coffer/projections/kvstore"
+	"github.com/cofferhq/coffer/projections/leasestore"
+	"github.com/cofferhq/coffer/projections/mountstore"
+	"github.com/cofferhq/coffer/projections/policystore"
+	"github.com/cofferhq/coffer/projections/tokenstore"
+)
+
+var testReadModels = []func(*projections.Projector){
+	mountstore.Register, policystore.Register, tokenstore.Register, kvstore.Register, leasestore.Register,
+}
+
+// stack is a ledger on an embedded NATS server, the read models, a hub
+// observing the projector, and the kv runner to make real events.
+type stack struct {
+	ns      *server.Server
+	nc      *nats.Conn
+	ledger  *ledger.Store
+	store   *projections.Store
+	hub     *Hub
+	deps    framework.Deps
+	kv      *kv.Runner
+	kvMount string // accessor of secret/
+	// denied makes the fake token resolver refuse every token.
+	denied atomic.Bool
+	// policies are the subscriber's policies (nil: root).
+	mu       sync.Mutex
+	policies []string
+}
+
+func startStack(t testing.TB, tune func(*Options)) *stack {
+	t.Helper()
+	dir := t.TempDir()
+	ctx := context.Background()
+	s := &stack{}
+	var err error
+	s.ns, s.nc, err = ledger.StartEmbedded(ledger.EmbeddedConfig{StoreDir: filepath.Join(dir, "nats")})
+	require.NoError(t, err)
+	s.ledger, err = ledger.Open(ctx, s.nc, 1)
+	require.NoError(t, err)
+	seal, err := ledger.OpenDevSeal(dir)
+	require.NoError(t, err)
+	require.NoError(t, s.ledger.Init(ctx, seal))
+	s.store, err = projections.Open(filepath.Join(dir, "projections"))
+	require.NoError(t, err)
+	p := projections.NewProjector(s.store, s.ledger, slog.Default())
+	for _, r := range testReadModels {
+		r(p)
+	}
+	s.ledger.Writer().SetVersionSource(s.store)
+	s.deps = framework.Deps{Bus: &commands.Bus{Ledger: s.ledger, Projections: s.store}, Store: s.store, Projector: p, Ledger: s.ledger, Log: slog.Default()}
+	cache := policystore.NewCache(s.store)
+	opts := Options{
+		Node: "test", Deps: s.deps, ACL: cache.ACL, ReadModels: testReadModels, ScratchDir: t.TempDir(),
+		Resolve: s.resolve,
+	}
+	if tune != nil {
+		tune(&opts)
+	}
+	s.hub = NewHub(opts)
+	p.Observe(cache.Observer())
+	p.Observe(s.hub.Observer())
+	runCtx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = p.Run(runCtx)
+	}()
+	t.Cleanup(func() {
+		s.hub.Close()
+		cancel()
+		<-done
+		s.ledger.Close()
+		_ = s.store.Close()
+		s.nc.Close()
+		s.ns.Shutdown()
+		s.ns.WaitForShutdown()
+	})
+	require.NoError(t, mount.EnsureDefaultMounts(metaCtx(t), s.deps))
+	m, err := mountstore.Get(s.store, "secret/")
+	require.NoError(t, err)
+	s.kvMount = m.Accessor
+	s.kv = &kv.Runner{Bus: s.deps.Bus, Reader: kvstore.Reader{Store: s.store, Ledger: s.ledger}}
+	return s
+}
+
+func (s *stack) resolve(_ context.Context, raw string) (*framework.Auth, error) {
+	if s.denied.Load() {
+		return nil, fmt.Errorf("%w: revoked", framework.ErrPermissionDenied)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.policies == nil {
+		return &framework.Auth{ClientToken: raw, Accessor: "acc-root", IsRoot: true, Policies: []string{"root"}}, nil
+	}
+	return &framework.Auth{ClientToken: raw, Accessor: "acc-user", Policies: s.policies}, nil
+}
+
+func metaCtx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return commands.WithMeta(ctx, commands.Meta{Actor: "acc-writer", RequestID: ledger.NewID()})
+}
+
+// put writes a KV v2 secret and returns the ledger index of the write.
+func (s *stack) put(t testing.TB, path, value string) uint64 {
+	t.Helper()
+	ctx, index := commands.WithIndexRecorder(metaCtx(t))
+	_, err := s.kv.Write(ctx, s.kvMount, path, []byte(`{"v":"`+value+`"}`), nil)
+	require.NoError(t, err)
+	return index.Load()
+}
+
+// fakeSink records what a session sends.
+type fakeSink struct {
+	mu       sync.Mutex
+	events   []*published
+	advances []Cursor
+	endErr   error
+	endAt    Cursor
+	ended    chan struct{}
+	goneCh   chan struct{}
+	// hold, when set, blocks every send until it is closed.
+	hold chan struct{}
+}
+
+func newFakeSink() *fakeSink {
+	return &fakeSink{ended: make(chan struct{}), goneCh: make(chan struct{})}
+}
+
+func (f *fakeSink) send(p *published) error {
+	if f.hold != nil {
+		select {
+		case <-f.hold:
+		case <-f.goneCh:
+			return errors.New("gone")
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.events = append(f.events, p)
+	return nil
+}
+func (f *fakeSink) flush() error { return nil }
+func (f *fakeSink) advance(c Cursor) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.advances = append(f.advances, c)
+	return nil
+}
+func (f *fakeSink) keepalive() error { return nil }
+func (f *fakeSink) end(err error, resume Cursor) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.endErr, f.endAt = err, resume
+	close(f.ended)
+}
+func (f *fakeSink) gone() <-chan struct{} { return f.goneCh }
+
+func (f *fakeSink) received() []*published {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]*published(nil), f.events...)
+}
+
+// startSession runs a session in the background; stop ends it.
+func (s *stack) startSession(t testing.TB, typeGlob, prefix string, resume *Cursor, sink *fakeSink) (stop func()) {
+	t.Helper()
+	sess := &session{hub: s.hub, token: "tok", typeGlob: typeGlob, prefix: prefix, resume: resume, sink: sink}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sess.run(context.Background())
+	}()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() { close(sink.goneCh) })
+		<-done
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// waitFor polls fn until it holds or the timeout passes.
+func waitFor(t testing.TB, timeout time.Duration, what string, fn func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !fn() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitSubscribed waits until n sessions are registered with the hub.
+func (s *stack) waitSubscribed(t testing.TB, n int) {
+	t.Helper()
+	waitFor(t, 10*time.Second, fmt.Sprintf("%d subscribers", n), func() bool { return s.hub.Subscribers() == n })
+}
+
+func writePolicy(ctx context.Context, s *stack, name, text string) error {
+	_, err := s.deps.Bus.Run(ctx, func(context.Context) ([]ledger.Event, error) {
+		v, err := s.deps.Bus.Version(policystore.Kind, name)
+		if err != nil {
+			return nil, err
+		}
+		return commands.Sequence(policystore.Kind, name, v, ledger.NewEvent(policystore.EventWritten, policystore.Schema, policystore.Written{Name: name, Text: text})), nil
+	})
+	return err
+}

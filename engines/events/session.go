@@ -1,0 +1,305 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cofferhq/coffer/commands/acl"
+	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/ledger"
+)
+
+// sink is a transport: SSE or WebSocket.
+type sink interface {
+	// send writes one event (buffered until flush).
+	send(p *published) error
+	flush() error
+	// advance tells the client everything up to c is settled, without an
+	// event (SSE: an id-only message; WebSocket: nothing).
+	advance(c Cursor) error
+	keepalive() error
+	// end writes the final message: why the stream ends and where to
+	// resume.
+	end(err error, resume Cursor)
+	// gone is closed when the client went away.
+	gone() <-chan struct{}
+}
+
+// session is one subscription being served.
+type session struct {
+	hub      *Hub
+	token    string
+	accessor string
+	typeGlob string
+	prefix   string
+	// resume, when set, is the cursor to deliver strictly after: the past
+	// is read from the ledger first (since= or Last-Event-ID).
+	resume *Cursor
+	sink   sink
+
+	auth    *framework.Auth
+	acl     *acl.ACL
+	revoked <-chan struct{}
+	// settled is the cursor up to which every event has been delivered or
+	// filtered out; told is the last cursor the client was given.
+	settled, told Cursor
+	unflushed     bool
+}
+
+// run serves the subscription until the client leaves, the token dies,
+// the subscriber falls behind or the hub closes.
+func (s *session) run(ctx context.Context) {
+	sub, s0, err := s.hub.subscribe(s.typeGlob, s.prefix, s.accessor)
+	if err != nil {
+		s.sink.end(err, Cursor{})
+		return
+	}
+	defer s.hub.unsubscribe(sub)
+	s.revoked = sub.revoked
+	// Resolved after subscribing: a revocation between the gateway's
+	// check and here is either seen now or signalled by the hub.
+	if err := s.authorize(ctx); err != nil {
+		s.sink.end(err, Cursor{})
+		return
+	}
+	live := MessageCursor(s0)
+	if s.resume != nil {
+		s.settled, s.told = *s.resume, *s.resume
+		if err := s.replay(ctx, s0); err != nil {
+			s.finish(err)
+			return
+		}
+	}
+	if s.settled.Before(live) {
+		s.settled = live
+	}
+	if err := s.tell(); err != nil {
+		return
+	}
+	s.loop(ctx, sub)
+}
+
+func (s *session) loop(ctx context.Context, sub *subscriber) {
+	recheck := time.NewTicker(s.hub.opts.Recheck)
+	defer recheck.Stop()
+	keep := time.NewTicker(s.hub.opts.Keepalive)
+	defer keep.Stop()
+	for {
+		select {
+		case batch := <-sub.ch:
+			// Whatever else is queued goes out with it, in one flush.
+			err := s.deliver(ctx, batch)
+			if err == nil {
+				err = s.drain(ctx, sub)
+			}
+			if err != nil {
+				s.finish(err)
+				return
+			}
+		case <-sub.lost:
+			// Deliver what reached the mailbox before the drop, then say
+			// where to resume: nothing after it was lost silently.
+			if err := s.drain(ctx, sub); err != nil {
+				s.finish(err)
+				return
+			}
+			s.finish(ErrTooSlow)
+			return
+		case <-sub.revoked:
+			s.finish(ErrTokenInvalid)
+			return
+		case <-recheck.C:
+			if err := s.authorize(ctx); err != nil {
+				s.finish(err)
+				return
+			}
+		case <-keep.C:
+			if err := s.keepalive(sub); err != nil {
+				return
+			}
+		case <-s.hub.closed:
+			s.finish(ErrClosed)
+			return
+		case <-s.sink.gone():
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// drain delivers every batch already queued, then flushes.
+func (s *session) drain(ctx context.Context, sub *subscriber) error {
+	for {
+		select {
+		case batch := <-sub.ch:
+			if err := s.deliver(ctx, batch); err != nil {
+				return err
+			}
+		default:
+			return s.flush()
+		}
+	}
+}
+
+func (s *session) flush() error {
+	if !s.unflushed {
+		return nil
+	}
+	s.unflushed = false
+	return s.sink.flush()
+}
+
+// replay delivers the past, from the resume cursor to s0, from the ledger.
+func (s *session) replay(ctx context.Context, s0 uint64) error {
+	from := s.settled.Seq
+	if s.settled.Pos == wholeMessage {
+		from++
+	}
+	m := newMapper(s.hub.source, s.hub.mounts)
+	return readRange(ctx, s.hub.opts.Deps.Ledger, from, s0, func(msg ledger.Message, recs []ledger.Record) error {
+		var batch []*published
+		for i := range recs {
+			if p := m.mapRecord(&recs[i]); p != nil {
+				batch = append(batch, p)
+			}
+		}
+		if err := s.deliver(ctx, batch); err != nil {
+			return err
+		}
+		if err := s.flush(); err != nil {
+			return err
+		}
+		if c := MessageCursor(msg.Seq); s.settled.Before(c) {
+			s.settled = c
+		}
+		select {
+		case <-s.hub.closed:
+			return ErrClosed
+		case <-s.sink.gone():
+			return context.Canceled
+		default:
+			return nil
+		}
+	})
+}
+
+// deliver writes the events of one message the subscriber may see (flush
+// sends them). The token is checked before anything is written.
+func (s *session) deliver(ctx context.Context, batch []*published) error {
+	checked := false
+	for _, p := range batch {
+		if !s.settled.Before(p.cursor) {
+			continue // already delivered before a resume or replay seam
+		}
+		if matchGlob(s.typeGlob, p.typ) && p.matchesPrefix(s.prefix) {
+			if !checked {
+				// Before settling anything: a dead token's stream must end
+				// with a resume cursor that has skipped nothing.
+				if err := s.check(ctx); err != nil {
+					return err
+				}
+				checked = true
+			}
+			if s.allowed(p.dataPath) {
+				if err := s.sink.send(p); err != nil {
+					return err
+				}
+				s.told, s.unflushed = p.cursor, true
+			}
+		}
+		s.settled = p.cursor
+	}
+	if len(batch) > 0 {
+		if c := MessageCursor(batch[0].cursor.Seq); s.settled.Before(c) {
+			s.settled = c
+		}
+	}
+	return nil
+}
+
+// authorize resolves the token again (a pebble read), so a revoked or
+// expired token ends the stream even if its revocation was missed; it
+// runs at subscription and periodically.
+func (s *session) authorize(ctx context.Context) error {
+	auth, err := s.hub.opts.Resolve(ctx, s.token)
+	if err != nil {
+		if errors.Is(err, framework.ErrPermissionDenied) {
+			return ErrTokenInvalid
+		}
+		return fmt.Errorf("events: resolve token: %w", err)
+	}
+	s.auth = auth
+	return s.refreshACL()
+}
+
+// check is the per-event check, O(1): the hub has not seen the token
+// revoked and its deadline has not passed (past it, the token is resolved
+// again, as it may have been renewed). The ACL comes from the policy
+// cache, so a changed policy applies to the next event.
+func (s *session) check(ctx context.Context) error {
+	select {
+	case <-s.revoked:
+		return ErrTokenInvalid
+	default:
+	}
+	if d := s.auth.ExpireTime; !d.IsZero() && !time.Now().Before(d) {
+		return s.authorize(ctx)
+	}
+	return s.refreshACL()
+}
+
+func (s *session) refreshACL() error {
+	if s.auth.IsRoot {
+		s.acl = acl.NewRoot()
+		return nil
+	}
+	a, err := s.hub.opts.ACL(s.auth.Policies)
+	if err != nil {
+		return fmt.Errorf("events: compile ACL: %w", err)
+	}
+	s.acl = a
+	return nil
+}
+
+// allowed: subscribe or read on the event's data path.
+func (s *session) allowed(dataPath string) bool {
+	return s.acl.Check(dataPath, acl.OpSubscribe).Allowed || s.acl.Check(dataPath, acl.OpRead).Allowed
+}
+
+// tell advances the client's cursor to settled when it lags.
+func (s *session) tell() error {
+	if !s.told.Before(s.settled) {
+		return nil
+	}
+	if err := s.sink.advance(s.settled); err != nil {
+		return err
+	}
+	s.told = s.settled
+	return s.sink.flush()
+}
+
+func (s *session) keepalive(sub *subscriber) error {
+	if last, ok := s.hub.caughtUp(sub); ok {
+		if c := MessageCursor(last); s.settled.Before(c) {
+			s.settled = c
+		}
+	}
+	if s.told.Before(s.settled) {
+		return s.tell()
+	}
+	if err := s.sink.keepalive(); err != nil {
+		return err
+	}
+	return s.sink.flush()
+}
+
+// finish ends the stream with its reason and the cursor to resume after.
+func (s *session) finish(err error) {
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	s.sink.end(err, s.settled)
+}
