@@ -94,9 +94,7 @@ path "secret/data/myapp/prod-*" {
 	appTok := strings.TrimSpace(cli("token", "create", "-policy=myapp-policy", "-field=token"))
 	as := func(tok string, args ...string) int {
 		t.Helper()
-		ts := *s
-		ts.Token = tok
-		_, _, code := ts.CLI(t, args...)
+		_, _, code := s.CLIAs(t, tok, args...)
 		return code
 	}
 	require.Equal(t, 0, as(ciTok, "kv", "put", "secret/myapp/config", "api_key=abc"))

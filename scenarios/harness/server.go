@@ -316,10 +316,16 @@ const cliTimeout = time.Minute
 // VAULT_TOKEN pointing at this server (other VAULT_* variables removed).
 func (s *Server) CLI(t testing.TB, args ...string) (stdout, stderr string, exitCode int) {
 	t.Helper()
+	return s.CLIAs(t, s.Token, args...)
+}
+
+// CLIAs is CLI with another token.
+func (s *Server) CLIAs(t testing.TB, token string, args ...string) (stdout, stderr string, exitCode int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, s.Bin, args...)
-	cmd.Env = append(cleanEnv(), "VAULT_ADDR="+s.Addr, "VAULT_TOKEN="+s.Token)
+	cmd.Env = append(cleanEnv(), "VAULT_ADDR="+s.Addr, "VAULT_TOKEN="+token)
 	if s.opts.CACert != "" {
 		cmd.Env = append(cmd.Env, "VAULT_CACERT="+s.opts.CACert)
 	}
