@@ -31,6 +31,7 @@ type worker struct {
 	cfg    config
 	// state is what a scenario's setup leaves for its operation.
 	state any
+	seq   int
 }
 
 // scenario is an optional untimed setup, which reports its failures to
@@ -43,6 +44,15 @@ type scenario struct {
 var scenarios = map[string]scenario{
 	"kv-write": {op: func(ctx context.Context, w *worker) error {
 		_, err := w.client.KVv2(kvMount).Put(ctx, w.key("write"), map[string]any{"value": w.value()})
+		return err
+	}},
+	// kv-write-new writes version 1 of a fresh path each time: the write
+	// path without max_versions pruning (kv-write overwrites 1,000 paths,
+	// so after ten versions each write also erases the oldest version's
+	// data key).
+	"kv-write-new": {op: func(ctx context.Context, w *worker) error {
+		w.seq++
+		_, err := w.client.KVv2(kvMount).Put(ctx, fmt.Sprintf("loadgen/new/%d/%d", w.id, w.seq), map[string]any{"value": w.value()})
 		return err
 	}},
 	"kv-read": {
