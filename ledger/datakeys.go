@@ -24,6 +24,7 @@ const (
 type DataKeys struct {
 	js      jetstream.JetStream
 	stream  jetstream.Stream
+	erase   jetstream.Stream
 	mu      sync.RWMutex
 	barrier *Barrier
 	cache   sync.Map // id -> []byte
@@ -42,7 +43,11 @@ func openDataKeys(ctx context.Context, js jetstream.JetStream, replicas int) (*D
 	if err != nil {
 		return nil, fmt.Errorf("ledger: create data-key stream: %w", err)
 	}
-	return &DataKeys{js: js, stream: stream}, nil
+	erase, err := createEraseQueue(ctx, js, replicas)
+	if err != nil {
+		return nil, err
+	}
+	return &DataKeys{js: js, stream: stream, erase: erase}, nil
 }
 
 func (d *DataKeys) setBarrier(b *Barrier) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
@@ -174,4 +175,38 @@ func TestDataKeyDestroy(t *testing.T) {
 	require.NoError(t, dk.Destroy(ctx, id))
 	_, err = dk.Get(ctx, id)
 	require.ErrorIs(t, err, ErrDataKeyDestroyed)
+}
+
+func TestDestroyLaterErasesThroughTheQueue(t *testing.T) {
+	tl := startLedger(t, t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dk := tl.store.DataKeys()
+	var ids []string
+	for i := 0; i < 5; i++ {
+		id, _, err := dk.Create(ctx)
+		require.NoError(t, err)
+		ids = append(ids, id)
+	}
+	require.NoError(t, dk.DestroyLater(ctx, ids[:3]...))
+	// Queued before the eraser runs (as after a crash): still erased.
+	done := make(chan error, 1)
+	go func() { done <- dk.RunEraser(ctx, slog.Default()) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for _, id := range ids[:3] {
+		for {
+			_, err := dk.Get(ctx, id)
+			if errors.Is(err, ErrDataKeyDestroyed) {
+				break
+			}
+			require.True(t, time.Now().Before(deadline), "key %s not erased", id)
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	for _, id := range ids[3:] {
+		_, err := dk.Get(ctx, id)
+		require.NoError(t, err, "keys not queued stay")
+	}
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
 }

@@ -2,7 +2,9 @@ package kvstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -211,9 +213,18 @@ func TestMaxVersionsPruningErasesKeys(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, uint64(3), meta.OldestVersion)
 	assert.ElementsMatch(t, []uint64{3, 4}, mapKeys(meta.Versions))
+	// Pruned versions are erased by the eraser queue, not inline.
+	eraserCtx, stopEraser := context.WithCancel(ctx)
+	defer stopEraser()
+	go func() { _ = s.ledger.DataKeys().RunEraser(eraserCtx, slog.Default()) }()
 	for i, k := range keys {
 		_, err := s.ledger.DataKeys().Get(ctx, k)
 		if i < 2 {
+			deadline := time.Now().Add(10 * time.Second)
+			for !errors.Is(err, ledger.ErrDataKeyDestroyed) && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+				_, err = s.ledger.DataKeys().Get(ctx, k)
+			}
 			require.ErrorIs(t, err, ledger.ErrDataKeyDestroyed, "pruned version %d", i+1)
 			_, err = s.reader.Value(ctx, mount, "p", uint64(i+1))
 			require.ErrorIs(t, err, kvstore.ErrNotFound)

@@ -10,6 +10,7 @@ import (
 	"github.com/cofferhq/coffer/commands"
 	"github.com/cofferhq/coffer/commands/mount"
 	"github.com/cofferhq/coffer/engines/audit"
+	"github.com/cofferhq/coffer/engines/database"
 	"github.com/cofferhq/coffer/engines/events"
 	"github.com/cofferhq/coffer/engines/framework"
 	leaseeng "github.com/cofferhq/coffer/engines/lease"
@@ -29,6 +30,7 @@ type activeNode struct {
 	projector *projections.Projector
 	deps      framework.Deps
 	leases    *leaseeng.Manager
+	database  *database.Engine
 	sinks     *audit.Sinks
 	events    *events.Hub
 	cancel    context.CancelFunc
@@ -101,6 +103,10 @@ func (n *Node) activate(ctx context.Context) (err error) {
 	}
 
 	a.leases = leaseeng.NewManager(a.deps, n.cfg.Leases)
+	// Revokers are registered before the reaper starts, so no job finds
+	// its engine missing.
+	a.database = database.New(a.deps, a.leases)
+	a.leases.RegisterRevoker(database.EngineName, a.database)
 	if err := a.leases.Start(runCtx); err != nil {
 		return err
 	}
@@ -111,10 +117,16 @@ func (n *Node) activate(ctx context.Context) (err error) {
 		return err
 	}
 
-	a.wg.Add(1)
+	a.wg.Add(2)
 	go func() {
 		defer a.wg.Done()
 		runCheckpointer(runCtx, n.ledger, n)
+	}()
+	go func() {
+		defer a.wg.Done()
+		if err := n.ledger.DataKeys().RunEraser(runCtx, n.cfg.Log); err != nil && runCtx.Err() == nil {
+			n.cfg.Log.Error("data-key eraser stopped", "err", err)
+		}
 	}()
 
 	resolver = token.NewResolver(a.deps)
@@ -140,7 +152,7 @@ func (n *Node) activate(ctx context.Context) (err error) {
 		},
 		ACL:       policies.ACL,
 		Tokens:    resolver,
-		Factories: factories,
+		Factories: boundFactories(a.database),
 		Sys:       framework.Merge(sysBackend, a.leases.SysPaths(), a.sinks.SysPaths(), n.seal.unsealedPaths(), a.events.SysPaths(), ledgerPaths(n.ledger)),
 		Token:     tokenBackend,
 		RootPaths: concat(sys.RootPaths(), token.RootPaths(), leaseeng.RootPaths(), audit.RootPaths(), sealRootPaths(), events.RootPaths(), ledgerRootPaths()),
@@ -182,6 +194,9 @@ func (a *activeNode) stop() error {
 	}
 	if a.leases != nil {
 		a.leases.Wait()
+	}
+	if a.database != nil {
+		a.database.Close()
 	}
 	if a.store != nil {
 		return a.store.Close()
