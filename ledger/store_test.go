@@ -1,10 +1,14 @@
 package ledger
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -209,4 +213,38 @@ func TestDestroyLaterErasesThroughTheQueue(t *testing.T) {
 	}
 	cancel()
 	require.ErrorIs(t, <-done, context.Canceled)
+}
+
+// The root key and every keyring term exist on disk only wrapped: scan
+// every file under the data dir for their bytes after a restart.
+func TestNoKeyMaterialOnDisk(t *testing.T) {
+	dir := t.TempDir()
+	tl := startLedger(t, dir)
+	ctx := context.Background()
+	_, err := tl.store.Rotate(ctx)
+	require.NoError(t, err)
+	_, err = tl.store.Writer().Append(ctx, NewEvent("test.x", 1, "payload"))
+	require.NoError(t, err)
+	tl.store.mu.RLock()
+	secrets := [][]byte{append([]byte(nil), tl.store.rootKey...), append([]byte(nil), tl.store.keyring.AuditKey...)}
+	for _, term := range tl.store.keyring.Terms {
+		secrets = append(secrets, append([]byte(nil), term.Key...))
+	}
+	tl.store.mu.RUnlock()
+	tl.stop()
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for i, s := range secrets {
+			require.False(t, bytes.Contains(b, s), "key %d in plaintext in %s", i, path)
+			require.False(t, bytes.Contains(b, []byte(base64.StdEncoding.EncodeToString(s))), "key %d in base64 in %s", i, path)
+		}
+		return nil
+	})
+	require.NoError(t, err)
 }
