@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -13,6 +14,19 @@ import (
 
 // ApplyFunc applies one event to the read models inside tx.
 type ApplyFunc func(tx *Tx, rec ledger.Record) error
+
+// Decoded adapts a typed apply function to an ApplyFunc: it decodes the
+// record's JSON payload into a T and reports a payload that does not decode
+// as corrupt (the read model's own sentinel error), naming the event type.
+func Decoded[T any](corrupt error, fn func(tx *Tx, e *T) error) ApplyFunc {
+	return func(tx *Tx, rec ledger.Record) error {
+		var e T
+		if err := json.Unmarshal(rec.Data, &e); err != nil {
+			return fmt.Errorf("%w: %s payload: %v", corrupt, rec.Type, err)
+		}
+		return fn(tx, &e)
+	}
+}
 
 // Observer sees every decoded record after its message is committed to
 // pebble and before WaitApplied callers are released (event

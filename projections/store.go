@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"sync/atomic"
 
@@ -106,8 +107,15 @@ func (s *Store) Stalled() error {
 }
 
 // Get returns a copy of the value at key, or ErrNotFound.
-func (s *Store) Get(key []byte) ([]byte, error) {
-	v, closer, err := s.db.Get(key)
+func (s *Store) Get(key []byte) ([]byte, error) { return get(s.db, key) }
+
+// getter is what Store and Tx read from: the database or the batch.
+type getter interface {
+	Get(key []byte) ([]byte, io.Closer, error)
+}
+
+func get(r getter, key []byte) ([]byte, error) {
+	v, closer, err := r.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, ErrNotFound
 	}

@@ -1,10 +1,6 @@
 package projections
 
 import (
-	"bytes"
-	"errors"
-	"fmt"
-
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/cofferhq/coffer/ledger"
@@ -21,18 +17,7 @@ type Tx struct {
 func (t *Tx) Barrier() *ledger.Barrier { return t.barrier }
 
 // Get returns a copy of the value at key, or ErrNotFound.
-func (t *Tx) Get(key []byte) ([]byte, error) {
-	v, closer, err := t.b.Get(key)
-	if errors.Is(err, pebble.ErrNotFound) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("projections: get: %w", err)
-	}
-	out := bytes.Clone(v)
-	closer.Close()
-	return out, nil
-}
+func (t *Tx) Get(key []byte) ([]byte, error) { return get(t.b, key) }
 
 // Set writes key.
 func (t *Tx) Set(key, value []byte) error { return t.b.Set(key, value, nil) }

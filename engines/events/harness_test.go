@@ -5,20 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 	"github.com/stretchr/testify/require"
 
 	"github.com/cofferhq/coffer/commands"
 	"github.com/cofferhq/coffer/commands/kv"
 	"github.com/cofferhq/coffer/commands/mount"
 	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/internal/ledgertest"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 	"github.com/cofferhq/coffer/projections/kvstore"
@@ -35,8 +33,6 @@ var testReadModels = []func(*projections.Projector){
 // stack is a ledger on an embedded NATS server, the read models, a hub
 // observing the projector, and the kv runner to make real events.
 type stack struct {
-	ns      *server.Server
-	nc      *nats.Conn
 	ledger  *ledger.Store
 	store   *projections.Store
 	hub     *Hub
@@ -52,51 +48,27 @@ type stack struct {
 
 func startStack(t testing.TB, tune func(*Options)) *stack {
 	t.Helper()
-	dir := t.TempDir()
-	ctx := context.Background()
 	s := &stack{}
-	var err error
-	s.ns, s.nc, err = ledger.StartEmbedded(ledger.EmbeddedConfig{StoreDir: filepath.Join(dir, "nats")})
-	require.NoError(t, err)
-	s.ledger, err = ledger.Open(ctx, s.nc, 1)
-	require.NoError(t, err)
-	seal, err := ledger.OpenDevSeal(dir)
-	require.NoError(t, err)
-	require.NoError(t, s.ledger.Init(ctx, seal))
-	s.store, err = projections.Open(filepath.Join(dir, "projections"))
-	require.NoError(t, err)
-	p := projections.NewProjector(s.store, s.ledger, slog.Default())
-	for _, r := range testReadModels {
-		r(p)
-	}
-	s.ledger.Writer().SetVersionSource(s.store)
-	s.deps = framework.Deps{Bus: &commands.Bus{Ledger: s.ledger, Projections: s.store}, Store: s.store, Projector: p, Ledger: s.ledger, Log: slog.Default()}
-	cache := policystore.NewCache(s.store)
-	opts := Options{
-		Node: "test", Deps: s.deps, ACL: cache.ACL, ReadModels: testReadModels, ScratchDir: t.TempDir(),
-		Resolve: s.resolve,
-	}
-	if tune != nil {
-		tune(&opts)
-	}
-	s.hub = NewHub(opts)
-	p.Observe(cache.Observer())
-	p.Observe(s.hub.Observer())
-	runCtx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = p.Run(runCtx)
-	}()
-	t.Cleanup(func() {
-		s.hub.Close()
-		cancel()
-		<-done
-		s.ledger.Close()
-		_ = s.store.Close()
-		s.nc.Close()
-		s.ns.Shutdown()
-		s.ns.WaitForShutdown()
+	ledgertest.Start(t, ledgertest.Options{
+		Register: testReadModels,
+		Log:      slog.Default(),
+		Setup: func(env *ledgertest.Env) {
+			s.ledger, s.store, s.deps = env.Ledger, env.Store, env.Deps
+			cache := policystore.NewCache(s.store)
+			opts := Options{
+				Node: "test", Deps: s.deps, ACL: cache.ACL, ReadModels: testReadModels, ScratchDir: t.TempDir(),
+				Resolve: s.resolve,
+			}
+			if tune != nil {
+				tune(&opts)
+			}
+			s.hub = NewHub(opts)
+			env.Projector.Observe(cache.Observer())
+			env.Projector.Observe(s.hub.Observer())
+			// Registered after Start's own cleanup, so the hub closes
+			// before the projector and the ledger stop.
+			t.Cleanup(s.hub.Close)
+		},
 	})
 	require.NoError(t, mount.EnsureDefaultMounts(metaCtx(t), s.deps))
 	m, err := mountstore.Get(s.store, "secret/")

@@ -3,9 +3,7 @@ package kv_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,7 +12,7 @@ import (
 	"github.com/cofferhq/coffer/commands"
 	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/engines/kv"
-	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/internal/ledgertest"
 	"github.com/cofferhq/coffer/projections"
 	"github.com/cofferhq/coffer/projections/kvstore"
 )
@@ -31,36 +29,8 @@ type engine struct {
 // "secret/" as a kv-v2 mount.
 func startEngine(t testing.TB) *engine {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	ns, nc, err := ledger.StartEmbedded(ledger.EmbeddedConfig{StoreDir: filepath.Join(dir, "nats")})
-	require.NoError(t, err)
-	st, err := ledger.Open(ctx, nc, 1)
-	require.NoError(t, err)
-	seal, err := ledger.OpenDevSeal(dir)
-	require.NoError(t, err)
-	require.NoError(t, st.Init(ctx, seal))
-	ps, err := projections.Open(filepath.Join(dir, "projections"))
-	require.NoError(t, err)
-	p := projections.NewProjector(ps, st, slog.Default())
-	kvstore.Register(p)
-	st.Writer().SetVersionSource(ps)
-	runCtx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = p.Run(runCtx)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		st.Close()
-		_ = ps.Close()
-		nc.Close()
-		ns.Shutdown()
-		ns.WaitForShutdown()
-	})
-	deps := framework.Deps{Bus: &commands.Bus{Ledger: st, Projections: ps}, Store: ps, Projector: p, Ledger: st, Log: slog.Default()}
+	env := ledgertest.Start(t, ledgertest.Options{Register: []func(*projections.Projector){kvstore.Register}})
+	deps := env.Deps
 	b, err := kv.Factory(deps, framework.MountInfo{Path: "secret/", Type: "kv-v2", Accessor: accessor})
 	require.NoError(t, err)
 	return &engine{t: t, deps: deps, router: framework.NewRouter(b)}

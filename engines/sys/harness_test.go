@@ -3,16 +3,14 @@ package sys
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/url"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/cofferhq/coffer/commands"
 	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/internal/ledgertest"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 	"github.com/cofferhq/coffer/projections/mountstore"
@@ -44,43 +42,20 @@ var rootAuth = &framework.Auth{Accessor: "root-accessor", Policies: []string{"ro
 
 func start(t *testing.T, tweak ...func(*Options)) *env {
 	t.Helper()
-	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	ns, nc, err := ledger.StartEmbedded(ledger.EmbeddedConfig{StoreDir: filepath.Join(dir, "nats")})
-	require.NoError(t, err)
-	st, err := ledger.Open(ctx, nc, 1)
-	require.NoError(t, err)
-	seal, err := ledger.OpenDevSeal(dir)
-	require.NoError(t, err)
-	require.NoError(t, st.Init(ctx, seal))
-	ps, err := projections.Open(filepath.Join(dir, "projections"))
-	require.NoError(t, err)
-	log := slog.New(slog.DiscardHandler)
-	p := projections.NewProjector(ps, st, log)
-	mountstore.Register(p)
-	policystore.Register(p)
 	e := &env{
-		ledger:   st,
-		mounts:   mountstore.NewTable(ps),
-		policies: policystore.NewCache(ps),
-		seal:     &fakeSeal{},
-		tokens:   map[string]*framework.Auth{},
+		seal:   &fakeSeal{},
+		tokens: map[string]*framework.Auth{},
 	}
-	p.Observe(e.mounts.Observer())
-	p.Observe(e.policies.Observer())
-	st.Writer().SetVersionSource(ps)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = p.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		st.Close()
-		ps.Close()
-		nc.Close()
-		ns.Shutdown()
-		ns.WaitForShutdown()
+	le := ledgertest.Start(t, ledgertest.Options{
+		Register: []func(*projections.Projector){mountstore.Register, policystore.Register},
+		Setup: func(le *ledgertest.Env) {
+			e.mounts = mountstore.NewTable(le.Store)
+			e.policies = policystore.NewCache(le.Store)
+			le.Projector.Observe(e.mounts.Observer())
+			le.Projector.Observe(e.policies.Observer())
+		},
 	})
-	e.deps = framework.Deps{Bus: &commands.Bus{Ledger: st, Projections: ps}, Store: ps, Projector: p, Ledger: st, Log: log}
+	e.ledger, e.deps = le.Ledger, le.Deps
 	opts := Options{
 		Mounts: e.mounts, Policies: e.policies, Seal: e.seal, Version: "0.1.0", BuildDate: "2026-01-02T03:04:05Z",
 		ResolveToken: func(_ context.Context, token string) (*framework.Auth, error) {

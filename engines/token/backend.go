@@ -59,16 +59,7 @@ func (b *Backend) live(raw string, now time.Time) (*tokenstore.Token, error) {
 		return nil, err
 	}
 	t, err := tokenstore.Lookup(b.deps.Store, br, raw)
-	if errors.Is(err, tokenstore.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !t.Live(now) {
-		return nil, nil
-	}
-	return t, nil
+	return liveOnly(t, err, now)
 }
 
 // liveByAccessor is live for an accessor.
@@ -78,6 +69,12 @@ func (b *Backend) liveByAccessor(accessor string, now time.Time) (*tokenstore.To
 		return nil, err
 	}
 	t, err := tokenstore.ByAccessor(b.deps.Store, br, accessor)
+	return liveOnly(t, err, now)
+}
+
+// liveOnly filters a lookup's answer: nil (and no error) for a token that
+// is missing or no longer usable at now.
+func liveOnly(t *tokenstore.Token, err error, now time.Time) (*tokenstore.Token, error) {
 	if errors.Is(err, tokenstore.ErrNotFound) {
 		return nil, nil
 	}

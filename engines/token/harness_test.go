@@ -3,17 +3,15 @@ package token_test
 import (
 	"context"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 	"github.com/stretchr/testify/require"
 
 	"github.com/cofferhq/coffer/commands"
 	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/engines/token"
+	"github.com/cofferhq/coffer/internal/ledgertest"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 	"github.com/cofferhq/coffer/projections/tokenstore"
@@ -22,17 +20,11 @@ import (
 // node is a ledger, projections and the token engine over one data dir.
 type node struct {
 	dir      string
+	env      *ledgertest.Env
 	deps     framework.Deps
 	backend  framework.Backend
 	router   *framework.Router
 	resolver *token.Resolver
-
-	ns     *server.Server
-	nc     *nats.Conn
-	st     *ledger.Store
-	ps     *projections.Store
-	cancel context.CancelFunc
-	done   chan struct{}
 }
 
 func quietLog() *slog.Logger {
@@ -47,61 +39,17 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 // projections have caught up with the ledger.
 func startNode(t testing.TB, dir string) *node {
 	t.Helper()
-	ctx := context.Background()
-	n := &node{dir: dir, done: make(chan struct{})}
+	env := ledgertest.Start(t, ledgertest.Options{Dir: dir, Register: []func(*projections.Projector){tokenstore.Register}, Log: quietLog()})
+	n := &node{dir: dir, env: env, deps: env.Deps}
 	var err error
-	n.ns, n.nc, err = ledger.StartEmbedded(ledger.EmbeddedConfig{StoreDir: filepath.Join(dir, "nats")})
-	require.NoError(t, err)
-	n.st, err = ledger.Open(ctx, n.nc, 1)
-	require.NoError(t, err)
-	seal, err := ledger.OpenDevSeal(dir)
-	require.NoError(t, err)
-	initialized, err := n.st.Initialized(ctx)
-	require.NoError(t, err)
-	if initialized {
-		require.NoError(t, n.st.Unseal(ctx, seal))
-	} else {
-		require.NoError(t, n.st.Init(ctx, seal))
-	}
-	n.ps, err = projections.Open(filepath.Join(dir, "projections"))
-	require.NoError(t, err)
-	p := projections.NewProjector(n.ps, n.st, quietLog())
-	tokenstore.Register(p)
-	n.st.Writer().SetVersionSource(n.ps)
-	runCtx, cancel := context.WithCancel(context.Background())
-	n.cancel = cancel
-	go func() {
-		defer close(n.done)
-		_ = p.Run(runCtx)
-	}()
-	last, err := n.st.LastSeq(ctx)
-	require.NoError(t, err)
-	waitCtx, waitCancel := context.WithTimeout(ctx, 30*time.Second)
-	defer waitCancel()
-	require.NoError(t, n.ps.WaitApplied(waitCtx, last))
-
-	n.deps = framework.Deps{Bus: &commands.Bus{Ledger: n.st, Projections: n.ps}, Store: n.ps, Projector: p, Ledger: n.st, Log: quietLog()}
 	n.backend, err = token.Factory(n.deps, framework.MountInfo{Path: "auth/token/", Type: "token", Accessor: "auth_token"})
 	require.NoError(t, err)
 	n.router = framework.NewRouter(n.backend)
 	n.resolver = token.NewResolver(n.deps)
-	t.Cleanup(n.stop)
 	return n
 }
 
-func (n *node) stop() {
-	if n.cancel == nil {
-		return
-	}
-	n.cancel()
-	<-n.done
-	n.st.Close()
-	_ = n.ps.Close()
-	n.nc.Close()
-	n.ns.Shutdown()
-	n.ns.WaitForShutdown()
-	n.cancel = nil
-}
+func (n *node) stop() { n.env.Stop() }
 
 // call runs one request against the token engine as caller (a raw token),
 // the way the gateway would after authenticating it.
@@ -148,13 +96,5 @@ func (n *node) resolves(raw string) bool {
 // checkFor polls fn every interval until it returns nil or total elapses.
 func checkFor(t testing.TB, total, interval time.Duration, fn func() error) {
 	t.Helper()
-	deadline := time.Now().Add(total)
-	var err error
-	for time.Now().Before(deadline) {
-		if err = fn(); err == nil {
-			return
-		}
-		time.Sleep(interval)
-	}
-	t.Fatalf("condition not met after %v: %v", total, err)
+	ledgertest.Eventually(t, total, interval, fn)
 }

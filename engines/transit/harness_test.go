@@ -4,10 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,9 +11,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/cofferhq/coffer/commands"
 	cmdtransit "github.com/cofferhq/coffer/commands/transit"
 	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/internal/ledgertest"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 	"github.com/cofferhq/coffer/projections/transitstore"
@@ -47,6 +43,7 @@ func (c *clock) Advance(d time.Duration) {
 type env struct {
 	t      testing.TB
 	dir    string
+	le     *ledgertest.Env
 	ledger *ledger.Store
 	store  *projections.Store
 	proj   *projections.Projector
@@ -54,57 +51,22 @@ type env struct {
 	b      *Backend
 	router *framework.Router
 	clock  *clock
-
-	stopProjector func()
 }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	ns, nc, err := ledger.StartEmbedded(ledger.EmbeddedConfig{StoreDir: filepath.Join(dir, "nats")})
-	require.NoError(t, err)
-	st, err := ledger.Open(ctx, nc, 1)
-	require.NoError(t, err)
-	seal, err := ledger.OpenDevSeal(dir)
-	require.NoError(t, err)
-	require.NoError(t, st.Init(ctx, seal))
-	e := &env{t: t, dir: dir, ledger: st, clock: &clock{now: time.Now().UTC()}}
-	e.openProjections(ctx)
-	t.Cleanup(func() {
-		e.b.Close()
-		e.stopProjector()
-		cancel()
-		st.Close()
-		_ = e.store.Close()
-		nc.Close()
-		ns.Shutdown()
-		ns.WaitForShutdown()
-	})
+	le := ledgertest.Start(t, ledgertest.Options{Register: []func(*projections.Projector){transitstore.Register}})
+	e := &env{t: t, dir: le.Dir, le: le, ledger: le.Ledger, clock: &clock{now: time.Now().UTC()}}
+	e.openBackend()
+	// Registered after Start's cleanup, so it runs first: the backend
+	// stops before the projector and the ledger.
+	t.Cleanup(func() { e.b.Close() })
 	return e
 }
 
-// openProjections starts a projector over projections/ (rebuilt from the
-// ledger when the directory is new) and a backend on it.
-func (e *env) openProjections(ctx context.Context) {
-	t := e.t
-	ps, err := projections.Open(filepath.Join(e.dir, "projections"))
-	require.NoError(t, err)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p := projections.NewProjector(ps, e.ledger, log)
-	transitstore.Register(p)
-	e.ledger.Writer().SetVersionSource(ps)
-	pctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = p.Run(pctx) }()
-	e.stopProjector = func() { cancel(); <-done }
-	last, err := e.ledger.LastSeq(ctx)
-	require.NoError(t, err)
-	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
-	defer wcancel()
-	require.NoError(t, ps.WaitApplied(wctx, last))
-	e.store, e.proj = ps, p
-	e.deps = framework.Deps{Bus: &commands.Bus{Ledger: e.ledger, Projections: ps}, Store: ps, Projector: p, Ledger: e.ledger, Log: log}
+// openBackend starts a backend on the current projections.
+func (e *env) openBackend() {
+	e.store, e.proj, e.deps = e.le.Store, e.le.Projector, e.le.Deps
 	e.b = New(e.deps, framework.MountInfo{Path: "transit/", Type: "transit", Accessor: testMount}, Options{Now: e.clock.Now, AutoRotateInterval: -1})
 	e.router = framework.NewRouter(e.b)
 }
@@ -113,10 +75,8 @@ func (e *env) openProjections(ctx context.Context) {
 // into a fresh one, as a node does when projections/ is deleted.
 func (e *env) rebuildProjections() {
 	e.b.Close()
-	e.stopProjector()
-	require.NoError(e.t, e.store.Close())
-	require.NoError(e.t, os.RemoveAll(filepath.Join(e.dir, "projections")))
-	e.openProjections(context.Background())
+	e.le.ResetProjections(e.t)
+	e.openBackend()
 }
 
 // call runs one request through the path table as the gateway would: the

@@ -2,35 +2,22 @@ package kmsseal_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/cofferhq/coffer/internal/ledgertest"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/ledger/kmsseal"
 	"github.com/cofferhq/coffer/ledger/kmsseal/kmstest"
 	"github.com/stretchr/testify/require"
 )
 
+// openLedger starts an embedded ledger on dir, neither initialised nor
+// unsealed; the returned stop function shuts it down (also run at cleanup).
 func openLedger(t *testing.T, dir string) (*ledger.Store, func()) {
 	t.Helper()
-	ns, nc, err := ledger.StartEmbedded(ledger.EmbeddedConfig{StoreDir: filepath.Join(dir, "nats")})
-	require.NoError(t, err)
-	st, err := ledger.Open(context.Background(), nc, 1)
-	require.NoError(t, err)
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		st.Close()
-		nc.Close()
-		ns.Shutdown()
-		ns.WaitForShutdown()
-	}
-	t.Cleanup(stop)
-	return st, stop
+	env := ledgertest.Start(t, ledgertest.Options{Dir: dir, Sealed: true})
+	return env.Ledger, env.Stop
 }
 
 // TestLedgerAutoUnsealSurvivesKMSOutage initialises a ledger under KMS,

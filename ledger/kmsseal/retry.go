@@ -57,11 +57,17 @@ func (b Backoff) Retry(ctx context.Context, fn func(context.Context) error) erro
 		initial = maxWait
 	}
 	next := initial
+	var last error
 	for {
 		if err := ctx.Err(); err != nil {
+			if last != nil {
+				// The wait ended as the context did: keep saying why.
+				return fmt.Errorf("%w (last error: %w)", err, last)
+			}
 			return err
 		}
 		err := fn(ctx)
+		last = err
 		if err == nil {
 			return nil
 		}

@@ -8,31 +8,18 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/cofferhq/coffer/ledger"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cofferhq/coffer/internal/ledgertest"
+	"github.com/cofferhq/coffer/ledger"
 )
 
-// openLedger starts an embedded ledger on dir; the returned stop function
-// shuts it down (also run at cleanup).
+// openLedger starts an embedded ledger on dir, neither initialised nor
+// unsealed; the returned stop function shuts it down (also run at cleanup).
 func openLedger(t *testing.T, dir string) (*ledger.Store, func()) {
 	t.Helper()
-	ns, nc, err := ledger.StartEmbedded(ledger.EmbeddedConfig{StoreDir: filepath.Join(dir, "nats")})
-	require.NoError(t, err)
-	st, err := ledger.Open(context.Background(), nc, 1)
-	require.NoError(t, err)
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		st.Close()
-		nc.Close()
-		ns.Shutdown()
-		ns.WaitForShutdown()
-	}
-	t.Cleanup(stop)
-	return st, stop
+	env := ledgertest.Start(t, ledgertest.Options{Dir: dir, Sealed: true})
+	return env.Ledger, env.Stop
 }
 
 // TestShamirSealWithRealLedger runs init, restart while sealed, a wrong

@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/internal/ledgertest"
 )
 
 func countOnSubject(t *testing.T, src Source, subject string) int {
@@ -87,13 +86,8 @@ func TestCheckpointerRefusesInconsistentState(t *testing.T) {
 }
 
 func TestCheckpointerNeedsAnUnsealedLedger(t *testing.T) {
-	dir := t.TempDir()
-	ns, nc, err := ledger.StartEmbedded(ledger.EmbeddedConfig{StoreDir: filepath.Join(dir, "nats")})
-	require.NoError(t, err)
-	defer func() { nc.Close(); ns.Shutdown() }()
-	st, err := ledger.Open(context.Background(), nc, 1)
-	require.NoError(t, err)
-	err = NewCheckpointer(st, Options{}).Run(context.Background())
+	env := ledgertest.Start(t, ledgertest.Options{Sealed: true})
+	err := NewCheckpointer(env.Ledger, Options{}).Run(context.Background())
 	require.ErrorIs(t, err, ErrSealed)
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cofferhq/coffer/internal/ledgertest"
 	"github.com/cofferhq/coffer/ledger"
 )
 
@@ -26,34 +27,8 @@ type testNode struct {
 
 func startNode(t testing.TB, dir string) *testNode {
 	t.Helper()
-	ctx := context.Background()
-	ns, nc, err := ledger.StartEmbedded(ledger.EmbeddedConfig{StoreDir: filepath.Join(dir, "nats")})
-	require.NoError(t, err)
-	st, err := ledger.Open(ctx, nc, 1)
-	require.NoError(t, err)
-	seal, err := ledger.OpenDevSeal(dir)
-	require.NoError(t, err)
-	ok, err := st.Initialized(ctx)
-	require.NoError(t, err)
-	if ok {
-		require.NoError(t, st.Unseal(ctx, seal))
-	} else {
-		require.NoError(t, st.Init(ctx, seal))
-	}
-	n := &testNode{dir: dir, st: st}
-	stopped := false
-	n.stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		st.Close()
-		nc.Close()
-		ns.Shutdown()
-		ns.WaitForShutdown()
-	}
-	t.Cleanup(n.stop)
-	return n
+	env := ledgertest.Start(t, ledgertest.Options{Dir: dir, NoProjections: true})
+	return &testNode{dir: dir, st: env.Ledger, stop: env.Stop}
 }
 
 // appendMessages appends count single-event messages (one Append each, so
@@ -135,15 +110,7 @@ func (rc *runningCheckpointer) waitCovered(t testing.TB, n *testNode) {
 // habit: no bare sleeps).
 func checkFor(t testing.TB, total, interval time.Duration, fn func() error) {
 	t.Helper()
-	deadline := time.Now().Add(total)
-	var err error
-	for time.Now().Before(deadline) {
-		if err = fn(); err == nil {
-			return
-		}
-		time.Sleep(interval)
-	}
-	t.Fatalf("condition not met after %v: %v", total, err)
+	ledgertest.Eventually(t, total, interval, fn)
 }
 
 // copyDataDir copies a stopped node's data dir.

@@ -2,8 +2,6 @@ package mountstore_test
 
 import (
 	"context"
-	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,7 +10,7 @@ import (
 
 	"github.com/cofferhq/coffer/commands"
 	"github.com/cofferhq/coffer/commands/mount"
-	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/internal/ledgertest"
 	"github.com/cofferhq/coffer/projections"
 	"github.com/cofferhq/coffer/projections/mountstore"
 )
@@ -25,34 +23,15 @@ type env struct {
 
 func start(t *testing.T) env {
 	t.Helper()
-	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	ns, nc, err := ledger.StartEmbedded(ledger.EmbeddedConfig{StoreDir: filepath.Join(dir, "nats")})
-	require.NoError(t, err)
-	st, err := ledger.Open(ctx, nc, 1)
-	require.NoError(t, err)
-	seal, err := ledger.OpenDevSeal(dir)
-	require.NoError(t, err)
-	require.NoError(t, st.Init(ctx, seal))
-	ps, err := projections.Open(filepath.Join(dir, "projections"))
-	require.NoError(t, err)
-	p := projections.NewProjector(ps, st, slog.New(slog.DiscardHandler))
-	mountstore.Register(p)
-	table := mountstore.NewTable(ps)
-	p.Observe(table.Observer())
-	st.Writer().SetVersionSource(ps)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = p.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		st.Close()
-		ps.Close()
-		nc.Close()
-		ns.Shutdown()
-		ns.WaitForShutdown()
+	var table *mountstore.Table
+	le := ledgertest.Start(t, ledgertest.Options{
+		Register: []func(*projections.Projector){mountstore.Register},
+		Setup: func(le *ledgertest.Env) {
+			table = mountstore.NewTable(le.Store)
+			le.Projector.Observe(table.Observer())
+		},
 	})
-	return env{bus: &commands.Bus{Ledger: st, Projections: ps}, store: ps, table: table}
+	return env{bus: le.Bus, store: le.Store, table: table}
 }
 
 func TestProjectionAndObserver(t *testing.T) {

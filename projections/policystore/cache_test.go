@@ -2,8 +2,6 @@ package policystore_test
 
 import (
 	"context"
-	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,7 +11,7 @@ import (
 	"github.com/cofferhq/coffer/commands"
 	"github.com/cofferhq/coffer/commands/acl"
 	"github.com/cofferhq/coffer/commands/policy"
-	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/internal/ledgertest"
 	"github.com/cofferhq/coffer/projections"
 	"github.com/cofferhq/coffer/projections/policystore"
 )
@@ -26,34 +24,15 @@ type env struct {
 
 func start(t *testing.T) env {
 	t.Helper()
-	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	ns, nc, err := ledger.StartEmbedded(ledger.EmbeddedConfig{StoreDir: filepath.Join(dir, "nats")})
-	require.NoError(t, err)
-	st, err := ledger.Open(ctx, nc, 1)
-	require.NoError(t, err)
-	seal, err := ledger.OpenDevSeal(dir)
-	require.NoError(t, err)
-	require.NoError(t, st.Init(ctx, seal))
-	ps, err := projections.Open(filepath.Join(dir, "projections"))
-	require.NoError(t, err)
-	p := projections.NewProjector(ps, st, slog.New(slog.DiscardHandler))
-	policystore.Register(p)
-	cache := policystore.NewCache(ps)
-	p.Observe(cache.Observer())
-	st.Writer().SetVersionSource(ps)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = p.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		st.Close()
-		ps.Close()
-		nc.Close()
-		ns.Shutdown()
-		ns.WaitForShutdown()
+	var cache *policystore.Cache
+	le := ledgertest.Start(t, ledgertest.Options{
+		Register: []func(*projections.Projector){policystore.Register},
+		Setup: func(le *ledgertest.Env) {
+			cache = policystore.NewCache(le.Store)
+			le.Projector.Observe(cache.Observer())
+		},
 	})
-	return env{bus: &commands.Bus{Ledger: st, Projections: ps}, store: ps, observed: cache}
+	return env{bus: le.Bus, store: le.Store, observed: cache}
 }
 
 func (e env) write(t *testing.T, name, text string) {

@@ -3,8 +3,6 @@ package tokenstore
 import (
 	"bytes"
 	"context"
-	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cofferhq/coffer/commands"
+	"github.com/cofferhq/coffer/internal/ledgertest"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 )
@@ -22,38 +21,10 @@ type harness struct {
 	b   *ledger.Barrier
 }
 
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
-
 func start(t *testing.T) *harness {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	dir := t.TempDir()
-	ns, nc, err := ledger.StartEmbedded(ledger.EmbeddedConfig{StoreDir: filepath.Join(dir, "nats")})
-	require.NoError(t, err)
-	st, err := ledger.Open(ctx, nc, 1)
-	require.NoError(t, err)
-	seal, err := ledger.OpenDevSeal(dir)
-	require.NoError(t, err)
-	require.NoError(t, st.Init(ctx, seal))
-	ps, err := projections.Open(filepath.Join(dir, "projections"))
-	require.NoError(t, err)
-	p := projections.NewProjector(ps, st, slog.New(slog.NewTextHandler(discard{}, nil)))
-	Register(p)
-	st.Writer().SetVersionSource(ps)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = p.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		st.Close()
-		_ = ps.Close()
-		nc.Close()
-		ns.Shutdown()
-		ns.WaitForShutdown()
-	})
-	return &harness{bus: &commands.Bus{Ledger: st, Projections: ps}, ps: ps, b: st.Barrier()}
+	env := ledgertest.Start(t, ledgertest.Options{Register: []func(*projections.Projector){Register}})
+	return &harness{bus: env.Bus, ps: env.Store, b: env.Ledger.Barrier()}
 }
 
 // append stores events for one aggregate each, at the aggregate's next

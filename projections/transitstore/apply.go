@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 )
 
@@ -19,13 +18,7 @@ func Register(p *projections.Projector) {
 
 // decoded adapts a typed apply function to projections.ApplyFunc.
 func decoded[T any](fn func(tx *projections.Tx, e *T) error) projections.ApplyFunc {
-	return func(tx *projections.Tx, rec ledger.Record) error {
-		var e T
-		if err := json.Unmarshal(rec.Data, &e); err != nil {
-			return fmt.Errorf("%w: %s payload: %v", ErrCorruptRecord, rec.Type, err)
-		}
-		return fn(tx, &e)
-	}
+	return projections.Decoded(ErrCorruptRecord, fn)
 }
 
 func saveKey(tx *projections.Tx, mount string, k *Key) error {

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cofferhq/coffer/internal/ledgertest"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/ledger/transparency"
 )
@@ -34,18 +35,12 @@ type node struct {
 func startNode(t *testing.T, messages int) *node {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	dir := t.TempDir()
-	ns, nc, err := ledger.StartEmbedded(ledger.EmbeddedConfig{StoreDir: filepath.Join(dir, "nats")})
-	require.NoError(t, err)
-	st, err := ledger.Open(ctx, nc, 1)
-	require.NoError(t, err)
-	seal, err := ledger.OpenDevSeal(dir)
-	require.NoError(t, err)
-	require.NoError(t, st.Init(ctx, seal))
+	env := ledgertest.Start(t, ledgertest.Options{NoProjections: true})
+	st := env.Ledger
 	cp := transparency.NewCheckpointer(st, transparency.Options{Every: 20, Interval: 10 * time.Millisecond, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	done := make(chan error, 1)
 	go func() { done <- cp.Run(ctx) }()
-	n := &node{dir: dir, st: st, cp: cp}
+	n := &node{dir: env.Dir, st: st, cp: cp}
 	stopped := false
 	n.stop = func() {
 		if stopped {
@@ -54,10 +49,7 @@ func startNode(t *testing.T, messages int) *node {
 		stopped = true
 		cancel()
 		<-done
-		st.Close()
-		nc.Close()
-		ns.Shutdown()
-		ns.WaitForShutdown()
+		env.Stop()
 	}
 	t.Cleanup(n.stop)
 	for i := 0; i < messages; i++ {
