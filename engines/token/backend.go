@@ -87,6 +87,46 @@ func liveOnly(t *tokenstore.Token, err error, now time.Time) (*tokenstore.Token,
 	return t, nil
 }
 
+// liveOr is live for an endpoint that needs the token: notFound is its
+// answer when raw names no usable token.
+func (b *Backend) liveOr(raw string, at time.Time, notFound error) (*tokenstore.Token, error) {
+	t, err := b.live(raw, at)
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		return nil, notFound
+	}
+	return t, nil
+}
+
+// requestToken reads the "token" field of an endpoint that acts on a token
+// other than the caller's, which it must name.
+func requestToken(req *framework.Request) (string, error) {
+	raw, _, err := req.String("token")
+	if err != nil {
+		return "", err
+	}
+	if raw == "" {
+		return "", framework.BadRequest("missing token ID")
+	}
+	return raw, nil
+}
+
+// accessorToken reads the "accessor" field and returns the token it names
+// if that is usable at at, or nil: each endpoint answers a missing token
+// its own way.
+func (b *Backend) accessorToken(req *framework.Request, at time.Time) (*tokenstore.Token, error) {
+	accessor, _, err := req.String("accessor")
+	if err != nil {
+		return nil, err
+	}
+	if accessor == "" {
+		return nil, framework.BadRequest("missing accessor")
+	}
+	return b.liveByAccessor(accessor, at)
+}
+
 func callerToken(req *framework.Request) string {
 	if req.Auth == nil {
 		return ""

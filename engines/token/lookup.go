@@ -47,26 +47,16 @@ func (b *Backend) handleLookupSelf(req *framework.Request) (*framework.Response,
 
 func (b *Backend) lookupRaw(raw string) (*framework.Response, error) {
 	at := now()
-	t, err := b.live(raw, at)
+	t, err := b.liveOr(raw, at, badToken())
 	if err != nil {
 		return nil, err
-	}
-	if t == nil {
-		return nil, badToken()
 	}
 	return &framework.Response{Data: lookupData(t, raw, at)}, nil
 }
 
 func (b *Backend) handleLookupAccessor(req *framework.Request) (*framework.Response, error) {
-	accessor, _, err := req.String("accessor")
-	if err != nil {
-		return nil, err
-	}
-	if accessor == "" {
-		return nil, framework.BadRequest("missing accessor")
-	}
 	at := now()
-	t, err := b.liveByAccessor(accessor, at)
+	t, err := b.accessorToken(req, at)
 	if err != nil {
 		return nil, err
 	}

@@ -20,7 +20,7 @@ func (b *Backend) renewPaths() []*framework.Path {
 		}},
 		{Pattern: "renew", Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.UpdateOperation: func(req *framework.Request) (*framework.Response, error) {
-				raw, _, err := req.String("token")
+				raw, err := requestToken(req)
 				if err != nil {
 					return nil, err
 				}
@@ -34,25 +34,15 @@ func (b *Backend) renew(req *framework.Request, raw string) (*framework.Response
 	if raw == "" {
 		return nil, framework.BadRequest("missing token ID")
 	}
-	t, err := b.live(raw, now())
+	t, err := b.liveOr(raw, now(), framework.BadRequest("token not found"))
 	if err != nil {
 		return nil, err
-	}
-	if t == nil {
-		return nil, framework.BadRequest("token not found")
 	}
 	return b.renewToken(req, t, raw)
 }
 
 func (b *Backend) handleRenewAccessor(req *framework.Request) (*framework.Response, error) {
-	accessor, _, err := req.String("accessor")
-	if err != nil {
-		return nil, err
-	}
-	if accessor == "" {
-		return nil, framework.BadRequest("missing accessor")
-	}
-	t, err := b.liveByAccessor(accessor, now())
+	t, err := b.accessorToken(req, now())
 	if err != nil {
 		return nil, err
 	}

@@ -21,12 +21,9 @@ func (b *Backend) revokePaths() []*framework.Path {
 		}},
 		{Pattern: "revoke", Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.UpdateOperation: func(req *framework.Request) (*framework.Response, error) {
-				raw, _, err := req.String("token")
+				raw, err := requestToken(req)
 				if err != nil {
 					return nil, err
-				}
-				if raw == "" {
-					return nil, framework.BadRequest("missing token ID")
 				}
 				return nil, b.revokeTree(req, raw)
 			},
@@ -50,35 +47,22 @@ func (b *Backend) revokeTree(req *framework.Request, raw string) error {
 }
 
 func (b *Backend) handleRevokeOrphan(req *framework.Request) (*framework.Response, error) {
-	raw, _, err := req.String("token")
+	raw, err := requestToken(req)
 	if err != nil {
 		return nil, err
-	}
-	if raw == "" {
-		return nil, framework.BadRequest("missing token ID")
 	}
 	if !req.Sudo {
 		return nil, framework.BadRequest("root or sudo privileges required to revoke and orphan")
 	}
-	t, err := b.live(raw, now())
+	t, err := b.liveOr(raw, now(), framework.BadRequest("token to revoke not found"))
 	if err != nil {
 		return nil, err
-	}
-	if t == nil {
-		return nil, framework.BadRequest("token to revoke not found")
 	}
 	return nil, httpError(tokencmd.RevokeOrphan(req.Context(), b.deps.Bus, t.Hash))
 }
 
 func (b *Backend) handleRevokeAccessor(req *framework.Request) (*framework.Response, error) {
-	accessor, _, err := req.String("accessor")
-	if err != nil {
-		return nil, err
-	}
-	if accessor == "" {
-		return nil, framework.BadRequest("missing accessor")
-	}
-	t, err := b.liveByAccessor(accessor, now())
+	t, err := b.accessorToken(req, now())
 	if err != nil {
 		return nil, err
 	}

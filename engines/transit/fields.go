@@ -150,3 +150,51 @@ func (o batchOutcome) respond(req *framework.Request, resp *framework.Response) 
 	resp.StatusCode = code
 	return resp, nil
 }
+
+// referencedItem is an item of a request that can come as batch_input; its
+// reference is echoed in its batch result.
+type referencedItem interface{ batchReference() string }
+
+func (it *cryptItem) batchReference() string { return it.reference }
+func (it *signItem) batchReference() string  { return it.reference }
+
+// runItems is the per-item loop every batch endpoint shares, so that all of
+// them answer an item the way Vault does. Each result starts from base's
+// fields (plus the reference, in a batch); op adds the item's output to res
+// and only on success. A single request fails with its item's error; a batch
+// keeps the error in that item's result and goes on. The outcome tallies
+// the items for the endpoints whose status code depends on it.
+func runItems[T referencedItem](items []T, isBatch bool, base map[string]any, op func(i int, it T, res map[string]any) error) ([]map[string]any, batchOutcome, error) {
+	results := make([]map[string]any, len(items))
+	var outcome batchOutcome
+	for i, it := range items {
+		res := make(map[string]any, len(base)+2)
+		for k, v := range base {
+			res[k] = v
+		}
+		if isBatch {
+			res["reference"] = it.batchReference()
+		}
+		results[i] = res
+		err := op(i, it, res)
+		outcome.record(err)
+		if err != nil {
+			if !isBatch {
+				return nil, outcome, asResponseError(err)
+			}
+			res["error"] = itemError(err)
+		}
+	}
+	return results, outcome, nil
+}
+
+// itemsResponse puts the results in resp: all of them under batch_results
+// for a batch, the one item's fields as the whole answer otherwise.
+func itemsResponse(resp *framework.Response, results []map[string]any, isBatch bool) *framework.Response {
+	if isBatch {
+		resp.Data = map[string]any{"batch_results": results}
+	} else {
+		resp.Data = results[0]
+	}
+	return resp
+}

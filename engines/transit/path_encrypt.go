@@ -153,41 +153,19 @@ func (b *Backend) handleEncrypt(req *framework.Request) (*framework.Response, er
 	if err != nil {
 		return nil, err
 	}
-	results := make([]map[string]any, len(items))
-	var outcome batchOutcome
-	for i, it := range items {
-		res := map[string]any{}
-		if isBatch {
-			res["reference"] = it.reference
+	results, outcome, err := runItems(items, isBatch, nil, func(i int, it *cryptItem, res map[string]any) error {
+		if it.err != nil {
+			return it.err
 		}
-		results[i] = res
-		err := it.err
-		if err == nil {
-			err = checkAssociatedData(kr, it, i)
+		if err := checkAssociatedData(kr, it, i); err != nil {
+			return err
 		}
-		var ct string
-		var ver int
-		if err == nil {
-			ct, ver, err = kr.encrypt(it.keyVersion, it.ctx, it.plain, it.ad)
-		}
-		outcome.record(err)
-		if err != nil {
-			if !isBatch {
-				return nil, asResponseError(err)
-			}
-			res["error"] = itemError(err)
-			continue
-		}
-		res["ciphertext"] = ct
-		res["key_version"] = ver
+		return kr.encryptInto(res, it.keyVersion, it.ctx, it.plain, it.ad)
+	})
+	if err != nil {
+		return nil, err
 	}
-	resp := &framework.Response{Warnings: warnings}
-	if isBatch {
-		resp.Data = map[string]any{"batch_results": results}
-		return outcome.respond(req, resp)
-	}
-	resp.Data = results[0]
-	return resp, nil
+	return outcome.respond(req, itemsResponse(&framework.Response{Warnings: warnings}, results, isBatch))
 }
 
 // encryptionKey returns the key to encrypt with. A create request for a
@@ -243,116 +221,101 @@ func upsertRequest(req *framework.Request, contextSet bool) (cmdtransit.CreateKe
 	return cmdtransit.CreateKey{Type: kt, Derived: contextSet, Convergent: convergent}, nil
 }
 
-func (b *Backend) handleDecrypt(req *framework.Request) (*framework.Response, error) {
+// encryptInto encrypts plain and puts the ciphertext and the key version
+// used in res: the answer of encrypt and rewrap alike. res is left as it
+// was if encryption fails.
+func (kr *keyring) encryptInto(res map[string]any, ver int, ctx, plain, ad []byte) error {
+	ct, used, err := kr.encrypt(ver, ctx, plain, ad)
+	if err != nil {
+		return err
+	}
+	res["ciphertext"] = ct
+	res["key_version"] = used
+	return nil
+}
+
+// ciphertextItems reads the items of a decrypt or rewrap request (verb
+// names the operation in its errors) and loads the key they were sealed
+// with.
+func (b *Backend) ciphertextItems(req *framework.Request, verb string) ([]*cryptItem, bool, *keyring, error) {
 	items, isBatch, err := cryptItems(req)
 	if err != nil {
-		return nil, err
+		return nil, false, nil, err
 	}
 	if !isBatch && items[0].ciphertext == "" {
-		return nil, framework.BadRequest("missing ciphertext to decrypt")
+		return nil, false, nil, framework.BadRequest("missing ciphertext to %s", verb)
 	}
 	if err := decodeCommon(items); err != nil {
-		return nil, err
+		return nil, false, nil, err
 	}
 	kr, err := b.existingKey(req.Context(), req.Vars["name"], "encryption key not found")
 	if err != nil {
+		return nil, false, nil, err
+	}
+	return items, isBatch, kr, nil
+}
+
+// ciphertextError is why a decrypt or rewrap item fails before its
+// ciphertext is opened: its own decoding error or a missing ciphertext.
+func (it *cryptItem) ciphertextError(verb string) error {
+	if it.err != nil {
+		return it.err
+	}
+	if it.ciphertext == "" {
+		return userErrorf("missing ciphertext to %s", verb)
+	}
+	return nil
+}
+
+func (b *Backend) handleDecrypt(req *framework.Request) (*framework.Response, error) {
+	items, isBatch, kr, err := b.ciphertextItems(req, "decrypt")
+	if err != nil {
 		return nil, err
 	}
-	results := make([]map[string]any, len(items))
-	var outcome batchOutcome
-	for i, it := range items {
-		res := map[string]any{"plaintext": ""}
-		if isBatch {
-			res["reference"] = it.reference
+	// A failed item still reports an empty plaintext, as Vault's does.
+	base := map[string]any{"plaintext": ""}
+	results, outcome, err := runItems(items, isBatch, base, func(i int, it *cryptItem, res map[string]any) error {
+		if err := it.ciphertextError("decrypt"); err != nil {
+			return err
 		}
-		results[i] = res
-		err := it.err
-		if err == nil && it.ciphertext == "" {
-			err = userErrorf("missing ciphertext to decrypt")
+		if err := checkAssociatedData(kr, it, i); err != nil {
+			return err
 		}
-		if err == nil {
-			err = checkAssociatedData(kr, it, i)
-		}
-		var plain []byte
-		if err == nil {
-			plain, err = kr.decrypt(it.ctx, it.ad, it.ciphertext)
-		}
-		outcome.record(err)
+		plain, err := kr.decrypt(it.ctx, it.ad, it.ciphertext)
 		if err != nil {
-			if !isBatch {
-				return nil, asResponseError(err)
-			}
-			res["error"] = itemError(err)
-			continue
+			return err
 		}
 		res["plaintext"] = encodeBase64(plain)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	resp := &framework.Response{}
-	if isBatch {
-		resp.Data = map[string]any{"batch_results": results}
-		return outcome.respond(req, resp)
-	}
-	resp.Data = map[string]any{"plaintext": results[0]["plaintext"]}
-	return resp, nil
+	return outcome.respond(req, itemsResponse(&framework.Response{}, results, isBatch))
 }
 
 func (b *Backend) handleRewrap(req *framework.Request) (*framework.Response, error) {
-	items, isBatch, err := cryptItems(req)
+	items, isBatch, kr, err := b.ciphertextItems(req, "rewrap")
 	if err != nil {
 		return nil, err
 	}
-	if !isBatch && items[0].ciphertext == "" {
-		return nil, framework.BadRequest("missing ciphertext to rewrap")
-	}
-	if err := decodeCommon(items); err != nil {
-		return nil, err
-	}
-	kr, err := b.existingKey(req.Context(), req.Vars["name"], "encryption key not found")
-	if err != nil {
-		return nil, err
-	}
-	results := make([]map[string]any, len(items))
-	var outcome batchOutcome
-	for i, it := range items {
-		res := map[string]any{}
-		if isBatch {
-			res["reference"] = it.reference
+	results, outcome, err := runItems(items, isBatch, nil, func(_ int, it *cryptItem, res map[string]any) error {
+		if err := it.ciphertextError("rewrap"); err != nil {
+			return err
 		}
-		results[i] = res
-		err := it.err
-		if err == nil && it.ciphertext == "" {
-			err = userErrorf("missing ciphertext to rewrap")
+		if it.aad != "" {
+			return userErrorf("associated_data is not supported by rewrap")
 		}
-		if err == nil && it.aad != "" {
-			err = userErrorf("associated_data is not supported by rewrap")
-		}
-		var plain []byte
-		if err == nil {
-			plain, err = kr.decrypt(it.ctx, nil, it.ciphertext)
-		}
-		var ct string
-		var ver int
-		if err == nil {
-			ct, ver, err = kr.encrypt(it.keyVersion, it.ctx, plain, nil)
-		}
-		outcome.record(err)
+		plain, err := kr.decrypt(it.ctx, nil, it.ciphertext)
 		if err != nil {
-			if !isBatch {
-				return nil, asResponseError(err)
-			}
-			res["error"] = itemError(err)
-			continue
+			return err
 		}
-		res["ciphertext"] = ct
-		res["key_version"] = ver
+		return kr.encryptInto(res, it.keyVersion, it.ctx, plain, nil)
+	})
+	if err != nil {
+		return nil, err
 	}
-	resp := &framework.Response{}
-	if isBatch {
-		resp.Data = map[string]any{"batch_results": results}
-		return outcome.respond(req, resp)
-	}
-	resp.Data = results[0]
-	return resp, nil
+	return outcome.respond(req, itemsResponse(&framework.Response{}, results, isBatch))
 }
 
 // existingKey returns the key, or a 400 with notFound (Vault answers the

@@ -82,31 +82,21 @@ func (b *Backend) handleHMAC(req *framework.Request) (*framework.Response, error
 		return nil, asResponseError(err)
 	}
 	key := kr.hmacKey(v)
-	results := make([]map[string]any, len(items))
-	for i, it := range items {
-		res := map[string]any{}
-		if isBatch {
-			res["reference"] = it.reference
-		}
-		results[i] = res
+	results, _, err := runItems(items, isBatch, nil, func(_ int, it *signItem, res map[string]any) error {
 		if !it.hasInput {
-			res["error"] = "missing input for HMAC"
-			continue
+			return userErrorf("missing input for HMAC")
 		}
 		input, err := base64.StdEncoding.DecodeString(it.input)
 		if err != nil {
-			if !isBatch {
-				return nil, framework.BadRequest("unable to decode input as base64: %s", err)
-			}
-			res["error"] = "unable to decode input as base64: " + err.Error()
-			continue
+			return userErrorf("unable to decode input as base64: %s", err)
 		}
 		res["hmac"] = v.prefix + encodeBase64(computeHMAC(h, key, input))
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	if isBatch {
-		return &framework.Response{Data: map[string]any{"batch_results": results}}, nil
-	}
-	return &framework.Response{Data: map[string]any{"hmac": results[0]["hmac"]}}, nil
+	return itemsResponse(&framework.Response{}, results, isBatch), nil
 }
 
 // verifyHMAC is verify with hmac values.
@@ -119,27 +109,7 @@ func (b *Backend) verifyHMAC(req *framework.Request, items []*signItem, isBatch 
 	if err != nil {
 		return nil, err
 	}
-	results := make([]map[string]any, len(items))
-	for i, it := range items {
-		res := map[string]any{"valid": false}
-		if isBatch {
-			res["reference"] = it.reference
-		}
-		results[i] = res
-		valid, err := kr.verifyHMAC(h, it)
-		if err != nil {
-			if !isBatch {
-				return nil, asResponseError(err)
-			}
-			res["error"] = itemError(err)
-			continue
-		}
-		res["valid"] = valid
-	}
-	if isBatch {
-		return &framework.Response{Data: map[string]any{"batch_results": results}}, nil
-	}
-	return &framework.Response{Data: map[string]any{"valid": results[0]["valid"]}}, nil
+	return verifyItems(items, isBatch, func(it *signItem) (bool, error) { return kr.verifyHMAC(h, it) })
 }
 
 func (kr *keyring) verifyHMAC(h crypto.Hash, it *signItem) (bool, error) {

@@ -69,16 +69,7 @@ func (b *Backend) handleConfigKey(req *framework.Request) (*framework.Response, 
 		return nil, err
 	}
 	warnings, err := b.runner.Configure(req.Context(), name, c)
-	b.cache.invalidate(name)
-	if err != nil {
-		return nil, commandError(err)
-	}
-	resp, err := b.keyResponse(req, name, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp.Warnings = append(resp.Warnings, warnings...)
-	return resp, nil
+	return b.keyChanged(req, name, err, warnings)
 }
 
 func (b *Backend) handleRotateKey(req *framework.Request) (*framework.Response, error) {
@@ -104,11 +95,24 @@ func (b *Backend) handleTrimKey(req *framework.Request) (*framework.Response, er
 		return nil, framework.BadRequest("missing min_available_version")
 	}
 	err = b.runner.Trim(req.Context(), name, minAvailable)
+	return b.keyChanged(req, name, err, nil)
+}
+
+// keyChanged answers a command that changed key name (err is the
+// command's) with the key as it now stands plus the command's warnings.
+// The cached key goes first, whatever the outcome: a command that failed
+// late may still have changed the key.
+func (b *Backend) keyChanged(req *framework.Request, name string, err error, warnings []string) (*framework.Response, error) {
 	b.cache.invalidate(name)
 	if err != nil {
 		return nil, commandError(err)
 	}
-	return b.keyResponse(req, name, nil)
+	resp, err := b.keyResponse(req, name, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp.Warnings = append(resp.Warnings, warnings...)
+	return resp, nil
 }
 
 // systemContext is the context of commands the engine runs on its own.

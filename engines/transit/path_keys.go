@@ -81,18 +81,11 @@ func (b *Backend) handleCreateKey(req *framework.Request) (*framework.Response, 
 		return nil, err
 	}
 	created, err := b.runner.Create(req.Context(), name, c)
-	b.cache.invalidate(name)
-	if err != nil {
-		return nil, commandError(err)
+	var warnings []string
+	if err == nil && !created {
+		warnings = []string{"key " + name + " already existed"}
 	}
-	resp, err := b.keyResponse(req, name, nil)
-	if err != nil {
-		return nil, err
-	}
-	if !created {
-		resp.Warnings = append(resp.Warnings, "key "+name+" already existed")
-	}
-	return resp, nil
+	return b.keyChanged(req, name, err, warnings)
 }
 
 func (b *Backend) handleReadKey(req *framework.Request) (*framework.Response, error) {

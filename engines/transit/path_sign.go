@@ -190,26 +190,14 @@ func (b *Backend) handleSign(req *framework.Request) (*framework.Response, error
 	if err != nil {
 		return nil, err
 	}
-	results := make([]map[string]any, len(items))
-	for i, it := range items {
-		res := map[string]any{}
-		if isBatch {
-			res["reference"] = it.reference
-		}
-		results[i] = res
+	results, _, err := runItems(items, isBatch, nil, func(_ int, it *signItem, res map[string]any) error {
 		input, ctx, err := it.decode()
-		var sig string
-		var pub []byte
-		var used int
-		if err == nil {
-			sig, pub, used, err = kr.sign(ver, ctx, input, o)
-		}
 		if err != nil {
-			if !isBatch {
-				return nil, asResponseError(err)
-			}
-			res["error"] = itemError(err)
-			continue
+			return err
+		}
+		sig, pub, used, err := kr.sign(ver, ctx, input, o)
+		if err != nil {
+			return err
 		}
 		res["signature"] = sig
 		res["key_version"] = used
@@ -220,11 +208,12 @@ func (b *Backend) handleSign(req *framework.Request) (*framework.Response, error
 			}
 			res[key] = encodeBase64(pub)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	if isBatch {
-		return &framework.Response{Data: map[string]any{"batch_results": results}}, nil
-	}
-	return &framework.Response{Data: results[0]}, nil
+	return itemsResponse(&framework.Response{}, results, isBatch), nil
 }
 
 func (b *Backend) handleVerify(req *framework.Request) (*framework.Response, error) {
@@ -270,31 +259,32 @@ func (b *Backend) handleVerify(req *framework.Request) (*framework.Response, err
 	if !kr.kt.SigningSupported() {
 		return nil, framework.BadRequest("key type %s does not support verification", kr.kt)
 	}
-	results := make([]map[string]any, len(items))
-	for i, it := range items {
-		res := map[string]any{"valid": false}
-		if isBatch {
-			res["reference"] = it.reference
-		}
-		results[i] = res
+	return verifyItems(items, isBatch, func(it *signItem) (bool, error) {
 		input, ctx, err := it.decode()
-		var valid bool
-		if err == nil {
-			valid, err = kr.verify(ctx, input, it.signature, o)
-		}
 		if err != nil {
-			if !isBatch {
-				return nil, asResponseError(err)
-			}
-			res["error"] = itemError(err)
-			continue
+			return false, err
+		}
+		return kr.verify(ctx, input, it.signature, o)
+	})
+}
+
+// verifyItems answers a verify request, by signature or by HMAC, with
+// whether each item is valid. An item that fails says "valid": false beside
+// its error, as Vault's do.
+func verifyItems(items []*signItem, isBatch bool, verify func(*signItem) (bool, error)) (*framework.Response, error) {
+	base := map[string]any{"valid": false}
+	results, _, err := runItems(items, isBatch, base, func(_ int, it *signItem, res map[string]any) error {
+		valid, err := verify(it)
+		if err != nil {
+			return err
 		}
 		res["valid"] = valid
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	if isBatch {
-		return &framework.Response{Data: map[string]any{"batch_results": results}}, nil
-	}
-	return &framework.Response{Data: map[string]any{"valid": results[0]["valid"]}}, nil
+	return itemsResponse(&framework.Response{}, results, isBatch), nil
 }
 
 func it0(items []*signItem) *signItem { return items[0] }

@@ -11,14 +11,10 @@ import (
 )
 
 func (a *app) kvCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "kv",
-		Short: "Interact with KV secrets engines (v1 and v2)",
-	}
-	cmd.AddCommand(a.kvPutCmd(), a.kvGetCmd(), a.kvPatchCmd(), a.kvListCmd(),
+	return commandGroup("kv", "Interact with KV secrets engines (v1 and v2)",
+		a.kvPutCmd(), a.kvGetCmd(), a.kvPatchCmd(), a.kvListCmd(),
 		a.kvDeleteCmd(), a.kvVersionsCmd("undelete"), a.kvVersionsCmd("destroy"),
 		a.kvMetadataCmd())
-	return cmd
 }
 
 func (a *app) kvPutCmd() *cobra.Command {
@@ -33,13 +29,13 @@ func (a *app) kvPutCmd() *cobra.Command {
 		if len(args) == 1 {
 			return fail(1, "Must supply data")
 		}
-		data, err := parseArgsData(cmd.InOrStdin(), args[1:])
+		data, err := argsData(cmd, args)
 		if err != nil {
-			return fail(1, "Failed to parse K=V data: %s", err)
+			return err
 		}
-		kp, err := resolveKV(ctx, c, mount, args[0])
+		kp, err := resolveKVArg(ctx, c, mount, args[0])
 		if err != nil {
-			return fail(2, "%s", err)
+			return err
 		}
 		p := kp.api("data")
 		if kp.v2 {
@@ -61,25 +57,13 @@ func (a *app) kvPutCmd() *cobra.Command {
 // kvWritten reports a put or patch the way Vault does: the new version's
 // metadata under the secret path on v2, a plain success line otherwise.
 func kvWritten(o *output, kp kvPath, p, field string, secret *api.Secret, err error) error {
-	if err != nil {
-		return fail(2, "Error writing data to %s: %s", p, err)
-	}
-	if secret == nil {
-		if o.isTable() {
-			o.infof("Success! Data written to: %s", p)
-		}
-		return nil
-	}
-	if field != "" {
-		return o.field(secretField(secret, field), field)
-	}
-	if o.isTable() && kp.v2 {
+	if err == nil && secret != nil && field == "" && o.isTable() && kp.v2 {
 		o.warnings(secret)
 		o.pathBanner("Secret Path", p)
 		o.infof("%s", headerForMap("Metadata", secret.Data))
 		return o.data(secret.Data)
 	}
-	return o.secret(secret)
+	return printWritten(o, p, field, secret, err)
 }
 
 func (a *app) kvGetCmd() *cobra.Command {
@@ -91,9 +75,9 @@ func (a *app) kvGetCmd() *cobra.Command {
 		Args:  nArgs(1, 1),
 	}
 	cmd.RunE = a.run(func(ctx context.Context, _ *cobra.Command, args []string, c *api.Client, o *output) error {
-		kp, err := resolveKV(ctx, c, mount, args[0])
+		kp, err := resolveKVArg(ctx, c, mount, args[0])
 		if err != nil {
-			return fail(2, "%s", err)
+			return err
 		}
 		p := kp.api("data")
 		var params map[string][]string
@@ -103,11 +87,8 @@ func (a *app) kvGetCmd() *cobra.Command {
 		// ReadWithData keeps 404 bodies that carry data: a deleted v2
 		// version answers 404 with its metadata, which Vault still shows.
 		secret, err := c.Logical().ReadWithDataWithContext(ctx, p, params)
-		if err != nil {
-			return fail(2, "Error reading %s: %s", p, err)
-		}
-		if secret == nil {
-			return fail(2, "No value found at %s", p)
+		if secret, err = readResult(p, secret, err); err != nil {
+			return err
 		}
 		if field != "" {
 			return kvField(o, kp, p, secret, field)
@@ -171,16 +152,16 @@ func (a *app) kvPatchCmd() *cobra.Command {
 		if len(args) == 1 && len(remove) == 0 {
 			return fail(1, "Must supply data")
 		}
-		data, err := parseArgsData(cmd.InOrStdin(), args[1:])
+		data, err := argsData(cmd, args)
 		if err != nil {
-			return fail(1, "Failed to parse K=V data: %s", err)
+			return err
 		}
 		for _, k := range remove {
 			data[k] = nil // null deletes the key in a JSON merge patch
 		}
-		kp, err := resolveKV(ctx, c, mount, args[0])
+		kp, err := resolveKVArg(ctx, c, mount, args[0])
 		if err != nil {
-			return fail(2, "%s", err)
+			return err
 		}
 		if !kp.v2 {
 			return fail(2, "K/V engine mount must be version 2 for patch support")
@@ -280,9 +261,9 @@ func (a *app) kvListCmd() *cobra.Command {
 		if len(args) > 0 {
 			arg = args[0]
 		}
-		kp, err := resolveKV(ctx, c, mount, arg)
+		kp, err := resolveKVArg(ctx, c, mount, arg)
 		if err != nil {
-			return fail(2, "%s", err)
+			return err
 		}
 		p := kp.api("metadata")
 		secret, err := c.Logical().ListWithContext(ctx, p)

@@ -11,20 +11,16 @@ import (
 )
 
 func (a *app) kvMetadataCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "metadata",
-		Short: "Manage KV v2 secret metadata (all versions at once)",
-	}
-	cmd.AddCommand(a.kvMetadataGetCmd(), a.kvMetadataPutCmd(), a.kvMetadataDeleteCmd())
-	return cmd
+	return commandGroup("metadata", "Manage KV v2 secret metadata (all versions at once)",
+		a.kvMetadataGetCmd(), a.kvMetadataPutCmd(), a.kvMetadataDeleteCmd())
 }
 
 // resolveMetadata resolves a path and insists on KV v2, the only version
 // with metadata.
 func resolveMetadata(ctx context.Context, c *api.Client, mount, arg string) (string, error) {
-	kp, err := resolveKV(ctx, c, mount, arg)
+	kp, err := resolveKVArg(ctx, c, mount, arg)
 	if err != nil {
-		return "", fail(2, "%s", err)
+		return "", err
 	}
 	if !kp.v2 {
 		return "", fail(1, "Metadata not supported on KV Version 1")
@@ -45,11 +41,8 @@ func (a *app) kvMetadataGetCmd() *cobra.Command {
 			return err
 		}
 		secret, err := c.Logical().ReadWithContext(ctx, p)
-		if err != nil {
-			return fail(2, "Error reading %s: %s", p, err)
-		}
-		if secret == nil {
-			return fail(2, "No value found at %s", p)
+		if secret, err = readResult(p, secret, err); err != nil {
+			return err
 		}
 		if field != "" {
 			return o.field(secretField(secret, field), field)
@@ -107,12 +100,12 @@ func (a *app) kvMetadataPutCmd() *cobra.Command {
 		if f.Changed("cas-required") {
 			data["cas_required"] = casRequired
 		}
-		if f.Changed("delete-version-after") {
-			d, err := parseDuration(deleteAfter)
-			if err != nil {
-				return fail(1, "Invalid -delete-version-after: %s", err)
-			}
-			data["delete_version_after"] = d.String()
+		d, err := durationFlag(cmd, "delete-version-after", deleteAfter)
+		if err != nil {
+			return err
+		}
+		if d != "" {
+			data["delete_version_after"] = d
 		}
 		if len(custom) > 0 {
 			m, err := parseKVFlags("custom-metadata", custom)
@@ -126,16 +119,7 @@ func (a *app) kvMetadataPutCmd() *cobra.Command {
 			return err
 		}
 		secret, err := c.Logical().WriteWithContext(ctx, p, data)
-		if err != nil {
-			return fail(2, "Error writing data to %s: %s", p, err)
-		}
-		if secret == nil {
-			if o.isTable() {
-				o.infof("Success! Data written to: %s", p)
-			}
-			return nil
-		}
-		return o.secret(secret)
+		return printWritten(o, p, "", secret, err)
 	})
 	addMountFlag(cmd, &mount)
 	f := cmd.Flags()
@@ -158,11 +142,8 @@ func (a *app) kvMetadataDeleteCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		if _, err := c.Logical().DeleteWithContext(ctx, p); err != nil {
-			return fail(2, "Error deleting %s: %s", p, err)
-		}
-		o.infof("Success! Data deleted (if it existed) at: %s", p)
-		return nil
+		_, err = c.Logical().DeleteWithContext(ctx, p)
+		return printDeleted(o, p, err)
 	})
 	addMountFlag(cmd, &mount)
 	return cmd

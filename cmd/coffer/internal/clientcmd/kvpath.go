@@ -50,6 +50,16 @@ func resolveKV(ctx context.Context, c *api.Client, mountFlag, arg string) (kvPat
 	return kvPath{mount: mount, full: p, v2: v2}, err
 }
 
+// resolveKVArg is resolveKV for a command: a failure is exit 2 with the
+// error's own text.
+func resolveKVArg(ctx context.Context, c *api.Client, mountFlag, arg string) (kvPath, error) {
+	kp, err := resolveKV(ctx, c, mountFlag, arg)
+	if err != nil {
+		return kvPath{}, fail(2, "%s", err)
+	}
+	return kp, nil
+}
+
 // kvPreflight asks GET sys/internal/ui/mounts/<path> for the owning mount
 // and its options.version, as the Vault CLI does. A 404 means a server
 // without the endpoint, which can only have KV v1.

@@ -17,9 +17,9 @@ func (a *app) kvDeleteCmd() *cobra.Command {
 		Args:  nArgs(1, 1),
 	}
 	cmd.RunE = a.run(func(ctx context.Context, _ *cobra.Command, args []string, c *api.Client, o *output) error {
-		kp, err := resolveKV(ctx, c, mount, args[0])
+		kp, err := resolveKVArg(ctx, c, mount, args[0])
 		if err != nil {
-			return fail(2, "%s", err)
+			return err
 		}
 		var p string
 		switch {
@@ -33,11 +33,7 @@ func (a *app) kvDeleteCmd() *cobra.Command {
 			p = kp.api("data")
 			_, err = c.Logical().DeleteWithContext(ctx, p)
 		}
-		if err != nil {
-			return fail(2, "Error deleting %s: %s", p, err)
-		}
-		o.infof("Success! Data deleted (if it existed) at: %s", p)
-		return nil
+		return printDeleted(o, p, err)
 	})
 	addMountFlag(cmd, &mount)
 	cmd.Flags().StringArrayVar(&versions, "versions", nil, "Versions to delete, comma separated (KV v2; default latest)")
@@ -62,25 +58,16 @@ func (a *app) kvVersionsCmd(name string) *cobra.Command {
 		if len(versions) == 0 {
 			return fail(1, "No versions provided, use the \"-versions\" flag to specify the version to %s.", name)
 		}
-		kp, err := resolveKV(ctx, c, mount, args[0])
+		kp, err := resolveKVArg(ctx, c, mount, args[0])
 		if err != nil {
-			return fail(2, "%s", err)
+			return err
 		}
 		if !kp.v2 {
 			return fail(1, "%s not supported on KV Version 1", strings.ToUpper(name[:1])+name[1:])
 		}
 		p := kp.api(name)
 		secret, err := c.Logical().WriteWithContext(ctx, p, map[string]any{"versions": splitVersions(versions)})
-		if err != nil {
-			return fail(2, "Error writing data to %s: %s", p, err)
-		}
-		if secret == nil {
-			if o.isTable() {
-				o.infof("Success! Data written to: %s", p)
-			}
-			return nil
-		}
-		return o.secret(secret)
+		return printWritten(o, p, "", secret, err)
 	})
 	addMountFlag(cmd, &mount)
 	cmd.Flags().StringArrayVar(&versions, "versions", nil, "Versions to "+name+", comma separated (required)")

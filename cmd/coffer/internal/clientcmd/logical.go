@@ -18,17 +18,13 @@ func (a *app) readCmd() *cobra.Command {
 		Args:  nArgs(1, -1),
 	}
 	cmd.RunE = a.run(func(ctx context.Context, cmd *cobra.Command, args []string, c *api.Client, o *output) error {
-		data, err := parseArgsData(cmd.InOrStdin(), args[1:])
+		p, query, err := queryArgs(cmd, args)
 		if err != nil {
-			return fail(1, "Failed to parse K=V data: %s", err)
+			return err
 		}
-		p := sanitizePath(args[0])
-		secret, err := c.Logical().ReadWithDataWithContext(ctx, p, toQuery(data))
-		if err != nil {
-			return fail(2, "Error reading %s: %s", p, err)
-		}
-		if secret == nil {
-			return fail(2, "No value found at %s", p)
+		secret, err := c.Logical().ReadWithDataWithContext(ctx, p, query)
+		if secret, err = readResult(p, secret, err); err != nil {
+			return err
 		}
 		if field != "" {
 			return o.field(secretField(secret, field), field)
@@ -51,25 +47,13 @@ func (a *app) writeCmd() *cobra.Command {
 		if len(args) == 1 && !force {
 			return fail(1, "Must supply data or use -force")
 		}
-		data, err := parseArgsData(cmd.InOrStdin(), args[1:])
+		data, err := argsData(cmd, args)
 		if err != nil {
-			return fail(1, "Failed to parse K=V data: %s", err)
+			return err
 		}
 		p := sanitizePath(args[0])
 		secret, err := c.Logical().WriteWithContext(ctx, p, data)
-		if err != nil {
-			return fail(2, "Error writing data to %s: %s", p, err)
-		}
-		if secret == nil {
-			if o.isTable() {
-				o.infof("Success! Data written to: %s", p)
-			}
-			return nil
-		}
-		if field != "" {
-			return o.field(secretField(secret, field), field)
-		}
-		return o.secret(secret)
+		return printWritten(o, p, field, secret, err)
 	})
 	addFieldFlag(cmd, &field)
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "Write even without data (for endpoints that take none)")
@@ -99,16 +83,12 @@ func (a *app) deleteCmd() *cobra.Command {
 		Args:  nArgs(1, -1),
 	}
 	cmd.RunE = a.run(func(ctx context.Context, cmd *cobra.Command, args []string, c *api.Client, o *output) error {
-		data, err := parseArgsData(cmd.InOrStdin(), args[1:])
+		p, query, err := queryArgs(cmd, args)
 		if err != nil {
-			return fail(1, "Failed to parse K=V data: %s", err)
+			return err
 		}
-		p := sanitizePath(args[0])
-		if _, err := c.Logical().DeleteWithDataWithContext(ctx, p, toQuery(data)); err != nil {
-			return fail(2, "Error deleting %s: %s", p, err)
-		}
-		o.infof("Success! Data deleted (if it existed) at: %s", p)
-		return nil
+		_, err = c.Logical().DeleteWithDataWithContext(ctx, p, query)
+		return printDeleted(o, p, err)
 	})
 	return cmd
 }

@@ -11,12 +11,8 @@ import (
 )
 
 func (a *app) policyCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "policy",
-		Short: "Manage ACL policies",
-	}
-	cmd.AddCommand(a.policyWriteCmd(), a.policyReadCmd(), a.policyListCmd(), a.policyDeleteCmd())
-	return cmd
+	return commandGroup("policy", "Manage ACL policies",
+		a.policyWriteCmd(), a.policyReadCmd(), a.policyListCmd(), a.policyDeleteCmd())
 }
 
 // policyName lowercases like Vault: policy names are case-insensitive, and

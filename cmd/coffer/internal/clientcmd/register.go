@@ -37,6 +37,14 @@ func ExitCode(err error) int {
 	return 1
 }
 
+// commandGroup is a command that only gathers subcommands, such as `kv`
+// or `token`.
+func commandGroup(use, short string, subs ...*cobra.Command) *cobra.Command {
+	cmd := &cobra.Command{Use: use, Short: short}
+	cmd.AddCommand(subs...)
+	return cmd
+}
+
 // fail is how command bodies report errors: the message goes out now, in the
 // Vault CLI's wording, and the code travels back to main.
 func fail(code int, format string, args ...any) error {

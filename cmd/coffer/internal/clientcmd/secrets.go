@@ -11,12 +11,8 @@ import (
 )
 
 func (a *app) secretsCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "secrets",
-		Short: "Enable, disable, list and tune secrets engines",
-	}
-	cmd.AddCommand(a.secretsEnableCmd(), a.secretsDisableCmd(), a.secretsListCmd(), a.secretsTuneCmd())
-	return cmd
+	return commandGroup("secrets", "Enable, disable, list and tune secrets engines",
+		a.secretsEnableCmd(), a.secretsDisableCmd(), a.secretsListCmd(), a.secretsTuneCmd())
 }
 
 // durationFlag normalises a TTL flag to Go duration syntax ("1h0m0s"), the

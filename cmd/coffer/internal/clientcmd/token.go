@@ -8,12 +8,8 @@ import (
 )
 
 func (a *app) tokenCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "token",
-		Short: "Create, look up, renew and revoke tokens",
-	}
-	cmd.AddCommand(a.tokenCreateCmd(), a.tokenLookupCmd(), a.tokenRenewCmd(), a.tokenRevokeCmd())
-	return cmd
+	return commandGroup("token", "Create, look up, renew and revoke tokens",
+		a.tokenCreateCmd(), a.tokenLookupCmd(), a.tokenRenewCmd(), a.tokenRevokeCmd())
 }
 
 func (a *app) tokenCreateCmd() *cobra.Command {

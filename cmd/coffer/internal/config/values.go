@@ -31,19 +31,34 @@ func (d *decoder) value(a *hcl.Attribute) (cty.Value, bool) {
 	return v, true
 }
 
+// attribute evaluates attribute name for the typed decoders below, which
+// all report whether it was present. ok says whether there is a value to
+// convert: false when the attribute is absent, and when its value failed
+// (the failure is already in the diagnostics).
+func (d *decoder) attribute(attrs hcl.Attributes, name string) (a *hcl.Attribute, v cty.Value, present, ok bool) {
+	a, present = attrs[name]
+	if !present {
+		return nil, cty.NilVal, false, false
+	}
+	v, ok = d.value(a)
+	return a, v, true, ok
+}
+
+// wrongType reports a value of the wrong type for a, in the words HCL's own
+// decoder uses.
+func (d *decoder) wrongType(a *hcl.Attribute, detail string, args ...any) {
+	d.add(problem(a.Expr.Range(), "Incorrect attribute value type", detail, args...))
+}
+
 // str decodes a string attribute into dst if present and reports whether
 // it was.
 func (d *decoder) str(attrs hcl.Attributes, name string, dst *string) bool {
-	a, ok := attrs[name]
+	a, v, present, ok := d.attribute(attrs, name)
 	if !ok {
-		return false
-	}
-	v, ok := d.value(a)
-	if !ok {
-		return true
+		return present
 	}
 	if v.Type() != cty.String {
-		d.add(problem(a.Expr.Range(), "Incorrect attribute value type", "%s must be a string, not %s.", name, v.Type().FriendlyName()))
+		d.wrongType(a, "%s must be a string, not %s.", name, v.Type().FriendlyName())
 		return true
 	}
 	*dst = v.AsString()
@@ -54,13 +69,9 @@ func (d *decoder) str(attrs hcl.Attributes, name string, dst *string) bool {
 // other forms strconv.ParseBool accepts) and the numbers 0 and 1 are taken
 // too: Vault's documentation writes `tls_disable = 1` and `= "true"`.
 func (d *decoder) boolean(attrs hcl.Attributes, name string, dst *bool) bool {
-	a, ok := attrs[name]
+	a, v, present, ok := d.attribute(attrs, name)
 	if !ok {
-		return false
-	}
-	v, ok := d.value(a)
-	if !ok {
-		return true
+		return present
 	}
 	switch v.Type() {
 	case cty.Bool:
@@ -81,22 +92,18 @@ func (d *decoder) boolean(attrs hcl.Attributes, name string, dst *bool) bool {
 			return true
 		}
 	}
-	d.add(problem(a.Expr.Range(), "Incorrect attribute value type", "%s must be a boolean (true or false).", name))
+	d.wrongType(a, "%s must be a boolean (true or false).", name)
 	return true
 }
 
 // integer decodes a whole-number attribute.
 func (d *decoder) integer(attrs hcl.Attributes, name string, dst *int) bool {
-	a, ok := attrs[name]
+	a, v, present, ok := d.attribute(attrs, name)
 	if !ok {
-		return false
-	}
-	v, ok := d.value(a)
-	if !ok {
-		return true
+		return present
 	}
 	if v.Type() != cty.Number {
-		d.add(problem(a.Expr.Range(), "Incorrect attribute value type", "%s must be a number, not %s.", name, v.Type().FriendlyName()))
+		d.wrongType(a, "%s must be a number, not %s.", name, v.Type().FriendlyName())
 		return true
 	}
 	i, acc := v.AsBigFloat().Int64()
@@ -110,24 +117,20 @@ func (d *decoder) integer(attrs hcl.Attributes, name string, dst *int) bool {
 
 // strings decodes a list of strings.
 func (d *decoder) strings(attrs hcl.Attributes, name string, dst *[]string) bool {
-	a, ok := attrs[name]
+	a, v, present, ok := d.attribute(attrs, name)
 	if !ok {
-		return false
-	}
-	v, ok := d.value(a)
-	if !ok {
-		return true
+		return present
 	}
 	t := v.Type()
 	if !t.IsListType() && !t.IsTupleType() && !t.IsSetType() {
-		d.add(problem(a.Expr.Range(), "Incorrect attribute value type", "%s must be a list of strings, not %s.", name, t.FriendlyName()))
+		d.wrongType(a, "%s must be a list of strings, not %s.", name, t.FriendlyName())
 		return true
 	}
 	var out []string
 	for it := v.ElementIterator(); it.Next(); {
 		_, e := it.Element()
 		if e.IsNull() || e.Type() != cty.String {
-			d.add(problem(a.Expr.Range(), "Incorrect attribute value type", "%s must be a list of strings.", name))
+			d.wrongType(a, "%s must be a list of strings.", name)
 			return true
 		}
 		out = append(out, e.AsString())
