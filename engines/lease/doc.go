@@ -11,7 +11,9 @@
 //     Revoker, appends lease.revoked only after the credential is gone, and
 //     on failure appends lease.revocation_failed and asks for redelivery
 //     with exponential backoff. It never gives up: a lease that keeps
-//     failing stays pending and is listed and counted as irrevocable.
+//     failing stays pending and is listed and counted as irrevocable. Up
+//     to Options.ReaperWorkers jobs run at once, so one unreachable
+//     database does not hold up the leases of the others.
 //
 // A start-up sweep re-enqueues every lease still pending (expired while the
 // server was down, or left between lease.pending and lease.issued by a

@@ -17,6 +17,14 @@ import (
 	"github.com/cofferhq/coffer/projections/leasestore"
 )
 
+// ErrNotCreated marks a create failure after which the credential
+// certainly does not exist (the engine's statements ran in a transaction
+// that rolled back, or never ran): Issue then closes the lease at once
+// instead of handing a rollback to the reaper, which could not succeed
+// while the database stays unreachable and would list the lease as
+// irrevocable for nothing. Engines wrap their error with it.
+var ErrNotCreated = errors.New("lease: credential was not created")
+
 // Revoker is what an engine provides so leases it issued can be renewed
 // and revoked later, from the data recorded at issue time alone.
 type Revoker interface {
@@ -35,6 +43,7 @@ type Options struct {
 	IrrevocableAt  int           // attempts after which a lease is listed irrevocable; default 6
 	RevokeTimeout  time.Duration // one revocation attempt; default 30s
 	PendingTimeout time.Duration // a pending issue older than this is rolled back; default 1m
+	ReaperWorkers  int           // revocations the reaper runs at once; default 16
 }
 
 func (o *Options) defaults() {
@@ -55,6 +64,9 @@ func (o *Options) defaults() {
 	}
 	if o.PendingTimeout == 0 {
 		o.PendingTimeout = time.Minute
+	}
+	if o.ReaperWorkers == 0 {
+		o.ReaperWorkers = 16
 	}
 }
 
@@ -144,9 +156,13 @@ type IssueRequest struct {
 
 // Issue records the lease as pending, runs create (the side effect), and
 // records lease.issued only once create succeeded. If create fails the
-// lease is rolled back through the engine's revoker and recorded revoked.
+// lease is rolled back through the engine's revoker (by the reaper) and
+// recorded revoked; if it fails with ErrNotCreated the lease is recorded
+// revoked at once. A credential created for a lease that was revoked
+// during the issue (its token was) is revoked here.
 func (m *Manager) Issue(ctx context.Context, req IssueRequest, create func(ctx context.Context, expire time.Time) error) (*lease.State, error) {
-	now := time.Now().UTC().Truncate(time.Second)
+	// Not truncated: a lease must never end before its TTL has passed.
+	now := time.Now().UTC()
 	raw, err := json.Marshal(req.RevokeData)
 	if err != nil {
 		return nil, fmt.Errorf("lease: revoke data: %w", err)
@@ -163,16 +179,55 @@ func (m *Manager) Issue(ctx context.Context, req IssueRequest, create func(ctx c
 		return nil, err
 	}
 	if err := create(ctx, data.ExpireAt); err != nil {
-		m.rollback(data.ID)
+		if errors.Is(err, ErrNotCreated) {
+			m.closeUncreated(ctx, data.ID)
+		} else {
+			m.rollback(data.ID)
+		}
 		return nil, err
 	}
 	if err := m.run(ctx, data.ID, func(cur *lease.State) ([]ledger.Event, error) { return lease.DecideIssued(cur, data) }); err != nil {
-		// The credential exists but is not recorded issued: the pending
-		// record makes the reaper roll it back.
-		m.rollback(data.ID)
+		m.undoIssue(ctx, data)
 		return nil, err
 	}
 	return m.get(data.ID)
+}
+
+// closeUncreated records a lease whose credential was never created as
+// revoked (reason "rollback"); should that fail, the reaper rolls it back.
+func (m *Manager) closeUncreated(ctx context.Context, id string) {
+	ctx = context.WithoutCancel(ctx)
+	if err := m.run(ctx, id, func(cur *lease.State) ([]ledger.Event, error) {
+		return lease.DecideRevoked(cur, time.Now().UTC(), "rollback"), nil
+	}); err != nil {
+		m.rollback(id)
+	}
+}
+
+// undoIssue removes a credential that exists but could not be recorded
+// issued. While the lease is still pending the reaper rolls it back; if the
+// lease was ended meanwhile (its token was revoked during the issue, and
+// the revocation ran before the credential existed), nobody else will, so
+// it is revoked here, directly.
+func (m *Manager) undoIssue(ctx context.Context, data lease.PendingData) {
+	cur, err := m.get(data.ID)
+	if err != nil || cur.Live() {
+		m.rollback(data.ID)
+		return
+	}
+	r, err := m.revoker(data.Engine)
+	if err != nil {
+		m.deps.Log.Error("lease: credential of an ended lease left behind", "lease", data.ID, "err", err)
+		return
+	}
+	pending := &lease.State{ID: data.ID, Engine: data.Engine, MountAccessor: data.MountAccessor, MountPath: data.MountPath,
+		Path: data.Path, TokenAccessor: data.TokenAccessor, State: lease.StatePending, IssuedAt: data.IssuedAt,
+		ExpireAt: data.ExpireAt, RevokeData: data.RevokeData}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.opts.RevokeTimeout)
+	defer cancel()
+	if err := r.Revoke(rctx, pending); err != nil {
+		m.deps.Log.Error("lease: credential of an ended lease left behind", "lease", data.ID, "err", redact(err))
+	}
 }
 
 // rollback hands a lease to the reaper right away.
@@ -226,20 +281,37 @@ func (m *Manager) revokeNow(ctx context.Context, st *lease.State, reason string)
 	if err != nil {
 		return err
 	}
-	rctx, cancel := context.WithTimeout(ctx, m.opts.RevokeTimeout)
-	err = r.Revoke(rctx, st)
-	cancel()
-	if err != nil {
-		msg := redact(err)
-		_ = m.run(ctx, st.ID, func(cur *lease.State) ([]ledger.Event, error) { return lease.DecideFailed(cur, msg), nil })
-		return fmt.Errorf("lease: revoke %s: %s", st.ID, msg)
-	}
 	if st.Reason != "" && reason == "" {
 		reason = st.Reason
 	}
-	return m.run(ctx, st.ID, func(cur *lease.State) ([]ledger.Event, error) {
-		return lease.DecideRevoked(cur, time.Now().UTC(), reason), nil
-	})
+	// A lease revoked while its issue was in flight may have had its
+	// credential created after the revocation ran; if the issue completed
+	// meanwhile, the credential is revoked again before the lease is
+	// recorded revoked.
+	for range 3 {
+		rctx, cancel := context.WithTimeout(ctx, m.opts.RevokeTimeout)
+		err = r.Revoke(rctx, st)
+		cancel()
+		if err != nil {
+			msg := redact(err)
+			_ = m.run(ctx, st.ID, func(cur *lease.State) ([]ledger.Event, error) { return lease.DecideFailed(cur, msg), nil })
+			return fmt.Errorf("lease: revoke %s: %s", st.ID, msg)
+		}
+		var issuedMeanwhile *lease.State
+		err = m.run(ctx, st.ID, func(cur *lease.State) ([]ledger.Event, error) {
+			issuedMeanwhile = nil
+			if cur != nil && cur.State == lease.StateActive && st.State == lease.StatePending {
+				issuedMeanwhile = cur
+				return nil, nil
+			}
+			return lease.DecideRevoked(cur, time.Now().UTC(), reason), nil
+		})
+		if err != nil || issuedMeanwhile == nil {
+			return err
+		}
+		st = issuedMeanwhile
+	}
+	return fmt.Errorf("lease: revoke %s: the lease kept changing", st.ID)
 }
 
 // RevokeAsync hands a lease to the reaper (Vault's revoke with sync=false).

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -78,6 +79,12 @@ func (r *reaper) run(ctx context.Context) error {
 		return fmt.Errorf("lease: reaper messages: %w", err)
 	}
 	go func() { <-ctx.Done(); it.Stop() }()
+	// Jobs run on a bounded set of workers: a revocation waits on the
+	// database and on the ledger, and one slow (or failing) database must
+	// not hold up the leases of every other.
+	sem := make(chan struct{}, r.m.opts.ReaperWorkers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	for {
 		msg, err := it.Next()
 		if err != nil {
@@ -87,7 +94,16 @@ func (r *reaper) run(ctx context.Context) error {
 			r.m.deps.Log.Warn("reaper: next job", "err", err)
 			continue
 		}
-		r.handle(ctx, msg)
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			r.handle(ctx, msg)
+		}()
 	}
 }
 

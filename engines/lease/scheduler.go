@@ -103,7 +103,9 @@ func (m *Manager) expireDue(ctx context.Context, now time.Time) (int, error) {
 			return len(expired), err
 		}
 	}
-	return len(ids), nil
+	// Only leases actually expired count: a due entry that cannot be
+	// expired must not keep the scheduler's inner loop spinning.
+	return len(expired), nil
 }
 
 // sweep re-enqueues every lease still waiting for revocation, and pending

@@ -35,10 +35,12 @@ type worker struct {
 }
 
 // scenario is an optional untimed setup, which reports its failures to
-// fail, and the timed operation.
+// fail, and the timed operation; or, for a scenario that is not a timed
+// loop (lease-expiry), its own run.
 type scenario struct {
 	setup func(ctx context.Context, w *worker, fail func(error))
 	op    func(ctx context.Context, w *worker) error
+	run   func(ctx context.Context, cfg config, addr string) (result, error)
 }
 
 var scenarios = map[string]scenario{
@@ -120,6 +122,14 @@ func (w *worker) value() string {
 // until cfg.duration has passed.
 func runScenario(ctx context.Context, cfg config, addr, name string) (result, error) {
 	sc := scenarios[name]
+	if sc.run != nil {
+		return sc.run(ctx, cfg, addr)
+	}
+	return runLoop(ctx, cfg, addr, name, sc)
+}
+
+// runLoop is runScenario for a setup-and-operation scenario.
+func runLoop(ctx context.Context, cfg config, addr, name string, sc scenario) (result, error) {
 	workers, tr, err := newWorkers(cfg, addr)
 	if err != nil {
 		return result{}, err
