@@ -97,11 +97,11 @@ path "secret/data/myapp/prod-*" {
 		_, _, code := s.CLIAs(t, tok, args...)
 		return code
 	}
-	require.Equal(t, 0, as(ciTok, "kv", "put", "secret/myapp/config", "api_key=abc"))
+	require.Equal(t, 0, as(ciTok, "kv", "put", "secret/myapp/config", "api_key=zQx-s3cr3t-Wyv"))
 	require.NotEqual(t, 0, as(ciTok, "kv", "get", "secret/myapp/config"), "deploy only, not read")
 	require.NotEqual(t, 0, as(ciTok, "kv", "put", "secret/myapp/prod-db", "x=y"))
 	require.Equal(t, 0, as(appTok, "kv", "get", "secret/myapp/config"))
-	require.NotEqual(t, 0, as(appTok, "kv", "put", "secret/myapp/config", "api_key=def"))
+	require.NotEqual(t, 0, as(appTok, "kv", "put", "secret/myapp/config", "api_key=zQx-other-Wyv"))
 	require.Equal(t, 0, as(appTok, "write", "transit/encrypt/user-pii", "plaintext="+plain))
 	require.NotEqual(t, 0, as(appTok, "write", "-f", "transit/keys/user-pii/rotate"))
 
@@ -121,6 +121,6 @@ path "secret/data/myapp/prod-*" {
 	})
 	b, err := os.ReadFile(logFile)
 	require.NoError(t, err)
-	require.NotContains(t, string(b), "abc", "the secret value is HMAC'd in the audit log")
+	require.NotContains(t, string(b), "zQx-s3cr3t-Wyv", "the secret value is HMAC'd in the audit log")
 	require.Contains(t, string(b), "hmac-sha256:")
 }

@@ -159,6 +159,17 @@ func (n *Node) activate(ctx context.Context) (err error) {
 		Sealed:    n.ledger.Sealed,
 		Log:       n.cfg.Log,
 	})
+	if n.cfg.Dev {
+		// The dev root token exists before the full gateway serves: a
+		// client that saw sys/health answer 200 may use it at once.
+		id := n.cfg.DevRootTokenID
+		if n.RootToken != "" {
+			id = n.RootToken // unsealed again: the same token
+		}
+		if n.RootToken, err = token.EnsureRoot(bootContext(ctx), a.deps, id); err != nil {
+			return fmt.Errorf("node: root token: %w", err)
+		}
+	}
 	n.active = a
 	n.Leases = a.leases
 	n.handler.Store(&handlerBox{gw})

@@ -19,7 +19,6 @@ import (
 
 	"github.com/cofferhq/coffer/commands"
 	leaseeng "github.com/cofferhq/coffer/engines/lease"
-	"github.com/cofferhq/coffer/engines/token"
 	"github.com/cofferhq/coffer/ledger"
 )
 
@@ -113,11 +112,9 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		if err := n.seal.refresh(ctx); err != nil {
 			return nil, err
 		}
+		// activate makes the dev root token (n.RootToken) before it serves.
 		if err := n.activate(ctx); err != nil {
 			return nil, err
-		}
-		if n.RootToken, err = token.EnsureRoot(bootContext(ctx), n.active.deps, cfg.DevRootTokenID); err != nil {
-			return nil, fmt.Errorf("node: root token: %w", err)
 		}
 		return n, nil
 	}
