@@ -100,6 +100,21 @@ func TestDatabaseLeasesSurviveKill9(t *testing.T) {
 	_, stderr, code := s.CLI(t, "write", "sys/leases/revoke", "lease_id="+leaseID)
 	require.Equal(t, 0, code, stderr)
 	require.False(t, pg.RoleExists(t, u))
+
+	// `coffer lease lookup|renew|revoke`, as the tutorial's
+	// `vault lease revoke <lease_id>`.
+	leaseID2, u2, _ := cliCreds(t, s)
+	out, stderr, code := s.CLI(t, "lease", "lookup", leaseID2)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, out, "expire_time")
+	out, stderr, code = s.CLI(t, "lease", "renew", "-increment=30m", leaseID2)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, out, leaseID2)
+	_, stderr, code = s.CLI(t, "lease", "revoke", "-sync", leaseID2)
+	require.Equal(t, 0, code, stderr)
+	require.False(t, pg.RoleExists(t, u2))
+	_, stderr, code = s.CLI(t, "lease", "revoke", "-prefix", "database/creds/")
+	require.Equal(t, 0, code, stderr)
 	require.NoError(t, s.Stop())
 	var needles [][]byte
 	for _, secret := range []string{pg.SuperPassword, p} {
