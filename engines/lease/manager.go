@@ -367,6 +367,24 @@ func (m *Manager) RevokeForToken(ctx context.Context, accessor string) error {
 	if err != nil {
 		return err
 	}
+	return m.enqueueAll(ctx, ids)
+}
+
+// RevokeUnderLater hands every lease under prefix to the reaper (a
+// disabled mount's leases): unlike RevokePrefix it does not stop at the
+// first failure, since the reaper retries each lease on its own.
+func (m *Manager) RevokeUnderLater(ctx context.Context, prefix string) error {
+	var ids []string
+	if err := leasestore.WithPrefix(m.deps.Store, prefix, func(id string) bool {
+		ids = append(ids, id)
+		return true
+	}); err != nil {
+		return err
+	}
+	return m.enqueueAll(ctx, ids)
+}
+
+func (m *Manager) enqueueAll(ctx context.Context, ids []string) error {
 	for _, id := range ids {
 		if m.reaper == nil {
 			return errors.New("lease: reaper not running")

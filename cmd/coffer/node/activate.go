@@ -111,6 +111,7 @@ func (n *Node) activate(ctx context.Context) (err error) {
 		return err
 	}
 	a.projector.Observe(revokeLeasesOfRevokedTokens(runCtx, a.leases, n.cfg.Log))
+	a.projector.Observe(revokeLeasesOfDisabledMounts(runCtx, a.leases, n.cfg.Log))
 	a.sinks = audit.NewSinks(a.deps, filepath.Join(n.cfg.DataDir, "audit-cursors"))
 	a.projector.Observe(a.sinks.Observer(runCtx))
 	if err := a.sinks.Sync(runCtx); err != nil {

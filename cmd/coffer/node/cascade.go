@@ -8,6 +8,7 @@ import (
 	leaseeng "github.com/cofferhq/coffer/engines/lease"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
+	"github.com/cofferhq/coffer/projections/mountstore"
 	"github.com/cofferhq/coffer/projections/tokenstore"
 )
 
@@ -33,6 +34,34 @@ func revokeLeasesOfRevokedTokens(ctx context.Context, leases *leaseeng.Manager, 
 			for _, a := range accessors {
 				if err := leases.RevokeForToken(ctx, a); err != nil && ctx.Err() == nil {
 					log.Warn("revoking leases of a revoked token", "err", err)
+				}
+			}
+		}()
+	}
+}
+
+// revokeLeasesOfDisabledMounts revokes every lease issued under a mount
+// that was disabled, as Vault does on unmount: the engine's credentials
+// must not outlive the mount that made them.
+func revokeLeasesOfDisabledMounts(ctx context.Context, leases *leaseeng.Manager, log *slog.Logger) projections.Observer {
+	return func(recs []ledger.Record) {
+		var paths []string
+		for _, r := range recs {
+			if r.Type != mountstore.EventDisabled {
+				continue
+			}
+			var ev mountstore.Disabled
+			if err := json.Unmarshal(r.Data, &ev); err == nil && ev.Path != "" {
+				paths = append(paths, ev.Path)
+			}
+		}
+		if len(paths) == 0 {
+			return
+		}
+		go func() {
+			for _, p := range paths {
+				if err := leases.RevokeUnderLater(ctx, p); err != nil && ctx.Err() == nil {
+					log.Warn("revoking the leases of a disabled mount", "mount", p, "err", err)
 				}
 			}
 		}()

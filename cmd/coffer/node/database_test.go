@@ -303,6 +303,18 @@ path "auth/token/create" { capabilities = ["update"] }`))
 	assert.True(t, pg.RoleExists(t, kept.username), "another token's credential stays")
 }
 
+// Disabling a mount revokes the leases it issued, as Vault's unmount does.
+func TestDatabaseUnmountRevokesItsLeases(t *testing.T) {
+	pg := testpg.Shared(t)
+	n := startLeaseNode(t, t.TempDir(), fastLeases)
+	c := clientFor(t, n, "root")
+	setupDatabase(t, c, pg, "1h", "24h")
+	creds := readCreds(t, c, "myapp-readwrite")
+	require.True(t, pg.RoleExists(t, creds.username))
+	require.NoError(t, c.Sys().Unmount("database"))
+	roleGone(t, pg, creds.username, 15*time.Second)
+}
+
 func TestDatabaseExpiryDropsTheRole(t *testing.T) {
 	pg := testpg.Shared(t)
 	n := startLeaseNode(t, t.TempDir(), fastLeases)
