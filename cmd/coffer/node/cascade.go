@@ -12,56 +12,50 @@ import (
 	"github.com/cofferhq/coffer/projections/tokenstore"
 )
 
-// revokeLeasesOfRevokedTokens hands the leases of every revoked token to
-// the reaper, as Vault revokes a token's leases with the token. Observers
-// must not block the projector, so the work runs in its own goroutine.
+// Leases do not outlive what issued them, as in Vault: revoking a token
+// revokes its leases, disabling a mount revokes the leases issued under it.
+// Both hand the leases to the reaper, which retries each on its own.
+
 func revokeLeasesOfRevokedTokens(ctx context.Context, leases *leaseeng.Manager, log *slog.Logger) projections.Observer {
-	return func(recs []ledger.Record) {
-		var accessors []string
-		for _, r := range recs {
-			if r.Type != tokenstore.EventRevoked {
-				continue
-			}
-			var ev tokenstore.Revoked
-			if err := json.Unmarshal(r.Data, &ev); err == nil && ev.Accessor != "" {
-				accessors = append(accessors, ev.Accessor)
-			}
+	return leaseCascade(ctx, log, tokenstore.EventRevoked, func(data []byte) string {
+		var ev tokenstore.Revoked
+		if json.Unmarshal(data, &ev) != nil {
+			return ""
 		}
-		if len(accessors) == 0 {
-			return
-		}
-		go func() {
-			for _, a := range accessors {
-				if err := leases.RevokeForToken(ctx, a); err != nil && ctx.Err() == nil {
-					log.Warn("revoking leases of a revoked token", "err", err)
-				}
-			}
-		}()
-	}
+		return ev.Accessor
+	}, leases.RevokeForToken)
 }
 
-// revokeLeasesOfDisabledMounts revokes every lease issued under a mount
-// that was disabled, as Vault does on unmount: the engine's credentials
-// must not outlive the mount that made them.
 func revokeLeasesOfDisabledMounts(ctx context.Context, leases *leaseeng.Manager, log *slog.Logger) projections.Observer {
+	return leaseCascade(ctx, log, mountstore.EventDisabled, func(data []byte) string {
+		var ev mountstore.Disabled
+		if json.Unmarshal(data, &ev) != nil {
+			return ""
+		}
+		return ev.Path
+	}, leases.RevokeUnderLater)
+}
+
+// leaseCascade calls revoke with the key that key extracts from every
+// committed event of type typ. Observers must not block the projector, so
+// the work runs in its own goroutine.
+func leaseCascade(ctx context.Context, log *slog.Logger, typ string, key func([]byte) string, revoke func(context.Context, string) error) projections.Observer {
 	return func(recs []ledger.Record) {
-		var paths []string
+		var keys []string
 		for _, r := range recs {
-			if r.Type != mountstore.EventDisabled {
-				continue
-			}
-			var ev mountstore.Disabled
-			if err := json.Unmarshal(r.Data, &ev); err == nil && ev.Path != "" {
-				paths = append(paths, ev.Path)
+			if r.Type == typ {
+				if k := key(r.Data); k != "" {
+					keys = append(keys, k)
+				}
 			}
 		}
-		if len(paths) == 0 {
+		if len(keys) == 0 {
 			return
 		}
 		go func() {
-			for _, p := range paths {
-				if err := leases.RevokeUnderLater(ctx, p); err != nil && ctx.Err() == nil {
-					log.Warn("revoking the leases of a disabled mount", "mount", p, "err", err)
+			for _, k := range keys {
+				if err := revoke(ctx, k); err != nil && ctx.Err() == nil {
+					log.Warn("revoking leases after "+typ, "err", err)
 				}
 			}
 		}()
