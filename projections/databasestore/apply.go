@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 )
 
@@ -22,13 +21,7 @@ func Register(p *projections.Projector) {
 
 // decoded adapts a typed apply function to projections.ApplyFunc.
 func decoded[T any](fn func(tx *projections.Tx, e *T) error) projections.ApplyFunc {
-	return func(tx *projections.Tx, rec ledger.Record) error {
-		var e T
-		if err := json.Unmarshal(rec.Data, &e); err != nil {
-			return fmt.Errorf("%w: %s payload: %v", ErrCorruptRecord, rec.Type, err)
-		}
-		return fn(tx, &e)
-	}
+	return projections.Decoded(ErrCorruptRecord, fn)
 }
 
 func loadConfigRecord(g getter, mount, name string) (*configRecord, error) {
