@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync/atomic"
 	"testing"
+
+	vault "github.com/hashicorp/vault/api"
 )
 
 // BenchmarkKVPutParallel drives KV v2 writes through the Vault client into
@@ -13,7 +15,12 @@ import (
 //	go test -run '^$' -bench KVPut -benchtime 3000x -cpuprofile /tmp/cpu.out ./cmd/coffer/node/
 func BenchmarkKVPutParallel(b *testing.B) {
 	n := startNode(b, b.TempDir(), "root-token")
-	c := clientFor(b, n, "root-token")
+	putParallel(b, clientFor(b, n, "root-token"))
+}
+
+// putParallel times b.N KV v2 writes of 100 bytes over 1,000 paths from 16
+// concurrent writers and returns how many it made.
+func putParallel(b *testing.B, c *vault.Client) int64 {
 	value := map[string]any{"v": string(make([]byte, 100))}
 	var i atomic.Int64
 	b.SetParallelism(8)
@@ -28,4 +35,6 @@ func BenchmarkKVPutParallel(b *testing.B) {
 			}
 		}
 	})
+	b.StopTimer()
+	return i.Load()
 }

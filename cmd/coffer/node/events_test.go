@@ -507,23 +507,9 @@ func BenchmarkKVPutWithSubscribers(b *testing.B) {
 					}
 				}()
 			}
-			value := map[string]any{"v": string(make([]byte, 100))}
-			var i atomic.Int64
-			b.SetParallelism(8)
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				kv := c.KVv2("secret")
-				for pb.Next() {
-					k := i.Add(1) % 1000
-					if _, err := kv.Put(context.Background(), fmt.Sprintf("bench/%d", k), value); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
-			b.StopTimer()
+			writes := putParallel(b, c)
 			if tc.active > 0 {
-				want := int64(tc.active) * i.Load()
+				want := int64(tc.active) * writes
 				eventually(b, 30*time.Second, func() error {
 					if got := received.Load(); got < want {
 						return fmt.Errorf("active subscribers received %d of %d events", got, want)
