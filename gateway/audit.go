@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/events/auditevent"
 	"github.com/cofferhq/coffer/ledger"
 )
 
@@ -13,55 +14,6 @@ import (
 // hold a secret (tokens, accessors, request and response data) is replaced
 // by its HMAC under the ledger's audit key; sys/audit-hash computes the same
 // HMAC for a value an investigator already knows.
-
-type auditAuth struct {
-	ClientToken   string            `json:"client_token,omitempty"`
-	Accessor      string            `json:"accessor,omitempty"`
-	DisplayName   string            `json:"display_name,omitempty"`
-	Policies      []string          `json:"policies,omitempty"`
-	TokenPolicies []string          `json:"token_policies,omitempty"`
-	Metadata      map[string]string `json:"metadata,omitempty"`
-	EntityID      string            `json:"entity_id,omitempty"`
-	TokenType     string            `json:"token_type,omitempty"`
-}
-
-type auditRequest struct {
-	ID                  string         `json:"id"`
-	Operation           string         `json:"operation"`
-	MountType           string         `json:"mount_type,omitempty"`
-	MountAccessor       string         `json:"mount_accessor,omitempty"`
-	MountPoint          string         `json:"mount_point,omitempty"`
-	ClientToken         string         `json:"client_token,omitempty"`
-	ClientTokenAccessor string         `json:"client_token_accessor,omitempty"`
-	Namespace           map[string]any `json:"namespace"`
-	Path                string         `json:"path"`
-	Data                any            `json:"data,omitempty"`
-	RemoteAddress       string         `json:"remote_address,omitempty"`
-}
-
-type auditResponse struct {
-	MountType string         `json:"mount_type,omitempty"`
-	Data      any            `json:"data,omitempty"`
-	Auth      *auditAuth     `json:"auth,omitempty"`
-	Secret    map[string]any `json:"secret,omitempty"`
-	Warnings  []string       `json:"warnings,omitempty"`
-}
-
-// AuditRecord is the payload of audit.request and audit.response events.
-type AuditRecord struct {
-	Time     time.Time      `json:"time"`
-	Type     string         `json:"type"`
-	Auth     *auditAuth     `json:"auth,omitempty"`
-	Request  auditRequest   `json:"request"`
-	Response *auditResponse `json:"response,omitempty"`
-	Error    string         `json:"error,omitempty"`
-}
-
-// Audit event types in the ledger.
-const (
-	EventAuditRequest  = "audit.request"
-	EventAuditResponse = "audit.response"
-)
 
 type auditor struct {
 	barrier func() *ledger.Barrier
@@ -120,11 +72,11 @@ func (a auditor) hashValue(v any) any {
 	return a.hashValue(generic)
 }
 
-func (a auditor) authOf(auth *framework.Auth) *auditAuth {
+func (a auditor) authOf(auth *framework.Caller) *auditevent.Auth {
 	if auth == nil {
 		return nil
 	}
-	return &auditAuth{
+	return &auditevent.Auth{
 		ClientToken:   a.hash(auth.ClientToken),
 		Accessor:      a.hash(auth.Accessor),
 		DisplayName:   auth.DisplayName,
@@ -136,9 +88,9 @@ func (a auditor) authOf(auth *framework.Auth) *auditAuth {
 	}
 }
 
-func (a auditor) request(req *framework.Request, fullPath, remote string) AuditRecord {
-	r := AuditRecord{Time: time.Now().UTC(), Type: "request", Auth: a.authOf(req.Auth)}
-	r.Request = auditRequest{
+func (a auditor) request(req *framework.Request, fullPath, remote string) auditevent.Record {
+	r := auditevent.Record{Time: time.Now().UTC(), Type: "request", Auth: a.authOf(req.Auth)}
+	r.Request = auditevent.Request{
 		ID: req.ID, Operation: string(req.Operation), MountType: req.MountType,
 		MountAccessor: req.MountAccessor, MountPoint: req.MountPath,
 		Namespace: map[string]any{"id": "root"}, Path: fullPath, RemoteAddress: remote,
@@ -153,18 +105,18 @@ func (a auditor) request(req *framework.Request, fullPath, remote string) AuditR
 	return r
 }
 
-func (a auditor) response(reqRec AuditRecord, resp *framework.Response, errMsg string) AuditRecord {
+func (a auditor) response(reqRec auditevent.Record, resp *framework.Response, errMsg string) auditevent.Record {
 	r := reqRec
 	r.Time = time.Now().UTC()
 	r.Type = "response"
 	r.Error = errMsg
 	if resp != nil {
-		out := &auditResponse{MountType: reqRec.Request.MountType, Warnings: resp.Warnings}
+		out := &auditevent.Response{MountType: reqRec.Request.MountType, Warnings: resp.Warnings}
 		if resp.Data != nil {
 			out.Data = a.hashValue(resp.Data)
 		}
 		if resp.Auth != nil {
-			out.Auth = &auditAuth{
+			out.Auth = &auditevent.Auth{
 				ClientToken: a.hash(resp.Auth.ClientToken), Accessor: a.hash(resp.Auth.Accessor),
 				Policies: resp.Auth.Policies, TokenPolicies: resp.Auth.TokenPolicies,
 				Metadata: resp.Auth.Metadata, EntityID: resp.Auth.EntityID, TokenType: resp.Auth.TokenType,
@@ -178,8 +130,8 @@ func (a auditor) response(reqRec AuditRecord, resp *framework.Response, errMsg s
 	return r
 }
 
-func auditEvent(typ string, rec AuditRecord) ledger.Event {
-	e := ledger.NewEvent(typ, 1, rec)
+func auditEvent(typ string, rec auditevent.Record) ledger.Event {
+	e := ledger.MakeEvent(typ, rec)
 	e.RequestID = rec.Request.ID
 	if rec.Auth != nil {
 		e.Actor = rec.Auth.Accessor

@@ -10,15 +10,45 @@ import (
 
 // envelope is Vault's response body.
 type envelope struct {
-	RequestID     string                  `json:"request_id"`
-	LeaseID       string                  `json:"lease_id"`
-	Renewable     bool                    `json:"renewable"`
-	LeaseDuration int64                   `json:"lease_duration"`
-	Data          map[string]any          `json:"data"`
-	WrapInfo      any                     `json:"wrap_info"`
-	Warnings      []string                `json:"warnings"`
-	Auth          *framework.AuthResponse `json:"auth"`
-	MountType     string                  `json:"mount_type"`
+	RequestID     string         `json:"request_id"`
+	LeaseID       string         `json:"lease_id"`
+	Renewable     bool           `json:"renewable"`
+	LeaseDuration int64          `json:"lease_duration"`
+	Data          map[string]any `json:"data"`
+	WrapInfo      any            `json:"wrap_info"`
+	Warnings      []string       `json:"warnings"`
+	Auth          *authBlock     `json:"auth"`
+	MountType     string         `json:"mount_type"`
+}
+
+// authBlock is the "auth" member of the envelope.
+type authBlock struct {
+	ClientToken   string            `json:"client_token"`
+	Accessor      string            `json:"accessor"`
+	Policies      []string          `json:"policies"`
+	TokenPolicies []string          `json:"token_policies"`
+	Metadata      map[string]string `json:"metadata"`
+	LeaseDuration int64             `json:"lease_duration"`
+	Renewable     bool              `json:"renewable"`
+	EntityID      string            `json:"entity_id"`
+	TokenType     string            `json:"token_type"`
+	Orphan        bool              `json:"orphan"`
+	NumUses       int               `json:"num_uses"`
+}
+
+func renderAuth(a *framework.Auth) *authBlock {
+	if a == nil {
+		return nil
+	}
+	tokenPolicies := a.TokenPolicies
+	if tokenPolicies == nil {
+		tokenPolicies = a.Policies
+	}
+	return &authBlock{
+		ClientToken: a.ClientToken, Accessor: a.Accessor, Policies: a.Policies, TokenPolicies: tokenPolicies,
+		Metadata: a.Metadata, LeaseDuration: int64(a.TTL.Seconds()), Renewable: a.Renewable, EntityID: a.EntityID,
+		TokenType: a.TokenType, Orphan: a.Orphan, NumUses: a.NumUses,
+	}
 }
 
 type errorBody struct {
@@ -50,7 +80,7 @@ func isEmpty(r *framework.Response) bool {
 }
 
 func buildEnvelope(requestID, mountType string, r *framework.Response) envelope {
-	env := envelope{RequestID: requestID, Data: r.Data, Warnings: r.Warnings, Auth: r.Auth, MountType: mountType}
+	env := envelope{RequestID: requestID, Data: r.Data, Warnings: r.Warnings, Auth: renderAuth(r.Auth), MountType: mountType}
 	if r.Secret != nil {
 		env.LeaseID = r.Secret.LeaseID
 		env.Renewable = r.Secret.Renewable

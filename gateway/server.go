@@ -10,27 +10,19 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/cofferhq/coffer/commands"
 	"github.com/cofferhq/coffer/commands/acl"
 	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/events/auditevent"
 	"github.com/cofferhq/coffer/ledger"
 )
 
-// Mount is what the gateway needs to know about a mount to route to it.
-type Mount struct {
-	Path     string // with trailing slash
-	Type     string
-	Accessor string
-	Config   framework.MountConfig
-}
-
-// TokenResolver authenticates raw tokens (engines/token implements it).
-type TokenResolver interface {
-	Resolve(ctx context.Context, raw string) (*framework.Auth, error)
-	Use(ctx context.Context, auth *framework.Auth) error
+// AuditLog appends audit records. The command bus is one; tests give the
+// gateway one whose append fails, to prove it fails closed.
+type AuditLog interface {
+	Append(ctx context.Context, events ...ledger.Event) (uint64, error)
 }
 
 // Config wires the gateway to the rest of the node.
@@ -38,18 +30,21 @@ type Config struct {
 	Deps   framework.Deps
 	Limits Limits
 	// Mounts finds the mount holding a path (longest prefix) and the path
-	// relative to it.
+	// relative to it: secrets engines and auth methods ("auth/<path>/").
 	Mounts func(path string) (Mount, string, bool)
 	// ACL compiles a token's policies.
 	ACL    func(policies []string) (*acl.ACL, error)
-	Tokens TokenResolver
-	// Factories build engines by mount type.
+	Tokens framework.TokenStore
+	// Leases registers the lease of a Secret a handler returns without a
+	// lease id. Nil refuses such responses.
+	Leases framework.Leases
+	// Factories build mounts by type (the started modules' factories).
 	Factories map[string]framework.Factory
-	// Sys and Token are the built-in mounts at sys/ and auth/token/.
-	Sys   framework.Backend
-	Token framework.Backend
-	// RootPaths need sudo (patterns; a trailing * matches a prefix).
-	RootPaths []string
+	// Builtins are the mounts that are not in the table: sys/ and
+	// auth/token/.
+	Builtins []Builtin
+	// Audit appends the audit records; Deps.Bus when nil.
+	Audit AuditLog
 	// Sealed reports whether only unauthenticated paths may be served.
 	Sealed func() bool
 	Log    *slog.Logger
@@ -57,12 +52,9 @@ type Config struct {
 
 // Server serves Vault's HTTP API.
 type Server struct {
-	cfg     Config
-	sys     *framework.Router
-	token   *framework.Router
-	audit   auditor
-	mu      sync.Mutex
-	routers map[string]*framework.Router // by mount accessor
+	cfg    Config
+	audit  auditor
+	mounts *mountCache
 }
 
 // New builds the HTTP handler.
@@ -73,63 +65,27 @@ func New(cfg Config) *Server {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if cfg.Audit == nil && cfg.Deps.Bus != nil {
+		cfg.Audit = cfg.Deps.Bus
+	}
+	if cfg.Mounts == nil {
+		cfg.Mounts = func(string) (Mount, string, bool) { return Mount{}, "", false }
+	}
 	return &Server{
-		cfg:     cfg,
-		sys:     framework.NewRouter(cfg.Sys),
-		token:   framework.NewRouter(cfg.Token),
-		audit:   auditor{barrier: cfg.Deps.Ledger.Barrier},
-		routers: map[string]*framework.Router{},
+		cfg:    cfg,
+		audit:  auditor{barrier: cfg.Deps.Ledger.Barrier},
+		mounts: &mountCache{live: map[string]*liveMount{}},
 	}
-}
-
-// route is a request resolved to a backend path entry.
-type route struct {
-	mount  Mount
-	rel    string
-	router *framework.Router
-}
-
-func (s *Server) resolve(path string) (route, error) {
-	switch {
-	case path == "sys" || strings.HasPrefix(path, "sys/"):
-		return route{mount: Mount{Path: "sys/", Type: "system", Accessor: "system"}, rel: strings.TrimPrefix(strings.TrimPrefix(path, "sys"), "/"), router: s.sys}, nil
-	case path == "auth/token" || strings.HasPrefix(path, "auth/token/"):
-		return route{mount: Mount{Path: "auth/token/", Type: "token", Accessor: "auth_token"}, rel: strings.TrimPrefix(strings.TrimPrefix(path, "auth/token"), "/"), router: s.token}, nil
-	}
-	m, rel, ok := s.cfg.Mounts(path)
-	if !ok {
-		return route{}, framework.Errorf(http.StatusNotFound, "no handler for route %q. route entry not found.", path)
-	}
-	r, err := s.routerFor(m)
-	if err != nil {
-		return route{}, err
-	}
-	return route{mount: m, rel: rel, router: r}, nil
-}
-
-func (s *Server) routerFor(m Mount) (*framework.Router, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if r, ok := s.routers[m.Accessor]; ok {
-		return r, nil
-	}
-	f, ok := s.cfg.Factories[m.Type]
-	if !ok {
-		return nil, framework.Errorf(http.StatusBadRequest, "no engine for mount type %q", m.Type)
-	}
-	b, err := f(s.cfg.Deps, framework.MountInfo{Path: m.Path, Type: m.Type, Accessor: m.Accessor, Options: m.Config.Options})
-	if err != nil {
-		return nil, fmt.Errorf("gateway: build engine %s: %w", m.Type, err)
-	}
-	r := framework.NewRouter(b)
-	s.routers[m.Accessor] = r
-	return r, nil
 }
 
 func operationOf(r *http.Request) (framework.Operation, error) {
+	q := r.URL.Query()
+	if h := q.Get("help"); h != "" && h != "false" && h != "0" && r.Method == http.MethodGet {
+		return framework.HelpOperation, nil
+	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		if v := r.URL.Query().Get("list"); v == "true" || v == "1" {
+		if v := q.Get("list"); v == "true" || v == "1" {
 			return framework.ListOperation, nil
 		}
 		return framework.ReadOperation, nil
@@ -190,15 +146,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.serve(w, r, path, op, data)
 }
 
+// readData decodes the body of writes and the query of reads into the
+// request's data; list and help are the gateway's own parameters.
 func (s *Server) readData(w http.ResponseWriter, r *http.Request, op framework.Operation) (map[string]any, error) {
-	if op == framework.ReadOperation || op == framework.ListOperation || (op == framework.DeleteOperation && r.ContentLength <= 0) {
+	if op == framework.ReadOperation || op == framework.ListOperation || op == framework.HelpOperation || (op == framework.DeleteOperation && r.ContentLength <= 0) {
 		q := r.URL.Query()
 		if len(q) == 0 {
 			return nil, nil
 		}
 		data := make(map[string]any, len(q))
 		for k, vs := range q {
-			if k != "list" && len(vs) > 0 {
+			if k != "list" && k != "help" && len(vs) > 0 {
 				data[k] = vs[0]
 			}
 		}
@@ -230,8 +188,13 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 	writeError(w, status, msgs...)
 }
 
+func (s *Server) sealed() bool { return s.cfg.Sealed != nil && s.cfg.Sealed() }
+
+// serve runs one request through routing, authorisation, the audit trail,
+// the handler and the core's completion of its response. The order is the
+// package doc's.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, path string, op framework.Operation, data map[string]any) {
-	sealed := s.cfg.Sealed != nil && s.cfg.Sealed()
+	sealed := s.sealed()
 	rt, err := s.resolve(path)
 	if err != nil {
 		if sealed {
@@ -241,22 +204,28 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, path string, op f
 		s.fail(w, err)
 		return
 	}
-	entry, vars, err := rt.router.Match(rt.rel)
-	if sealed && (err != nil || !entry.Unauthenticated) {
+	entry, vars, matchErr := rt.backend.Match(rt.rel)
+	rootHelp := op == framework.HelpOperation && rt.rel == ""
+	if sealed && (matchErr != nil || !entry.Unauthenticated) {
 		writeError(w, http.StatusServiceUnavailable, "Vault is sealed")
 		return
 	}
-	if err != nil {
-		s.fail(w, framework.Errorf(http.StatusNotFound, "%v", err))
+	if matchErr != nil && !rootHelp {
+		s.fail(w, framework.Errorf(http.StatusNotFound, "%v", matchErr))
 		return
+	}
+	if rootHelp {
+		// ?help=1 on the mount itself: a path that needs a token.
+		entry, vars = &framework.Path{}, map[string]string{}
 	}
 	ctx, index := commands.WithIndexRecorder(r.Context())
 	requestID := newRequestID()
 	req := &framework.Request{
 		ID: requestID, Operation: op, Path: rt.rel, MountPath: rt.mount.Path, MountType: rt.mount.Type,
 		MountAccessor: rt.mount.Accessor, MountConfig: rt.mount.Config, Vars: vars, Data: data,
-		ContentType: r.Header.Get("Content-Type"), Query: r.URL.Query(), Headers: r.Header,
+		ContentType: r.Header.Get("Content-Type"), Query: r.URL.Query(), Headers: r.Header, RemoteAddr: r.RemoteAddr,
 	}
+	framework.Bind(entry, req)
 	authErr := s.authorize(ctx, req, entry, path, clientToken(r))
 	actor := "anonymous"
 	if req.Auth != nil {
@@ -270,7 +239,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, path string, op f
 		if !entry.Unaudited {
 			rec := s.audit.request(req, path, r.RemoteAddr)
 			_, msgs := framework.StatusOf(authErr)
-			if _, err := s.cfg.Deps.Bus.Append(ctx, auditEvent(EventAuditRequest, rec), auditEvent(EventAuditResponse, s.audit.response(rec, nil, strings.Join(msgs, "; ")))); err != nil {
+			if err := s.appendAudit(ctx, auditEvent(auditevent.EventRequest, rec), auditEvent(auditevent.EventResponse, s.audit.response(rec, nil, strings.Join(msgs, "; ")))); err != nil {
 				s.auditFailed(w, err)
 				return
 			}
@@ -282,31 +251,39 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, path string, op f
 		s.fail(w, err)
 		return
 	}
-
 	audited := !entry.Unaudited
-	var reqRec AuditRecord
+	var reqRec auditevent.Record
 	if audited {
 		reqRec = s.audit.request(req, path, r.RemoteAddr)
 	}
-	isRead := op == framework.ReadOperation || op == framework.ListOperation
+	isRead := op == framework.ReadOperation || op == framework.ListOperation || op == framework.HelpOperation
 	if audited && !isRead {
-		if _, err := s.cfg.Deps.Bus.Append(ctx, auditEvent(EventAuditRequest, reqRec)); err != nil {
+		if err := s.appendAudit(ctx, auditEvent(auditevent.EventRequest, reqRec)); err != nil {
 			s.auditFailed(w, err)
 			return
 		}
 	}
-	resp, herr := framework.Handle(entry, req)
+	var resp *framework.Response
+	var herr error
+	if rootHelp {
+		resp = framework.BackendHelp(rt.mount.Path, rt.backend)
+	} else {
+		resp, herr = framework.Handle(entry, req)
+	}
+	if herr == nil {
+		resp, herr = s.complete(ctx, req, resp)
+	}
 	if audited {
 		errMsg := ""
 		if herr != nil {
 			_, msgs := framework.StatusOf(herr)
 			errMsg = strings.Join(msgs, "; ")
 		}
-		events := []ledger.Event{auditEvent(EventAuditResponse, s.audit.response(reqRec, resp, errMsg))}
+		events := []ledger.Event{auditEvent(auditevent.EventResponse, s.audit.response(reqRec, resp, errMsg))}
 		if isRead {
-			events = append([]ledger.Event{auditEvent(EventAuditRequest, reqRec)}, events...)
+			events = append([]ledger.Event{auditEvent(auditevent.EventRequest, reqRec)}, events...)
 		}
-		if _, err := s.cfg.Deps.Bus.Append(ctx, events...); err != nil {
+		if err := s.appendAudit(ctx, events...); err != nil {
 			s.auditFailed(w, err)
 			return
 		}
@@ -328,6 +305,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, path string, op f
 	writeResponse(w, requestID, rt.mount.Type, resp)
 }
 
+// appendAudit is the one place audit records reach the ledger: no record,
+// no response.
+func (s *Server) appendAudit(ctx context.Context, events ...ledger.Event) error {
+	if s.cfg.Audit == nil {
+		return ledger.ErrSealed
+	}
+	_, err := s.cfg.Audit.Append(ctx, events...)
+	return err
+}
+
 func headOnly(resp *framework.Response) *framework.Response {
 	if resp == nil {
 		return nil
@@ -339,6 +326,8 @@ func headOnly(resp *framework.Response) *framework.Response {
 	return &framework.Response{StatusCode: status, Raw: []byte{}, RawContentType: resp.RawContentType}
 }
 
+// auditFailed answers a request whose audit record could not be
+// appended: 503 at once, and nothing of the response.
 func (s *Server) auditFailed(w http.ResponseWriter, err error) {
 	s.cfg.Log.Error("audit append failed; failing closed", "err", err)
 	writeError(w, http.StatusServiceUnavailable, ErrAuditFailed.Error())
@@ -361,67 +350,4 @@ func (s *Server) waitIndex(ctx context.Context, r *http.Request) error {
 		return framework.Errorf(http.StatusPreconditionFailed, "index %d not yet applied on this node", seq)
 	}
 	return nil
-}
-
-// authorize resolves the token, decides create vs update and checks the
-// ACL. Unauthenticated paths accept a token if given (to tailor answers)
-// but never require one.
-func (s *Server) authorize(ctx context.Context, req *framework.Request, entry *framework.Path, path, token string) error {
-	if token != "" {
-		auth, err := s.cfg.Tokens.Resolve(ctx, token)
-		if err != nil && !entry.Unauthenticated {
-			if errors.Is(err, framework.ErrPermissionDenied) {
-				return framework.Errorf(http.StatusForbidden, "permission denied")
-			}
-			return err
-		}
-		if err == nil {
-			req.Auth = auth
-		}
-	}
-	if req.Operation == framework.UpdateOperation && entry.ExistenceCheck != nil {
-		exists, err := entry.ExistenceCheck(req)
-		if err != nil {
-			return err
-		}
-		if !exists {
-			req.Operation = framework.CreateOperation
-		}
-	}
-	if entry.Unauthenticated {
-		return nil
-	}
-	if req.Auth == nil {
-		return framework.Errorf(http.StatusForbidden, "permission denied")
-	}
-	policies := req.Auth.Policies
-	if req.Auth.IsRoot {
-		policies = []string{"root"}
-	}
-	a, err := s.cfg.ACL(policies)
-	if err != nil {
-		return err
-	}
-	res := a.Check(path, acl.Operation(req.Operation))
-	if !res.Allowed {
-		return framework.Errorf(http.StatusForbidden, "permission denied")
-	}
-	req.Sudo = res.RootPrivs || res.IsRoot
-	if s.needsSudo(path) && !req.Sudo {
-		return framework.Errorf(http.StatusForbidden, "permission denied")
-	}
-	return s.cfg.Tokens.Use(ctx, req.Auth)
-}
-
-func (s *Server) needsSudo(path string) bool {
-	for _, p := range s.cfg.RootPaths {
-		if strings.HasSuffix(p, "*") {
-			if strings.HasPrefix(path, strings.TrimSuffix(p, "*")) {
-				return true
-			}
-		} else if path == p || path == p+"/" {
-			return true
-		}
-	}
-	return false
 }

@@ -1,45 +1,15 @@
 package auditdevice
 
 import (
-	"errors"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"strings"
-	"time"
 
+	"github.com/cofferhq/coffer/events/auditevent"
+	"github.com/cofferhq/coffer/internal/apierror"
 	"github.com/cofferhq/coffer/ledger"
 )
-
-// Kind is the aggregate kind; the id is the device path ("file/").
-const Kind = "audit_device"
-
-// Event types.
-const (
-	EventEnabled  = "audit.device_enabled"
-	EventDisabled = "audit.device_disabled"
-)
-
-var (
-	// ErrInvalid reports a device definition that cannot be used.
-	ErrInvalid = errors.New("auditdevice: invalid device")
-	// ErrExists reports a path already in use.
-	ErrExists = errors.New("auditdevice: path already in use")
-	// ErrNotFound reports an unknown device path.
-	ErrNotFound = errors.New("auditdevice: no audit device at path")
-)
-
-// Device is one enabled audit device.
-type Device struct {
-	Path        string            `json:"path"`
-	Type        string            `json:"type"`
-	Description string            `json:"description"`
-	Options     map[string]string `json:"options"`
-	Local       bool              `json:"local"`
-	EnabledAt   time.Time         `json:"enabled_at"`
-	// StartSeq is the ledger index the device starts copying after: a new
-	// device receives records from its creation on, as in Vault.
-	StartSeq uint64 `json:"start_seq"`
-}
 
 // NormalizePath gives a device path its trailing slash.
 func NormalizePath(p string) string {
@@ -50,9 +20,17 @@ func NormalizePath(p string) string {
 	return p + "/"
 }
 
+// Errors of audit device decisions (400s, with the reason appended).
+var (
+	// ErrInvalid reports a device definition that cannot be used.
+	ErrInvalid = apierror.New(1301, http.StatusBadRequest, "auditdevice", "invalid device")
+	// ErrExists reports a path already in use.
+	ErrExists = apierror.New(1302, http.StatusBadRequest, "auditdevice", "path already in use")
+)
+
 // DecideEnable validates a new device. cur is the device at that path, if
 // any.
-func DecideEnable(cur *Device, d Device) ([]ledger.Event, error) {
+func DecideEnable(cur *auditevent.Device, d auditevent.Device) ([]ledger.Event, error) {
 	if cur != nil {
 		return nil, fmt.Errorf("%w: %s", ErrExists, d.Path)
 	}
@@ -79,13 +57,13 @@ func DecideEnable(cur *Device, d Device) ([]ledger.Event, error) {
 	if f := d.Options["format"]; f != "" && f != "json" {
 		return nil, fmt.Errorf("%w: format %q is not supported (only json)", ErrInvalid, f)
 	}
-	return []ledger.Event{ledger.NewEvent(EventEnabled, 1, d)}, nil
+	return []ledger.Event{ledger.MakeEvent(auditevent.EventEnabled, d)}, nil
 }
 
 // DecideDisable removes a device.
-func DecideDisable(cur *Device) ([]ledger.Event, error) {
+func DecideDisable(cur *auditevent.Device) ([]ledger.Event, error) {
 	if cur == nil {
-		return nil, ErrNotFound
+		return nil, auditevent.ErrNotFound
 	}
-	return []ledger.Event{ledger.NewEvent(EventDisabled, 1, map[string]string{"path": cur.Path})}, nil
+	return []ledger.Event{ledger.MakeEvent(auditevent.EventDisabled, auditevent.Disabled{Path: cur.Path})}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/commands"
+	"github.com/cofferhq/coffer/events/databaseevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/databasestore"
 )
@@ -23,11 +24,11 @@ type ConfigState struct {
 }
 
 func (st ConfigState) sequence(events ...ledger.Event) []ledger.Event {
-	return commands.Sequence(databasestore.KindConfig, databasestore.AggregateID(st.Mount, st.Name), st.Version, events...)
+	return commands.Sequence(databaseevent.KindConfig, databaseevent.AggregateID(st.Mount, st.Name), st.Version, events...)
 }
 
 func newEvent(typ string, data any) ledger.Event {
-	return ledger.NewEvent(typ, databasestore.SchemaVersion, data)
+	return ledger.MakeEvent(typ, data)
 }
 
 // ConfigWrite is a write of database/config/:name. Nil fields were not in
@@ -51,7 +52,7 @@ type ConfigWrite struct {
 // Merged is a configuration write applied to the current configuration:
 // what will be recorded, and what the engine verifies before.
 type Merged struct {
-	Settings databasestore.ConnectionSettings
+	Settings databaseevent.ConnectionSettings
 	// Password is the root password in force after the write; Changed
 	// reports whether the write set it.
 	Password string
@@ -133,7 +134,7 @@ func removeEmpty(in []string) []string {
 }
 
 // ConfigWarnings are Vault's warnings for a written configuration.
-func ConfigWarnings(s databasestore.ConnectionSettings) []string {
+func ConfigWarnings(s databaseevent.ConnectionSettings) []string {
 	if u, err := url.Parse(s.ConnectionURL); err == nil && u.User != nil {
 		if _, ok := u.User.Password(); ok {
 			return []string{"Password found in connection_url, use a templated url to enable root rotation and prevent read access to password information."}
@@ -144,12 +145,12 @@ func ConfigWarnings(s databasestore.ConnectionSettings) []string {
 
 // DecideWriteConfig records a merged configuration write.
 func DecideWriteConfig(st ConfigState, m Merged) ([]ledger.Event, error) {
-	e := databasestore.ConfigWritten{Mount: st.Mount, Name: st.Name, Settings: m.Settings}
+	e := databaseevent.ConfigWritten{Mount: st.Mount, Name: st.Name, Settings: m.Settings}
 	if m.Changed || st.Config == nil {
 		pw := m.Password
 		e.Password = &pw
 	}
-	return st.sequence(newEvent(databasestore.EventConfigWritten, e)), nil
+	return st.sequence(newEvent(databaseevent.EventConfigWritten, e)), nil
 }
 
 // DecideDeleteConfig records a deletion; deleting nothing is a no-op.
@@ -157,5 +158,5 @@ func DecideDeleteConfig(st ConfigState) []ledger.Event {
 	if st.Config == nil {
 		return nil
 	}
-	return st.sequence(newEvent(databasestore.EventConfigDeleted, databasestore.ConfigDeleted{Mount: st.Mount, Name: st.Name}))
+	return st.sequence(newEvent(databaseevent.EventConfigDeleted, databaseevent.ConfigDeleted{Mount: st.Mount, Name: st.Name}))
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cofferhq/coffer/events/databaseevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/databasestore"
 )
@@ -93,11 +94,11 @@ func TestConfigEvents(t *testing.T) {
 	evs, err := DecideWriteConfig(st, m)
 	require.NoError(t, err)
 	require.Len(t, evs, 1)
-	assert.Equal(t, databasestore.EventConfigWritten, evs[0].Type)
-	assert.Equal(t, databasestore.KindConfig, evs[0].Kind)
+	assert.Equal(t, databaseevent.EventConfigWritten, evs[0].Type)
+	assert.Equal(t, databaseevent.KindConfig, evs[0].Kind)
 	assert.Equal(t, "m1/db", evs[0].Aggregate)
 	assert.Equal(t, uint64(1), evs[0].Version)
-	e := payload[databasestore.ConfigWritten](t, evs[0])
+	e := payload[databaseevent.ConfigWritten](t, evs[0])
 	require.NotNil(t, e.Password)
 	assert.Equal(t, "vault-root-password", *e.Password)
 
@@ -108,19 +109,19 @@ func TestConfigEvents(t *testing.T) {
 	evs, err = DecideWriteConfig(st, up)
 	require.NoError(t, err)
 	assert.Equal(t, uint64(5), evs[0].Version)
-	assert.Nil(t, payload[databasestore.ConfigWritten](t, evs[0]).Password)
+	assert.Nil(t, payload[databaseevent.ConfigWritten](t, evs[0]).Password)
 	assert.NotContains(t, string(evs[0].Data), "vault-root-password")
 
 	assert.Empty(t, DecideDeleteConfig(ConfigState{Mount: "m1", Name: "gone", Version: 3}), "deleting nothing is a no-op")
 	evs = DecideDeleteConfig(st)
 	require.Len(t, evs, 1)
-	assert.Equal(t, databasestore.EventConfigDeleted, evs[0].Type)
+	assert.Equal(t, databaseevent.EventConfigDeleted, evs[0].Type)
 }
 
 func TestConfigWarnings(t *testing.T) {
-	assert.Empty(t, ConfigWarnings(databasestore.ConnectionSettings{ConnectionURL: "postgresql://{{username}}:{{password}}@h/db"}))
-	assert.Empty(t, ConfigWarnings(databasestore.ConnectionSettings{ConnectionURL: "postgresql://user@h/db"}))
-	assert.Len(t, ConfigWarnings(databasestore.ConnectionSettings{ConnectionURL: "postgresql://user:secret@h/db"}), 1)
+	assert.Empty(t, ConfigWarnings(databaseevent.ConnectionSettings{ConnectionURL: "postgresql://{{username}}:{{password}}@h/db"}))
+	assert.Empty(t, ConfigWarnings(databaseevent.ConnectionSettings{ConnectionURL: "postgresql://user@h/db"}))
+	assert.Len(t, ConfigWarnings(databaseevent.ConnectionSettings{ConnectionURL: "postgresql://user:secret@h/db"}), 1)
 }
 
 func TestMergeRole(t *testing.T) {
@@ -146,7 +147,7 @@ func TestMergeRole(t *testing.T) {
 
 	evs := DecideWriteRole(RoleState{Mount: "m", Name: "r", Version: 2}, up)
 	require.Len(t, evs, 1)
-	e := payload[databasestore.RoleWritten](t, evs[0])
+	e := payload[databaseevent.RoleWritten](t, evs[0])
 	assert.Equal(t, int64(3600), e.DefaultTTL)
 	assert.Equal(t, int64(86400), e.MaxTTL)
 	assert.Equal(t, uint64(3), evs[0].Version)
@@ -154,7 +155,7 @@ func TestMergeRole(t *testing.T) {
 }
 
 func TestRotationLifecycle(t *testing.T) {
-	cfg := &databasestore.Config{Name: "db", ConnectionSettings: databasestore.ConnectionSettings{Username: "root"}, Password: "old"}
+	cfg := &databasestore.Config{Name: "db", ConnectionSettings: databaseevent.ConnectionSettings{Username: "root"}, Password: "old"}
 	st := ConfigState{Mount: "m", Name: "db", Config: cfg, Version: 2}
 
 	_, err := DecideStartRotation(ConfigState{Mount: "m", Name: "db"}, "new")
@@ -166,7 +167,7 @@ func TestRotationLifecycle(t *testing.T) {
 
 	evs, err := DecideStartRotation(st, "new")
 	require.NoError(t, err)
-	assert.Equal(t, "new", payload[databasestore.RootRotationStarted](t, evs[0]).Password)
+	assert.Equal(t, "new", payload[databaseevent.RootRotationStarted](t, evs[0]).Password)
 
 	pending := *cfg
 	pending.PendingPassword = "new"
@@ -175,11 +176,11 @@ func TestRotationLifecycle(t *testing.T) {
 	assert.ErrorIs(t, err, ErrRotationPending, "one rotation at a time")
 	evs, err = DecideRotated(st)
 	require.NoError(t, err)
-	assert.Equal(t, databasestore.EventRootRotated, evs[0].Type)
+	assert.Equal(t, databaseevent.EventRootRotated, evs[0].Type)
 	assert.NotContains(t, string(evs[0].Data), "new", "the completion carries no password")
 	evs, err = DecideRotationFailed(st, "refused")
 	require.NoError(t, err)
-	assert.Equal(t, databasestore.EventRootRotationFailed, evs[0].Type)
+	assert.Equal(t, databaseevent.EventRootRotationFailed, evs[0].Type)
 }
 
 func TestLeaseTTL(t *testing.T) {

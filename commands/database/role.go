@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/commands"
+	"github.com/cofferhq/coffer/events/databaseevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/databasestore"
 )
@@ -19,7 +20,7 @@ type RoleState struct {
 }
 
 func (st RoleState) sequence(events ...ledger.Event) []ledger.Event {
-	return commands.Sequence(databasestore.KindRole, databasestore.AggregateID(st.Mount, st.Name), st.Version, events...)
+	return commands.Sequence(databaseevent.KindRole, databaseevent.AggregateID(st.Mount, st.Name), st.Version, events...)
 }
 
 // RoleWrite is a write of database/roles/:name; nil fields were not in the
@@ -41,7 +42,7 @@ func MergeRole(cur *databasestore.Role, w RoleWrite) (databasestore.Role, error)
 	var r databasestore.Role
 	if cur != nil {
 		r = *cur
-		r.Statements = databasestore.Statements{
+		r.Statements = databaseevent.Statements{
 			Creation: slices.Clone(cur.Statements.Creation), Revocation: slices.Clone(cur.Statements.Revocation),
 			Rollback: slices.Clone(cur.Statements.Rollback), Renew: slices.Clone(cur.Statements.Renew),
 		}
@@ -74,7 +75,7 @@ func MergeRole(cur *databasestore.Role, w RoleWrite) (databasestore.Role, error)
 
 // DecideWriteRole records a merged role.
 func DecideWriteRole(st RoleState, r databasestore.Role) []ledger.Event {
-	return st.sequence(newEvent(databasestore.EventRoleWritten, databasestore.RoleWritten{
+	return st.sequence(newEvent(databaseevent.EventRoleWritten, databaseevent.RoleWritten{
 		Mount: st.Mount, Name: st.Name, DBName: r.DBName, Statements: r.Statements,
 		DefaultTTL: int64(r.DefaultTTL / time.Second), MaxTTL: int64(r.MaxTTL / time.Second),
 	}))
@@ -86,5 +87,5 @@ func DecideDeleteRole(st RoleState) []ledger.Event {
 	if st.Role == nil {
 		return nil
 	}
-	return st.sequence(newEvent(databasestore.EventRoleDeleted, databasestore.RoleDeleted{Mount: st.Mount, Name: st.Name}))
+	return st.sequence(newEvent(databaseevent.EventRoleDeleted, databaseevent.RoleDeleted{Mount: st.Mount, Name: st.Name}))
 }

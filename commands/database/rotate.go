@@ -1,8 +1,8 @@
 package database
 
 import (
+	"github.com/cofferhq/coffer/events/databaseevent"
 	"github.com/cofferhq/coffer/ledger"
-	"github.com/cofferhq/coffer/projections/databasestore"
 )
 
 // DecideStartRotation records a new root password before the database is
@@ -19,7 +19,7 @@ func DecideStartRotation(st ConfigState, password string) ([]ledger.Event, error
 	case password == "":
 		return nil, invalid("unable to rotate root credentials: empty password")
 	}
-	return st.sequence(newEvent(databasestore.EventRootRotationStarted, databasestore.RootRotationStarted{
+	return st.sequence(newEvent(databaseevent.EventRootRotationStarted, databaseevent.RootRotationStarted{
 		Mount: st.Mount, Name: st.Name, Password: password,
 	})), nil
 }
@@ -29,7 +29,7 @@ func DecideRotated(st ConfigState) ([]ledger.Event, error) {
 	if st.Config == nil || st.Config.PendingPassword == "" {
 		return nil, ErrNoRotationPending
 	}
-	return st.sequence(newEvent(databasestore.EventRootRotated, databasestore.RootRotated{Mount: st.Mount, Name: st.Name})), nil
+	return st.sequence(newEvent(databaseevent.EventRootRotated, databaseevent.RootRotated{Mount: st.Mount, Name: st.Name})), nil
 }
 
 // DecideRotationFailed records that the database did not take the pending
@@ -38,7 +38,7 @@ func DecideRotationFailed(st ConfigState, errText string) ([]ledger.Event, error
 	if st.Config == nil || st.Config.PendingPassword == "" {
 		return nil, ErrNoRotationPending
 	}
-	return st.sequence(newEvent(databasestore.EventRootRotationFailed, databasestore.RootRotationFailed{
+	return st.sequence(newEvent(databaseevent.EventRootRotationFailed, databaseevent.RootRotationFailed{
 		Mount: st.Mount, Name: st.Name, Error: errText,
 	})), nil
 }

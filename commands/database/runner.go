@@ -6,6 +6,7 @@ import (
 	"reflect"
 
 	"github.com/cofferhq/coffer/commands"
+	"github.com/cofferhq/coffer/events/databaseevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/databasestore"
 )
@@ -49,7 +50,7 @@ func (r *Runner) LoadRole(name string) (RoleState, error) {
 	role, err := databasestore.GetRole(r.Bus.Projections, r.Mount, name)
 	switch {
 	case errors.Is(err, databasestore.ErrNotFound):
-		st.Version, err = r.Bus.Version(databasestore.KindRole, databasestore.AggregateID(r.Mount, name))
+		st.Version, err = r.Bus.Version(databaseevent.KindRole, databaseevent.AggregateID(r.Mount, name))
 		return st, err
 	case err != nil:
 		return st, err

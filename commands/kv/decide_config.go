@@ -3,8 +3,8 @@ package kv
 import (
 	"time"
 
+	"github.com/cofferhq/coffer/events/kvevent"
 	"github.com/cofferhq/coffer/ledger"
-	"github.com/cofferhq/coffer/projections/kvstore"
 )
 
 // ConfigWrite changes a mount's engine config; nil fields keep their
@@ -18,7 +18,7 @@ type ConfigWrite struct {
 
 // DecideConfigWrite decides a config write against the config as of the
 // config aggregate's version.
-func DecideConfigWrite(cfg kvstore.Config, version uint64, mount string, cmd ConfigWrite) []ledger.Event {
+func DecideConfigWrite(cfg kvevent.Config, version uint64, mount string, cmd ConfigWrite) []ledger.Event {
 	if cmd.MaxVersions == nil && cmd.CASRequired == nil && cmd.DeleteVersionAfter == nil {
 		return nil
 	}
@@ -31,10 +31,10 @@ func DecideConfigWrite(cfg kvstore.Config, version uint64, mount string, cmd Con
 	if d := cmd.DeleteVersionAfter; d != nil {
 		cfg.DeleteVersionAfter = *d
 		if *d < 0 {
-			cfg.DeleteVersionAfter = kvstore.DeleteVersionAfterDisabled
+			cfg.DeleteVersionAfter = kvevent.DeleteVersionAfterDisabled
 		}
 	}
-	return stamp(kvstore.ConfigAggregateID(mount), version, []ledger.Event{
-		newEvent(kvstore.EventConfigWritten, kvstore.ConfigWritten{Mount: mount, Config: cfg}),
+	return stamp(kvevent.ConfigAggregateID(mount), version, []ledger.Event{
+		newEvent(kvevent.EventConfigWritten, kvevent.ConfigWritten{Mount: mount, Config: cfg}),
 	})
 }

@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/cofferhq/coffer/events/kvevent"
 	"github.com/cofferhq/coffer/ledger"
-	"github.com/cofferhq/coffer/projections/kvstore"
 )
 
 // Sealer seals a version's value under a data key of its own and returns
@@ -37,7 +37,7 @@ type Patch struct {
 // Written describes the version a write or patch made.
 type Written struct {
 	Version        uint64
-	Meta           kvstore.VersionMeta
+	Meta           kvevent.VersionMeta
 	CustomMetadata map[string]string
 	// Erase lists the data keys of versions pruned by max_versions.
 	Erase []string
@@ -127,11 +127,11 @@ func decideNewVersion(st State, sec Secret, value []byte, patched bool, sealer S
 		current, oldest, ownMax = st.Meta.CurrentVersion, st.Meta.OldestVersion, st.Meta.MaxVersions
 	}
 	next := current + 1
-	vm := kvstore.VersionMeta{CreatedTime: st.Now}
-	if dt, ok := kvstore.DeletionTime(st.Now, st.Config, st.Meta); ok {
+	vm := kvevent.VersionMeta{CreatedTime: st.Now}
+	if dt, ok := kvevent.DeletionTime(st.Now, st.Config, st.Meta); ok {
 		vm.DeletionTime = dt
 	}
-	keyID, ct, err := sealer.Seal(kvstore.ValueAAD(sec.Mount, sec.Path, next), value)
+	keyID, ct, err := sealer.Seal(kvevent.ValueAAD(sec.Mount, sec.Path, next), value)
 	if err != nil {
 		return nil, Written{}, fmt.Errorf("kv: seal version: %w", err)
 	}
@@ -139,7 +139,7 @@ func decideNewVersion(st State, sec Secret, value []byte, patched bool, sealer S
 
 	var pruned []ledger.Event
 	var erase []string
-	keep := uint64(kvstore.EffectiveMaxVersions(ownMax, st.Config.MaxVersions))
+	keep := uint64(kvevent.EffectiveMaxVersions(ownMax, st.Config.MaxVersions))
 	if next-oldest >= keep {
 		last := next - keep
 		for _, v := range sortedVersions(st.Meta) {
@@ -147,7 +147,7 @@ func decideNewVersion(st State, sec Secret, value []byte, patched bool, sealer S
 				break
 			}
 			old := st.Meta.Versions[v]
-			pruned = append(pruned, newEvent(kvstore.EventVersionDestroyed, kvstore.VersionDestroyed{
+			pruned = append(pruned, newEvent(kvevent.EventVersionDestroyed, kvevent.VersionDestroyed{
 				Mount: sec.Mount, Path: sec.Path, Version: v, DataKey: old.DataKey, Pruned: true,
 			}))
 			if old.DataKey != "" {
@@ -156,7 +156,7 @@ func decideNewVersion(st State, sec Secret, value []byte, patched bool, sealer S
 		}
 		oldest = last + 1
 	}
-	written := newEvent(kvstore.EventVersionWritten, kvstore.VersionWritten{
+	written := newEvent(kvevent.EventVersionWritten, kvevent.VersionWritten{
 		Mount: sec.Mount, Path: sec.Path, Version: next,
 		CreatedTime: vm.CreatedTime, DeletionTime: vm.DeletionTime,
 		DataKey: keyID, Ciphertext: ct, OldestVersion: oldest, Patched: patched,

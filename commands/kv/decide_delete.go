@@ -1,8 +1,8 @@
 package kv
 
 import (
+	"github.com/cofferhq/coffer/events/kvevent"
 	"github.com/cofferhq/coffer/ledger"
-	"github.com/cofferhq/coffer/projections/kvstore"
 )
 
 // DecideDeleteLatest soft-deletes the current version (data DELETE). A
@@ -22,18 +22,18 @@ func DecideDeleteVersions(st State, sec Secret, versions []uint64) ([]ledger.Eve
 	if len(versions) == 0 {
 		return nil, ErrNoVersions
 	}
-	var changed []kvstore.VersionDeletion
+	var changed []kvevent.VersionDeletion
 	for _, v := range uniqueVersions(versions) {
 		vm, ok := st.versionAt(v)
 		if !ok || vm.Destroyed || vm.Deleted(st.Now) {
 			continue
 		}
-		changed = append(changed, kvstore.VersionDeletion{Version: v, DeletionTime: st.Now})
+		changed = append(changed, kvevent.VersionDeletion{Version: v, DeletionTime: st.Now})
 	}
 	if len(changed) == 0 {
 		return nil, nil
 	}
-	return sec.sequence(st, newEvent(kvstore.EventVersionsDeleted, kvstore.VersionsDeleted{
+	return sec.sequence(st, newEvent(kvevent.EventVersionsDeleted, kvevent.VersionsDeleted{
 		Mount: sec.Mount, Path: sec.Path, Versions: changed,
 	})), nil
 }
@@ -44,19 +44,19 @@ func DecideUndelete(st State, sec Secret, versions []uint64) ([]ledger.Event, er
 	if len(versions) == 0 {
 		return nil, ErrNoVersions
 	}
-	deadline, _ := kvstore.DeletionTime(st.Now, st.Config, st.Meta)
-	var changed []kvstore.VersionDeletion
+	deadline, _ := kvevent.DeletionTime(st.Now, st.Config, st.Meta)
+	var changed []kvevent.VersionDeletion
 	for _, v := range uniqueVersions(versions) {
 		vm, ok := st.versionAt(v)
 		if !ok || vm.Destroyed || vm.DeletionTime.Equal(deadline) {
 			continue
 		}
-		changed = append(changed, kvstore.VersionDeletion{Version: v, DeletionTime: deadline})
+		changed = append(changed, kvevent.VersionDeletion{Version: v, DeletionTime: deadline})
 	}
 	if len(changed) == 0 {
 		return nil, nil
 	}
-	return sec.sequence(st, newEvent(kvstore.EventVersionsUndeleted, kvstore.VersionsUndeleted{
+	return sec.sequence(st, newEvent(kvevent.EventVersionsUndeleted, kvevent.VersionsUndeleted{
 		Mount: sec.Mount, Path: sec.Path, Versions: changed,
 	})), nil
 }
@@ -82,7 +82,7 @@ func DecideDestroy(st State, sec Secret, versions []uint64) ([]ledger.Event, []s
 		if vm.Destroyed {
 			continue
 		}
-		events = append(events, newEvent(kvstore.EventVersionDestroyed, kvstore.VersionDestroyed{
+		events = append(events, newEvent(kvevent.EventVersionDestroyed, kvevent.VersionDestroyed{
 			Mount: sec.Mount, Path: sec.Path, Version: v, DataKey: vm.DataKey,
 		}))
 	}

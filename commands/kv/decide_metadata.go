@@ -4,8 +4,8 @@ import (
 	"maps"
 	"time"
 
+	"github.com/cofferhq/coffer/events/kvevent"
 	"github.com/cofferhq/coffer/ledger"
-	"github.com/cofferhq/coffer/projections/kvstore"
 )
 
 // WarnCASRequiredIgnored is Vault's warning when a secret's cas_required is
@@ -52,7 +52,7 @@ type settings struct {
 	custom      map[string]string
 }
 
-func currentSettings(m *kvstore.Metadata) settings {
+func currentSettings(m *kvevent.Metadata) settings {
 	if m == nil {
 		return settings{}
 	}
@@ -70,7 +70,7 @@ func (s settings) event(st State, sec Secret) []ledger.Event {
 	if len(s.custom) == 0 {
 		s.custom = nil
 	}
-	return sec.sequence(st, newEvent(kvstore.EventMetadataWritten, kvstore.MetadataWritten{
+	return sec.sequence(st, newEvent(kvevent.EventMetadataWritten, kvevent.MetadataWritten{
 		Mount: sec.Mount, Path: sec.Path, At: st.Now,
 		MaxVersions: s.maxVersions, CASRequired: s.casRequired, DeleteVersionAfter: s.dva, CustomMetadata: s.custom,
 	}))
@@ -166,7 +166,7 @@ func DecideMetadataDelete(st State, sec Secret) ([]ledger.Event, []string) {
 			keys = append(keys, k)
 		}
 	}
-	return sec.sequence(st, newEvent(kvstore.EventMetadataDeleted, kvstore.MetadataDeleted{
+	return sec.sequence(st, newEvent(kvevent.EventMetadataDeleted, kvevent.MetadataDeleted{
 		Mount: sec.Mount, Path: sec.Path, DataKeys: keys,
 	})), keys
 }

@@ -5,10 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cofferhq/coffer/events/kvevent"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/cofferhq/coffer/projections/kvstore"
 )
 
 func u32(v uint32) *uint32               { return &v }
@@ -23,23 +22,23 @@ func TestDecideMetadataWrite(t *testing.T) {
 
 	cases := []struct {
 		name     string
-		meta     *kvstore.Metadata
-		cfg      kvstore.Config
+		meta     *kvevent.Metadata
+		cfg      kvevent.Config
 		cmd      MetadataWrite
-		want     *kvstore.MetadataWritten // nil: no event
+		want     *kvevent.MetadataWritten // nil: no event
 		warnings []string
 	}{
 		{name: "no settings on a missing secret is a no-op", cmd: MetadataWrite{}},
 		{name: "creates metadata", cmd: MetadataWrite{CASRequired: boolp(true)},
-			want: &kvstore.MetadataWritten{CASRequired: true}},
+			want: &kvevent.MetadataWritten{CASRequired: true}},
 		{name: "keeps what is not given", meta: existing, cmd: MetadataWrite{DeleteVersionAfter: dur(time.Hour)},
-			want: &kvstore.MetadataWritten{MaxVersions: 5, DeleteVersionAfter: time.Hour, CustomMetadata: map[string]string{"owner": "ops"}}},
+			want: &kvevent.MetadataWritten{MaxVersions: 5, DeleteVersionAfter: time.Hour, CustomMetadata: map[string]string{"owner": "ops"}}},
 		{name: "replaces custom metadata", meta: existing, cmd: MetadataWrite{SetCustomMetadata: true, CustomMetadata: map[string]string{"team": "x"}},
-			want: &kvstore.MetadataWritten{MaxVersions: 5, CustomMetadata: map[string]string{"team": "x"}}},
+			want: &kvevent.MetadataWritten{MaxVersions: 5, CustomMetadata: map[string]string{"team": "x"}}},
 		{name: "empty custom metadata clears it", meta: existing, cmd: MetadataWrite{SetCustomMetadata: true, CustomMetadata: map[string]string{}},
-			want: &kvstore.MetadataWritten{MaxVersions: 5}},
-		{name: "cas_required false under a cas mount warns", cfg: kvstore.Config{CASRequired: true}, cmd: MetadataWrite{CASRequired: boolp(false), MaxVersions: u32(3)},
-			want: &kvstore.MetadataWritten{MaxVersions: 3}, warnings: []string{WarnCASRequiredIgnored}},
+			want: &kvevent.MetadataWritten{MaxVersions: 5}},
+		{name: "cas_required false under a cas mount warns", cfg: kvevent.Config{CASRequired: true}, cmd: MetadataWrite{CASRequired: boolp(false), MaxVersions: u32(3)},
+			want: &kvevent.MetadataWritten{MaxVersions: 3}, warnings: []string{WarnCASRequiredIgnored}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -52,11 +51,11 @@ func TestDecideMetadataWrite(t *testing.T) {
 				return
 			}
 			require.Len(t, events, 1)
-			assert.Equal(t, kvstore.EventMetadataWritten, events[0].Type)
+			assert.Equal(t, kvevent.EventMetadataWritten, events[0].Type)
 			assert.Equal(t, uint64(3), events[0].Version)
 			want := *tc.want
 			want.Mount, want.Path, want.At = sec.Mount, sec.Path, t0
-			assert.Equal(t, want, payload[kvstore.MetadataWritten](t, events[0]))
+			assert.Equal(t, want, payload[kvevent.MetadataWritten](t, events[0]))
 		})
 	}
 	_, _, err := DecideMetadataWrite(State{Now: t0}, Secret{Mount: "m"}, MetadataWrite{CASRequired: boolp(true)})
@@ -74,14 +73,14 @@ func TestDecideMetadataPatch(t *testing.T) {
 	cases := []struct {
 		name string
 		cmd  MetadataPatch
-		want kvstore.MetadataWritten
+		want kvevent.MetadataWritten
 	}{
 		{name: "one setting", cmd: MetadataPatch{MaxVersions: u32(7)},
-			want: kvstore.MetadataWritten{MaxVersions: 7, CASRequired: true, DeleteVersionAfter: time.Hour, CustomMetadata: map[string]string{"owner": "ops", "tier": "1"}}},
+			want: kvevent.MetadataWritten{MaxVersions: 7, CASRequired: true, DeleteVersionAfter: time.Hour, CustomMetadata: map[string]string{"owner": "ops", "tier": "1"}}},
 		{name: "custom metadata merges, null removes", cmd: MetadataPatch{CustomMetadata: map[string]*string{"tier": nil, "team": strp("x")}},
-			want: kvstore.MetadataWritten{MaxVersions: 5, CASRequired: true, DeleteVersionAfter: time.Hour, CustomMetadata: map[string]string{"owner": "ops", "team": "x"}}},
+			want: kvevent.MetadataWritten{MaxVersions: 5, CASRequired: true, DeleteVersionAfter: time.Hour, CustomMetadata: map[string]string{"owner": "ops", "team": "x"}}},
 		{name: "custom_metadata null clears", cmd: MetadataPatch{ClearCustomMetadata: true, CASRequired: boolp(false)},
-			want: kvstore.MetadataWritten{MaxVersions: 5, DeleteVersionAfter: time.Hour}},
+			want: kvevent.MetadataWritten{MaxVersions: 5, DeleteVersionAfter: time.Hour}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -90,7 +89,7 @@ func TestDecideMetadataPatch(t *testing.T) {
 			require.Len(t, events, 1)
 			want := tc.want
 			want.Mount, want.Path, want.At = sec.Mount, sec.Path, t0
-			assert.Equal(t, want, payload[kvstore.MetadataWritten](t, events[0]))
+			assert.Equal(t, want, payload[kvevent.MetadataWritten](t, events[0]))
 		})
 	}
 	assert.Equal(t, map[string]string{"owner": "ops", "tier": "1"}, existing.CustomMetadata, "the state is not modified")
@@ -111,10 +110,10 @@ func TestDecideMetadataDelete(t *testing.T) {
 	m.Versions[2] = v
 	events, erase := DecideMetadataDelete(State{Meta: m, Version: 5, Now: t0}, sec)
 	require.Len(t, events, 1)
-	assert.Equal(t, kvstore.EventMetadataDeleted, events[0].Type)
+	assert.Equal(t, kvevent.EventMetadataDeleted, events[0].Type)
 	assert.Equal(t, uint64(6), events[0].Version)
 	assert.Equal(t, []string{"key-1", "key-2", "key-3"}, erase, "every version's key, destroyed ones again")
-	assert.Equal(t, erase, payload[kvstore.MetadataDeleted](t, events[0]).DataKeys)
+	assert.Equal(t, erase, payload[kvevent.MetadataDeleted](t, events[0]).DataKeys)
 
 	events, erase = DecideMetadataDelete(State{Now: t0}, sec)
 	assert.Empty(t, events)
@@ -153,21 +152,21 @@ func TestValidateCustomMetadata(t *testing.T) {
 }
 
 func TestDecideConfigWrite(t *testing.T) {
-	cfg := kvstore.Config{MaxVersions: 4, DeleteVersionAfter: time.Hour}
+	cfg := kvevent.Config{MaxVersions: 4, DeleteVersionAfter: time.Hour}
 	assert.Empty(t, DecideConfigWrite(cfg, 0, "m", ConfigWrite{}))
 	cases := []struct {
 		cmd  ConfigWrite
-		want kvstore.Config
+		want kvevent.Config
 	}{
-		{ConfigWrite{CASRequired: boolp(true)}, kvstore.Config{MaxVersions: 4, CASRequired: true, DeleteVersionAfter: time.Hour}},
-		{ConfigWrite{DeleteVersionAfter: dur(-5 * time.Second)}, kvstore.Config{MaxVersions: 4, DeleteVersionAfter: kvstore.DeleteVersionAfterDisabled}},
-		{ConfigWrite{DeleteVersionAfter: dur(0), MaxVersions: u32(0)}, kvstore.Config{}},
+		{ConfigWrite{CASRequired: boolp(true)}, kvevent.Config{MaxVersions: 4, CASRequired: true, DeleteVersionAfter: time.Hour}},
+		{ConfigWrite{DeleteVersionAfter: dur(-5 * time.Second)}, kvevent.Config{MaxVersions: 4, DeleteVersionAfter: kvevent.DeleteVersionAfterDisabled}},
+		{ConfigWrite{DeleteVersionAfter: dur(0), MaxVersions: u32(0)}, kvevent.Config{}},
 	}
 	for _, tc := range cases {
 		events := DecideConfigWrite(cfg, 2, "m", tc.cmd)
 		require.Len(t, events, 1)
-		assert.Equal(t, kvstore.ConfigAggregateID("m"), events[0].Aggregate)
+		assert.Equal(t, kvevent.ConfigAggregateID("m"), events[0].Aggregate)
 		assert.Equal(t, uint64(3), events[0].Version)
-		assert.Equal(t, tc.want, payload[kvstore.ConfigWritten](t, events[0]).Config)
+		assert.Equal(t, tc.want, payload[kvevent.ConfigWritten](t, events[0]).Config)
 	}
 }

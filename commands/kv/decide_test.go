@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cofferhq/coffer/events/kvevent"
 	"github.com/cofferhq/coffer/ledger"
-	"github.com/cofferhq/coffer/projections/kvstore"
 )
 
 var t0 = time.Date(2025, 3, 1, 12, 0, 0, 123456789, time.UTC)
@@ -32,10 +32,10 @@ func (f *fakeSealer) Seal(aad, plaintext []byte) (string, []byte, error) {
 
 // metaWith builds metadata holding versions 1..current, all with data
 // keys "key-N", the oldest ones pruned below oldest.
-func metaWith(current, oldest uint64) *kvstore.Metadata {
-	m := &kvstore.Metadata{Path: sec.Path, CurrentVersion: current, OldestVersion: oldest, CreatedTime: t0, UpdatedTime: t0, Versions: map[uint64]kvstore.VersionMeta{}}
+func metaWith(current, oldest uint64) *kvevent.Metadata {
+	m := &kvevent.Metadata{Path: sec.Path, CurrentVersion: current, OldestVersion: oldest, CreatedTime: t0, UpdatedTime: t0, Versions: map[uint64]kvevent.VersionMeta{}}
 	for v := max(oldest, 1); v <= current; v++ {
-		m.Versions[v] = kvstore.VersionMeta{CreatedTime: t0, DataKey: fmt.Sprintf("key-%d", v)}
+		m.Versions[v] = kvevent.VersionMeta{CreatedTime: t0, DataKey: fmt.Sprintf("key-%d", v)}
 	}
 	return m
 }
@@ -52,8 +52,8 @@ func i64(v int64) *int64 { return &v }
 func TestDecideWriteCAS(t *testing.T) {
 	cases := []struct {
 		name       string
-		meta       *kvstore.Metadata
-		cfg        kvstore.Config
+		meta       *kvevent.Metadata
+		cfg        kvevent.Config
 		cas        *int64
 		wantErr    error
 		wantVerson uint64
@@ -65,9 +65,9 @@ func TestDecideWriteCAS(t *testing.T) {
 		{name: "existing, cas 0 refuses overwrite", meta: metaWith(3, 1), cas: i64(0), wantErr: ErrCASMismatch},
 		{name: "existing, stale cas", meta: metaWith(3, 1), cas: i64(2), wantErr: ErrCASMismatch},
 		{name: "negative cas never matches", meta: metaWith(3, 1), cas: i64(-1), wantErr: ErrCASMismatch},
-		{name: "mount requires cas", cfg: kvstore.Config{CASRequired: true}, wantErr: ErrCASRequired},
-		{name: "mount requires cas, given", cfg: kvstore.Config{CASRequired: true}, cas: i64(0), wantVerson: 1},
-		{name: "secret requires cas", meta: func() *kvstore.Metadata { m := metaWith(1, 0); m.CASRequired = true; return m }(), wantErr: ErrCASRequired},
+		{name: "mount requires cas", cfg: kvevent.Config{CASRequired: true}, wantErr: ErrCASRequired},
+		{name: "mount requires cas, given", cfg: kvevent.Config{CASRequired: true}, cas: i64(0), wantVerson: 1},
+		{name: "secret requires cas", meta: func() *kvevent.Metadata { m := metaWith(1, 0); m.CASRequired = true; return m }(), wantErr: ErrCASRequired},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -82,15 +82,15 @@ func TestDecideWriteCAS(t *testing.T) {
 			}
 			require.NoError(t, err)
 			require.Len(t, events, 1)
-			assert.Equal(t, kvstore.EventVersionWritten, events[0].Type)
+			assert.Equal(t, kvevent.EventVersionWritten, events[0].Type)
 			assert.Equal(t, "kv", events[0].Kind)
 			assert.Equal(t, sec.Aggregate, events[0].Aggregate)
 			assert.Equal(t, uint64(8), events[0].Version, "stamped after the state's aggregate version")
 			assert.Equal(t, tc.wantVerson, w.Version)
-			p := payload[kvstore.VersionWritten](t, events[0])
+			p := payload[kvevent.VersionWritten](t, events[0])
 			assert.Equal(t, tc.wantVerson, p.Version)
 			assert.Equal(t, "key-new", p.DataKey)
-			assert.Equal(t, string(kvstore.ValueAAD(sec.Mount, sec.Path, tc.wantVerson)), s.aads[0], "value bound to mount, path and version")
+			assert.Equal(t, string(kvevent.ValueAAD(sec.Mount, sec.Path, tc.wantVerson)), s.aads[0], "value bound to mount, path and version")
 		})
 	}
 }
@@ -106,7 +106,7 @@ func TestDecideWriteRefusesNonObjectAndRootPath(t *testing.T) {
 func TestDecideWriteMaxVersionsPruning(t *testing.T) {
 	cases := []struct {
 		name       string
-		meta       *kvstore.Metadata
+		meta       *kvevent.Metadata
 		cfgMax     uint32
 		ownMax     uint32
 		wantOldest uint64
@@ -128,17 +128,17 @@ func TestDecideWriteMaxVersionsPruning(t *testing.T) {
 			if tc.meta != nil {
 				tc.meta.MaxVersions = tc.ownMax
 			}
-			st := State{Config: kvstore.Config{MaxVersions: tc.cfgMax}, Meta: tc.meta, Now: t0}
+			st := State{Config: kvevent.Config{MaxVersions: tc.cfgMax}, Meta: tc.meta, Now: t0}
 			events, w, err := DecideWrite(st, Write{Secret: sec, Value: []byte(`{}`), Sealer: &fakeSealer{}})
 			require.NoError(t, err)
-			written := payload[kvstore.VersionWritten](t, events[0])
+			written := payload[kvevent.VersionWritten](t, events[0])
 			assert.Equal(t, tc.wantOldest, written.OldestVersion)
 			var pruned []uint64
 			var wantKeys []string
 			for i, e := range events[1:] {
-				require.Equal(t, kvstore.EventVersionDestroyed, e.Type)
+				require.Equal(t, kvevent.EventVersionDestroyed, e.Type)
 				assert.Equal(t, events[0].Version+uint64(i)+1, e.Version, "one aggregate, consecutive versions")
-				d := payload[kvstore.VersionDestroyed](t, e)
+				d := payload[kvevent.VersionDestroyed](t, e)
 				assert.True(t, d.Pruned)
 				assert.Equal(t, fmt.Sprintf("key-%d", d.Version), d.DataKey)
 				pruned = append(pruned, d.Version)
@@ -162,13 +162,13 @@ func TestDecideWriteDeleteVersionAfter(t *testing.T) {
 		{name: "secret only", own: time.Minute, wantDel: time.Minute},
 		{name: "smaller wins (mount)", mount: time.Minute, own: time.Hour, wantDel: time.Minute},
 		{name: "smaller wins (secret)", mount: time.Hour, own: time.Minute, wantDel: time.Minute},
-		{name: "disabled on mount", mount: kvstore.DeleteVersionAfterDisabled, own: time.Minute},
+		{name: "disabled on mount", mount: kvevent.DeleteVersionAfterDisabled, own: time.Minute},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			m := metaWith(1, 0)
 			m.DeleteVersionAfter = tc.own
-			st := State{Config: kvstore.Config{DeleteVersionAfter: tc.mount}, Meta: m, Now: t0}
+			st := State{Config: kvevent.Config{DeleteVersionAfter: tc.mount}, Meta: m, Now: t0}
 			_, w, err := DecideWrite(st, Write{Secret: sec, Value: []byte(`{}`), Sealer: &fakeSealer{}})
 			require.NoError(t, err)
 			if tc.wantDel == 0 {
@@ -190,9 +190,9 @@ func TestDecidePatch(t *testing.T) {
 	events, w, err := DecidePatch(st, current, Patch{Secret: sec, Patch: patch, CAS: i64(2), Sealer: s})
 	require.NoError(t, err)
 	assert.Equal(t, uint64(3), w.Version)
-	p := payload[kvstore.VersionWritten](t, events[0])
+	p := payload[kvevent.VersionWritten](t, events[0])
 	assert.True(t, p.Patched)
-	aad := kvstore.ValueAAD(sec.Mount, sec.Path, 3)
+	aad := kvevent.ValueAAD(sec.Mount, sec.Path, 3)
 	sealed := string(p.Ciphertext[len(aad):])
 	assert.JSONEq(t, `{"pass":"new","nested":{"a":1,"c":3},"n":12345678901234567890}`, sealed)
 	assert.Contains(t, sealed, "12345678901234567890", "numbers keep their exact digits")

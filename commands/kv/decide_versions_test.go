@@ -4,10 +4,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cofferhq/coffer/events/kvevent"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/cofferhq/coffer/projections/kvstore"
 )
 
 // transitions: versions 1..4 where 2 is deleted, 3 destroyed, 4 scheduled
@@ -49,9 +48,9 @@ func TestDecideDeleteVersions(t *testing.T) {
 				return
 			}
 			require.Len(t, events, 1)
-			assert.Equal(t, kvstore.EventVersionsDeleted, events[0].Type)
+			assert.Equal(t, kvevent.EventVersionsDeleted, events[0].Type)
 			assert.Equal(t, uint64(11), events[0].Version)
-			p := payload[kvstore.VersionsDeleted](t, events[0])
+			p := payload[kvevent.VersionsDeleted](t, events[0])
 			var got []uint64
 			for _, d := range p.Versions {
 				got = append(got, d.Version)
@@ -71,8 +70,8 @@ func TestDecideDeleteLatest(t *testing.T) {
 	st := transitionsState()
 	events := DecideDeleteLatest(st, sec)
 	require.Len(t, events, 1)
-	p := payload[kvstore.VersionsDeleted](t, events[0])
-	assert.Equal(t, []kvstore.VersionDeletion{{Version: 4, DeletionTime: t0}}, p.Versions)
+	p := payload[kvevent.VersionsDeleted](t, events[0])
+	assert.Equal(t, []kvevent.VersionDeletion{{Version: 4, DeletionTime: t0}}, p.Versions)
 
 	st.Meta.CurrentVersion = 2
 	assert.Empty(t, DecideDeleteLatest(st, sec), "current already deleted")
@@ -86,15 +85,15 @@ func TestDecideUndelete(t *testing.T) {
 	events, err := DecideUndelete(st, sec, []uint64{1, 2, 3, 4, 9})
 	require.NoError(t, err)
 	require.Len(t, events, 1)
-	assert.Equal(t, kvstore.EventVersionsUndeleted, events[0].Type)
-	p := payload[kvstore.VersionsUndeleted](t, events[0])
+	assert.Equal(t, kvevent.EventVersionsUndeleted, events[0].Type)
+	p := payload[kvevent.VersionsUndeleted](t, events[0])
 	// 1 has nothing to undo, 3 is destroyed, 9 does not exist.
-	assert.Equal(t, []kvstore.VersionDeletion{{Version: 2}, {Version: 4}}, p.Versions)
+	assert.Equal(t, []kvevent.VersionDeletion{{Version: 2}, {Version: 4}}, p.Versions)
 
 	st.Config.DeleteVersionAfter = time.Minute
 	events, err = DecideUndelete(st, sec, []uint64{2})
 	require.NoError(t, err)
-	p = payload[kvstore.VersionsUndeleted](t, events[0])
+	p = payload[kvevent.VersionsUndeleted](t, events[0])
 	assert.Equal(t, t0.Add(time.Minute), p.Versions[0].DeletionTime, "a fresh delete_version_after deadline from now")
 
 	_, err = DecideUndelete(st, sec, nil)
@@ -108,9 +107,9 @@ func TestDecideDestroy(t *testing.T) {
 	require.Len(t, events, 2)
 	var destroyed []uint64
 	for i, e := range events {
-		assert.Equal(t, kvstore.EventVersionDestroyed, e.Type)
+		assert.Equal(t, kvevent.EventVersionDestroyed, e.Type)
 		assert.Equal(t, uint64(11+i), e.Version)
-		d := payload[kvstore.VersionDestroyed](t, e)
+		d := payload[kvevent.VersionDestroyed](t, e)
 		assert.False(t, d.Pruned)
 		assert.Equal(t, st.Meta.Versions[d.Version].DataKey, d.DataKey)
 		destroyed = append(destroyed, d.Version)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/commands"
+	"github.com/cofferhq/coffer/events/kvevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/kvstore"
 )
@@ -27,14 +28,14 @@ func (r *Runner) Secret(mount, path string) (Secret, error) {
 	if b == nil {
 		return Secret{}, ledger.ErrSealed
 	}
-	return Secret{Mount: mount, Path: path, Aggregate: kvstore.AggregateID(b, mount, path)}, nil
+	return Secret{Mount: mount, Path: path, Aggregate: kvevent.AggregateID(b, mount, path)}, nil
 }
 
 // Load reads a secret's state. The aggregate version is read before the
 // metadata, so the metadata is never older than the version: a stale
 // version only costs a conflict and a retry.
 func (r *Runner) Load(sec Secret) (State, error) {
-	version, err := r.Bus.Version(kvstore.AggregateKind, sec.Aggregate)
+	version, err := r.Bus.Version(kvevent.AggregateKind, sec.Aggregate)
 	if err != nil {
 		return State{}, err
 	}
@@ -219,7 +220,7 @@ func (r *Runner) DeleteMetadata(ctx context.Context, mount, path string) error {
 // WriteConfig changes the mount's engine config.
 func (r *Runner) WriteConfig(ctx context.Context, mount string, cmd ConfigWrite) error {
 	_, err := r.Bus.Run(ctx, func(ctx context.Context) ([]ledger.Event, error) {
-		version, err := r.Bus.Version(kvstore.AggregateKind, kvstore.ConfigAggregateID(mount))
+		version, err := r.Bus.Version(kvevent.AggregateKind, kvevent.ConfigAggregateID(mount))
 		if err != nil {
 			return nil, err
 		}

@@ -4,12 +4,12 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/commands"
+	"github.com/cofferhq/coffer/events/kvevent"
 	"github.com/cofferhq/coffer/ledger"
-	"github.com/cofferhq/coffer/projections/kvstore"
 )
 
 // Secret names one secret: the mount accessor, its path and its aggregate
-// id (kvstore.AggregateID).
+// id (kvevent.AggregateID).
 type Secret struct {
 	Mount     string
 	Path      string
@@ -18,9 +18,9 @@ type Secret struct {
 
 // State is what a decision about one secret reads.
 type State struct {
-	Config kvstore.Config
+	Config kvevent.Config
 	// Meta is nil when the secret does not exist.
-	Meta *kvstore.Metadata
+	Meta *kvevent.Metadata
 	// Version is the secret aggregate's version the decision is based on.
 	Version uint64
 	// Now is the decision's clock.
@@ -28,9 +28,9 @@ type State struct {
 }
 
 // versionAt returns the metadata of version n and whether it exists.
-func (st State) versionAt(n uint64) (kvstore.VersionMeta, bool) {
+func (st State) versionAt(n uint64) (kvevent.VersionMeta, bool) {
 	if st.Meta == nil {
-		return kvstore.VersionMeta{}, false
+		return kvevent.VersionMeta{}, false
 	}
 	vm, ok := st.Meta.Versions[n]
 	return vm, ok
@@ -49,12 +49,12 @@ func (s Secret) sequence(st State, events ...ledger.Event) []ledger.Event {
 }
 
 func newEvent(typ string, payload any) ledger.Event {
-	return ledger.NewEvent(typ, kvstore.SchemaVersion, payload)
+	return ledger.MakeEvent(typ, payload)
 }
 
 func stamp(aggregate string, from uint64, events []ledger.Event) []ledger.Event {
 	if len(events) == 0 {
 		return nil
 	}
-	return commands.Sequence(kvstore.AggregateKind, aggregate, from, events...)
+	return commands.Sequence(kvevent.AggregateKind, aggregate, from, events...)
 }

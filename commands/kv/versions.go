@@ -3,11 +3,11 @@ package kv
 import (
 	"slices"
 
-	"github.com/cofferhq/coffer/projections/kvstore"
+	"github.com/cofferhq/coffer/events/kvevent"
 )
 
 // sortedVersions lists the versions in the metadata, oldest first.
-func sortedVersions(m *kvstore.Metadata) []uint64 {
+func sortedVersions(m *kvevent.Metadata) []uint64 {
 	if m == nil {
 		return nil
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/commands"
+	"github.com/cofferhq/coffer/events/mountevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/mountstore"
 )
@@ -58,6 +59,8 @@ type Enable struct {
 	Options         map[string]string
 	Local           bool
 	SealWrap        bool
+	// Auth enables an auth method: Path is relative to "auth/".
+	Auth bool
 
 	Accessor string
 	UUID     string
@@ -71,33 +74,49 @@ func DecideEnable(s State, c Enable) ([]ledger.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	if Protected(path) {
-		return nil, refuse(ErrReservedPath, fmt.Sprintf("cannot mount %q", path))
-	}
-	typ, options, err := engineType(c.Type, c.Options)
-	if err != nil {
-		return nil, err
+	var (
+		typ     string
+		options map[string]string
+	)
+	if c.Auth {
+		if typ, options, err = authType(c.Type, c.Options); err != nil {
+			return nil, err
+		}
+		if conflict := authConflict(s, path); conflict != "" {
+			return nil, refuse(ErrAuthPathInUse, "path is already in use at "+conflict)
+		}
+		path = AuthPrefix + path
+	} else {
+		if Protected(path) {
+			return nil, refuse(ErrReservedPath, fmt.Sprintf("cannot mount %q", path))
+		}
+		if typ, options, err = engineType(c.Type, c.Options); err != nil {
+			return nil, err
+		}
+		for _, m := range s.Mounts {
+			if strings.HasPrefix(m.Path, AuthPrefix) {
+				continue
+			}
+			if strings.HasPrefix(m.Path, path) || strings.HasPrefix(path, m.Path) {
+				return nil, refuse(ErrPathInUse, "path is already in use at "+m.Path)
+			}
+		}
 	}
 	if err := checkEnableTTLs(c.DefaultLeaseTTL, c.MaxLeaseTTL); err != nil {
 		return nil, err
 	}
-	for _, m := range s.Mounts {
-		if strings.HasPrefix(m.Path, path) || strings.HasPrefix(path, m.Path) {
-			return nil, refuse(ErrPathInUse, "path is already in use at "+m.Path)
-		}
-	}
 	if c.Accessor == "" || c.UUID == "" || c.At.IsZero() {
 		return nil, errors.New("mount: enable command without accessor, uuid or time (use NewEnable)")
 	}
-	enabled := ledger.NewEvent(mountstore.EventEnabled, mountstore.Schema, mountstore.Enabled{
+	enabled := ledger.MakeEvent(mountevent.EventEnabled, mountevent.Enabled{
 		Path: path, Type: typ, Accessor: c.Accessor, UUID: c.UUID, Description: c.Description,
-		Config:  mountstore.Config{DefaultLeaseTTL: seconds(c.DefaultLeaseTTL), MaxLeaseTTL: seconds(c.MaxLeaseTTL)},
+		Config:  mountevent.Config{DefaultLeaseTTL: seconds(c.DefaultLeaseTTL), MaxLeaseTTL: seconds(c.MaxLeaseTTL)},
 		Options: options, Local: c.Local, SealWrap: c.SealWrap, CreatedAt: c.At.UTC(),
 	})
-	revised := ledger.NewEvent(mountstore.EventTableRevised, mountstore.Schema, mountstore.TableRevised{Path: path, Change: "enabled"})
+	revised := ledger.MakeEvent(mountevent.EventTableRevised, mountevent.TableRevised{Path: path, Change: "enabled"})
 	return append(
-		commands.Sequence(mountstore.Kind, path, s.Versions[path], enabled),
-		commands.Sequence(mountstore.TableKind, mountstore.TableID, s.TableVersion, revised)...,
+		commands.Sequence(mountevent.Kind, path, s.Versions[path], enabled),
+		commands.Sequence(mountevent.TableKind, mountevent.TableID, s.TableVersion, revised)...,
 	), nil
 }
 
@@ -138,31 +157,30 @@ func checkEnableTTLs(def, max time.Duration) error {
 	return nil
 }
 
-// Disable unmounts the engine at Path.
+// Disable unmounts the engine at Path (with Auth, the auth method at
+// "auth/<Path>").
 type Disable struct {
 	Path string
+	Auth bool
 }
 
 // DecideDisable returns mount.disabled plus the table revision, or no
 // events when nothing is mounted exactly at the path (Vault answers
 // success then, so as not to reveal whether the mount existed).
 func DecideDisable(s State, c Disable) ([]ledger.Event, error) {
-	path, err := NormalizePath(c.Path)
+	path, err := target(c.Path, c.Auth, "unmount")
 	if err != nil {
 		return nil, err
-	}
-	if Protected(path) {
-		return nil, refuse(ErrReservedPath, fmt.Sprintf("cannot unmount %q", path))
 	}
 	m, ok := s.find(path)
 	if !ok {
 		return nil, nil
 	}
-	disabled := ledger.NewEvent(mountstore.EventDisabled, mountstore.Schema, mountstore.Disabled{Path: path, Accessor: m.Accessor})
-	revised := ledger.NewEvent(mountstore.EventTableRevised, mountstore.Schema, mountstore.TableRevised{Path: path, Change: "disabled"})
+	disabled := ledger.MakeEvent(mountevent.EventDisabled, mountevent.Disabled{Path: path, Accessor: m.Accessor})
+	revised := ledger.MakeEvent(mountevent.EventTableRevised, mountevent.TableRevised{Path: path, Change: "disabled"})
 	return append(
-		commands.Sequence(mountstore.Kind, path, s.Versions[path], disabled),
-		commands.Sequence(mountstore.TableKind, mountstore.TableID, s.TableVersion, revised)...,
+		commands.Sequence(mountevent.Kind, path, s.Versions[path], disabled),
+		commands.Sequence(mountevent.TableKind, mountevent.TableID, s.TableVersion, revised)...,
 	), nil
 }
 
@@ -177,17 +195,16 @@ type Tune struct {
 	// Options are merged into the mount's options; an empty value removes
 	// the key (except "version", which can only be raised).
 	Options map[string]string
+	// Auth tunes the auth method at "auth/<Path>".
+	Auth bool
 }
 
 // DecideTune returns mount.tuned with the mount's complete tunable state,
 // or no events when the tune changes nothing.
 func DecideTune(s State, c Tune) ([]ledger.Event, error) {
-	path, err := NormalizePath(c.Path)
+	path, err := target(c.Path, c.Auth, "tune")
 	if err != nil {
 		return nil, err
-	}
-	if Protected(path) {
-		return nil, refuse(ErrReservedPath, fmt.Sprintf("cannot tune %q", path))
 	}
 	m, ok := s.longest(path)
 	if !ok {
@@ -214,11 +231,11 @@ func DecideTune(s State, c Tune) ([]ledger.Event, error) {
 	if def == m.DefaultLeaseTTL && max == m.MaxLeaseTTL && desc == m.Description && maps.Equal(options, m.Options) {
 		return nil, nil
 	}
-	tuned := ledger.NewEvent(mountstore.EventTuned, mountstore.Schema, mountstore.Tuned{
+	tuned := ledger.MakeEvent(mountevent.EventTuned, mountevent.Tuned{
 		Path: m.Path, Description: desc, Options: options,
-		Config: mountstore.Config{DefaultLeaseTTL: seconds(def), MaxLeaseTTL: seconds(max)},
+		Config: mountevent.Config{DefaultLeaseTTL: seconds(def), MaxLeaseTTL: seconds(max)},
 	})
-	return commands.Sequence(mountstore.Kind, m.Path, s.Versions[m.Path], tuned), nil
+	return commands.Sequence(mountevent.Kind, m.Path, s.Versions[m.Path], tuned), nil
 }
 
 // tuneOptions merges tuned options as Vault does: the kv version may be
@@ -255,3 +272,51 @@ func tuneOptions(have, tuned map[string]string) (map[string]string, error) {
 }
 
 func seconds(d time.Duration) int64 { return int64(d / time.Second) }
+
+// target is the mount path a disable or tune acts on: an auth method's
+// under "auth/" (never the built-in token store), an engine's anywhere
+// that is not built in.
+func target(raw string, auth bool, verb string) (string, error) {
+	path, err := NormalizePath(raw)
+	if err != nil {
+		return "", err
+	}
+	if auth {
+		if path == "token/" {
+			return "", refuse(ErrReservedPath, fmt.Sprintf("token credential backend cannot be %s", map[string]string{"unmount": "disabled", "tune": "tuned"}[verb]))
+		}
+		return AuthPrefix + path, nil
+	}
+	if Protected(path) {
+		return "", refuse(ErrReservedPath, fmt.Sprintf("cannot %s %q", verb, path))
+	}
+	return path, nil
+}
+
+// authType checks an auth method's type: the token store is built in.
+func authType(typ string, options map[string]string) (string, map[string]string, error) {
+	switch typ {
+	case "":
+		return "", nil, refuse(ErrInvalidType, "backend type must be specified as a string")
+	case "token":
+		return "", nil, refuse(ErrInvalidType, "token credential backend cannot be instantiated")
+	}
+	return typ, maps.Clone(options), nil
+}
+
+// authConflict returns the auth mount (relative to "auth/") that rel would
+// nest with, "token/" included, or "".
+func authConflict(s State, rel string) string {
+	existing := []string{"token/"}
+	for _, m := range s.Mounts {
+		if r, ok := strings.CutPrefix(m.Path, AuthPrefix); ok {
+			existing = append(existing, r)
+		}
+	}
+	for _, e := range existing {
+		if strings.HasPrefix(e, rel) || strings.HasPrefix(rel, e) {
+			return e
+		}
+	}
+	return ""
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cofferhq/coffer/events/mountevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/mountstore"
 )
@@ -106,19 +107,19 @@ func TestEnableEvents(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, events, 2)
 
-	assert.Equal(t, mountstore.EventEnabled, events[0].Type)
-	assert.Equal(t, mountstore.Kind, events[0].Kind)
+	assert.Equal(t, mountevent.EventEnabled, events[0].Type)
+	assert.Equal(t, mountevent.Kind, events[0].Kind)
 	assert.Equal(t, "secret/", events[0].Aggregate)
 	assert.Equal(t, uint64(3), events[0].Version)
-	var e mountstore.Enabled
+	var e mountevent.Enabled
 	require.NoError(t, json.Unmarshal(events[0].Data, &e))
 	assert.Equal(t, "kv", e.Type)
 	assert.Equal(t, map[string]string{"version": "2"}, e.Options)
-	assert.Equal(t, mountstore.Config{DefaultLeaseTTL: 3600, MaxLeaseTTL: 7200}, e.Config)
+	assert.Equal(t, mountevent.Config{DefaultLeaseTTL: 3600, MaxLeaseTTL: 7200}, e.Config)
 	assert.Equal(t, "kv_12345678", e.Accessor)
 
-	assert.Equal(t, mountstore.EventTableRevised, events[1].Type)
-	assert.Equal(t, mountstore.TableKind, events[1].Kind)
+	assert.Equal(t, mountevent.EventTableRevised, events[1].Type)
+	assert.Equal(t, mountevent.TableKind, events[1].Kind)
 	assert.Equal(t, uint64(8), events[1].Version)
 }
 
@@ -148,7 +149,7 @@ func TestEnableTypesAndOptions(t *testing.T) {
 			continue
 		}
 		require.NoError(t, err, tc.typ)
-		var e mountstore.Enabled
+		var e mountevent.Enabled
 		require.NoError(t, json.Unmarshal(events[0].Data, &e))
 		assert.Equal(t, tc.want, e.Options, tc.typ)
 	}
@@ -186,13 +187,13 @@ func TestDisable(t *testing.T) {
 	events, err := DecideDisable(s, Disable{Path: "/team/a"})
 	require.NoError(t, err)
 	require.Len(t, events, 2)
-	assert.Equal(t, mountstore.EventDisabled, events[0].Type)
+	assert.Equal(t, mountevent.EventDisabled, events[0].Type)
 	assert.Equal(t, "team/a/", events[0].Aggregate)
 	assert.Equal(t, uint64(4), events[0].Version)
-	var d mountstore.Disabled
+	var d mountevent.Disabled
 	require.NoError(t, json.Unmarshal(events[0].Data, &d))
 	assert.Equal(t, "kv_team/a/", d.Accessor)
-	assert.Equal(t, mountstore.EventTableRevised, events[1].Type)
+	assert.Equal(t, mountevent.EventTableRevised, events[1].Type)
 
 	for _, p := range []string{"team", "secret/sub", "nothing"} {
 		events, err := DecideDisable(s, Disable{Path: p})
@@ -205,11 +206,11 @@ func TestDisable(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
-func decodeTuned(t *testing.T, events []ledger.Event) mountstore.Tuned {
+func decodeTuned(t *testing.T, events []ledger.Event) mountevent.Tuned {
 	t.Helper()
 	require.Len(t, events, 1)
-	require.Equal(t, mountstore.EventTuned, events[0].Type)
-	var e mountstore.Tuned
+	require.Equal(t, mountevent.EventTuned, events[0].Type)
+	var e mountevent.Tuned
 	require.NoError(t, json.Unmarshal(events[0].Data, &e))
 	return e
 }
@@ -228,7 +229,7 @@ func TestTune(t *testing.T) {
 	assert.Equal(t, uint64(4), events[0].Version)
 	e := decodeTuned(t, events)
 	assert.Equal(t, "new", e.Description)
-	assert.Equal(t, mountstore.Config{DefaultLeaseTTL: 3600, MaxLeaseTTL: 36000}, e.Config)
+	assert.Equal(t, mountevent.Config{DefaultLeaseTTL: 3600, MaxLeaseTTL: 36000}, e.Config)
 	assert.Equal(t, map[string]string{"version": "2", "keep": "x"}, e.Options)
 
 	// Back to the system default with an explicit 0.

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 
-	"github.com/cofferhq/coffer/engines/framework"
-	"github.com/cofferhq/coffer/projections/mountstore"
+	"github.com/cofferhq/coffer/commands"
+	"github.com/cofferhq/coffer/events/mountevent"
 )
 
 // DefaultKVPath is where dev mode mounts a KV version 2 engine, as Vault's
@@ -17,15 +17,12 @@ const DefaultKVPath = "secret/"
 // table, makes it idempotent across restarts and respects an operator who
 // disabled secret/ on purpose. A conflicting operator mount (say
 // "secret/team/") also leaves it alone.
-//
-// It takes the engine dependencies because the node calls it with them;
-// only Bus is used.
-func EnsureDefaultMounts(ctx context.Context, deps framework.Deps) error {
-	v, err := deps.Bus.Version(mountstore.Kind, DefaultKVPath)
+func EnsureDefaultMounts(ctx context.Context, bus *commands.Bus) error {
+	v, err := bus.Version(mountevent.Kind, DefaultKVPath)
 	if err != nil || v > 0 {
 		return err
 	}
-	_, err = ExecEnable(ctx, deps.Bus, Enable{
+	_, err = ExecEnable(ctx, bus, Enable{
 		Path:        DefaultKVPath,
 		Type:        "kv",
 		Description: "key/value secret storage",

@@ -1,22 +1,30 @@
 package mount
 
-import "errors"
+import (
+	"net/http"
 
-// Sentinel reasons for a Refusal. Match them with errors.Is.
+	"github.com/cofferhq/coffer/internal/apierror"
+)
+
+// Reasons for a Refusal, each a 400 (match them with errors.Is). The
+// client sees the Refusal's own message, worded as Vault words it.
 var (
 	// ErrInvalidPath is a mount path that is empty or not clean.
-	ErrInvalidPath = errors.New("mount: invalid path")
+	ErrInvalidPath = apierror.New(1101, http.StatusBadRequest, "mount", "invalid path")
 	// ErrReservedPath is a path under a built-in mount (sys/, auth/, ...).
-	ErrReservedPath = errors.New("mount: reserved path")
+	ErrReservedPath = apierror.New(1102, http.StatusBadRequest, "mount", "reserved path")
 	// ErrPathInUse is a path equal to, under, or above an existing mount.
-	ErrPathInUse = errors.New("mount: path is already in use")
+	ErrPathInUse = apierror.New(1103, http.StatusBadRequest, "mount", "path is already in use")
 	// ErrInvalidType is a missing or unmountable engine type, or an
 	// option the type does not accept.
-	ErrInvalidType = errors.New("mount: invalid engine type")
+	ErrInvalidType = apierror.New(1104, http.StatusBadRequest, "mount", "invalid engine type")
 	// ErrInvalidConfig is a lease TTL or option that cannot be applied.
-	ErrInvalidConfig = errors.New("mount: invalid configuration")
+	ErrInvalidConfig = apierror.New(1105, http.StatusBadRequest, "mount", "invalid configuration")
+	// ErrAuthPathInUse is an auth method path nested with another's (409,
+	// as Vault answers it).
+	ErrAuthPathInUse = apierror.New(1107, http.StatusConflict, "mount", "auth path is already in use")
 	// ErrNotMounted is a tune of a path no mount holds.
-	ErrNotMounted = errors.New("mount: no mount at path")
+	ErrNotMounted = apierror.New(1106, http.StatusBadRequest, "mount", "no mount at path")
 )
 
 // Refusal is a command refused for a reason the client may see. Message

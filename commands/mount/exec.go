@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/commands"
+	"github.com/cofferhq/coffer/events/mountevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/mountstore"
 )
@@ -20,7 +21,7 @@ func LoadState(bus *commands.Bus, extra ...string) (State, error) {
 		return State{}, err
 	}
 	s := State{Mounts: mounts, Versions: map[string]uint64{}}
-	if s.TableVersion, err = bus.Version(mountstore.TableKind, mountstore.TableID); err != nil {
+	if s.TableVersion, err = bus.Version(mountevent.TableKind, mountevent.TableID); err != nil {
 		return State{}, err
 	}
 	paths := extra
@@ -31,7 +32,7 @@ func LoadState(bus *commands.Bus, extra ...string) (State, error) {
 		if _, done := s.Versions[p]; done {
 			continue
 		}
-		if s.Versions[p], err = bus.Version(mountstore.Kind, p); err != nil {
+		if s.Versions[p], err = bus.Version(mountevent.Kind, p); err != nil {
 			return State{}, err
 		}
 	}
@@ -44,6 +45,9 @@ func NewEnable(c Enable) Enable {
 	typ, _, err := engineType(c.Type, c.Options)
 	if err != nil {
 		typ = c.Type // DecideEnable will refuse it
+	}
+	if c.Auth {
+		typ = "auth_" + c.Type
 	}
 	c.Accessor = typ + "_" + randomHex(4)
 	c.UUID = newUUID()
@@ -59,6 +63,9 @@ func ExecEnable(ctx context.Context, bus *commands.Bus, c Enable) (uint64, error
 	path, err := NormalizePath(c.Path)
 	if err != nil {
 		return 0, err
+	}
+	if c.Auth {
+		path = AuthPrefix + path
 	}
 	return bus.Run(ctx, func(context.Context) ([]ledger.Event, error) {
 		s, err := LoadState(bus, path)

@@ -15,6 +15,9 @@ const (
 	SystemMaxLeaseTTL     = 768 * time.Hour
 )
 
+// AuthPrefix is where auth methods are mounted.
+const AuthPrefix = "auth/"
+
 // protectedPrefixes are where built-in mounts live; nothing may be
 // mounted, tuned or unmounted under them (Vault's protectedMounts).
 var protectedPrefixes = []string{"audit/", "auth/", "cubbyhole/", "identity/", "sys/"}

@@ -7,8 +7,8 @@ import (
 
 	"github.com/cofferhq/coffer/commands"
 	"github.com/cofferhq/coffer/commands/acl"
+	"github.com/cofferhq/coffer/events/policyevent"
 	"github.com/cofferhq/coffer/ledger"
-	"github.com/cofferhq/coffer/projections/policystore"
 )
 
 // State is what a policy decision needs from the read model.
@@ -50,8 +50,8 @@ func DecideWrite(s State, c Write) ([]ledger.Event, error) {
 	if _, err := acl.Parse(name, text); err != nil {
 		return nil, parseRefusal(err)
 	}
-	e := ledger.NewEvent(policystore.EventWritten, policystore.Schema, policystore.Written{Name: name, Text: text})
-	return commands.Sequence(policystore.Kind, name, s.Version, e), nil
+	e := ledger.MakeEvent(policyevent.EventWritten, policyevent.Written{Name: name, Text: text})
+	return commands.Sequence(policyevent.Kind, name, s.Version, e), nil
 }
 
 // DecodeText returns text base64-decoded when it is valid base64, as
@@ -100,6 +100,6 @@ func DecideDelete(s State, c Delete) ([]ledger.Event, error) {
 	if !s.Exists {
 		return nil, nil
 	}
-	e := ledger.NewEvent(policystore.EventDeleted, policystore.Schema, policystore.Deleted{Name: name})
-	return commands.Sequence(policystore.Kind, name, s.Version, e), nil
+	e := ledger.MakeEvent(policyevent.EventDeleted, policyevent.Deleted{Name: name})
+	return commands.Sequence(policyevent.Kind, name, s.Version, e), nil
 }

@@ -6,10 +6,9 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/cofferhq/coffer/events/policyevent"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/cofferhq/coffer/projections/policystore"
 )
 
 const readSecret = `path "secret/*" { capabilities = ["read"] }`
@@ -26,19 +25,19 @@ func TestWrite(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, events, 1)
 	e := events[0]
-	assert.Equal(t, policystore.EventWritten, e.Type)
-	assert.Equal(t, policystore.Kind, e.Kind)
+	assert.Equal(t, policyevent.EventWritten, e.Type)
+	assert.Equal(t, policyevent.Kind, e.Kind)
 	assert.Equal(t, "app-read", e.Aggregate, "names are stored lowercased")
 	assert.Equal(t, uint64(5), e.Version)
-	var w policystore.Written
+	var w policyevent.Written
 	require.NoError(t, json.Unmarshal(e.Data, &w))
-	assert.Equal(t, policystore.Written{Name: "app-read", Text: readSecret}, w)
+	assert.Equal(t, policyevent.Written{Name: "app-read", Text: readSecret}, w)
 }
 
 func TestWriteAcceptsBase64(t *testing.T) {
 	events, err := DecideWrite(State{}, Write{Name: "b", Text: base64.StdEncoding.EncodeToString([]byte(readSecret))})
 	require.NoError(t, err)
-	var w policystore.Written
+	var w policyevent.Written
 	require.NoError(t, json.Unmarshal(events[0].Data, &w))
 	assert.Equal(t, readSecret, w.Text)
 }
@@ -81,7 +80,7 @@ func TestDelete(t *testing.T) {
 	events, err := DecideDelete(State{Exists: true, Version: 2}, Delete{Name: "App"})
 	require.NoError(t, err)
 	require.Len(t, events, 1)
-	assert.Equal(t, policystore.EventDeleted, events[0].Type)
+	assert.Equal(t, policyevent.EventDeleted, events[0].Type)
 	assert.Equal(t, "app", events[0].Aggregate)
 	assert.Equal(t, uint64(3), events[0].Version)
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/cofferhq/coffer/commands"
 	"github.com/cofferhq/coffer/commands/acl"
+	"github.com/cofferhq/coffer/events/policyevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/policystore"
 )
@@ -16,7 +17,7 @@ func LoadState(bus *commands.Bus, name string) (State, error) {
 	if err != nil {
 		return State{}, err
 	}
-	v, err := bus.Version(policystore.Kind, name)
+	v, err := bus.Version(policyevent.Kind, name)
 	if err != nil {
 		return State{}, err
 	}

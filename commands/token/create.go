@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/commands"
+	"github.com/cofferhq/coffer/events/tokenevent"
 	"github.com/cofferhq/coffer/ledger"
-	"github.com/cofferhq/coffer/projections/tokenstore"
 )
 
 // CreateRequest is a token creation request as the engine parsed it.
@@ -43,8 +43,8 @@ var displayNameSanitize = regexp.MustCompile("[^a-zA-Z0-9-]")
 
 // PlanCreate applies Vault's creation rules to a request from parent and
 // returns the token.created payload (without accessor) and any warnings.
-func PlanCreate(parent *tokenstore.Token, c CreateRequest, limits Limits, now time.Time) (tokenstore.Created, []string, error) {
-	var none tokenstore.Created
+func PlanCreate(parent *tokenevent.Token, c CreateRequest, limits Limits, now time.Time) (tokenevent.Created, []string, error) {
+	var none tokenevent.Created
 	if parent == nil {
 		return none, nil, ErrParentNotFound
 	}
@@ -52,7 +52,7 @@ func PlanCreate(parent *tokenstore.Token, c CreateRequest, limits Limits, now ti
 		return none, nil, ErrRestrictedParent
 	}
 	switch c.Type {
-	case "", tokenstore.TypeService:
+	case "", tokenevent.TypeService:
 	case "batch":
 		return none, nil, ErrBatchUnsupported
 	default:
@@ -120,19 +120,19 @@ func PlanCreate(parent *tokenstore.Token, c CreateRequest, limits Limits, now ti
 	if c.DisplayName != "" {
 		display = strings.TrimSuffix(displayNameSanitize.ReplaceAllString("token-"+c.DisplayName, "-"), "-")
 	}
-	return tokenstore.Created{
+	return tokenevent.Created{
 		Parent:         parentHash,
 		Policies:       policies,
 		Meta:           c.Meta,
 		DisplayName:    display,
 		Path:           c.Path,
 		EntityID:       entityID,
-		Type:           tokenstore.TypeService,
+		Type:           tokenevent.TypeService,
 		NumUses:        c.NumUses,
 		CreationTime:   now,
-		TTL:            tokenstore.Seconds(ttl),
-		ExplicitMaxTTL: tokenstore.Seconds(explicitMax),
-		Period:         tokenstore.Seconds(period),
+		TTL:            tokenevent.Seconds(ttl),
+		ExplicitMaxTTL: tokenevent.Seconds(explicitMax),
+		Period:         tokenevent.Seconds(period),
 		Renewable:      renewable,
 		ExpireTime:     expire,
 	}, warnings, nil
@@ -142,7 +142,7 @@ func PlanCreate(parent *tokenstore.Token, c CreateRequest, limits Limits, now ti
 // request inherits the parent's policies; a caller without sudo may only
 // ask for a subset of its own (plus "default" if it has it); a sudo caller
 // may ask for anything but root, which only a root parent may hand out.
-func planPolicies(parent *tokenstore.Token, c CreateRequest) ([]string, error) {
+func planPolicies(parent *tokenevent.Token, c CreateRequest) ([]string, error) {
 	addDefault := false
 	requested := c.Policies
 	switch {
@@ -173,12 +173,12 @@ func planPolicies(parent *tokenstore.Token, c CreateRequest) ([]string, error) {
 
 // PlanRoot is the payload of a root token made at bootstrap (dev mode):
 // root policy, no parent, no expiry, as Vault's own root tokens.
-func PlanRoot(now time.Time) tokenstore.Created {
-	return tokenstore.Created{
+func PlanRoot(now time.Time) tokenevent.Created {
+	return tokenevent.Created{
 		Policies:     []string{"root"},
 		DisplayName:  "root",
 		Path:         "auth/token/root",
-		Type:         tokenstore.TypeService,
+		Type:         tokenevent.TypeService,
 		CreationTime: now,
 	}
 }
@@ -187,10 +187,10 @@ func PlanRoot(now time.Time) tokenstore.Created {
 // live record under the same hash (a chosen id already in use), version the
 // aggregate's version (non-zero when an earlier token with that id was
 // revoked).
-func DecideCreate(existing *tokenstore.Token, version uint64, hash, accessor string, c tokenstore.Created) ([]ledger.Event, error) {
+func DecideCreate(existing *tokenevent.Token, version uint64, hash, accessor string, c tokenevent.Created) ([]ledger.Event, error) {
 	if existing != nil {
 		return nil, ErrDuplicateID
 	}
 	c.Accessor = accessor
-	return commands.Sequence(tokenstore.Kind, hash, version, ledger.NewEvent(tokenstore.EventCreated, tokenstore.SchemaV1, c)), nil
+	return commands.Sequence(tokenevent.Kind, hash, version, ledger.MakeEvent(tokenevent.EventCreated, c)), nil
 }

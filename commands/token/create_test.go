@@ -5,21 +5,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cofferhq/coffer/events/tokenevent"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/cofferhq/coffer/projections/tokenstore"
 )
 
 var t0 = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 
-func rootParent() *tokenstore.Token {
-	return &tokenstore.Token{Hash: "root-hash", Policies: []string{"root"}, Type: tokenstore.TypeService}
+func rootParent() *tokenevent.Token {
+	return &tokenevent.Token{Hash: "root-hash", Policies: []string{"root"}, Type: tokenevent.TypeService}
 }
 
-func appParent(policies ...string) *tokenstore.Token {
-	return &tokenstore.Token{
-		Hash: "app-hash", Policies: policies, Type: tokenstore.TypeService, EntityID: "ent-1",
+func appParent(policies ...string) *tokenevent.Token {
+	return &tokenevent.Token{
+		Hash: "app-hash", Policies: policies, Type: tokenevent.TypeService, EntityID: "ent-1",
 		CreationTTL: time.Hour, LeaseTTL: time.Hour, ExpireTime: t0.Add(time.Hour), Renewable: true, CreationTime: t0,
 	}
 }
@@ -29,7 +28,7 @@ func boolp(b bool) *bool { return &b }
 func TestPlanCreatePolicies(t *testing.T) {
 	tests := []struct {
 		name    string
-		parent  *tokenstore.Token
+		parent  *tokenevent.Token
 		req     CreateRequest
 		want    []string
 		wantErr error
@@ -61,7 +60,7 @@ func TestPlanCreatePolicies(t *testing.T) {
 		{name: "internal policies are not assignable",
 			parent: rootParent(), req: CreateRequest{Policies: []string{"response-wrapping"}, Sudo: true}, wantErr: ErrUnassignablePolicy},
 		{name: "restricted-use parent cannot create",
-			parent: func() *tokenstore.Token { p := appParent("app"); p.NumUses = 3; return p }(), wantErr: ErrRestrictedParent},
+			parent: func() *tokenevent.Token { p := appParent("app"); p.NumUses = 3; return p }(), wantErr: ErrRestrictedParent},
 		{name: "no parent record", parent: nil, wantErr: ErrParentNotFound},
 	}
 	for _, tc := range tests {
@@ -114,7 +113,7 @@ func TestPlanCreateTTL(t *testing.T) {
 	limits := Limits{DefaultTTL: 2 * time.Hour, MaxTTL: 10 * time.Hour}
 	tests := []struct {
 		name          string
-		parent        *tokenstore.Token
+		parent        *tokenevent.Token
 		req           CreateRequest
 		wantTTL       time.Duration
 		wantRenewable bool
@@ -133,7 +132,7 @@ func TestPlanCreateTTL(t *testing.T) {
 		{name: "root child of root never expires and is not renewable", parent: rootParent(), req: CreateRequest{Sudo: true}, wantTTL: 0},
 		{name: "root token still bound by explicit max", parent: rootParent(), req: CreateRequest{Sudo: true, ExplicitMaxTTL: time.Hour}, wantTTL: time.Hour, wantRenewable: true},
 		{name: "expiring root cannot make a non-expiring root",
-			parent:  &tokenstore.Token{Hash: "r2", Policies: []string{"root"}, CreationTTL: time.Hour, ExpireTime: t0.Add(time.Hour)},
+			parent:  &tokenevent.Token{Hash: "r2", Policies: []string{"root"}, CreationTTL: time.Hour, ExpireTime: t0.Add(time.Hour)},
 			req:     CreateRequest{Sudo: true},
 			wantErr: ErrNonExpiringFromExpiring},
 		{name: "sub-second TTL rounds down to the default", parent: appParent("app"), req: CreateRequest{TTL: 500 * time.Millisecond}, wantTTL: 2 * time.Hour, wantRenewable: true},
@@ -146,7 +145,7 @@ func TestPlanCreateTTL(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			assert.Equal(t, tokenstore.Seconds(tc.wantTTL), got.TTL)
+			assert.Equal(t, tokenevent.Seconds(tc.wantTTL), got.TTL)
 			assert.Equal(t, tc.wantRenewable, got.Renewable)
 			assert.Equal(t, tc.wantWarning, len(warnings) > 0, "warnings: %v", warnings)
 			if tc.wantTTL == 0 {
@@ -170,7 +169,7 @@ func TestPlanCreateDisplayNameAndPath(t *testing.T) {
 	got, _, err = PlanCreate(appParent("app"), CreateRequest{}, Limits{}, t0)
 	require.NoError(t, err)
 	assert.Equal(t, "token", got.DisplayName)
-	assert.Equal(t, tokenstore.Seconds(SystemTTL), got.TTL, "an untuned mount defaults to 768h")
+	assert.Equal(t, tokenevent.Seconds(SystemTTL), got.TTL, "an untuned mount defaults to 768h")
 }
 
 func TestDecideCreate(t *testing.T) {
@@ -179,11 +178,11 @@ func TestDecideCreate(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, events, 1)
 	ev := events[0]
-	assert.Equal(t, tokenstore.EventCreated, ev.Type)
-	assert.Equal(t, tokenstore.Kind, ev.Kind)
+	assert.Equal(t, tokenevent.EventCreated, ev.Type)
+	assert.Equal(t, tokenevent.Kind, ev.Kind)
 	assert.Equal(t, "h1", ev.Aggregate)
 	assert.Equal(t, uint64(1), ev.Version)
-	var payload tokenstore.Created
+	var payload tokenevent.Created
 	require.NoError(t, json.Unmarshal(ev.Data, &payload))
 	assert.Equal(t, "acc1", payload.Accessor)
 	assert.Equal(t, []string{"root"}, payload.Policies)
@@ -194,7 +193,7 @@ func TestDecideCreate(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, uint64(3), events[0].Version)
 
-	_, err = DecideCreate(&tokenstore.Token{Hash: "h1"}, 1, "h1", "acc3", c)
+	_, err = DecideCreate(&tokenevent.Token{Hash: "h1"}, 1, "h1", "acc3", c)
 	require.ErrorIs(t, err, ErrDuplicateID)
 }
 

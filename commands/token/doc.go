@@ -24,5 +24,5 @@
 // from the creation time; a periodic token gets its period on every
 // renewal, capped only by explicit_max_ttl. A parent's remaining lifetime
 // does not cap a child's TTL, but a child stops working when an ancestor
-// does (see tokenstore.Token.Deadline).
+// does (see tokenevent.Token.Deadline).
 package token

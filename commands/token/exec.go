@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/commands"
+	"github.com/cofferhq/coffer/events/tokenevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/tokenstore"
 )
@@ -20,7 +21,7 @@ func barrierOf(bus *commands.Bus) (*ledger.Barrier, error) {
 
 // load returns the live record under hash (nil if none) and the token
 // aggregate's version.
-func load(bus *commands.Bus, b *ledger.Barrier, hash string) (*tokenstore.Token, uint64, error) {
+func load(bus *commands.Bus, b *ledger.Barrier, hash string) (*tokenevent.Token, uint64, error) {
 	t, err := tokenstore.Get(bus.Projections, b, hash)
 	if err == nil {
 		return t, t.Version, nil
@@ -28,7 +29,7 @@ func load(bus *commands.Bus, b *ledger.Barrier, hash string) (*tokenstore.Token,
 	if !errors.Is(err, tokenstore.ErrNotFound) {
 		return nil, 0, err
 	}
-	v, err := bus.Version(tokenstore.Kind, hash)
+	v, err := bus.Version(tokenevent.Kind, hash)
 	return nil, v, err
 }
 
@@ -36,7 +37,7 @@ func load(bus *commands.Bus, b *ledger.Barrier, hash string) (*tokenstore.Token,
 // as the projections hold it. It fails with ErrDuplicateID if a live token
 // has that value, and with ErrParentRevoked if the parent was revoked
 // before the creation reached the ledger.
-func Create(ctx context.Context, bus *commands.Bus, raw, accessor string, c tokenstore.Created) (*tokenstore.Token, error) {
+func Create(ctx context.Context, bus *commands.Bus, raw, accessor string, c tokenevent.Created) (*tokenevent.Token, error) {
 	b, err := barrierOf(bus)
 	if err != nil {
 		return nil, err
@@ -61,7 +62,7 @@ func Create(ctx context.Context, bus *commands.Bus, raw, accessor string, c toke
 
 // Renew extends the lease of the token with hash and returns the renewed
 // record and any warnings.
-func Renew(ctx context.Context, bus *commands.Bus, hash string, increment time.Duration, limits Limits) (*tokenstore.Token, []string, error) {
+func Renew(ctx context.Context, bus *commands.Bus, hash string, increment time.Duration, limits Limits) (*tokenevent.Token, []string, error) {
 	b, err := barrierOf(bus)
 	if err != nil {
 		return nil, nil, err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/commands"
+	"github.com/cofferhq/coffer/events/tokenevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/tokenstore"
 )
@@ -63,7 +64,7 @@ func revokeForest(ctx context.Context, bus *commands.Bus, targets []string, reas
 		if len(targets) == 0 {
 			return accessors, nil
 		}
-		reason = tokenstore.ReasonParentRevoked
+		reason = tokenevent.ReasonParentRevoked
 	}
 	return accessors, ErrTooManyRounds
 }
@@ -119,7 +120,7 @@ func Tidy(ctx context.Context, bus *commands.Bus, now time.Time) (int, error) {
 		return 0, err
 	}
 	dead := map[string]string{} // hash -> parent
-	err = tokenstore.Each(bus.Projections, b, func(t *tokenstore.Token) bool {
+	err = tokenstore.Each(bus.Projections, b, func(t *tokenevent.Token) bool {
 		if !t.Live(now) {
 			dead[t.Hash] = t.Parent
 		}
@@ -137,7 +138,7 @@ func Tidy(ctx context.Context, bus *commands.Bus, now time.Time) (int, error) {
 	count := 0
 	for len(roots) > 0 {
 		n := min(len(roots), tidyBatch)
-		revoked, err := revokeForest(ctx, bus, roots[:n], tokenstore.ReasonExpired)
+		revoked, err := revokeForest(ctx, bus, roots[:n], tokenevent.ReasonExpired)
 		count += len(revoked)
 		if err != nil {
 			return count, err
@@ -147,12 +148,12 @@ func Tidy(ctx context.Context, bus *commands.Bus, now time.Time) (int, error) {
 	return count, nil
 }
 
-func loadChildren(bus *commands.Bus, b *ledger.Barrier, parent string) ([]*tokenstore.Token, error) {
+func loadChildren(bus *commands.Bus, b *ledger.Barrier, parent string) ([]*tokenevent.Token, error) {
 	hashes, err := tokenstore.Children(bus.Projections, parent)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*tokenstore.Token, 0, len(hashes))
+	out := make([]*tokenevent.Token, 0, len(hashes))
 	for _, h := range hashes {
 		t, err := tokenstore.Get(bus.Projections, b, h)
 		if errors.Is(err, tokenstore.ErrNotFound) {

@@ -4,8 +4,8 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/commands"
+	"github.com/cofferhq/coffer/events/tokenevent"
 	"github.com/cofferhq/coffer/ledger"
-	"github.com/cofferhq/coffer/projections/tokenstore"
 )
 
 // DecideRenew extends t's lease. increment 0 renews by the token's current
@@ -13,7 +13,7 @@ import (
 // reaches past creation + the effective max TTL (explicit_max_ttl or the
 // mount's max), nor, for a periodic token, past creation +
 // explicit_max_ttl.
-func DecideRenew(t *tokenstore.Token, increment time.Duration, limits Limits, now time.Time) ([]ledger.Event, []string, error) {
+func DecideRenew(t *tokenevent.Token, increment time.Duration, limits Limits, now time.Time) ([]ledger.Event, []string, error) {
 	if t == nil || !t.Live(now) {
 		return nil, nil, ErrNotFound
 	}
@@ -27,8 +27,8 @@ func DecideRenew(t *tokenstore.Token, increment time.Duration, limits Limits, no
 	if err != nil {
 		return nil, nil, err
 	}
-	ev := ledger.NewEvent(tokenstore.EventRenewed, tokenstore.SchemaV1, tokenstore.Renewed{
-		TTL: tokenstore.Seconds(ttl), ExpireTime: now.Add(ttl), RenewedAt: now,
+	ev := ledger.MakeEvent(tokenevent.EventRenewed, tokenevent.Renewed{
+		TTL: tokenevent.Seconds(ttl), ExpireTime: now.Add(ttl), RenewedAt: now,
 	})
-	return commands.Sequence(tokenstore.Kind, t.Hash, t.Version, ev), warnings, nil
+	return commands.Sequence(tokenevent.Kind, t.Hash, t.Version, ev), warnings, nil
 }

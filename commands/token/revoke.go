@@ -2,13 +2,13 @@ package token
 
 import (
 	"github.com/cofferhq/coffer/commands"
+	"github.com/cofferhq/coffer/events/tokenevent"
 	"github.com/cofferhq/coffer/ledger"
-	"github.com/cofferhq/coffer/projections/tokenstore"
 )
 
 // Node is one token of a subtree to revoke.
 type Node struct {
-	Token    *tokenstore.Token
+	Token    *tokenevent.Token
 	Children []*Node
 }
 
@@ -31,7 +31,7 @@ func DecideRevokeTree(roots []*Node, reason string) []ledger.Event {
 			if n == root {
 				return
 			}
-			events = append(events, revokedEvent(n.Token, tokenstore.ReasonParentRevoked, root.Token.Hash, nil))
+			events = append(events, revokedEvent(n.Token, tokenevent.ReasonParentRevoked, root.Token.Hash, nil))
 		}
 		walk(root)
 		events = append(events, revokedEvent(root.Token, reason, root.Token.Hash, accessors))
@@ -41,24 +41,24 @@ func DecideRevokeTree(roots []*Node, reason string) []ledger.Event {
 
 // DecideRevokeOrphan revokes target alone: its children get token.orphaned
 // first and live on without a parent.
-func DecideRevokeOrphan(target *tokenstore.Token, children []*tokenstore.Token) []ledger.Event {
+func DecideRevokeOrphan(target *tokenevent.Token, children []*tokenevent.Token) []ledger.Event {
 	events := DecideOrphan(target.Hash, children)
-	return append(events, revokedEvent(target, tokenstore.ReasonRevokeOrphan, target.Hash, []string{target.Accessor}))
+	return append(events, revokedEvent(target, tokenevent.ReasonRevokeOrphan, target.Hash, []string{target.Accessor}))
 }
 
 // DecideOrphan detaches children from their former parent.
-func DecideOrphan(formerParent string, children []*tokenstore.Token) []ledger.Event {
+func DecideOrphan(formerParent string, children []*tokenevent.Token) []ledger.Event {
 	events := make([]ledger.Event, 0, len(children)+1)
 	for _, c := range children {
-		ev := ledger.NewEvent(tokenstore.EventOrphaned, tokenstore.SchemaV1, tokenstore.Orphaned{FormerParent: formerParent})
-		events = append(events, commands.Sequence(tokenstore.Kind, c.Hash, c.Version, ev)...)
+		ev := ledger.MakeEvent(tokenevent.EventOrphaned, tokenevent.Orphaned{FormerParent: formerParent})
+		events = append(events, commands.Sequence(tokenevent.Kind, c.Hash, c.Version, ev)...)
 	}
 	return events
 }
 
-func revokedEvent(t *tokenstore.Token, reason, target string, accessors []string) ledger.Event {
-	ev := ledger.NewEvent(tokenstore.EventRevoked, tokenstore.SchemaV1, tokenstore.Revoked{
+func revokedEvent(t *tokenevent.Token, reason, target string, accessors []string) ledger.Event {
+	ev := ledger.MakeEvent(tokenevent.EventRevoked, tokenevent.Revoked{
 		Accessor: t.Accessor, Parent: t.Parent, Reason: reason, Target: target, Accessors: accessors,
 	})
-	return commands.Sequence(tokenstore.Kind, t.Hash, t.Version, ev)[0]
+	return commands.Sequence(tokenevent.Kind, t.Hash, t.Version, ev)[0]
 }

@@ -3,8 +3,8 @@ package transit
 import (
 	"time"
 
+	"github.com/cofferhq/coffer/events/transitevent"
 	"github.com/cofferhq/coffer/ledger"
-	"github.com/cofferhq/coffer/projections/transitstore"
 )
 
 // ConfigChange is a write to keys/:name/config; nil fields are not
@@ -81,7 +81,7 @@ func DecideConfig(st State, c ConfigChange) ([]ledger.Event, []string, error) {
 	case k.MinAvailableVersion > cfg.MinDecryptionVersion:
 		return nil, nil, invalid("min decryption version should not be less than min available version")
 	}
-	return st.sequence(newEvent(transitstore.EventKeyConfigChanged, transitstore.KeyConfigChanged{
+	return st.sequence(newEvent(transitevent.EventKeyConfigChanged, transitevent.KeyConfigChanged{
 		Mount: st.Mount, Name: st.Name, Config: cfg,
 	})), warnings, nil
 }

@@ -3,8 +3,8 @@ package transit
 import (
 	"time"
 
+	"github.com/cofferhq/coffer/events/transitevent"
 	"github.com/cofferhq/coffer/ledger"
-	"github.com/cofferhq/coffer/projections/transitstore"
 )
 
 // MinAutoRotatePeriod is the shortest auto_rotate_period Vault accepts.
@@ -65,7 +65,7 @@ func validateAutoRotatePeriod(d time.Duration) error {
 // DecideCreate records a new key whose first version, sealed under the
 // data key dataKey, is first. It fails with ErrKeyExists when the key is
 // already there.
-func DecideCreate(st State, c CreateKey, dataKey string, first transitstore.VersionRecord) ([]ledger.Event, error) {
+func DecideCreate(st State, c CreateKey, dataKey string, first transitevent.VersionRecord) ([]ledger.Event, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -75,16 +75,16 @@ func DecideCreate(st State, c CreateKey, dataKey string, first transitstore.Vers
 	if first.Version != 1 || dataKey == "" || len(first.Material) == 0 {
 		return nil, ErrStale
 	}
-	e := transitstore.KeyCreated{
+	e := transitevent.KeyCreated{
 		Mount: st.Mount, Name: st.Name, Type: string(c.Type), Derived: c.Derived,
 		ConvergentEncryption: c.Convergent, DataKey: dataKey, First: first,
-		Config: transitstore.Config{
+		Config: transitevent.Config{
 			MinDecryptionVersion: 1, Exportable: c.Exportable,
 			AllowPlaintextBackup: c.AllowPlaintextBackup, AutoRotatePeriod: c.AutoRotatePeriod,
 		},
 	}
 	if c.Derived {
-		e.KDF = transitstore.KDFHKDFSHA256
+		e.KDF = transitevent.KDFHKDFSHA256
 	}
 	if c.Convergent {
 		e.ConvergentVersion = ConvergentVersion
@@ -95,5 +95,5 @@ func DecideCreate(st State, c CreateKey, dataKey string, first transitstore.Vers
 			e.KeySize = HMACDefaultKeySize
 		}
 	}
-	return st.sequence(newEvent(transitstore.EventKeyCreated, e)), nil
+	return st.sequence(newEvent(transitevent.EventKeyCreated, e)), nil
 }

@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cofferhq/coffer/events/transitevent"
 	"github.com/cofferhq/coffer/ledger"
-	"github.com/cofferhq/coffer/projections/transitstore"
 )
 
 var t0 = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
@@ -17,8 +17,8 @@ var t0 = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 func intp(v int) *int                     { return &v }
 func boolp(v bool) *bool                  { return &v }
 func durp(v time.Duration) *time.Duration { return &v }
-func rec(v int) transitstore.VersionRecord {
-	return transitstore.VersionRecord{Version: v, CreatedTime: t0, Material: []byte{1, 2, 3}}
+func rec(v int) transitevent.VersionRecord {
+	return transitevent.VersionRecord{Version: v, CreatedTime: t0, Material: []byte{1, 2, 3}}
 }
 func payload[T any](t *testing.T, e ledger.Event) T {
 	t.Helper()
@@ -28,15 +28,15 @@ func payload[T any](t *testing.T, e ledger.Event) T {
 }
 
 // key returns a key with versions 1..latest, the given config and data key "dk1".
-func key(latest int, cfg transitstore.Config) *transitstore.Key {
-	k := &transitstore.Key{Name: "k", Type: string(AES256GCM96), Config: cfg, LatestVersion: latest, DataKey: "dk1", Versions: map[int]transitstore.VersionInfo{}}
+func key(latest int, cfg transitevent.Config) *transitevent.Key {
+	k := &transitevent.Key{Name: "k", Type: string(AES256GCM96), Config: cfg, LatestVersion: latest, DataKey: "dk1", Versions: map[int]transitevent.VersionInfo{}}
 	for v := 1; v <= latest; v++ {
-		k.Versions[v] = transitstore.VersionInfo{CreatedTime: t0.Add(time.Duration(v) * time.Hour)}
+		k.Versions[v] = transitevent.VersionInfo{CreatedTime: t0.Add(time.Duration(v) * time.Hour)}
 	}
 	return k
 }
 
-func state(k *transitstore.Key, version uint64) State {
+func state(k *transitevent.Key, version uint64) State {
 	return State{Mount: "m1", Name: "k", Key: k, Version: version, Now: t0}
 }
 
@@ -69,7 +69,7 @@ func TestCreateKeyValidate(t *testing.T) {
 				return
 			}
 			require.ErrorIs(t, err, ErrInvalid)
-			assert.Equal(t, tt.msg, err.Error())
+			assert.Equal(t, "transit: "+tt.msg, err.Error(), "package-prefixed; the client sees the message after the prefix")
 		})
 	}
 }
@@ -80,14 +80,14 @@ func TestDecideCreate(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, events, 1)
 		e := events[0]
-		assert.Equal(t, transitstore.EventKeyCreated, e.Type)
-		assert.Equal(t, transitstore.AggregateKind, e.Kind)
+		assert.Equal(t, transitevent.EventKeyCreated, e.Type)
+		assert.Equal(t, transitevent.AggregateKind, e.Kind)
 		assert.Equal(t, "m1/k", e.Aggregate)
 		assert.Equal(t, uint64(8), e.Version)
-		p := payload[transitstore.KeyCreated](t, e)
+		p := payload[transitevent.KeyCreated](t, e)
 		assert.Equal(t, "chacha20-poly1305", p.Type)
 		assert.Equal(t, "dk9", p.DataKey)
-		assert.Equal(t, transitstore.KDFHKDFSHA256, p.KDF)
+		assert.Equal(t, transitevent.KDFHKDFSHA256, p.KDF)
 		assert.Equal(t, ConvergentVersion, p.ConvergentVersion)
 		assert.Equal(t, 1, p.Config.MinDecryptionVersion)
 		assert.True(t, p.Config.Exportable)
@@ -96,10 +96,10 @@ func TestDecideCreate(t *testing.T) {
 	t.Run("hmac gets the default size", func(t *testing.T) {
 		events, err := DecideCreate(state(nil, 0), CreateKey{Type: HMAC}, "dk1", rec(1))
 		require.NoError(t, err)
-		assert.Equal(t, HMACDefaultKeySize, payload[transitstore.KeyCreated](t, events[0]).KeySize)
+		assert.Equal(t, HMACDefaultKeySize, payload[transitevent.KeyCreated](t, events[0]).KeySize)
 	})
 	t.Run("existing key", func(t *testing.T) {
-		_, err := DecideCreate(state(key(1, transitstore.Config{MinDecryptionVersion: 1}), 1), CreateKey{Type: AES256GCM96}, "dk2", rec(1))
+		_, err := DecideCreate(state(key(1, transitevent.Config{MinDecryptionVersion: 1}), 1), CreateKey{Type: AES256GCM96}, "dk2", rec(1))
 		require.ErrorIs(t, err, ErrKeyExists)
 	})
 	t.Run("invalid request", func(t *testing.T) {
@@ -113,11 +113,11 @@ func TestDecideCreate(t *testing.T) {
 }
 
 func TestDecideRotate(t *testing.T) {
-	k := key(2, transitstore.Config{MinDecryptionVersion: 1})
+	k := key(2, transitevent.Config{MinDecryptionVersion: 1})
 	tests := []struct {
 		name    string
 		st      State
-		next    transitstore.VersionRecord
+		next    transitevent.VersionRecord
 		dk      string
 		wantErr error
 	}{
@@ -136,7 +136,7 @@ func TestDecideRotate(t *testing.T) {
 			require.NoError(t, err)
 			require.Len(t, events, 1)
 			assert.Equal(t, uint64(3), events[0].Version)
-			p := payload[transitstore.KeyRotated](t, events[0])
+			p := payload[transitevent.KeyRotated](t, events[0])
 			assert.Equal(t, 3, p.Next.Version)
 			assert.False(t, p.Auto)
 		})
@@ -144,11 +144,11 @@ func TestDecideRotate(t *testing.T) {
 }
 
 func TestAutoRotation(t *testing.T) {
-	k := key(2, transitstore.Config{MinDecryptionVersion: 1, AutoRotatePeriod: 24 * time.Hour})
+	k := key(2, transitevent.Config{MinDecryptionVersion: 1, AutoRotatePeriod: 24 * time.Hour})
 	latest := k.LatestCreated()
 	assert.False(t, DueForRotation(k, latest.Add(23*time.Hour)))
 	assert.True(t, DueForRotation(k, latest.Add(24*time.Hour)))
-	assert.False(t, DueForRotation(key(2, transitstore.Config{}), latest.Add(1000*time.Hour)), "no period, no rotation")
+	assert.False(t, DueForRotation(key(2, transitevent.Config{}), latest.Add(1000*time.Hour)), "no period, no rotation")
 	assert.False(t, DueForRotation(nil, latest))
 
 	st := state(k, 2)
@@ -161,7 +161,7 @@ func TestAutoRotation(t *testing.T) {
 	events, err = DecideAutoRotate(st, rec(3), "dk1")
 	require.NoError(t, err)
 	require.Len(t, events, 1)
-	assert.True(t, payload[transitstore.KeyRotated](t, events[0]).Auto)
+	assert.True(t, payload[transitevent.KeyRotated](t, events[0]).Auto)
 
 	events, err = DecideAutoRotate(state(nil, 4), rec(1), "dk1")
 	require.NoError(t, err)
@@ -169,23 +169,23 @@ func TestAutoRotation(t *testing.T) {
 }
 
 func TestDecideConfig(t *testing.T) {
-	base := transitstore.Config{MinDecryptionVersion: 1}
+	base := transitevent.Config{MinDecryptionVersion: 1}
 	tests := []struct {
 		name     string
-		k        *transitstore.Key
+		k        *transitevent.Key
 		c        ConfigChange
 		msg      string
-		want     *transitstore.Config // nil: no event
+		want     *transitevent.Config // nil: no event
 		warnings []string
 	}{
 		{name: "missing key", k: nil, c: ConfigChange{DeletionAllowed: boolp(true)}, msg: "no existing key named k could be found"},
 		{name: "allow deletion", k: key(1, base), c: ConfigChange{DeletionAllowed: boolp(true)},
-			want: &transitstore.Config{MinDecryptionVersion: 1, DeletionAllowed: true}},
+			want: &transitevent.Config{MinDecryptionVersion: 1, DeletionAllowed: true}},
 		{name: "nothing changes", k: key(1, base), c: ConfigChange{DeletionAllowed: boolp(false), MinDecryptionVersion: intp(1)}},
 		{name: "raise min decryption", k: key(3, base), c: ConfigChange{MinDecryptionVersion: intp(2)},
-			want: &transitstore.Config{MinDecryptionVersion: 2}},
-		{name: "min decryption 0 is forced to 1", k: key(3, transitstore.Config{MinDecryptionVersion: 2}), c: ConfigChange{MinDecryptionVersion: intp(0)},
-			want:     &transitstore.Config{MinDecryptionVersion: 1},
+			want: &transitevent.Config{MinDecryptionVersion: 2}},
+		{name: "min decryption 0 is forced to 1", k: key(3, transitevent.Config{MinDecryptionVersion: 2}), c: ConfigChange{MinDecryptionVersion: intp(0)},
+			want:     &transitevent.Config{MinDecryptionVersion: 1},
 			warnings: []string{"since Vault 0.3, transit key numbering starts at 1; forcing minimum to 1"}},
 		{name: "min decryption above latest", k: key(2, base), c: ConfigChange{MinDecryptionVersion: intp(3)},
 			msg: "cannot set min decryption version of 3, latest key version is 2"},
@@ -193,17 +193,17 @@ func TestDecideConfig(t *testing.T) {
 			msg: "min decryption version cannot be negative"},
 		{name: "min encryption above latest", k: key(2, base), c: ConfigChange{MinEncryptionVersion: intp(5)},
 			msg: "cannot set min encryption version of 5, latest key version is 2"},
-		{name: "min encryption below min decryption", k: key(3, transitstore.Config{MinDecryptionVersion: 3}), c: ConfigChange{MinEncryptionVersion: intp(2)},
+		{name: "min encryption below min decryption", k: key(3, transitevent.Config{MinDecryptionVersion: 3}), c: ConfigChange{MinEncryptionVersion: intp(2)},
 			msg: "cannot set min encryption/decryption values; min encryption version of 2 must be greater than or equal to min decryption version of 3"},
-		{name: "exportable cannot be unset", k: key(1, transitstore.Config{MinDecryptionVersion: 1, Exportable: true}), c: ConfigChange{Exportable: boolp(false)}},
+		{name: "exportable cannot be unset", k: key(1, transitevent.Config{MinDecryptionVersion: 1, Exportable: true}), c: ConfigChange{Exportable: boolp(false)}},
 		{name: "exportable and backup set", k: key(1, base), c: ConfigChange{Exportable: boolp(true), AllowPlaintextBackup: boolp(true)},
-			want: &transitstore.Config{MinDecryptionVersion: 1, Exportable: true, AllowPlaintextBackup: true}},
+			want: &transitevent.Config{MinDecryptionVersion: 1, Exportable: true, AllowPlaintextBackup: true}},
 		{name: "auto rotate period", k: key(1, base), c: ConfigChange{AutoRotatePeriod: durp(48 * time.Hour)},
-			want: &transitstore.Config{MinDecryptionVersion: 1, AutoRotatePeriod: 48 * time.Hour}},
+			want: &transitevent.Config{MinDecryptionVersion: 1, AutoRotatePeriod: 48 * time.Hour}},
 		{name: "auto rotate too short", k: key(1, base), c: ConfigChange{AutoRotatePeriod: durp(time.Minute)},
 			msg: "auto rotate period must be 0 to disable or at least an hour"},
-		{name: "below the trimmed versions", k: func() *transitstore.Key {
-			k := key(4, transitstore.Config{MinDecryptionVersion: 3, MinEncryptionVersion: 3})
+		{name: "below the trimmed versions", k: func() *transitevent.Key {
+			k := key(4, transitevent.Config{MinDecryptionVersion: 3, MinEncryptionVersion: 3})
 			k.MinAvailableVersion = 3
 			return k
 		}(), c: ConfigChange{MinEncryptionVersion: intp(0)}, msg: "min encryption version should not be less than min available version"},
@@ -213,7 +213,7 @@ func TestDecideConfig(t *testing.T) {
 			events, warnings, err := DecideConfig(state(tt.k, 4), tt.c)
 			if tt.msg != "" {
 				require.ErrorIs(t, err, ErrInvalid)
-				assert.Equal(t, tt.msg, err.Error())
+				assert.Equal(t, "transit: "+tt.msg, err.Error(), "package-prefixed; the client sees the message after the prefix")
 				assert.Empty(t, events)
 				return
 			}
@@ -225,25 +225,25 @@ func TestDecideConfig(t *testing.T) {
 			}
 			require.Len(t, events, 1)
 			assert.Equal(t, uint64(5), events[0].Version)
-			assert.Equal(t, *tt.want, payload[transitstore.KeyConfigChanged](t, events[0]).Config)
+			assert.Equal(t, *tt.want, payload[transitevent.KeyConfigChanged](t, events[0]).Config)
 		})
 	}
 }
 
 func TestValidateTrim(t *testing.T) {
-	cfg := transitstore.Config{MinDecryptionVersion: 3, MinEncryptionVersion: 4}
+	cfg := transitevent.Config{MinDecryptionVersion: 3, MinEncryptionVersion: 4}
 	tests := []struct {
 		name string
-		k    *transitstore.Key
+		k    *transitevent.Key
 		min  int
 		msg  string
 	}{
 		{"ok", key(5, cfg), 3, ""},
-		{"min encryption unset", key(5, transitstore.Config{MinDecryptionVersion: 3}), 2, "minimum available version cannot be set when minimum encryption version is not set"},
-		{"above min encryption", key(5, transitstore.Config{MinDecryptionVersion: 5, MinEncryptionVersion: 4}), 5, "minimum available version cannot be greater than minimum encryption version"},
+		{"min encryption unset", key(5, transitevent.Config{MinDecryptionVersion: 3}), 2, "minimum available version cannot be set when minimum encryption version is not set"},
+		{"above min encryption", key(5, transitevent.Config{MinDecryptionVersion: 5, MinEncryptionVersion: 4}), 5, "minimum available version cannot be greater than minimum encryption version"},
 		{"above min decryption", key(5, cfg), 4, "minimum available version cannot be greater than minimum decryption version"},
 		{"zero", key(5, cfg), 0, "minimum available version should be positive"},
-		{"decrement", func() *transitstore.Key { k := key(5, cfg); k.MinAvailableVersion = 2; return k }(), 1, "minimum available version cannot be decremented"},
+		{"decrement", func() *transitevent.Key { k := key(5, cfg); k.MinAvailableVersion = 2; return k }(), 1, "minimum available version cannot be decremented"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -253,25 +253,25 @@ func TestValidateTrim(t *testing.T) {
 				return
 			}
 			require.ErrorIs(t, err, ErrInvalid)
-			assert.Equal(t, tt.msg, err.Error())
+			assert.Equal(t, "transit: "+tt.msg, err.Error(), "package-prefixed; the client sees the message after the prefix")
 		})
 	}
 }
 
 func TestDecideTrim(t *testing.T) {
-	k := key(4, transitstore.Config{MinDecryptionVersion: 3, MinEncryptionVersion: 3})
+	k := key(4, transitevent.Config{MinDecryptionVersion: 3, MinEncryptionVersion: 3})
 	st := state(k, 6)
-	_, err := DecideTrim(st, 3, "dk2", []transitstore.VersionRecord{rec(3)})
+	_, err := DecideTrim(st, 3, "dk2", []transitevent.VersionRecord{rec(3)})
 	require.ErrorIs(t, err, ErrStale, "version 4 is missing")
-	_, err = DecideTrim(st, 3, "dk1", []transitstore.VersionRecord{rec(3), rec(4)})
+	_, err = DecideTrim(st, 3, "dk1", []transitevent.VersionRecord{rec(3), rec(4)})
 	require.ErrorIs(t, err, ErrStale, "re-sealed under the current data key")
 	_, err = DecideTrim(state(nil, 6), 3, "dk2", nil)
 	require.ErrorIs(t, err, ErrInvalid)
 
-	events, err := DecideTrim(st, 3, "dk2", []transitstore.VersionRecord{rec(3), rec(4)})
+	events, err := DecideTrim(st, 3, "dk2", []transitevent.VersionRecord{rec(3), rec(4)})
 	require.NoError(t, err)
 	require.Len(t, events, 1)
-	p := payload[transitstore.KeyTrimmed](t, events[0])
+	p := payload[transitevent.KeyTrimmed](t, events[0])
 	assert.Equal(t, 3, p.MinAvailableVersion)
 	assert.Equal(t, "dk2", p.DataKey)
 	assert.Equal(t, "dk1", p.RetiredDataKey)
@@ -286,15 +286,15 @@ func TestDecideTrim(t *testing.T) {
 func TestDecideDelete(t *testing.T) {
 	_, err := DecideDelete(state(nil, 3))
 	require.ErrorIs(t, err, ErrNotFound)
-	_, err = DecideDelete(state(key(1, transitstore.Config{MinDecryptionVersion: 1}), 1))
+	_, err = DecideDelete(state(key(1, transitevent.Config{MinDecryptionVersion: 1}), 1))
 	require.ErrorIs(t, err, ErrDeletionNotAllowed)
 
-	k := key(2, transitstore.Config{MinDecryptionVersion: 1, DeletionAllowed: true})
+	k := key(2, transitevent.Config{MinDecryptionVersion: 1, DeletionAllowed: true})
 	events, err := DecideDelete(state(k, 3))
 	require.NoError(t, err)
 	require.Len(t, events, 1)
-	assert.Equal(t, transitstore.EventKeyDeleted, events[0].Type)
-	assert.Equal(t, "dk1", payload[transitstore.KeyDeleted](t, events[0]).DataKey)
+	assert.Equal(t, transitevent.EventKeyDeleted, events[0].Type)
+	assert.Equal(t, "dk1", payload[transitevent.KeyDeleted](t, events[0]).DataKey)
 
 	// After erasure deletion_allowed no longer matters, but the data key must be the erased one.
 	k.DeletionAllowed = false

@@ -1,8 +1,8 @@
 package transit
 
 import (
+	"github.com/cofferhq/coffer/events/transitevent"
 	"github.com/cofferhq/coffer/ledger"
-	"github.com/cofferhq/coffer/projections/transitstore"
 )
 
 // DecideDelete checks that the key may be deleted and returns the
@@ -30,7 +30,7 @@ func DecideErasedDelete(st State, erased string) ([]ledger.Event, error) {
 	if st.Key.DataKey != erased {
 		return nil, ErrStale
 	}
-	return st.sequence(newEvent(transitstore.EventKeyDeleted, transitstore.KeyDeleted{
+	return st.sequence(newEvent(transitevent.EventKeyDeleted, transitevent.KeyDeleted{
 		Mount: st.Mount, Name: st.Name, DataKey: erased,
 	})), nil
 }

@@ -3,6 +3,9 @@ package transit
 import (
 	"errors"
 	"fmt"
+	"net/http"
+
+	"github.com/cofferhq/coffer/internal/apierror"
 )
 
 var (
@@ -12,7 +15,7 @@ var (
 	// with the existing key and a warning).
 	ErrKeyExists = errors.New("transit: key already exists")
 	// ErrInvalid is wrapped by every InvalidError: input a client must fix.
-	ErrInvalid = errors.New("transit: invalid request")
+	ErrInvalid = apierror.New(5001, http.StatusBadRequest, "transit", "invalid request")
 	// ErrDeletionNotAllowed: delete without deletion_allowed.
 	ErrDeletionNotAllowed = errors.New("transit: deletion is not allowed for this key")
 	// ErrErased: the key's data key is gone, so its material is too.
@@ -26,7 +29,7 @@ var (
 // Vault's words.
 type InvalidError struct{ Msg string }
 
-func (e *InvalidError) Error() string { return e.Msg }
+func (e *InvalidError) Error() string { return "transit: " + e.Msg }
 
 func (e *InvalidError) Unwrap() error { return ErrInvalid }
 

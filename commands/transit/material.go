@@ -116,7 +116,7 @@ func FormatPublicKey(pub any) (string, error) {
 }
 
 // SealMaterial encrypts m under a data key, bound by aad
-// (transitstore.MaterialAAD).
+// (transitevent.MaterialAAD).
 func SealMaterial(dataKey, aad []byte, m Material) ([]byte, error) {
 	plain, err := json.Marshal(m)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/commands"
+	"github.com/cofferhq/coffer/events/transitevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/transitstore"
 )
@@ -36,7 +37,7 @@ func (r *Runner) dataKeys() *ledger.DataKeys { return r.Bus.Ledger.DataKeys() }
 // record, so a record newer than the version only causes a conflict and a
 // retry, never a decision on an old record stamped with a new version.
 func (r *Runner) Load(name string) (State, error) {
-	v, err := r.Bus.Version(transitstore.AggregateKind, transitstore.AggregateID(r.Mount, name))
+	v, err := r.Bus.Version(transitevent.AggregateKind, transitevent.AggregateID(r.Mount, name))
 	if err != nil {
 		return State{}, err
 	}
@@ -61,12 +62,12 @@ func (r *Runner) dataKey(ctx context.Context, id string) ([]byte, error) {
 	return key, nil
 }
 
-func (r *Runner) sealVersion(dataKey []byte, dataKeyID, name string, version int, created time.Time, pub string, m Material) (transitstore.VersionRecord, error) {
-	sealed, err := SealMaterial(dataKey, transitstore.MaterialAAD(r.Mount, name, version, dataKeyID), m)
+func (r *Runner) sealVersion(dataKey []byte, dataKeyID, name string, version int, created time.Time, pub string, m Material) (transitevent.VersionRecord, error) {
+	sealed, err := SealMaterial(dataKey, transitevent.MaterialAAD(r.Mount, name, version, dataKeyID), m)
 	if err != nil {
-		return transitstore.VersionRecord{}, err
+		return transitevent.VersionRecord{}, err
 	}
-	return transitstore.VersionRecord{Version: version, CreatedTime: created, PublicKey: pub, Material: sealed}, nil
+	return transitevent.VersionRecord{Version: version, CreatedTime: created, PublicKey: pub, Material: sealed}, nil
 }
 
 // Create makes the key. created is false when the key already existed (it
@@ -229,9 +230,9 @@ func (r *Runner) decideTrim(ctx context.Context, name string, minAvailable int, 
 	if err != nil {
 		return nil, "", err
 	}
-	var remaining []transitstore.VersionRecord
+	var remaining []transitevent.VersionRecord
 	for _, v := range KeptVersions(st.Key, minAvailable) {
-		m, err := OpenMaterial(old, transitstore.MaterialAAD(r.Mount, name, v, st.Key.DataKey), sealed[v])
+		m, err := OpenMaterial(old, transitevent.MaterialAAD(r.Mount, name, v, st.Key.DataKey), sealed[v])
 		if err != nil {
 			return nil, "", err
 		}
@@ -284,7 +285,7 @@ func (r *Runner) Delete(ctx context.Context, name string) error {
 // OpenVersions opens the material of every version of k (sealed as
 // Snapshot returns it). It fails with ErrErased when the key's data key
 // was destroyed.
-func OpenVersions(ctx context.Context, dataKeys *ledger.DataKeys, mount string, k *transitstore.Key, sealed map[int][]byte) (map[int]Material, error) {
+func OpenVersions(ctx context.Context, dataKeys *ledger.DataKeys, mount string, k *transitevent.Key, sealed map[int][]byte) (map[int]Material, error) {
 	dk, err := dataKeys.Get(ctx, k.DataKey)
 	if errors.Is(err, ledger.ErrDataKeyDestroyed) {
 		return nil, ErrErased
@@ -294,7 +295,7 @@ func OpenVersions(ctx context.Context, dataKeys *ledger.DataKeys, mount string, 
 	}
 	out := make(map[int]Material, len(k.Versions))
 	for v := range k.Versions {
-		m, err := OpenMaterial(dk, transitstore.MaterialAAD(mount, k.Name, v, k.DataKey), sealed[v])
+		m, err := OpenMaterial(dk, transitevent.MaterialAAD(mount, k.Name, v, k.DataKey), sealed[v])
 		if err != nil {
 			return nil, err
 		}

@@ -1,13 +1,13 @@
 package transit
 
 import (
+	"github.com/cofferhq/coffer/events/transitevent"
 	"github.com/cofferhq/coffer/ledger"
-	"github.com/cofferhq/coffer/projections/transitstore"
 )
 
 // ValidateTrim checks a trim to minAvailable with Vault's rules and
 // messages.
-func ValidateTrim(k *transitstore.Key, minAvailable int) error {
+func ValidateTrim(k *transitevent.Key, minAvailable int) error {
 	switch {
 	case minAvailable < k.MinAvailableVersion:
 		return invalid("minimum available version cannot be decremented")
@@ -28,7 +28,7 @@ func ValidateTrim(k *transitstore.Key, minAvailable int) error {
 }
 
 // KeptVersions are the versions a trim to minAvailable keeps, ascending.
-func KeptVersions(k *transitstore.Key, minAvailable int) []int {
+func KeptVersions(k *transitevent.Key, minAvailable int) []int {
 	var out []int
 	for _, v := range k.VersionNumbers() {
 		if v >= minAvailable {
@@ -43,7 +43,7 @@ func KeptVersions(k *transitstore.Key, minAvailable int) []int {
 // dataKey; the key's current data key is retired (and destroyed by the
 // runner once the event is stored). Trimming to the current minimum is a
 // no-op.
-func DecideTrim(st State, minAvailable int, dataKey string, remaining []transitstore.VersionRecord) ([]ledger.Event, error) {
+func DecideTrim(st State, minAvailable int, dataKey string, remaining []transitevent.VersionRecord) ([]ledger.Event, error) {
 	if st.Key == nil {
 		return nil, invalid("invalid key name")
 	}
@@ -62,7 +62,7 @@ func DecideTrim(st State, minAvailable int, dataKey string, remaining []transits
 			return nil, ErrStale
 		}
 	}
-	return st.sequence(newEvent(transitstore.EventKeyTrimmed, transitstore.KeyTrimmed{
+	return st.sequence(newEvent(transitevent.EventKeyTrimmed, transitevent.KeyTrimmed{
 		Mount: st.Mount, Name: st.Name, MinAvailableVersion: minAvailable,
 		DataKey: dataKey, RetiredDataKey: st.Key.DataKey, Remaining: remaining,
 	})), nil

@@ -8,25 +8,31 @@ import (
 	"github.com/cofferhq/coffer/commands"
 	"github.com/cofferhq/coffer/commands/auditdevice"
 	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/events/auditevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/auditstore"
 )
 
-// RootPaths need sudo, as in Vault.
-func RootPaths() []string { return []string{"sys/audit", "sys/audit/*"} }
-
-// SysPaths is the sys/audit family, merged into the sys/ mount.
-func (s *Sinks) SysPaths() framework.Backend {
-	return framework.Paths{
-		{Pattern: `audit`, Operations: map[framework.Operation]framework.HandlerFunc{framework.ReadOperation: s.handleList}},
-		{Pattern: `audit/(?P<path>.+)`, Operations: map[framework.Operation]framework.HandlerFunc{
+// sysPaths is the sys/audit family, merged into the sys/ mount. Every
+// path needs sudo, as in Vault.
+func (s *Sinks) sysPaths() *framework.Backend {
+	return &framework.Backend{Paths: []*framework.Path{
+		{Pattern: `audit`, Fields: map[string]*framework.FieldSchema{}, Sudo: true, Synopsis: "List the enabled audit devices.",
+			Operations: map[framework.Operation]framework.HandlerFunc{framework.ReadOperation: s.handleList}},
+		{Pattern: `audit/(?P<path>.+)`, Sudo: true, Synopsis: "Enable or disable audit devices.", Fields: map[string]*framework.FieldSchema{
+			"path":        {Type: framework.TypeString, Description: "The name of the device."},
+			"type":        {Type: framework.TypeString, Description: "The type of the device (\"file\")."},
+			"description": {Type: framework.TypeString, Description: "User-friendly description for this device."},
+			"options":     {Type: framework.TypeKVPairs, Description: "Configuration options of the device (file_path, mode, format)."},
+			"local":       {Type: framework.TypeBool, Description: "Mark the device as a local device."},
+		}, Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.UpdateOperation: s.handleEnable,
 			framework.DeleteOperation: s.handleDisable,
 		}},
-	}
+	}}
 }
 
-func deviceData(d auditdevice.Device) map[string]any {
+func deviceData(d auditevent.Device) map[string]any {
 	opts := map[string]any{}
 	for k, v := range d.Options {
 		opts[k] = v
@@ -48,58 +54,39 @@ func (s *Sinks) handleList(*framework.Request) (*framework.Response, error) {
 
 func (s *Sinks) handleEnable(req *framework.Request) (*framework.Response, error) {
 	path := auditdevice.NormalizePath(req.Vars["path"])
-	typ, _, err := req.String("type")
-	if err != nil {
-		return nil, err
+	opts := req.StringMap("options")
+	if len(opts) == 0 {
+		opts = nil
 	}
-	desc, _, err := req.String("description")
-	if err != nil {
-		return nil, err
-	}
-	opts, _, err := req.StringMap("options")
-	if err != nil {
-		return nil, err
-	}
-	local, _, err := req.Bool("local")
-	if err != nil {
-		return nil, err
-	}
-	d := auditdevice.Device{Path: path, Type: typ, Description: desc, Options: opts, Local: local, EnabledAt: time.Now().UTC()}
-	err = s.run(req.Context(), path, func(cur *auditdevice.Device) ([]ledger.Event, error) { return auditdevice.DecideEnable(cur, d) })
-	return nil, deviceError(err)
+	d := auditevent.Device{Path: path, Type: req.String("type"), Description: req.String("description"), Options: opts, Local: req.Bool("local"), EnabledAt: time.Now().UTC()}
+	err := s.run(req.Context(), path, func(cur *auditevent.Device) ([]ledger.Event, error) { return auditdevice.DecideEnable(cur, d) })
+	return nil, err
 }
 
 func (s *Sinks) handleDisable(req *framework.Request) (*framework.Response, error) {
 	path := auditdevice.NormalizePath(req.Vars["path"])
-	err := s.run(req.Context(), path, func(cur *auditdevice.Device) ([]ledger.Event, error) { return auditdevice.DecideDisable(cur) })
-	if errors.Is(err, auditdevice.ErrNotFound) {
+	err := s.run(req.Context(), path, func(cur *auditevent.Device) ([]ledger.Event, error) { return auditdevice.DecideDisable(cur) })
+	if errors.Is(err, auditevent.ErrNotFound) {
 		return nil, nil // Vault answers 204 for an absent device too
 	}
-	return nil, deviceError(err)
+	return nil, err
 }
 
-func (s *Sinks) run(ctx context.Context, path string, decide func(*auditdevice.Device) ([]ledger.Event, error)) error {
+func (s *Sinks) run(ctx context.Context, path string, decide func(*auditevent.Device) ([]ledger.Event, error)) error {
 	_, err := s.deps.Bus.Run(ctx, func(context.Context) ([]ledger.Event, error) {
 		cur, err := auditstore.Get(s.deps.Store, path)
-		if err != nil && !errors.Is(err, auditdevice.ErrNotFound) {
+		if err != nil && !errors.Is(err, auditevent.ErrNotFound) {
 			return nil, err
 		}
 		events, err := decide(cur)
 		if err != nil {
 			return nil, err
 		}
-		v, err := s.deps.Bus.Version(auditdevice.Kind, path)
+		v, err := s.deps.Bus.Version(auditevent.Kind, path)
 		if err != nil {
 			return nil, err
 		}
-		return commands.Sequence(auditdevice.Kind, path, v, events...), nil
+		return commands.Sequence(auditevent.Kind, path, v, events...), nil
 	})
-	return err
-}
-
-func deviceError(err error) error {
-	if errors.Is(err, auditdevice.ErrInvalid) || errors.Is(err, auditdevice.ErrExists) {
-		return framework.BadRequest("%v", err)
-	}
 	return err
 }

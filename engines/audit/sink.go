@@ -14,17 +14,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cofferhq/coffer/commands/auditdevice"
 	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/events/auditevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 	"github.com/cofferhq/coffer/projections/auditstore"
-)
-
-// Audit record event types (written by the gateway).
-const (
-	eventAuditRequest  = "audit.request"
-	eventAuditResponse = "audit.response"
 )
 
 // Sinks runs one sink per enabled audit device.
@@ -46,7 +40,7 @@ func NewSinks(deps framework.Deps, cursorDir string) *Sinks {
 func (s *Sinks) Observer(ctx context.Context) projections.Observer {
 	return func(recs []ledger.Record) {
 		for _, r := range recs {
-			if r.Type == auditdevice.EventEnabled || r.Type == auditdevice.EventDisabled {
+			if r.Type == auditevent.EventEnabled || r.Type == auditevent.EventDisabled {
 				go func() {
 					if err := s.Sync(ctx); err != nil && ctx.Err() == nil {
 						s.deps.Log.Error("audit sinks", "err", err)
@@ -66,7 +60,7 @@ func (s *Sinks) Sync(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	want := map[string]auditdevice.Device{}
+	want := map[string]auditevent.Device{}
 	for _, d := range devs {
 		want[d.Path] = d
 	}
@@ -94,11 +88,11 @@ func (s *Sinks) Sync(ctx context.Context) error {
 // Wait blocks until every sink stopped (after its context ended).
 func (s *Sinks) Wait() { s.wg.Wait() }
 
-func (s *Sinks) cursorPath(d auditdevice.Device) string {
+func (s *Sinks) cursorPath(d auditevent.Device) string {
 	return filepath.Join(s.cursorDir, hex.EncodeToString([]byte(strings.TrimSuffix(d.Path, "/")))+".cursor")
 }
 
-func (s *Sinks) runSink(ctx context.Context, d auditdevice.Device) {
+func (s *Sinks) runSink(ctx context.Context, d auditevent.Device) {
 	for ctx.Err() == nil {
 		err := s.copyRecords(ctx, d)
 		if ctx.Err() != nil {
@@ -112,7 +106,7 @@ func (s *Sinks) runSink(ctx context.Context, d auditdevice.Device) {
 	}
 }
 
-func openOutput(d auditdevice.Device) (io.Writer, func() error, error) {
+func openOutput(d auditevent.Device) (io.Writer, func() error, error) {
 	switch fp := d.Options["file_path"]; fp {
 	case "stdout":
 		return os.Stdout, func() error { return nil }, nil
@@ -140,7 +134,7 @@ func openOutput(d auditdevice.Device) (io.Writer, func() error, error) {
 }
 
 // copyRecords tails the ledger from the cursor and writes audit records.
-func (s *Sinks) copyRecords(ctx context.Context, d auditdevice.Device) error {
+func (s *Sinks) copyRecords(ctx context.Context, d auditevent.Device) error {
 	from := d.StartSeq
 	if b, err := os.ReadFile(s.cursorPath(d)); err == nil {
 		if n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64); err == nil && n > from {
@@ -207,7 +201,7 @@ func (s *Sinks) copyRecords(ctx context.Context, d auditdevice.Device) error {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, r := range recs {
-			if r.Type != eventAuditRequest && r.Type != eventAuditResponse {
+			if r.Type != auditevent.EventRequest && r.Type != auditevent.EventResponse {
 				continue
 			}
 			if _, err := w.Write(r.Data); err != nil {

@@ -8,32 +8,29 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/events/databaseevent"
 	"github.com/cofferhq/coffer/projections/databasestore"
 )
 
+// TestStatementsFieldKeepsCommas: statements are Vault's TypeStringSlice,
+// so one string (what "creation_statements=@create.sql" sends) is one
+// statement list entry however many commas it holds; allowed_roles is the
+// comma-string-or-list type.
 func TestStatementsFieldKeepsCommas(t *testing.T) {
-	req := &framework.Request{Data: map[string]any{
-		"one":  `GRANT SELECT, INSERT ON t TO "{{name}}"; GRANT USAGE ON SCHEMA s TO "{{name}}"`,
-		"list": []any{"a, b", "c"},
-		"bad":  json.Number("3"),
-	}}
-	got, err := optStatements(req, "one")
-	require.NoError(t, err)
-	assert.Equal(t, []string{`GRANT SELECT, INSERT ON t TO "{{name}}"; GRANT USAGE ON SCHEMA s TO "{{name}}"`}, *got)
-	got, err = optStatements(req, "list")
-	require.NoError(t, err)
-	assert.Equal(t, []string{"a, b", "c"}, *got)
-	got, err = optStatements(req, "absent")
-	require.NoError(t, err)
-	assert.Nil(t, got)
-	_, err = optStatements(req, "bad")
-	assert.ErrorIs(t, err, framework.ErrInvalidRequest)
+	fields := func(data map[string]any) *framework.Request {
+		req := &framework.Request{Data: data, FieldData: &framework.FieldData{Raw: data, Schema: roleFields}}
+		require.NoError(t, req.Validate())
+		return req
+	}
+	one := `GRANT SELECT, INSERT ON t TO "{{name}}"; GRANT USAGE ON SCHEMA s TO "{{name}}"`
+	req := fields(map[string]any{"creation_statements": one, "revocation_statements": []any{"a, b", "c"}, "renew_statements": json.Number("3")})
+	assert.Equal(t, []string{one}, *optList(req, "creation_statements"))
+	assert.Equal(t, []string{"a, b", "c"}, *optList(req, "revocation_statements"))
+	assert.Equal(t, []string{"3"}, *optList(req, "renew_statements"), "a number is a one-statement list, as Vault's weak decoding makes it")
+	assert.Nil(t, optList(req, "rollback_statements"))
 
-	// allowed_roles is Vault's comma-string-or-list.
-	req.Data["allowed_roles"] = "myapp-readonly,myapp-readwrite"
-	roles, err := optCommaList(req, "allowed_roles")
-	require.NoError(t, err)
-	assert.Equal(t, []string{"myapp-readonly", "myapp-readwrite"}, *roles)
+	cfg := &framework.Request{FieldData: &framework.FieldData{Raw: map[string]any{"allowed_roles": "myapp-readonly, myapp-readwrite"}, Schema: configFields}}
+	assert.Equal(t, []string{"myapp-readonly", "myapp-readwrite"}, *optList(cfg, "allowed_roles"))
 }
 
 func TestCheckSyntax(t *testing.T) {
@@ -61,7 +58,7 @@ func TestCheckSyntax(t *testing.T) {
 }
 
 func TestCheckRoleNeedsTheUser(t *testing.T) {
-	role := databasestore.Role{DBName: "db", Statements: databasestore.Statements{Creation: []string{`CREATE ROLE admin SUPERUSER`}}}
+	role := databasestore.Role{DBName: "db", Statements: databaseevent.Statements{Creation: []string{`CREATE ROLE admin SUPERUSER`}}}
 	assert.ErrorContains(t, checkRole(role), "mentions {{name}}")
 	role.Statements.Creation = []string{`CREATE ROLE "{{ username }}"`}
 	assert.NoError(t, checkRole(role))
@@ -70,7 +67,7 @@ func TestCheckRoleNeedsTheUser(t *testing.T) {
 }
 
 func TestConfigDataNeverHasThePassword(t *testing.T) {
-	d := configData(databasestore.ConnectionSettings{
+	d := configData(databaseevent.ConnectionSettings{
 		PluginName: "postgresql-database-plugin", ConnectionURL: "postgresql://root:hunter2@db:5432/app",
 		Username: "root", MaxOpenConnections: 8, VerifyConnection: true,
 	})

@@ -10,6 +10,7 @@ import (
 	cmddb "github.com/cofferhq/coffer/commands/database"
 	"github.com/cofferhq/coffer/engines/database/postgres"
 	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/events/databaseevent"
 	"github.com/cofferhq/coffer/projections/databasestore"
 )
 
@@ -20,10 +21,14 @@ func (b *Backend) configPaths() []*framework.Path {
 	return []*framework.Path{
 		{
 			Pattern:    "config/?",
+			Fields:     map[string]*framework.FieldSchema{},
+			Synopsis:   "Configure connection details to a database plugin.",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.ListOperation: b.handleListConfigs},
 		},
 		{
-			Pattern: "config/" + framework.GenericNameRegex("name"),
+			Pattern:  "config/" + framework.GenericNameRegex("name"),
+			Fields:   configFields,
+			Synopsis: "Configure connection details to a database plugin.",
 			Operations: map[framework.Operation]framework.HandlerFunc{
 				framework.CreateOperation: b.handleWriteConfig,
 				framework.UpdateOperation: b.handleWriteConfig,
@@ -36,6 +41,8 @@ func (b *Backend) configPaths() []*framework.Path {
 		},
 		{
 			Pattern:    "reset/" + framework.GenericNameRegex("name"),
+			Fields:     nameField,
+			Synopsis:   "Resets a database plugin.",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.handleReset},
 		},
 	}
@@ -53,48 +60,29 @@ func (b *Backend) handleListConfigs(req *framework.Request) (*framework.Response
 }
 
 // configWrite reads the fields of database/config/:name.
-func configWrite(req *framework.Request) (cmddb.ConfigWrite, error) {
+func configWrite(req *framework.Request) cmddb.ConfigWrite {
 	var w cmddb.ConfigWrite
-	var err error
 	for key, dst := range map[string]**string{
 		"plugin_name": &w.PluginName, "connection_url": &w.ConnectionURL, "username": &w.Username,
 		"password": &w.Password, "password_authentication": &w.PasswordAuthentication,
 		"username_template": &w.UsernameTemplate,
 	} {
-		if *dst, err = optString(req, key); err != nil {
-			return w, err
-		}
+		*dst = optString(req, key)
 	}
-	if w.MaxOpenConnections, err = optInt(req, "max_open_connections"); err != nil {
-		return w, err
-	}
-	if w.MaxIdleConnections, err = optInt(req, "max_idle_connections"); err != nil {
-		return w, err
-	}
-	if w.MaxConnectionLifetime, err = optDuration(req, "max_connection_lifetime"); err != nil {
-		return w, err
-	}
-	if w.AllowedRoles, err = optCommaList(req, "allowed_roles"); err != nil {
-		return w, err
-	}
-	if w.RootRotationStatements, err = optStatements(req, "root_rotation_statements"); err != nil {
-		return w, err
-	}
-	if w.VerifyConnection, err = optBool(req, "verify_connection"); err != nil {
-		return w, err
-	}
-	return w, nil
+	w.MaxOpenConnections = optInt(req, "max_open_connections")
+	w.MaxIdleConnections = optInt(req, "max_idle_connections")
+	w.MaxConnectionLifetime = optDuration(req, "max_connection_lifetime")
+	w.AllowedRoles = optList(req, "allowed_roles")
+	w.RootRotationStatements = optList(req, "root_rotation_statements")
+	w.VerifyConnection = optBool(req, "verify_connection")
+	return w
 }
 
 func (b *Backend) handleWriteConfig(req *framework.Request) (*framework.Response, error) {
 	name := req.Vars["name"]
-	w, err := configWrite(req)
+	m, err := b.runner.WriteConfig(req.Context(), name, configWrite(req), verifyConfig)
 	if err != nil {
 		return nil, err
-	}
-	m, err := b.runner.WriteConfig(req.Context(), name, w, verifyConfig)
-	if err != nil {
-		return nil, commandError(err)
 	}
 	if warnings := cmddb.ConfigWarnings(m.Settings); len(warnings) > 0 {
 		return &framework.Response{Warnings: warnings}, nil
@@ -140,7 +128,7 @@ func (b *Backend) handleReadConfig(req *framework.Request) (*framework.Response,
 // configData is Vault's read of a configuration: the connection details
 // as written, never the password, and a connection_url with a literal
 // password in it redacted.
-func configData(s databasestore.ConnectionSettings) map[string]any {
+func configData(s databaseevent.ConnectionSettings) map[string]any {
 	details := map[string]any{"connection_url": redactURL(s.ConnectionURL)}
 	if s.Username != "" {
 		details["username"] = s.Username
@@ -186,7 +174,7 @@ func redactURL(raw string) string {
 func (b *Backend) handleDeleteConfig(req *framework.Request) (*framework.Response, error) {
 	name := req.Vars["name"]
 	if _, err := b.runner.DeleteConfig(req.Context(), name); err != nil {
-		return nil, commandError(err)
+		return nil, err
 	}
 	b.e.pools.evict(b.mount, name)
 	return nil, nil
@@ -205,7 +193,7 @@ func (b *Backend) handleReset(req *framework.Request) (*framework.Response, erro
 	b.e.pools.evict(b.mount, name)
 	db, err := b.e.pools.get(req.Context(), b.mount, c)
 	if err != nil {
-		return nil, commandError(err)
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(req.Context(), verifyTimeout)
 	defer cancel()

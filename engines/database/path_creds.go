@@ -10,7 +10,6 @@ import (
 	cmddb "github.com/cofferhq/coffer/commands/database"
 	"github.com/cofferhq/coffer/engines/database/postgres"
 	"github.com/cofferhq/coffer/engines/framework"
-	leaseeng "github.com/cofferhq/coffer/engines/lease"
 	"github.com/cofferhq/coffer/projections/databasestore"
 )
 
@@ -22,6 +21,8 @@ const expirationSlack = 5 * time.Second
 func (b *Backend) credsPaths() []*framework.Path {
 	return []*framework.Path{{
 		Pattern:    "creds/" + framework.GenericNameRegex("name"),
+		Fields:     nameField,
+		Synopsis:   "Request database credentials for a certain role.",
 		Operations: map[framework.Operation]framework.HandlerFunc{framework.ReadOperation: b.handleCreds},
 	}}
 }
@@ -49,7 +50,7 @@ func (b *Backend) handleCreds(req *framework.Request) (*framework.Response, erro
 	ttl, maxTTL, warnings := cmddb.LeaseTTL(role.DefaultTTL, role.MaxTTL, req.MountConfig.DefaultLeaseTTL, req.MountConfig.MaxLeaseTTL)
 	db, err := b.e.pools.get(ctx, b.mount, cfg)
 	if err != nil {
-		return nil, commandError(err)
+		return nil, err
 	}
 	displayName, tokenAccessor := "token", ""
 	if req.Auth != nil {
@@ -60,14 +61,14 @@ func (b *Backend) handleCreds(req *framework.Request) (*framework.Response, erro
 	}
 	username, err := db.NewUsername(displayName, name, time.Now())
 	if err != nil {
-		return nil, commandError(err)
+		return nil, err
 	}
 	password := postgres.NewPassword()
 	rd, err := b.e.revokeData(b.mount, cfg, role, username)
 	if err != nil {
 		return nil, err
 	}
-	st, err := b.e.leases.Issue(ctx, leaseeng.IssueRequest{
+	st, err := b.e.leases.Issue(ctx, framework.LeaseRequest{
 		Engine: EngineName, MountAccessor: b.mount, MountPath: b.mountPath, Path: "creds/" + name,
 		TokenAccessor: tokenAccessor, TTL: ttl, MaxTTL: maxTTL, Renewable: true, RevokeData: rd,
 	}, func(ctx context.Context, expire time.Time) error {
@@ -94,7 +95,7 @@ func createUser(ctx context.Context, db *postgres.DB, stmts []string, c postgres
 	var se *postgres.StatementError
 	if errors.As(err, &se) || errors.Is(err, postgres.ErrBadStatements) || errors.Is(err, postgres.ErrNoCreationStatements) ||
 		errors.Is(err, postgres.ErrUnsafeUsername) || errors.Is(err, postgres.ErrUnsafePassword) || errors.Is(err, postgres.ErrClosed) {
-		return fmt.Errorf("%w: %w", leaseeng.ErrNotCreated, err)
+		return fmt.Errorf("%w: %w", framework.ErrNotCreated, err)
 	}
 	return err
 }
@@ -107,5 +108,5 @@ func credsError(err error) error {
 	case errors.Is(err, postgres.ErrConnect):
 		return framework.Errorf(http.StatusInternalServerError, "creating the database user failed: %s", err.Error())
 	}
-	return commandError(err)
+	return err
 }

@@ -16,10 +16,14 @@ func (b *Backend) rolePaths() []*framework.Path {
 	return []*framework.Path{
 		{
 			Pattern:    "roles/?",
+			Fields:     map[string]*framework.FieldSchema{},
+			Synopsis:   "Manage the roles that can be created with this backend.",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.ListOperation: b.handleListRoles},
 		},
 		{
-			Pattern: "roles/" + framework.GenericNameRegex("name"),
+			Pattern:  "roles/" + framework.GenericNameRegex("name"),
+			Fields:   roleFields,
+			Synopsis: "Manage the roles that can be created with this backend.",
 			Operations: map[framework.Operation]framework.HandlerFunc{
 				framework.CreateOperation: b.handleWriteRole,
 				framework.UpdateOperation: b.handleWriteRole,
@@ -44,36 +48,23 @@ func (b *Backend) handleListRoles(req *framework.Request) (*framework.Response, 
 	return &framework.Response{Data: map[string]any{"keys": names}}, nil
 }
 
-func roleWrite(req *framework.Request) (cmddb.RoleWrite, error) {
+func roleWrite(req *framework.Request) cmddb.RoleWrite {
 	var w cmddb.RoleWrite
-	var err error
-	if w.DBName, err = optString(req, "db_name"); err != nil {
-		return w, err
-	}
+	w.DBName = optString(req, "db_name")
 	for key, dst := range map[string]**[]string{
 		"creation_statements": &w.CreationStatements, "revocation_statements": &w.RevocationStatements,
 		"rollback_statements": &w.RollbackStatements, "renew_statements": &w.RenewStatements,
 	} {
-		if *dst, err = optStatements(req, key); err != nil {
-			return w, err
-		}
+		*dst = optList(req, key)
 	}
-	if w.DefaultTTL, err = optDuration(req, "default_ttl"); err != nil {
-		return w, err
-	}
-	if w.MaxTTL, err = optDuration(req, "max_ttl"); err != nil {
-		return w, err
-	}
-	return w, nil
+	w.DefaultTTL = optDuration(req, "default_ttl")
+	w.MaxTTL = optDuration(req, "max_ttl")
+	return w
 }
 
 func (b *Backend) handleWriteRole(req *framework.Request) (*framework.Response, error) {
-	w, err := roleWrite(req)
-	if err != nil {
+	if err := b.runner.WriteRole(req.Context(), req.Vars["name"], roleWrite(req), checkRole); err != nil {
 		return nil, err
-	}
-	if err := b.runner.WriteRole(req.Context(), req.Vars["name"], w, checkRole); err != nil {
-		return nil, commandError(err)
 	}
 	return nil, nil
 }
@@ -163,7 +154,7 @@ func (b *Backend) handleReadRole(req *framework.Request) (*framework.Response, e
 
 func (b *Backend) handleDeleteRole(req *framework.Request) (*framework.Response, error) {
 	if err := b.runner.DeleteRole(req.Context(), req.Vars["name"]); err != nil {
-		return nil, commandError(err)
+		return nil, err
 	}
 	return nil, nil
 }

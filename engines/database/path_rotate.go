@@ -13,6 +13,8 @@ import (
 func (b *Backend) rotatePaths() []*framework.Path {
 	return []*framework.Path{{
 		Pattern:    "rotate-root/" + framework.GenericNameRegex("name"),
+		Fields:     nameField,
+		Synopsis:   "Request to rotate the root credentials for a certain database connection.",
 		Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.handleRotateRoot},
 	}}
 }
@@ -49,7 +51,7 @@ func (b *Backend) handleRotateRoot(req *framework.Request) (*framework.Response,
 	// replaced as soon as the rotation's events change the version.
 	db, err := postgres.Open(ctx, pgConfig(cfg.ConnectionSettings, cfg.Password))
 	if err != nil {
-		return nil, commandError(err)
+		return nil, err
 	}
 	defer db.Close()
 	if err := db.VerifyConnection(ctx); err != nil {
@@ -58,7 +60,7 @@ func (b *Backend) handleRotateRoot(req *framework.Request) (*framework.Response,
 
 	password := postgres.NewPassword()
 	if err := b.runner.StartRotation(ctx, name, password); err != nil {
-		return nil, commandError(err)
+		return nil, err
 	}
 	// Detached from the request: once the database may have the new
 	// password, its outcome must be recorded even if the client went away.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/engines/database/postgres"
+	"github.com/cofferhq/coffer/events/databaseevent"
 	"github.com/cofferhq/coffer/projections/databasestore"
 )
 
@@ -85,7 +86,7 @@ func (p *pools) close() {
 // max_idle_connections and max_connection_lifetime are recorded and read
 // back but the pool ignores them: pgxpool keeps no idle minimum here and
 // recycles connections on its own.
-func pgConfig(s databasestore.ConnectionSettings, password string) postgres.Config {
+func pgConfig(s databaseevent.ConnectionSettings, password string) postgres.Config {
 	return postgres.Config{
 		ConnectionURL: s.ConnectionURL, Username: s.Username, Password: password,
 		MaxOpenConnections: s.MaxOpenConnections, PasswordAuthentication: s.PasswordAuthentication,

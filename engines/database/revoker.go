@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/cofferhq/coffer/commands/lease"
 	"github.com/cofferhq/coffer/engines/database/postgres"
+	"github.com/cofferhq/coffer/events/leaseevent"
 	"github.com/cofferhq/coffer/projections/databasestore"
 )
 
@@ -61,7 +61,7 @@ func (e *Engine) revokeData(mount string, cfg *databasestore.Config, role *datab
 	return rd, nil
 }
 
-func decodeRevokeData(st *lease.State) (RevokeData, error) {
+func decodeRevokeData(st *leaseevent.State) (RevokeData, error) {
 	var rd RevokeData
 	if err := json.Unmarshal(st.RevokeData, &rd); err != nil || rd.Username == "" {
 		return rd, fmt.Errorf("database: lease %s has no usable revoke data", st.ID)
@@ -180,7 +180,7 @@ func sameConnection(cfg *databasestore.Config, snap ConnectionSnapshot) bool {
 // recorded at issue; a lease still pending (its issue never completed)
 // is rolled back with the rollback statements. A user that does not exist
 // counts as revoked.
-func (e *Engine) Revoke(ctx context.Context, st *lease.State) error {
+func (e *Engine) Revoke(ctx context.Context, st *leaseevent.State) error {
 	rd, err := decodeRevokeData(st)
 	if err != nil {
 		return err
@@ -194,7 +194,7 @@ func (e *Engine) Revoke(ctx context.Context, st *lease.State) error {
 		revocation, rollback = role.Statements.Revocation, role.Statements.Rollback
 	}
 	return e.withConnection(ctx, st.MountAccessor, rd, cfg, func(db *postgres.DB) error {
-		if st.State == lease.StatePending {
+		if st.State == leaseevent.StatePending {
 			return db.Rollback(ctx, rollback, rd.Username)
 		}
 		return db.RevokeUser(ctx, revocation, rd.Username)
@@ -204,7 +204,7 @@ func (e *Engine) Revoke(ctx context.Context, st *lease.State) error {
 // Renew implements lease.Revoker: it moves the user's VALID UNTIL to the
 // lease's new expiry (plus slack) with the renew statements (the role's
 // current ones when it still exists), or ALTER ROLE ... VALID UNTIL.
-func (e *Engine) Renew(ctx context.Context, st *lease.State, expire time.Time) error {
+func (e *Engine) Renew(ctx context.Context, st *leaseevent.State, expire time.Time) error {
 	rd, err := decodeRevokeData(st)
 	if err != nil {
 		return err

@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cofferhq/coffer/commands"
+	"github.com/cofferhq/coffer/events/kvevent"
 	"github.com/cofferhq/coffer/ledger"
-	"github.com/cofferhq/coffer/projections/kvstore"
 )
 
 // fillLedger appends n events shaped like real traffic: per request an
@@ -40,12 +40,12 @@ func fillLedger(b *testing.B, s *stack, n int) uint64 {
 		var batch []ledger.Event
 		for i := 0; i < 33 && written < n; i++ {
 			path := fmt.Sprintf("bench/%d", written)
-			kvEvent := ledger.NewEvent(kvstore.EventVersionWritten, kvstore.SchemaVersion, kvstore.VersionWritten{
+			kvEvent := ledger.MakeEvent(kvevent.EventVersionWritten, kvevent.VersionWritten{
 				Mount: s.kvMount, Path: path, Version: 1, CreatedTime: time.Now().UTC(), DataKey: ledger.NewID(), Ciphertext: ct, OldestVersion: 1,
 			})
 			kvEvent.Actor = "acc-bench"
 			batch = append(batch, auditBody("audit.request", "secret/data/"+path))
-			batch = append(batch, commands.Sequence(kvstore.AggregateKind, "bench-"+path, 0, kvEvent)...)
+			batch = append(batch, commands.Sequence(kvevent.AggregateKind, "bench-"+path, 0, kvEvent)...)
 			batch = append(batch, auditBody("audit.response", "secret/data/"+path))
 			written += 3
 		}

@@ -15,20 +15,42 @@ import (
 	"github.com/cofferhq/coffer/commands"
 	"github.com/cofferhq/coffer/commands/kv"
 	"github.com/cofferhq/coffer/commands/mount"
+	"github.com/cofferhq/coffer/engines/audit"
+	"github.com/cofferhq/coffer/engines/database"
 	"github.com/cofferhq/coffer/engines/framework"
+	kveng "github.com/cofferhq/coffer/engines/kv"
+	leaseeng "github.com/cofferhq/coffer/engines/lease"
+	"github.com/cofferhq/coffer/engines/sys"
+	tokeneng "github.com/cofferhq/coffer/engines/token"
+	"github.com/cofferhq/coffer/engines/transit"
+	"github.com/cofferhq/coffer/events/policyevent"
 	"github.com/cofferhq/coffer/internal/ledgertest"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 	"github.com/cofferhq/coffer/projections/kvstore"
-	"github.com/cofferhq/coffer/projections/leasestore"
 	"github.com/cofferhq/coffer/projections/mountstore"
 	"github.com/cofferhq/coffer/projections/policystore"
-	"github.com/cofferhq/coffer/projections/tokenstore"
 )
 
-var testReadModels = []func(*projections.Projector){
-	mountstore.Register, policystore.Register, tokenstore.Register, kvstore.Register, leasestore.Register,
+// testModules are the modules whose read models, event maps and state
+// queries the hub under test uses, as the node's would.
+var testModules = []framework.Module{
+	sys.Module(sys.Config{}), tokeneng.Module, leaseeng.Module, audit.Module, kveng.Module, transit.Module, database.Module,
 }
+
+var testReadModels, testMaps, testQueries = func() ([]func(*projections.Projector), []framework.EventMap, []framework.StateQuery) {
+	var rms []func(*projections.Projector)
+	var maps []framework.EventMap
+	var queries []framework.StateQuery
+	for _, m := range testModules {
+		for _, rm := range m.ReadModels {
+			rms = append(rms, rm.Register)
+		}
+		maps = append(maps, m.Events...)
+		queries = append(queries, m.StateAt...)
+	}
+	return rms, maps, queries
+}()
 
 // stack is a ledger on an embedded NATS server, the read models, a hub
 // observing the projector, and the kv runner to make real events.
@@ -57,6 +79,7 @@ func startStack(t testing.TB, tune func(*Options)) *stack {
 			cache := policystore.NewCache(s.store)
 			opts := Options{
 				Node: "test", Deps: s.deps, ACL: cache.ACL, ReadModels: testReadModels, ScratchDir: t.TempDir(),
+				Maps: testMaps, StateQueries: testQueries,
 				Resolve: s.resolve,
 			}
 			if tune != nil {
@@ -70,7 +93,7 @@ func startStack(t testing.TB, tune func(*Options)) *stack {
 			t.Cleanup(s.hub.Close)
 		},
 	})
-	require.NoError(t, mount.EnsureDefaultMounts(metaCtx(t), s.deps))
+	require.NoError(t, mount.EnsureDefaultMounts(metaCtx(t), s.deps.Bus))
 	m, err := mountstore.Get(s.store, "secret/")
 	require.NoError(t, err)
 	s.kvMount = m.Accessor
@@ -78,16 +101,16 @@ func startStack(t testing.TB, tune func(*Options)) *stack {
 	return s
 }
 
-func (s *stack) resolve(_ context.Context, raw string) (*framework.Auth, error) {
+func (s *stack) resolve(_ context.Context, raw string) (*framework.Caller, error) {
 	if s.denied.Load() {
 		return nil, fmt.Errorf("%w: revoked", framework.ErrPermissionDenied)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.policies == nil {
-		return &framework.Auth{ClientToken: raw, Accessor: "acc-root", IsRoot: true, Policies: []string{"root"}}, nil
+		return &framework.Caller{ClientToken: raw, Accessor: "acc-root", IsRoot: true, Policies: []string{"root"}}, nil
 	}
-	return &framework.Auth{ClientToken: raw, Accessor: "acc-user", Policies: s.policies}, nil
+	return &framework.Caller{ClientToken: raw, Accessor: "acc-user", Policies: s.policies}, nil
 }
 
 func metaCtx(t testing.TB) context.Context {
@@ -195,11 +218,11 @@ func (s *stack) waitSubscribed(t testing.TB, n int) {
 
 func writePolicy(ctx context.Context, s *stack, name, text string) error {
 	_, err := s.deps.Bus.Run(ctx, func(context.Context) ([]ledger.Event, error) {
-		v, err := s.deps.Bus.Version(policystore.Kind, name)
+		v, err := s.deps.Bus.Version(policyevent.Kind, name)
 		if err != nil {
 			return nil, err
 		}
-		return commands.Sequence(policystore.Kind, name, v, ledger.NewEvent(policystore.EventWritten, policystore.Schema, policystore.Written{Name: name, Text: text})), nil
+		return commands.Sequence(policyevent.Kind, name, v, ledger.MakeEvent(policyevent.EventWritten, policyevent.Written{Name: name, Text: text})), nil
 	})
 	return err
 }

@@ -10,9 +10,9 @@ import (
 
 	"github.com/cofferhq/coffer/commands/acl"
 	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/events/tokenevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
-	"github.com/cofferhq/coffer/projections/tokenstore"
 )
 
 // Defaults of Options.
@@ -33,11 +33,15 @@ type Options struct {
 	// ACL compiles a subscriber's policies (policystore.Cache.ACL).
 	ACL func(policies []string) (*acl.ACL, error)
 	// Resolve re-authenticates a subscriber's token (token.Resolver).
-	Resolve func(ctx context.Context, raw string) (*framework.Auth, error)
+	Resolve func(ctx context.Context, raw string) (*framework.Caller, error)
 	// ReadModels are the projection registrations state-at replays into a
 	// scratch store: the node's own list, so the past is computed by the
 	// same code as the present.
 	ReadModels []func(*projections.Projector)
+	// Maps turn ledger events into public events (the modules' Events).
+	Maps []framework.EventMap
+	// StateQueries answer state-at (the modules' StateAt), tried in order.
+	StateQueries []framework.StateQuery
 	// ScratchDir holds state-at's temporary pebble stores (os.TempDir
 	// when empty). They hold what the live projections hold: sealed
 	// values and ciphertext only.
@@ -59,6 +63,7 @@ type Hub struct {
 	// mapper is used by the observer only (the projector calls it in
 	// ledger order, one message at a time).
 	mapper *mapper
+	maps   map[string]func(framework.EventContext, *ledger.Record) (framework.PublicEvent, bool)
 
 	nsubs atomic.Int32
 	mu    sync.Mutex
@@ -100,7 +105,8 @@ func NewHub(opts Options) *Hub {
 		closed:  make(chan struct{}),
 		stateAt: make(chan struct{}, 1),
 	}
-	h.mapper = newMapper(h.source, h.mounts)
+	h.maps = eventMaps(opts.Maps)
+	h.mapper = newMapper(h.source, h.mounts, h.maps)
 	if opts.Deps.Store != nil {
 		h.last = opts.Deps.Store.AppliedSeq()
 	}
@@ -191,7 +197,7 @@ func (h *Hub) mapAll(recs []ledger.Record) ([]*published, []string) {
 	var batch []*published
 	var revoked []string
 	for i := range recs {
-		if recs[i].Type == tokenstore.EventRevoked {
+		if recs[i].Type == tokenevent.EventRevoked {
 			if acc := tokenAccessor(&recs[i]); acc != "" {
 				revoked = append(revoked, acc)
 			}

@@ -5,39 +5,10 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/events/auditevent"
 	"github.com/cofferhq/coffer/ledger"
 )
-
-// Audit record types (written by the gateway). They are never public
-// events; the mapper reads only their request id, operation and path.
-const (
-	auditRequestType  = "audit.request"
-	auditResponseType = "audit.response"
-)
-
-// draft is what a family mapper decides about one record; mapRecord turns
-// it into a published event.
-type draft struct {
-	typ      string
-	path     string
-	dataPath string
-	mount    mountInfo
-	meta     map[string]string
-}
-
-// familyMapper maps one ledger event type. ok=false means "not public".
-type familyMapper func(m *mapper, rec *ledger.Record) (d draft, ok bool)
-
-// families lists every ledger event type that becomes a public event.
-// Types missing here (token renewals, lease.pending, mount table
-// bookkeeping, audit records) are not published.
-var families = map[string]familyMapper{}
-
-func register(fn familyMapper, types ...string) {
-	for _, t := range types {
-		families[t] = fn
-	}
-}
 
 // mapper turns ledger records into public events. It is not safe for
 // concurrent use: the hub owns one (fed by the projector, in order) and
@@ -45,6 +16,7 @@ func register(fn familyMapper, types ...string) {
 type mapper struct {
 	source string
 	mounts *mountCache
+	maps   map[string]func(framework.EventContext, *ledger.Record) (framework.PublicEvent, bool)
 	// marshal makes each event's JSON once, for streams that share it;
 	// replay pages are marshalled whole instead.
 	marshal bool
@@ -55,18 +27,33 @@ type mapper struct {
 	dataDeletes requestMemo
 }
 
-func newMapper(source string, mounts *mountCache) *mapper {
-	return &mapper{source: source, mounts: mounts, marshal: true, dataDeletes: newRequestMemo(1024)}
+func newMapper(source string, mounts *mountCache, maps map[string]func(framework.EventContext, *ledger.Record) (framework.PublicEvent, bool)) *mapper {
+	return &mapper{source: source, mounts: mounts, maps: maps, marshal: true, dataDeletes: newRequestMemo(1024)}
 }
+
+// EventContext: what the modules' maps may ask about the ledger.
+
+// MountByAccessor implements framework.EventContext.
+func (m *mapper) MountByAccessor(accessor string) (framework.MountRef, bool) {
+	return m.mounts.byAccessorOf(accessor)
+}
+
+// MountByPath implements framework.EventContext.
+func (m *mapper) MountByPath(path string) (framework.MountRef, bool) {
+	return m.mounts.byPathPrefix(path)
+}
+
+// WasHTTPDelete implements framework.EventContext.
+func (m *mapper) WasHTTPDelete(requestID string) bool { return m.dataDeletes.has(requestID) }
 
 // mapRecord returns the public event of rec, or nil.
 func (m *mapper) mapRecord(rec *ledger.Record) *published {
 	m.mounts.learn(rec)
-	if rec.Type == auditRequestType {
+	if rec.Type == auditevent.EventRequest {
 		m.noteRequest(rec)
 		return nil
 	}
-	fn, ok := families[rec.Type]
+	fn, ok := m.maps[rec.Type]
 	if !ok {
 		return nil
 	}
@@ -75,25 +62,25 @@ func (m *mapper) mapRecord(rec *ledger.Record) *published {
 		return nil
 	}
 	cur := Cursor{Seq: rec.Seq, Pos: rec.Pos}
-	if d.meta == nil {
-		d.meta = map[string]string{}
+	if d.Metadata == nil {
+		d.Metadata = map[string]string{}
 	}
-	d.meta["path"], d.meta["data_path"] = d.path, d.dataPath
-	d.meta["operation"] = d.typ[strings.LastIndexByte(d.typ, '/')+1:]
+	d.Metadata["path"], d.Metadata["data_path"] = d.Path, d.DataPath
+	d.Metadata["operation"] = d.Type[strings.LastIndexByte(d.Type, '/')+1:]
 	ev := &Event{
-		ID: rec.ID, Source: m.source, SpecVersion: "1.0", Type: d.typ,
+		ID: rec.ID, Source: m.source, SpecVersion: "1.0", Type: d.Type,
 		DataContentType: "application/json", Time: rec.At,
 		Data: EventData{
-			Event:     EventBody{ID: rec.ID, Metadata: d.meta},
-			EventType: d.typ,
+			Event:     EventBody{ID: rec.ID, Metadata: d.Metadata},
+			EventType: d.Type,
 			PluginInfo: PluginInfo{
-				MountClass: mountClass(d.mount), MountAccessor: d.mount.accessor,
-				MountPath: d.mount.path, Plugin: plugin(d.mount),
+				MountClass: mountClass(d.Mount), MountAccessor: d.Mount.Accessor,
+				MountPath: d.Mount.Path, Plugin: plugin(d.Mount),
 			},
 			LedgerIndex: rec.Seq, Cursor: cur.String(), Actor: rec.Actor,
 		},
 	}
-	p := &published{cursor: cur, typ: d.typ, path: d.path, dataPath: d.dataPath, event: ev}
+	p := &published{cursor: cur, typ: d.Type, path: d.Path, dataPath: d.DataPath, event: ev}
 	if m.marshal {
 		raw, err := json.Marshal(ev)
 		if err != nil {
@@ -123,29 +110,40 @@ func (m *mapper) noteRequest(rec *ledger.Record) {
 	}
 }
 
-func mountClass(mi mountInfo) string {
-	switch mi.typ {
+func mountClass(mi framework.MountRef) string {
+	switch mi.Type {
 	case "system":
 		return ""
 	case "token":
 		return "auth"
 	}
-	if strings.HasPrefix(mi.path, "auth/") {
+	if strings.HasPrefix(mi.Path, "auth/") {
 		return "auth"
 	}
 	return "secret"
 }
 
-func plugin(mi mountInfo) string {
-	if mi.typ == "kv-v2" {
+func plugin(mi framework.MountRef) string {
+	if mi.Type == "kv-v2" {
 		return "kv"
 	}
-	return mi.typ
+	return mi.Type
 }
 
-// decode unmarshals a payload into a narrow struct (only the fields an
-// event may show, so secret-bearing fields are never even copied).
-func decode(rec *ledger.Record, v any) bool { return json.Unmarshal(rec.Data, v) == nil }
+// eventMaps indexes the modules' event maps by ledger type. Two modules
+// mapping one type is a programming error.
+func eventMaps(maps []framework.EventMap) map[string]func(framework.EventContext, *ledger.Record) (framework.PublicEvent, bool) {
+	out := map[string]func(framework.EventContext, *ledger.Record) (framework.PublicEvent, bool){}
+	for _, em := range maps {
+		for _, t := range em.Types {
+			if _, dup := out[t]; dup {
+				panic("events: two event maps for " + t)
+			}
+			out[t] = em.Map
+		}
+	}
+	return out
+}
 
 // requestMemo is a bounded set of request ids, oldest forgotten first.
 type requestMemo struct {

@@ -8,14 +8,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/cofferhq/coffer/commands/auditdevice"
-	"github.com/cofferhq/coffer/commands/lease"
+	"github.com/cofferhq/coffer/events/auditevent"
+	"github.com/cofferhq/coffer/events/kvevent"
+	"github.com/cofferhq/coffer/events/leaseevent"
+	"github.com/cofferhq/coffer/events/mountevent"
+	"github.com/cofferhq/coffer/events/policyevent"
+	"github.com/cofferhq/coffer/events/tokenevent"
+	"github.com/cofferhq/coffer/events/transitevent"
 	"github.com/cofferhq/coffer/ledger"
-	"github.com/cofferhq/coffer/projections/kvstore"
-	"github.com/cofferhq/coffer/projections/mountstore"
-	"github.com/cofferhq/coffer/projections/policystore"
-	"github.com/cofferhq/coffer/projections/tokenstore"
-	"github.com/cofferhq/coffer/projections/transitstore"
 )
 
 // secret is planted in every secret-bearing field of the payloads below;
@@ -30,13 +30,13 @@ func record(seq uint64, pos int, typ string, data any) ledger.Record {
 
 func testMapper(t *testing.T) *mapper {
 	t.Helper()
-	m := newMapper("coffer://test", newMountCache(nil))
-	for i, en := range []mountstore.Enabled{
+	m := newMapper("coffer://test", newMountCache(nil), eventMaps(testMaps))
+	for i, en := range []mountevent.Enabled{
 		{Path: "secret/", Type: "kv", Accessor: "kv_1"},
 		{Path: "transit/", Type: "transit", Accessor: "transit_1"},
 		{Path: "database/", Type: "database", Accessor: "db_1"},
 	} {
-		rec := record(1, i, mountstore.EventEnabled, en)
+		rec := record(1, i, mountevent.EventEnabled, en)
 		m.mounts.learn(&rec)
 	}
 	return m
@@ -51,41 +51,41 @@ func TestMapperTypesAndPaths(t *testing.T) {
 		mountPath, plugin string
 		meta              map[string]string
 	}{
-		{"kv write", record(7, 0, kvstore.EventVersionWritten, kvstore.VersionWritten{Mount: "kv_1", Path: "app/db", Version: 3, OldestVersion: 1, Ciphertext: []byte(secret), DataKey: secret}),
+		{"kv write", record(7, 0, kvevent.EventVersionWritten, kvevent.VersionWritten{Mount: "kv_1", Path: "app/db", Version: 3, OldestVersion: 1, Ciphertext: []byte(secret), DataKey: secret}),
 			"kv-v2/data-write", "secret/data/app/db", "secret/data/app/db", "secret/", "kv", map[string]string{"current_version": "3", "oldest_version": "1", "operation": "data-write"}},
-		{"kv patch", record(7, 1, kvstore.EventVersionWritten, kvstore.VersionWritten{Mount: "kv_1", Path: "app", Version: 4, Patched: true, Ciphertext: []byte(secret)}),
+		{"kv patch", record(7, 1, kvevent.EventVersionWritten, kvevent.VersionWritten{Mount: "kv_1", Path: "app", Version: 4, Patched: true, Ciphertext: []byte(secret)}),
 			"kv-v2/data-patch", "secret/data/app", "secret/data/app", "secret/", "kv", map[string]string{"current_version": "4"}},
-		{"kv delete versions", record(8, 0, kvstore.EventVersionsDeleted, kvstore.VersionsDeleted{Mount: "kv_1", Path: "app", Versions: []kvstore.VersionDeletion{{Version: 1}, {Version: 2}}}),
+		{"kv delete versions", record(8, 0, kvevent.EventVersionsDeleted, kvevent.VersionsDeleted{Mount: "kv_1", Path: "app", Versions: []kvevent.VersionDeletion{{Version: 1}, {Version: 2}}}),
 			"kv-v2/delete", "secret/delete/app", "secret/data/app", "secret/", "kv", map[string]string{"deleted_versions": "1,2"}},
-		{"kv undelete", record(8, 1, kvstore.EventVersionsUndeleted, kvstore.VersionsUndeleted{Mount: "kv_1", Path: "app", Versions: []kvstore.VersionDeletion{{Version: 2}}}),
+		{"kv undelete", record(8, 1, kvevent.EventVersionsUndeleted, kvevent.VersionsUndeleted{Mount: "kv_1", Path: "app", Versions: []kvevent.VersionDeletion{{Version: 2}}}),
 			"kv-v2/undelete", "secret/undelete/app", "secret/data/app", "secret/", "kv", map[string]string{"undeleted_versions": "2"}},
-		{"kv destroy", record(9, 0, kvstore.EventVersionDestroyed, kvstore.VersionDestroyed{Mount: "kv_1", Path: "app", Version: 2, DataKey: secret}),
+		{"kv destroy", record(9, 0, kvevent.EventVersionDestroyed, kvevent.VersionDestroyed{Mount: "kv_1", Path: "app", Version: 2, DataKey: secret}),
 			"kv-v2/destroy", "secret/destroy/app", "secret/data/app", "secret/", "kv", map[string]string{"destroyed_versions": "2"}},
-		{"kv metadata write", record(9, 1, kvstore.EventMetadataWritten, kvstore.MetadataWritten{Mount: "kv_1", Path: "app", CustomMetadata: map[string]string{"owner": secret}}),
+		{"kv metadata write", record(9, 1, kvevent.EventMetadataWritten, kvevent.MetadataWritten{Mount: "kv_1", Path: "app", CustomMetadata: map[string]string{"owner": secret}}),
 			"kv-v2/metadata-write", "secret/metadata/app", "secret/data/app", "secret/", "kv", nil},
-		{"kv metadata delete", record(9, 2, kvstore.EventMetadataDeleted, kvstore.MetadataDeleted{Mount: "kv_1", Path: "app", DataKeys: []string{secret}}),
+		{"kv metadata delete", record(9, 2, kvevent.EventMetadataDeleted, kvevent.MetadataDeleted{Mount: "kv_1", Path: "app", DataKeys: []string{secret}}),
 			"kv-v2/metadata-delete", "secret/metadata/app", "secret/data/app", "secret/", "kv", nil},
-		{"policy", record(10, 0, policystore.EventWritten, policystore.Written{Name: "ops", Text: secret}),
+		{"policy", record(10, 0, policyevent.EventWritten, policyevent.Written{Name: "ops", Text: secret}),
 			"policy/written", "sys/policies/acl/ops", "sys/policies/acl/ops", "sys/", "system", map[string]string{"name": "ops"}},
-		{"policy deleted", record(10, 1, policystore.EventDeleted, policystore.Deleted{Name: "ops"}),
+		{"policy deleted", record(10, 1, policyevent.EventDeleted, policyevent.Deleted{Name: "ops"}),
 			"policy/deleted", "sys/policies/acl/ops", "sys/policies/acl/ops", "sys/", "system", nil},
-		{"token created", record(11, 0, tokenstore.EventCreated, tokenstore.Created{Accessor: "acc-9", Policies: []string{"a", "b"}, Path: "auth/token/create", Type: "service", TTL: 60, Meta: map[string]string{"k": secret}}),
+		{"token created", record(11, 0, tokenevent.EventCreated, tokenevent.Created{Accessor: "acc-9", Policies: []string{"a", "b"}, Path: "auth/token/create", Type: "service", TTL: 60, Meta: map[string]string{"k": secret}}),
 			"token/created", "auth/token/create", "auth/token/accessors/acc-9", "auth/token/", "token", map[string]string{"accessor": "acc-9", "policies": "a,b", "ttl": "60", "orphan": "true"}},
-		{"token revoked", record(11, 1, tokenstore.EventRevoked, tokenstore.Revoked{Accessor: "acc-9", Reason: "revoked", Target: secret}),
+		{"token revoked", record(11, 1, tokenevent.EventRevoked, tokenevent.Revoked{Accessor: "acc-9", Reason: "revoked", Target: secret}),
 			"token/revoked", "auth/token/revoke-accessor", "auth/token/accessors/acc-9", "auth/token/", "token", map[string]string{"reason": "revoked"}},
-		{"db creds", withAggregate(record(12, 0, lease.EventIssued, lease.PendingData{ID: "database/creds/ro/XYZ", Engine: "database", MountAccessor: "db_1", MountPath: "database/", Path: "creds/ro", ExpireAt: exp, TTL: time.Hour, RevokeData: json.RawMessage(`{"password":"` + secret + `"}`)}), "database/creds/ro/XYZ"),
+		{"db creds", withAggregate(record(12, 0, leaseevent.EventIssued, leaseevent.PendingData{ID: "database/creds/ro/XYZ", Engine: "database", MountAccessor: "db_1", MountPath: "database/", Path: "creds/ro", ExpireAt: exp, TTL: time.Hour, RevokeData: json.RawMessage(`{"password":"` + secret + `"}`)}), "database/creds/ro/XYZ"),
 			"database/creds-create", "database/creds/ro", "database/creds/ro", "database/", "database", map[string]string{"lease_id": "database/creds/ro/XYZ", "ttl": "3600", "expire_time": "2030-01-01T00:00:00Z"}},
-		{"lease renewed", withAggregate(record(12, 1, lease.EventRenewed, lease.RenewedData{ExpireAt: exp}), "database/creds/ro/XYZ"),
+		{"lease renewed", withAggregate(record(12, 1, leaseevent.EventRenewed, leaseevent.RenewedData{ExpireAt: exp}), "database/creds/ro/XYZ"),
 			"lease/renewed", "database/creds/ro", "database/creds/ro", "database/", "database", map[string]string{"lease_id": "database/creds/ro/XYZ"}},
-		{"lease revoked", withAggregate(record(12, 2, lease.EventRevoked, lease.RevokedData{Reason: "expired"}), "database/creds/ro/XYZ"),
+		{"lease revoked", withAggregate(record(12, 2, leaseevent.EventRevoked, leaseevent.RevokedData{Reason: "expired"}), "database/creds/ro/XYZ"),
 			"lease/revoked", "database/creds/ro", "database/creds/ro", "database/", "database", map[string]string{"reason": "expired"}},
-		{"transit rotated", record(13, 0, transitstore.EventKeyRotated, transitstore.KeyRotated{Mount: "transit_1", Name: "orders", DataKey: secret, Next: transitstore.VersionRecord{Version: 2, Material: []byte(secret)}}),
+		{"transit rotated", record(13, 0, transitevent.EventKeyRotated, transitevent.KeyRotated{Mount: "transit_1", Name: "orders", DataKey: secret, Next: transitevent.VersionRecord{Version: 2, Material: []byte(secret)}}),
 			"transit/key-rotated", "transit/keys/orders/rotate", "transit/keys/orders", "transit/", "transit", map[string]string{"latest_version": "2", "name": "orders"}},
-		{"transit deleted", record(13, 1, transitstore.EventKeyDeleted, transitstore.KeyDeleted{Mount: "transit_1", Name: "orders", DataKey: secret}),
+		{"transit deleted", record(13, 1, transitevent.EventKeyDeleted, transitevent.KeyDeleted{Mount: "transit_1", Name: "orders", DataKey: secret}),
 			"transit/key-deleted", "transit/keys/orders", "transit/keys/orders", "transit/", "transit", nil},
-		{"mount enabled", record(14, 0, mountstore.EventEnabled, mountstore.Enabled{Path: "kv2/", Type: "kv-v2", Accessor: "kv_2"}),
+		{"mount enabled", record(14, 0, mountevent.EventEnabled, mountevent.Enabled{Path: "kv2/", Type: "kv-v2", Accessor: "kv_2"}),
 			"mount/enabled", "sys/mounts/kv2", "sys/mounts/kv2", "sys/", "system", map[string]string{"mount_type": "kv-v2"}},
-		{"audit device", record(15, 0, auditdevice.EventEnabled, auditdevice.Device{Path: "file/", Type: "file", Options: map[string]string{"file_path": "/var/" + secret}}),
+		{"audit device", record(15, 0, auditevent.EventEnabled, auditevent.Device{Path: "file/", Type: "file", Options: map[string]string{"file_path": "/var/" + secret}}),
 			"audit/device-enabled", "sys/audit/file", "sys/audit/file", "sys/", "system", nil},
 	}
 	m := testMapper(t)
@@ -119,18 +119,18 @@ func TestMapperTypesAndPaths(t *testing.T) {
 }
 
 func withAggregate(r ledger.Record, id string) ledger.Record {
-	r.Kind, r.Aggregate = lease.Kind, id
+	r.Kind, r.Aggregate = leaseevent.Kind, id
 	return r
 }
 
 func TestMapperSkipsPrivateRecords(t *testing.T) {
 	m := testMapper(t)
 	for _, rec := range []ledger.Record{
-		record(1, 0, auditRequestType, map[string]any{"request": map[string]any{"path": "secret/data/x"}}),
-		record(1, 1, auditResponseType, map[string]any{}),
-		record(1, 2, lease.EventPending, lease.PendingData{ID: "x/y/z"}),
-		record(1, 3, tokenstore.EventRenewed, tokenstore.Renewed{TTL: 5}),
-		record(1, 4, kvstore.EventVersionDestroyed, kvstore.VersionDestroyed{Mount: "kv_1", Path: "a", Version: 1, Pruned: true}),
+		record(1, 0, auditevent.EventRequest, map[string]any{"request": map[string]any{"path": "secret/data/x"}}),
+		record(1, 1, auditevent.EventResponse, map[string]any{}),
+		record(1, 2, leaseevent.EventPending, leaseevent.PendingData{ID: "x/y/z"}),
+		record(1, 3, tokenevent.EventRenewed, tokenevent.Renewed{TTL: 5}),
+		record(1, 4, kvevent.EventVersionDestroyed, kvevent.VersionDestroyed{Mount: "kv_1", Path: "a", Version: 1, Pruned: true}),
 		record(1, 5, "something.unknown", map[string]string{"x": secret}),
 	} {
 		assert.Nil(t, m.mapRecord(&rec), rec.Type)
@@ -142,9 +142,9 @@ func TestMapperSkipsPrivateRecords(t *testing.T) {
 // which the gateway appends before the domain event.
 func TestMapperDataDeleteFromAuditRequest(t *testing.T) {
 	m := testMapper(t)
-	audit := record(20, 0, auditRequestType, map[string]any{"request": map[string]any{"id": "req-del", "operation": "delete", "path": "secret/data/app"}})
+	audit := record(20, 0, auditevent.EventRequest, map[string]any{"request": map[string]any{"id": "req-del", "operation": "delete", "path": "secret/data/app"}})
 	require.Nil(t, m.mapRecord(&audit))
-	del := record(21, 0, kvstore.EventVersionsDeleted, kvstore.VersionsDeleted{Mount: "kv_1", Path: "app", Versions: []kvstore.VersionDeletion{{Version: 3}}})
+	del := record(21, 0, kvevent.EventVersionsDeleted, kvevent.VersionsDeleted{Mount: "kv_1", Path: "app", Versions: []kvevent.VersionDeletion{{Version: 3}}})
 	del.RequestID = "req-del"
 	p := m.mapRecord(&del)
 	require.NotNil(t, p)
@@ -157,8 +157,8 @@ func TestMapperDataDeleteFromAuditRequest(t *testing.T) {
 }
 
 func TestMapperUnknownMountStillMaps(t *testing.T) {
-	m := newMapper("coffer://test", newMountCache(nil))
-	rec := record(3, 0, kvstore.EventVersionWritten, kvstore.VersionWritten{Mount: "kv_gone", Path: "a", Version: 1})
+	m := newMapper("coffer://test", newMountCache(nil), eventMaps(testMaps))
+	rec := record(3, 0, kvevent.EventVersionWritten, kvevent.VersionWritten{Mount: "kv_gone", Path: "a", Version: 1})
 	p := m.mapRecord(&rec)
 	require.NotNil(t, p)
 	assert.Equal(t, "kv-v2/data-write", p.typ)

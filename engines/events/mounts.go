@@ -5,22 +5,11 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/events/mountevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 	"github.com/cofferhq/coffer/projections/mountstore"
-)
-
-// mountInfo is what an event needs to know about a mount.
-type mountInfo struct {
-	path     string // with trailing slash
-	typ      string
-	accessor string
-}
-
-// Built-in mounts that are not in the mount table.
-var (
-	sysMount   = mountInfo{path: "sys/", typ: "system", accessor: "system"}
-	tokenMount = mountInfo{path: "auth/token/", typ: "token", accessor: "auth_token"}
 )
 
 // mountCache maps mount accessors (which engine events carry) to mount
@@ -33,12 +22,12 @@ type mountCache struct {
 	store *projections.Store
 
 	mu         sync.RWMutex
-	byAccessor map[string]mountInfo
+	byAccessor map[string]framework.MountRef
 	missing    map[string]bool
 }
 
 func newMountCache(store *projections.Store) *mountCache {
-	c := &mountCache{store: store, byAccessor: map[string]mountInfo{}, missing: map[string]bool{}}
+	c := &mountCache{store: store, byAccessor: map[string]framework.MountRef{}, missing: map[string]bool{}}
 	if store != nil {
 		c.reload()
 	}
@@ -53,17 +42,17 @@ func (c *mountCache) learn(rec *ledger.Record) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	clear(c.missing)
-	if rec.Type != mountstore.EventEnabled {
+	if rec.Type != mountevent.EventEnabled {
 		return
 	}
-	var e mountstore.Enabled
+	var e mountevent.Enabled
 	if json.Unmarshal(rec.Data, &e) == nil && e.Accessor != "" {
-		c.byAccessor[e.Accessor] = mountInfo{path: e.Path, typ: e.Type, accessor: e.Accessor}
+		c.byAccessor[e.Accessor] = framework.MountRef{Path: e.Path, Type: e.Type, Accessor: e.Accessor}
 	}
 }
 
 // byAccessorOf returns the mount with accessor, if known.
-func (c *mountCache) byAccessorOf(accessor string) (mountInfo, bool) {
+func (c *mountCache) byAccessorOf(accessor string) (framework.MountRef, bool) {
 	c.mu.RLock()
 	m, ok := c.byAccessor[accessor]
 	miss := c.missing[accessor]
@@ -89,19 +78,19 @@ func (c *mountCache) reload() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, m := range mounts {
-		c.byAccessor[m.Accessor] = mountInfo{path: m.Path, typ: m.Type, accessor: m.Accessor}
+		c.byAccessor[m.Accessor] = framework.MountRef{Path: m.Path, Type: m.Type, Accessor: m.Accessor}
 	}
 }
 
 // byPathPrefix returns the known mount holding path (longest prefix), for
 // events that carry a path but no accessor (leases).
-func (c *mountCache) byPathPrefix(path string) (mountInfo, bool) {
+func (c *mountCache) byPathPrefix(path string) (framework.MountRef, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	var best mountInfo
+	var best framework.MountRef
 	found := false
 	for _, m := range c.byAccessor {
-		if strings.HasPrefix(path, m.path) && len(m.path) > len(best.path) {
+		if strings.HasPrefix(path, m.Path) && len(m.Path) > len(best.Path) {
 			best, found = m, true
 		}
 	}

@@ -15,25 +15,36 @@ const (
 	maxReplayLimit     = 10000
 )
 
-// RootPaths are the paths that need sudo: reading the whole ledger is an
-// auditor's power, as Vault's sys/audit is.
-func RootPaths() []string {
-	return []string{"sys/ledger/replay", "sys/ledger/state-at"}
-}
-
-func (h *Hub) ledgerPaths() framework.Paths {
+// ledgerPaths are sys/ledger/replay and sys/ledger/state-at. Both need
+// sudo: reading the whole ledger is an auditor's power, as Vault's
+// sys/audit is.
+func (h *Hub) ledgerPaths() []*framework.Path {
 	read := func(fn framework.HandlerFunc) map[framework.Operation]framework.HandlerFunc {
 		return map[framework.Operation]framework.HandlerFunc{framework.ReadOperation: fn}
 	}
-	return framework.Paths{
-		{Pattern: `ledger/replay`, Operations: read(h.handleReplay)},
-		{Pattern: `ledger/state-at`, Operations: read(h.handleStateAt)},
+	q := func(desc string) *framework.FieldSchema {
+		return &framework.FieldSchema{Type: framework.TypeString, Query: true, Description: desc}
+	}
+	return []*framework.Path{
+		{Pattern: `ledger/replay`, Sudo: true, Synopsis: "Replay the ledger: audit records and public events, filtered and paginated.", Fields: map[string]*framework.FieldSchema{
+			"since": q("First ledger index or RFC 3339 time (inclusive)."),
+			"until": q("Last ledger index or RFC 3339 time (inclusive)."),
+			"after": q("Cursor of the last entry of the previous page."),
+			"path":  q("Keep records whose path or data path starts with this."),
+			"actor": q("Keep records of one token accessor (raw or HMAC'd)."),
+			"type":  q("Glob over the public or ledger type."),
+			"limit": {Type: framework.TypeInt, Query: true, Description: "Entries per page (default 1000, at most 10000)."},
+		}, Operations: read(h.handleReplay)},
+		{Pattern: `ledger/state-at`, Sudo: true, Synopsis: "Show an item (policy, token, lease, KV secret metadata) as it stood at a ledger index or time.", Fields: map[string]*framework.FieldSchema{
+			"at":   q("Ledger index or RFC 3339 time."),
+			"path": q("The item's path."),
+		}, Operations: read(h.handleStateAt)},
 	}
 }
 
-// SysPaths is the events and ledger family, merged into the sys/ mount.
-func (h *Hub) SysPaths() framework.Backend {
-	return append(h.subscribePaths(), h.ledgerPaths()...)
+// sysPaths is the events and ledger family, merged into the sys/ mount.
+func (h *Hub) sysPaths() *framework.Backend {
+	return &framework.Backend{Paths: append(h.subscribePaths(), h.ledgerPaths()...)}
 }
 
 func (h *Hub) handleReplay(req *framework.Request) (*framework.Response, error) {
@@ -44,7 +55,7 @@ func (h *Hub) handleReplay(req *framework.Request) (*framework.Response, error) 
 		return nil, err
 	}
 	q := ReplayQuery{From: 1, To: last, Limit: defaultReplayLimit}
-	str := func(k string) string { v, _, _ := req.String(k); return strings.TrimSpace(v) }
+	str := func(k string) string { return strings.TrimSpace(req.String(k)) }
 	if s := str("since"); s != "" {
 		pos, err := parsePosition(s)
 		if err != nil {
@@ -74,13 +85,11 @@ func (h *Hub) handleReplay(req *framework.Request) (*framework.Response, error) 
 	}
 	q.PathPrefix = strings.TrimPrefix(str("path"), "/")
 	q.Actor, q.Type = str("actor"), str("type")
-	if n, ok, err := req.Int("limit"); err != nil {
-		return nil, err
-	} else if ok {
+	if n, ok := req.IntOk("limit"); ok {
 		if n <= 0 || n > maxReplayLimit {
 			return nil, framework.BadRequest("events: limit must be between 1 and %d", maxReplayLimit)
 		}
-		q.Limit = int(n)
+		q.Limit = n
 	}
 	page, err := h.Replay(ctx, q)
 	if err != nil {

@@ -12,14 +12,8 @@ import (
 func (h *Hub) handleStateAt(req *framework.Request) (*framework.Response, error) {
 	ctx := req.Context()
 	l := h.opts.Deps.Ledger
-	at, _, err := req.String("at")
-	if err != nil {
-		return nil, err
-	}
-	path, _, err := req.String("path")
-	if err != nil {
-		return nil, err
-	}
+	at := req.String("at")
+	path := req.String("path")
 	path = strings.Trim(strings.TrimSpace(path), "/")
 	if strings.TrimSpace(at) == "" || path == "" {
 		return nil, framework.BadRequest("events: state-at needs at (ledger index or RFC 3339 time) and path")
@@ -40,14 +34,14 @@ func (h *Hub) handleStateAt(req *framework.Request) (*framework.Response, error)
 		return nil, framework.BadRequest("events: index %d is beyond the ledger's last index %d", index, last)
 	}
 	var data map[string]any
-	err = h.withStateAt(ctx, index, func(sc *scratch) error {
+	err = h.withStateAt(ctx, index, func(sv *framework.StateView) error {
 		var err error
-		if data, err = h.describe(sc, path); err != nil {
+		if data, err = h.describe(sv, path); err != nil {
 			return err
 		}
 		data["at_index"] = index
-		if !sc.at.IsZero() {
-			data["at_time"] = sc.at.UTC().Format(time.RFC3339Nano)
+		if !sv.At.IsZero() {
+			data["at_time"] = sv.At.UTC().Format(time.RFC3339Nano)
 		}
 		data["path"] = path
 		return nil

@@ -7,9 +7,20 @@ import (
 	"github.com/cofferhq/coffer/engines/framework"
 )
 
-func (h *Hub) subscribePaths() framework.Paths {
-	return framework.Paths{
-		{Pattern: `events/subscribe/(?P<type>.+)`, Operations: map[framework.Operation]framework.HandlerFunc{
+func (h *Hub) subscribePaths() []*framework.Path {
+	q := func(desc string) *framework.FieldSchema {
+		return &framework.FieldSchema{Type: framework.TypeString, Query: true, Description: desc}
+	}
+	return []*framework.Path{
+		{Pattern: `events/subscribe/(?P<type>.+)`, Synopsis: "Subscribe to events (Server-Sent Events or WebSocket).", Fields: map[string]*framework.FieldSchema{
+			"type":          q("Event type glob (\"kv-v2/*\", \"*\")."),
+			"path_prefix":   q("Keep events whose path or data path starts with this."),
+			"last_event_id": q("Resume strictly after this cursor (for clients that cannot set Last-Event-ID)."),
+			"since":         q("Start at a ledger index or RFC 3339 time (inclusive)."),
+			"json":          q("Accepted for compatibility: messages are always CloudEvents JSON."),
+			"namespaces":    q("Accepted for compatibility: Coffer has one namespace."),
+			"filter":        q("Accepted for compatibility: not applied."),
+		}, Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.ReadOperation: h.handleSubscribe,
 		}},
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cofferhq/coffer/events/auditevent"
 	"github.com/cofferhq/coffer/ledger"
 )
 
@@ -90,7 +91,7 @@ func (h *Hub) Replay(ctx context.Context, q ReplayQuery) (ReplayPage, error) {
 			from++
 		}
 	}
-	m := newMapper(h.source, h.mounts)
+	m := newMapper(h.source, h.mounts, h.maps)
 	m.marshal = false
 	err := readRange(ctx, l, from, q.To, func(_ ledger.Message, recs []ledger.Record) error {
 		for i := range recs {
@@ -119,7 +120,7 @@ func replayEntry(m *mapper, rec *ledger.Record) (ReplayEntry, bool) {
 		Type: rec.Type, LedgerType: rec.Type, Actor: rec.Actor, RequestID: rec.RequestID,
 	}
 	switch rec.Type {
-	case auditRequestType, auditResponseType:
+	case auditevent.EventRequest, auditevent.EventResponse:
 		m.noteRequest(rec)
 		var v auditView
 		if err := json.Unmarshal(rec.Data, &v); err != nil {

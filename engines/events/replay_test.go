@@ -11,6 +11,7 @@ import (
 
 	"github.com/cofferhq/coffer/commands"
 	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/events/auditevent"
 	"github.com/cofferhq/coffer/ledger"
 )
 
@@ -19,7 +20,7 @@ import (
 func appendAudit(t *testing.T, s *stack, accessor, path, op string) uint64 {
 	t.Helper()
 	b := s.ledger.Barrier()
-	e := ledger.NewEvent(auditRequestType, 1, map[string]any{
+	e := ledger.NewEvent(auditevent.EventRequest, 1, map[string]any{
 		"type": "request", "request": map[string]any{"id": ledger.NewID(), "operation": op, "path": path, "client_token_accessor": b.AuditHMAC(accessor)},
 	})
 	e.Actor = b.AuditHMAC(accessor)
@@ -123,7 +124,7 @@ func TestStateAtShowsThePast(t *testing.T) {
 
 	describe := func(index uint64, path string) (map[string]any, error) {
 		var out map[string]any
-		err := s.hub.withStateAt(ctx, index, func(sc *scratch) error {
+		err := s.hub.withStateAt(ctx, index, func(sc *framework.StateView) error {
 			var err error
 			out, err = s.hub.describe(sc, path)
 			return err
@@ -155,14 +156,14 @@ func TestStateAtRunsOneAtATime(t *testing.T) {
 	idx := s.put(t, "a", "x")
 	entered, release := make(chan struct{}), make(chan struct{})
 	go func() {
-		_ = s.hub.withStateAt(context.Background(), idx, func(*scratch) error {
+		_ = s.hub.withStateAt(context.Background(), idx, func(*framework.StateView) error {
 			close(entered)
 			<-release
 			return nil
 		})
 	}()
 	<-entered
-	err := s.hub.withStateAt(commands.WithMeta(context.Background(), commands.Meta{}), idx, func(*scratch) error { return nil })
+	err := s.hub.withStateAt(commands.WithMeta(context.Background(), commands.Meta{}), idx, func(*framework.StateView) error { return nil })
 	close(release)
 	assert.ErrorIs(t, err, ErrBusy)
 }

@@ -39,7 +39,7 @@ type session struct {
 	resume *Cursor
 	sink   sink
 
-	auth    *framework.Auth
+	auth    *framework.Caller
 	acl     *acl.ACL
 	revoked <-chan struct{}
 	// settled is the cursor up to which every event has been delivered or
@@ -158,7 +158,7 @@ func (s *session) replay(ctx context.Context, s0 uint64) error {
 	if s.settled.Pos == wholeMessage {
 		from++
 	}
-	m := newMapper(s.hub.source, s.hub.mounts)
+	m := newMapper(s.hub.source, s.hub.mounts, s.hub.maps)
 	return readRange(ctx, s.hub.opts.Deps.Ledger, from, s0, func(msg ledger.Message, recs []ledger.Record) error {
 		var batch []*published
 		for i := range recs {

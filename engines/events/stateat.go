@@ -5,30 +5,17 @@ import (
 	"fmt"
 	"os"
 	"sync"
-	"time"
 
+	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 )
-
-// scratch is the read models as they stood at one ledger index, rebuilt
-// from the ledger into a temporary pebble store.
-type scratch struct {
-	store *projections.Store
-	// index is the target index; at is the time its message was stored.
-	index uint64
-	at    time.Time
-	// tokens remembers, by accessor, the last token.created/revoked record
-	// seen: the token read model drops revoked tokens, but state-at should
-	// say "revoked, when, why" rather than "never existed".
-	tokens map[string]ledger.Record
-}
 
 // withStateAt rebuilds the read models up to index and calls read on
 // them. Only one rebuild runs at a time; it costs a full read of the
 // ledger up to index (O(ledger size)) and a scratch store of the same
 // order, removed afterwards.
-func (h *Hub) withStateAt(ctx context.Context, index uint64, read func(*scratch) error) error {
+func (h *Hub) withStateAt(ctx context.Context, index uint64, read func(*framework.StateView) error) error {
 	select {
 	case h.stateAt <- struct{}{}:
 		defer func() { <-h.stateAt }()
@@ -64,13 +51,13 @@ func (h *Hub) withStateAt(ctx context.Context, index uint64, read func(*scratch)
 		return err
 	}
 	defer store.Close()
-	sc := &scratch{store: store, index: index, tokens: map[string]ledger.Record{}}
+	sc := &framework.StateView{Store: store, Ledger: l, Index: index}
 	if index > 0 {
 		m, err := l.Get(ctx, index)
 		if err != nil {
 			return err
 		}
-		sc.at = m.Stored
+		sc.At = m.Stored
 	}
 	if stop == 0 {
 		return read(sc)
@@ -83,9 +70,9 @@ func (h *Hub) withStateAt(ctx context.Context, index uint64, read func(*scratch)
 // read while it is held. The hold is an observer that blocks: observers
 // run after each commit, so nothing past stop is applied until read is
 // done.
-func (h *Hub) replayInto(ctx context.Context, sc *scratch, stop uint64, read func(*scratch) error) error {
+func (h *Hub) replayInto(ctx context.Context, sc *framework.StateView, stop uint64, read func(*framework.StateView) error) error {
 	runCtx, cancel := context.WithCancel(ctx)
-	p := projections.NewProjector(sc.store, h.opts.Deps.Ledger, h.opts.Deps.Log)
+	p := projections.NewProjector(sc.Store, h.opts.Deps.Ledger, h.opts.Deps.Log)
 	for _, register := range h.opts.ReadModels {
 		register(p)
 	}
@@ -95,10 +82,10 @@ func (h *Hub) replayInto(ctx context.Context, sc *scratch, stop uint64, read fun
 		if len(recs) == 0 {
 			return
 		}
-		for _, r := range recs {
-			if tokenRecord(r.Type) {
-				if acc := tokenAccessor(&r); acc != "" {
-					sc.tokens[acc] = r
+		for i := range recs {
+			for _, q := range h.opts.StateQueries {
+				if q.Track != nil {
+					q.Track(sc, &recs[i])
 				}
 			}
 		}

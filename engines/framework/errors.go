@@ -4,24 +4,31 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/cofferhq/coffer/internal/apierror"
 )
 
-// Sentinel errors an engine returns; the gateway maps them to Vault's
-// status codes.
+// Errors of the request cycle itself. Domain errors are declared where
+// they are raised, with internal/apierror; StatusOf renders both.
 var (
 	// ErrNotFound is a missing item: 404 with {"errors":[]}.
-	ErrNotFound = errors.New("framework: not found")
+	ErrNotFound = apierror.NewQuiet(1001, http.StatusNotFound, "framework", "not found")
 	// ErrUnsupportedPath is a path no handler matches: 404 with a message.
-	ErrUnsupportedPath = errors.New("unsupported path")
+	ErrUnsupportedPath = apierror.New(1002, http.StatusNotFound, "framework", "unsupported path")
 	// ErrUnsupportedOperation is a known path without that operation: 405.
-	ErrUnsupportedOperation = errors.New("unsupported operation")
-	// ErrPermissionDenied is 403.
-	ErrPermissionDenied = errors.New("permission denied")
+	ErrUnsupportedOperation = apierror.New(1003, http.StatusMethodNotAllowed, "framework", "unsupported operation")
+	// ErrPermissionDenied is 403, whatever the reason it wraps.
+	ErrPermissionDenied = apierror.NewFixed(1004, http.StatusForbidden, "framework", "permission denied")
 	// ErrInvalidRequest is 400.
-	ErrInvalidRequest = errors.New("invalid request")
+	ErrInvalidRequest = apierror.New(1005, http.StatusBadRequest, "framework", "invalid request")
 )
 
-// CodedError carries an HTTP status and Vault-style messages.
+// ErrHandlerPanic wraps a handler's panic: a programming error, answered
+// with a 500 that names nothing.
+var ErrHandlerPanic = errors.New("framework: handler panicked")
+
+// CodedError is a refusal a handler words itself, with an HTTP status and
+// Vault-style messages (Vault's logical.ErrorResponse and CodedError).
 type CodedError struct {
 	Status   int
 	Messages []string
@@ -47,24 +54,17 @@ func Errorf(status int, format string, args ...any) error {
 	return &CodedError{Status: status, Messages: []string{fmt.Sprintf(format, args...)}}
 }
 
-// StatusOf maps an error to its HTTP status and the messages to show.
-// Errors without a known status are 500 and show a generic message, so
+// StatusOf maps an error to its HTTP status and the messages to show: a
+// CodedError as it says, a declared error (internal/apierror) with its
+// status and message. Anything else is a 500 with a generic message, so
 // internal details (which may name paths or keys) never reach clients.
 func StatusOf(err error) (int, []string) {
 	var ce *CodedError
-	switch {
-	case errors.As(err, &ce):
+	if errors.As(err, &ce) {
 		return ce.Status, ce.Messages
-	case errors.Is(err, ErrNotFound):
-		return http.StatusNotFound, []string{}
-	case errors.Is(err, ErrUnsupportedOperation):
-		return http.StatusMethodNotAllowed, []string{err.Error()}
-	case errors.Is(err, ErrUnsupportedPath):
-		return http.StatusNotFound, []string{err.Error()}
-	case errors.Is(err, ErrPermissionDenied):
-		return http.StatusForbidden, []string{"permission denied"}
-	case errors.Is(err, ErrInvalidRequest):
-		return http.StatusBadRequest, []string{err.Error()}
+	}
+	if e, msgs, ok := apierror.Public(err); ok {
+		return e.Status, msgs
 	}
 	return http.StatusInternalServerError, []string{"internal error"}
 }

@@ -11,7 +11,8 @@ import (
 type Operation string
 
 // Operations. Create and Update are both writes; which one a write is
-// depends on the path's ExistenceCheck, as in Vault.
+// depends on the path's ExistenceCheck, as in Vault. Help is a request for
+// a path's documentation (?help=1).
 const (
 	CreateOperation Operation = "create"
 	ReadOperation   Operation = "read"
@@ -19,10 +20,11 @@ const (
 	PatchOperation  Operation = "patch"
 	DeleteOperation Operation = "delete"
 	ListOperation   Operation = "list"
+	HelpOperation   Operation = "help"
 )
 
-// Auth describes the caller's token, as resolved by the gateway.
-type Auth struct {
+// Caller describes the caller's token, as resolved by the gateway.
+type Caller struct {
 	// ClientToken is the raw token; only the token engine may read it.
 	ClientToken string
 	Accessor    string
@@ -37,6 +39,9 @@ type Auth struct {
 	Orphan bool
 	// ExpireTime is zero for tokens that never expire.
 	ExpireTime time.Time
+	// BoundCIDRs restrict where the token may be used from (the gateway
+	// checks them before the ACL).
+	BoundCIDRs []string
 }
 
 // Request is one logical API request routed to an engine.
@@ -45,7 +50,8 @@ type Request struct {
 	Operation Operation
 	// Path is relative to the mount ("data/foo" for secret/data/foo).
 	Path string
-	// MountPath is the mount's path with a trailing slash ("secret/").
+	// MountPath is the mount's path with a trailing slash ("secret/",
+	// "auth/userpass/").
 	MountPath string
 	MountType string
 	// MountAccessor is stable across remounts; engines key their storage
@@ -55,17 +61,27 @@ type Request struct {
 	MountConfig MountConfig
 	// Vars are the named groups captured by the matched path pattern.
 	Vars map[string]string
-	// Data is the decoded JSON body (or query parameters for reads).
+	// Data is the decoded JSON body (or query parameters for reads), as
+	// the client sent it. Handlers read their declared fields through the
+	// embedded FieldData instead, which applies Vault's coercions.
 	Data map[string]any
 	// ContentType of the body; "application/merge-patch+json" for PATCH.
 	ContentType string
 	Query       url.Values
 	Headers     http.Header
-	Auth        *Auth
+	// RemoteAddr is the client's address ("ip:port"), for bound CIDRs.
+	RemoteAddr string
+	// Auth is the caller's token; nil on unauthenticated paths called
+	// without one.
+	Auth *Caller
 	// Ctx carries the request's deadline and the command metadata.
 	Ctx context.Context
 	// Sudo reports whether the caller's policies grant sudo on this path.
 	Sudo bool
+
+	// FieldData holds the path's declared fields, validated and coerced
+	// before the handler runs (Handle sets it).
+	*FieldData
 }
 
 // Context returns the request's context (never nil).
@@ -83,26 +99,64 @@ type MountConfig struct {
 	Options         map[string]string
 }
 
-// Secret is the lease part of a response.
+// Secret is the lease part of a response. A handler whose credential
+// already exists returns it with TTL and InternalData and no LeaseID: the
+// core registers the lease (the module's Revoker revokes it later from
+// InternalData) and fills LeaseID in. An engine that runs the lease
+// protocol itself (database: lease.pending before the credential exists)
+// returns LeaseID set, and the core leaves it alone.
 type Secret struct {
 	LeaseID       string
 	LeaseDuration time.Duration
 	Renewable     bool
+	// TTL and MaxTTL bound a lease the core registers (MaxTTL 0: the
+	// mount's max).
+	TTL    time.Duration
+	MaxTTL time.Duration
+	// InternalData is what the module's Revoker needs to revoke; it is
+	// sealed in the lease record and never shown.
+	InternalData any
 }
 
-// AuthResponse is what a login or token creation returns.
-type AuthResponse struct {
-	ClientToken   string            `json:"client_token"`
-	Accessor      string            `json:"accessor"`
-	Policies      []string          `json:"policies"`
-	TokenPolicies []string          `json:"token_policies"`
-	Metadata      map[string]string `json:"metadata"`
-	LeaseDuration int64             `json:"lease_duration"`
-	Renewable     bool              `json:"renewable"`
-	EntityID      string            `json:"entity_id"`
-	TokenType     string            `json:"token_type"`
-	Orphan        bool              `json:"orphan"`
-	NumUses       int               `json:"num_uses"`
+// Alias is the entity alias a login names (Vault's logical.Alias).
+type Alias struct {
+	Name     string
+	Metadata map[string]string
+}
+
+// Auth is Vault's auth block (logical.Auth). A login handler returns it
+// without ClientToken: the core then mints the token (policies sanitised,
+// "default" added unless NoDefaultPolicy, TTLs capped by the auth mount),
+// records it in the ledger with the login's path, mount and alias, and
+// fills in the token fields below. The token store, which mints its own
+// tokens, returns it with ClientToken set.
+type Auth struct {
+	DisplayName     string
+	Policies        []string
+	NoDefaultPolicy bool
+	// Metadata is shown in the token's lookup and the login response.
+	Metadata map[string]string
+	// InternalData is kept with the token and never shown to clients.
+	InternalData   map[string]string
+	Alias          *Alias
+	TTL            time.Duration
+	MaxTTL         time.Duration
+	ExplicitMaxTTL time.Duration
+	Period         time.Duration
+	NumUses        int
+	// BoundCIDRs restrict where the minted token may be used from.
+	BoundCIDRs []string
+	// TokenType is "", "service", "default", "default-service"; "batch"
+	// and "default-batch" are refused (Coffer issues service tokens).
+	TokenType string
+	Renewable bool
+
+	// Filled in once the token exists.
+	ClientToken   string
+	Accessor      string
+	TokenPolicies []string
+	EntityID      string
+	Orphan        bool
 }
 
 // Response is what a handler returns. A nil Response with a nil error is
@@ -110,12 +164,12 @@ type AuthResponse struct {
 type Response struct {
 	Data     map[string]any
 	Secret   *Secret
-	Auth     *AuthResponse
+	Auth     *Auth
 	Warnings []string
 	// StatusCode overrides the default (200, or 204 when empty).
 	StatusCode int
-	// Raw, when set, is written as the body verbatim (sys/health and other
-	// non-envelope answers), with RawContentType.
+	// Raw, when set, is written as the body verbatim (sys/health, a PEM or
+	// DER certificate, a CRL), with RawContentType.
 	Raw            []byte
 	RawContentType string
 	// Headers are added to the HTTP response.
@@ -125,3 +179,6 @@ type Response struct {
 	// this way. The request's HTTP objects are passed as they came.
 	Stream func(w http.ResponseWriter, r *http.Request)
 }
+
+// AddWarning appends a warning.
+func (r *Response) AddWarning(w string) { r.Warnings = append(r.Warnings, w) }

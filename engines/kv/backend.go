@@ -9,16 +9,50 @@ import (
 // errVersion1 is the answer of a KV version 1 mount.
 const errVersion1 = "kv: version 1 is not supported yet"
 
-// Factory builds the engine for one mount: KV v2 for type "kv-v2" or type
-// "kv" with options version "2"; a placeholder that refuses everything for
-// KV v1.
-func Factory(deps framework.Deps, mount framework.MountInfo) (framework.Backend, error) {
+// Module is the KV secrets engine. Mounts of type "kv" with options
+// version "2" (and the "kv-v2" alias sys/mounts resolves to it) get KV
+// version 2; a version 1 mount refuses every request.
+var Module = framework.Module{
+	Type:        "kv",
+	Kind:        framework.SecretEngine,
+	Description: "key/value secret storage",
+	ReadModels: []framework.ReadModel{{
+		Name: "kvstore", Prefixes: []string{"kv/"}, Register: kvstore.Register,
+	}},
+	Events:  []framework.EventMap{eventMap},
+	StateAt: []framework.StateQuery{stateQuery},
+	Start: func(env *framework.Env) (*framework.Instance, error) {
+		return &framework.Instance{Factory: func(mount framework.MountInfo) (*framework.Backend, error) {
+			return New(env.Deps, mount), nil
+		}}, nil
+	},
+}
+
+// New builds the engine for one mount: KV v2 for type "kv-v2" or type "kv"
+// with options version "2"; a backend that refuses everything for KV v1.
+func New(deps framework.Deps, mount framework.MountInfo) *framework.Backend {
 	if !isVersion2(mount) {
-		return version1Backend{}, nil
+		return version1Backend()
 	}
 	reader := kvstore.Reader{Store: deps.Store, Ledger: deps.Ledger}
-	return &backend{reader: reader, runner: &kvcmd.Runner{Bus: deps.Bus, Reader: reader}}, nil
+	b := &backend{reader: reader, runner: &kvcmd.Runner{Bus: deps.Bus, Reader: reader}}
+	return &framework.Backend{
+		Help: backendHelp,
+		Paths: []*framework.Path{
+			b.configPath(),
+			b.dataPath(),
+			b.metadataPath(),
+			b.subkeysPath(),
+			b.deletePath(),
+			b.undeletePath(),
+			b.destroyPath(),
+		},
+	}
 }
+
+const backendHelp = `The KV version 2 secrets engine stores versioned secrets: every write
+makes a new version, old versions can be read, soft-deleted, undeleted
+and destroyed (crypto-erased), and custom metadata describes each secret.`
 
 func isVersion2(mount framework.MountInfo) bool {
 	return mount.Type == "kv-v2" || mount.Options["version"] == "2"
@@ -31,23 +65,8 @@ type backend struct {
 	runner *kvcmd.Runner
 }
 
-// Paths implements framework.Backend.
-func (b *backend) Paths() []*framework.Path {
-	return []*framework.Path{
-		b.configPath(),
-		b.dataPath(),
-		b.metadataPath(),
-		b.subkeysPath(),
-		b.deletePath(),
-		b.undeletePath(),
-		b.destroyPath(),
-	}
-}
-
 // version1Backend answers every request of a KV v1 mount with 400.
-type version1Backend struct{}
-
-func (version1Backend) Paths() []*framework.Path {
+func version1Backend() *framework.Backend {
 	refuse := func(*framework.Request) (*framework.Response, error) {
 		return nil, framework.BadRequest(errVersion1)
 	}
@@ -58,5 +77,5 @@ func (version1Backend) Paths() []*framework.Path {
 	} {
 		ops[op] = refuse
 	}
-	return []*framework.Path{{Pattern: ".*", Operations: ops}}
+	return &framework.Backend{Paths: []*framework.Path{{Pattern: ".*", Operations: ops, TakesArbitraryInput: true, Synopsis: "KV version 1 (not supported)"}}}
 }

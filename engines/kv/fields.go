@@ -1,162 +1,69 @@
 package kv
 
 import (
-	"encoding/json"
 	"math"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/cofferhq/coffer/engines/framework"
 )
 
-// Field parsers for what framework.Request does not cover, accepting what
-// Vault's field types accept.
-
-// weakInt decodes a scalar into an integer the way Vault's weak decoding
-// does: numbers (fractions truncated), numeric strings, booleans, null as 0.
-func weakInt(v any) (int64, bool) {
-	switch t := v.(type) {
-	case nil:
-		return 0, true
-	case json.Number:
-		if n, err := t.Int64(); err == nil {
-			return n, true
-		}
-		f, err := t.Float64()
-		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return 0, false
-		}
-		return int64(f), true
-	case float64:
-		return int64(t), true
-	case int:
-		return int64(t), true
-	case int64:
-		return t, true
-	case string:
-		n, err := strconv.ParseInt(strings.TrimSpace(t), 0, 64)
-		return n, err == nil
-	case bool:
-		if t {
-			return 1, true
-		}
-		return 0, true
+// Fields the KV paths share, declared once.
+var (
+	pathField    = &framework.FieldSchema{Type: framework.TypeString, Description: "Location of the secret."}
+	versionField = &framework.FieldSchema{Type: framework.TypeInt, Query: true,
+		Description: "If provided during a read, the value at the version number will be returned."}
+	settingsFields = map[string]*framework.FieldSchema{
+		"max_versions":         {Type: framework.TypeInt, Description: "The number of versions to keep. If not set, the backend’s configured max version is used."},
+		"cas_required":         {Type: framework.TypeBool, Description: "If true the key will require the cas parameter to be set on all write requests. If false, the backend’s configuration will be used."},
+		"delete_version_after": {Type: framework.TypeDurationSecond, Description: "The length of time before a version is deleted. If not set, the backend's configured delete_version_after is used. Cannot be greater than the backend's delete_version_after. A zero duration clears the current setting. A negative duration will cause an error."},
+		"custom_metadata":      {Type: framework.TypeMap, Description: "User-provided key-value pairs that are used to describe arbitrary and version-agnostic information about a secret."},
 	}
-	return 0, false
-}
+)
 
-// casOption reads options.cas; nil when absent.
+// casOption reads options.cas; nil when absent. Its value is decoded as
+// Vault decodes it (weakly, into an integer).
 func casOption(req *framework.Request) (*int64, error) {
-	raw, ok := req.Data["options"]
-	if !ok || raw == nil {
-		return nil, nil
-	}
-	opts, ok := raw.(map[string]any)
+	opts, ok := req.MapOk("options")
 	if !ok {
-		return nil, framework.BadRequest("field \"options\": expected a map")
+		return nil, nil
 	}
 	v, ok := opts["cas"]
 	if !ok {
 		return nil, nil
 	}
-	n, ok := weakInt(v)
-	if !ok {
+	n, err := framework.Coerce(framework.TypeInt, v)
+	if err != nil {
 		return nil, framework.BadRequest("error parsing check-and-set parameter")
 	}
-	return &n, nil
+	cas := int64(n.(int))
+	return &cas, nil
 }
 
-// versionsField reads "versions" as Vault's comma-int-slice does: a JSON
-// list of numbers or numeric strings, a single number, or "1,2,3".
-// Negative numbers name no version and are dropped.
-func versionsField(req *framework.Request) ([]uint64, error) {
-	raw, ok := req.Data["versions"]
-	if !ok || raw == nil {
-		return nil, nil
-	}
-	var items []any
-	switch t := raw.(type) {
-	case []any:
-		items = t
-	case string:
-		for _, s := range strings.Split(t, ",") {
-			if s = strings.TrimSpace(s); s != "" {
-				items = append(items, s)
-			}
-		}
-	default:
-		items = []any{t}
-	}
-	out := make([]uint64, 0, len(items))
-	for _, it := range items {
-		n, ok := weakInt(it)
-		if !ok {
-			return nil, framework.BadRequest("field \"versions\": expected a list of integers")
-		}
+// versionsField reads "versions" (Vault's comma-int-slice: a JSON list of
+// numbers or numeric strings, a single number, or "1,2,3"). Negative
+// numbers name no version and are dropped.
+func versionsField(req *framework.Request) []uint64 {
+	var out []uint64
+	for _, n := range req.Ints("versions") {
 		if n > 0 {
 			out = append(out, uint64(n))
 		}
 	}
-	return out, nil
+	return out
 }
 
-// uint32Field reads a non-negative integer that fits in 32 bits.
+// uint32Field reads a non-negative integer that fits in 32 bits; nil when
+// absent.
 func uint32Field(req *framework.Request, key string) (*uint32, error) {
-	n, ok, err := req.Int(key)
-	if err != nil || !ok {
-		return nil, err
+	n, ok := req.IntOk(key)
+	if !ok {
+		return nil, nil
 	}
-	if n < 0 || n > math.MaxUint32 {
+	if n < 0 || int64(n) > math.MaxUint32 {
 		return nil, framework.BadRequest("field %q: must be between 0 and %d", key, uint32(math.MaxUint32))
 	}
 	v := uint32(n)
 	return &v, nil
-}
-
-func boolField(req *framework.Request, key string) (*bool, error) {
-	b, ok, err := req.Bool(key)
-	if err != nil || !ok {
-		return nil, err
-	}
-	return &b, nil
-}
-
-func durationField(req *framework.Request, key string) (*time.Duration, error) {
-	d, ok, err := req.Duration(key)
-	if err != nil || !ok {
-		return nil, err
-	}
-	return &d, nil
-}
-
-// signedDurationField reads a duration that may be negative (the mount
-// config's delete_version_after, where negative means disabled).
-func signedDurationField(req *framework.Request, key string) (*time.Duration, error) {
-	raw, ok := req.Data[key]
-	if !ok || raw == nil {
-		return nil, nil
-	}
-	var s string
-	switch t := raw.(type) {
-	case json.Number:
-		s = t.String()
-	case string:
-		s = strings.TrimSpace(t)
-	case float64:
-		s = strconv.FormatInt(int64(t), 10)
-	default:
-		return nil, framework.BadRequest("field %q: expected a duration", key)
-	}
-	neg := strings.HasPrefix(s, "-")
-	d, err := framework.ParseDuration(strings.TrimPrefix(s, "-"))
-	if err != nil {
-		return nil, framework.BadRequest("field %q: %v", key, err)
-	}
-	if neg {
-		d = -d
-	}
-	return &d, nil
 }
 
 // customMetadataField reads custom_metadata as Vault does: values are
@@ -181,40 +88,42 @@ func customMetadataField(req *framework.Request, allowNull bool) (m map[string]*
 			m[k] = nil
 			continue
 		}
-		s, ok := weakString(v)
-		if !ok {
+		s, err := framework.Coerce(framework.TypeString, v)
+		if err != nil {
 			return nil, true, false, framework.BadRequest("custom_metadata validation failed: value for key %q is not a string", k)
 		}
-		m[k] = &s
+		str := s.(string)
+		m[k] = &str
 	}
 	return m, true, false, nil
 }
 
-func weakString(v any) (string, bool) {
-	switch t := v.(type) {
-	case nil:
-		return "", true
-	case string:
-		return t, true
-	case json.Number:
-		return t.String(), true
-	case float64:
-		return strconv.FormatFloat(t, 'f', -1, 64), true
-	case bool:
-		if t {
-			return "1", true
-		}
-		return "0", true
-	}
-	return "", false
+// versionParam reads the version a read asks for (0: the current one).
+func versionParam(req *framework.Request) uint64 {
+	return uint64(max(req.Int("version"), 0))
 }
 
-// intParam reads an optional non-negative integer query parameter
-// (version, depth); absent or non-positive reads as 0.
-func intParam(req *framework.Request, key string) (int64, error) {
-	n, _, err := req.Int(key)
-	if err != nil {
-		return 0, err
+// withPath adds the path variable to a path's fields.
+func withPath(fields map[string]*framework.FieldSchema) map[string]*framework.FieldSchema {
+	out := map[string]*framework.FieldSchema{"path": pathField}
+	for k, v := range fields {
+		out[k] = v
 	}
-	return max(n, 0), nil
+	return out
+}
+
+func optBool(req *framework.Request, key string) *bool {
+	v, ok := req.BoolOk(key)
+	if !ok {
+		return nil
+	}
+	return &v
+}
+
+func optDuration(req *framework.Request, key string) *time.Duration {
+	v, ok := req.DurationOk(key)
+	if !ok {
+		return nil
+	}
+	return &v
 }

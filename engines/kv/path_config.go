@@ -10,6 +10,12 @@ import (
 func (b *backend) configPath() *framework.Path {
 	return &framework.Path{
 		Pattern: `config`,
+		Fields: map[string]*framework.FieldSchema{
+			"max_versions":         {Type: framework.TypeInt, Description: "The number of versions to keep for each key. Defaults to 10."},
+			"cas_required":         {Type: framework.TypeBool, Description: "If true, the backend will require the cas parameter to be set for each write."},
+			"delete_version_after": {Type: framework.TypeSignedDurationSecond, Description: "If set, the length of time before a version is deleted. A negative duration disables the use of delete_version_after on all keys. A zero duration clears the current setting."},
+		},
+		Synopsis: "Configures settings for the KV store.",
 		Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.ReadOperation:   b.readConfig,
 			framework.CreateOperation: b.writeConfig,
@@ -36,14 +42,11 @@ func (b *backend) writeConfig(req *framework.Request) (*framework.Response, erro
 	if cmd.MaxVersions, err = uint32Field(req, "max_versions"); err != nil {
 		return nil, err
 	}
-	if cmd.CASRequired, err = boolField(req, "cas_required"); err != nil {
-		return nil, err
+	if v, ok := req.BoolOk("cas_required"); ok {
+		cmd.CASRequired = &v
 	}
-	if cmd.DeleteVersionAfter, err = signedDurationField(req, "delete_version_after"); err != nil {
-		return nil, err
+	if v, ok := req.DurationOk("delete_version_after"); ok {
+		cmd.DeleteVersionAfter = &v
 	}
-	if err := b.runner.WriteConfig(req.Context(), req.MountAccessor, cmd); err != nil {
-		return nil, toFrameworkError(err)
-	}
-	return nil, nil
+	return nil, b.runner.WriteConfig(req.Context(), req.MountAccessor, cmd)
 }

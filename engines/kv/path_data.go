@@ -15,6 +15,13 @@ import (
 func (b *backend) dataPath() *framework.Path {
 	return &framework.Path{
 		Pattern: `data/(?P<path>.*[^/])`,
+		Fields: map[string]*framework.FieldSchema{
+			"path":    pathField,
+			"version": versionField,
+			"data":    {Type: framework.TypeMap, Description: "The contents of the data map will be stored and returned on read."},
+			"options": {Type: framework.TypeMap, Description: "Options for writing a KV entry. Set the \"cas\" value to use a Check-And-Set operation."},
+		},
+		Synopsis: "Write, Patch, Read, and Delete data in the Key-Value Store.",
 		Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.ReadOperation:   b.readData,
 			framework.CreateOperation: b.writeData,
@@ -39,7 +46,7 @@ func (b *backend) readVersion(req *framework.Request, n uint64) (data, md map[st
 	mount, path := req.MountAccessor, req.Vars["path"]
 	meta, err := b.reader.Metadata(mount, path)
 	if err != nil {
-		return nil, nil, toFrameworkError(err)
+		return nil, nil, err
 	}
 	if n == 0 {
 		n = meta.CurrentVersion
@@ -69,11 +76,7 @@ func (b *backend) readVersion(req *framework.Request, n uint64) (data, md map[st
 }
 
 func (b *backend) readData(req *framework.Request) (*framework.Response, error) {
-	n, err := intParam(req, "version")
-	if err != nil {
-		return nil, err
-	}
-	data, md, err := b.readVersion(req, uint64(n))
+	data, md, err := b.readVersion(req, versionParam(req))
 	if err != nil {
 		return nil, err
 	}
@@ -85,15 +88,10 @@ func (b *backend) readData(req *framework.Request) (*framework.Response, error) 
 
 // dataObject reads the "data" object of a write or patch.
 func dataObject(req *framework.Request) (map[string]any, error) {
-	raw, ok := req.Data["data"]
-	if !ok || raw == nil {
+	if raw, ok := req.Data["data"]; !ok || raw == nil {
 		return nil, framework.BadRequest("no data provided")
 	}
-	obj, ok := raw.(map[string]any)
-	if !ok {
-		return nil, framework.BadRequest("field \"data\": expected a JSON object")
-	}
-	return obj, nil
+	return req.Map("data"), nil
 }
 
 func writtenResponse(w kvcmd.Written) *framework.Response {
@@ -115,7 +113,7 @@ func (b *backend) writeData(req *framework.Request) (*framework.Response, error)
 	}
 	w, err := b.runner.Write(req.Context(), req.MountAccessor, req.Vars["path"], value, cas)
 	if err != nil {
-		return nil, toFrameworkError(err)
+		return nil, err
 	}
 	return writtenResponse(w), nil
 }
@@ -138,14 +136,11 @@ func (b *backend) patchData(req *framework.Request) (*framework.Response, error)
 		return notFoundWith(versionMetadata(gone.Version, gone.Meta, gone.CustomMetadata)), nil
 	}
 	if err != nil {
-		return nil, toFrameworkError(err)
+		return nil, err
 	}
 	return writtenResponse(w), nil
 }
 
 func (b *backend) deleteData(req *framework.Request) (*framework.Response, error) {
-	if err := b.runner.DeleteLatest(req.Context(), req.MountAccessor, req.Vars["path"]); err != nil {
-		return nil, toFrameworkError(err)
-	}
-	return nil, nil
+	return nil, b.runner.DeleteLatest(req.Context(), req.MountAccessor, req.Vars["path"])
 }

@@ -14,7 +14,9 @@ import (
 // root folder (the CLI lists it that way).
 func (b *backend) metadataPath() *framework.Path {
 	return &framework.Path{
-		Pattern: `metadata(?:/(?P<path>.*))?`,
+		Pattern:  `metadata(?:/(?P<path>.*))?`,
+		Fields:   withPath(settingsFields),
+		Synopsis: "Configures settings for the KV store.",
 		Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.ReadOperation:   b.readMetadata,
 			framework.CreateOperation: b.writeMetadata,
@@ -30,7 +32,7 @@ func (b *backend) metadataPath() *framework.Path {
 func (b *backend) readMetadata(req *framework.Request) (*framework.Response, error) {
 	meta, err := b.reader.Metadata(req.MountAccessor, req.Vars["path"])
 	if err != nil {
-		return nil, toFrameworkError(err)
+		return nil, err
 	}
 	versions := make(map[string]any, len(meta.Versions))
 	for n, vm := range meta.Versions {
@@ -59,12 +61,7 @@ func (b *backend) writeMetadata(req *framework.Request) (*framework.Response, er
 	if cmd.MaxVersions, err = uint32Field(req, "max_versions"); err != nil {
 		return nil, err
 	}
-	if cmd.CASRequired, err = boolField(req, "cas_required"); err != nil {
-		return nil, err
-	}
-	if cmd.DeleteVersionAfter, err = durationField(req, "delete_version_after"); err != nil {
-		return nil, err
-	}
+	cmd.CASRequired, cmd.DeleteVersionAfter = optBool(req, "cas_required"), optDuration(req, "delete_version_after")
 	custom, present, cleared, err := customMetadataField(req, false)
 	if err != nil {
 		return nil, err
@@ -79,7 +76,7 @@ func (b *backend) writeMetadata(req *framework.Request) (*framework.Response, er
 	}
 	warnings, err := b.runner.WriteMetadata(req.Context(), req.MountAccessor, req.Vars["path"], cmd)
 	if err != nil {
-		return nil, toFrameworkError(err)
+		return nil, err
 	}
 	return warningsResponse(warnings), nil
 }
@@ -95,12 +92,7 @@ func (b *backend) patchMetadata(req *framework.Request) (*framework.Response, er
 	if cmd.MaxVersions, err = uint32Field(req, "max_versions"); err != nil {
 		return nil, err
 	}
-	if cmd.CASRequired, err = boolField(req, "cas_required"); err != nil {
-		return nil, err
-	}
-	if cmd.DeleteVersionAfter, err = durationField(req, "delete_version_after"); err != nil {
-		return nil, err
-	}
+	cmd.CASRequired, cmd.DeleteVersionAfter = optBool(req, "cas_required"), optDuration(req, "delete_version_after")
 	resetNulls(req, &cmd)
 	custom, _, cleared, err := customMetadataField(req, true)
 	if err != nil {
@@ -109,7 +101,7 @@ func (b *backend) patchMetadata(req *framework.Request) (*framework.Response, er
 	cmd.CustomMetadata, cmd.ClearCustomMetadata = custom, cleared
 	warnings, err := b.runner.PatchMetadata(req.Context(), req.MountAccessor, req.Vars["path"], cmd)
 	if err != nil {
-		return nil, toFrameworkError(err)
+		return nil, err
 	}
 	return warningsResponse(warnings), nil
 }
@@ -133,8 +125,7 @@ func resetNulls(req *framework.Request, cmd *kvcmd.MetadataPatch) {
 }
 
 func (b *backend) deleteMetadata(req *framework.Request) (*framework.Response, error) {
-	err := b.runner.DeleteMetadata(req.Context(), req.MountAccessor, req.Vars["path"])
-	return nil, toFrameworkError(err)
+	return nil, b.runner.DeleteMetadata(req.Context(), req.MountAccessor, req.Vars["path"])
 }
 
 // listMetadata answers LIST metadata/<prefix>/; an empty folder is 404 as

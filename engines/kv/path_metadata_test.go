@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/engines/kv"
+	"github.com/cofferhq/coffer/internal/testkit"
 )
 
 var metadataKeys = []string{"cas_required", "created_time", "current_version", "custom_metadata", "delete_version_after", "max_versions", "oldest_version", "updated_time", "versions"}
@@ -166,18 +168,13 @@ func TestConfig(t *testing.T) {
 func TestVersion1MountsAreRefused(t *testing.T) {
 	e := startEngine(t)
 	for _, opts := range []map[string]string{nil, {"version": "1"}} {
-		b, err := kvFactory(e, framework.MountInfo{Path: "old/", Type: "kv", Accessor: "kv_old", Options: opts})
-		require.NoError(t, err)
-		r := framework.NewRouter(b)
-		entry, _, err := r.Match("anything/at/all")
-		require.NoError(t, err)
-		_, err = framework.Handle(entry, &framework.Request{Operation: framework.ReadOperation})
-		status, msgs := framework.StatusOf(err)
-		assert.Equal(t, http.StatusBadRequest, status)
-		assert.Equal(t, []string{"kv: version 1 is not supported yet"}, msgs)
+		b := kv.New(e.deps, framework.MountInfo{Path: "old/", Type: "kv", Accessor: "kv_old", Options: opts})
+		m := &testkit.Mount{Backend: b, Path: "old/", Type: "kv", Accessor: "kv_old"}
+		res := m.Do(t, framework.ReadOperation, "anything/at/all", nil)
+		assert.Equal(t, http.StatusBadRequest, res.Status)
+		assert.Equal(t, []string{"kv: version 1 is not supported yet"}, res.Errors)
 	}
-	b, err := kvFactory(e, framework.MountInfo{Path: "new/", Type: "kv", Accessor: "kv_new", Options: map[string]string{"version": "2"}})
-	require.NoError(t, err)
-	_, _, err = framework.NewRouter(b).Match("data/x")
+	b := kv.New(e.deps, framework.MountInfo{Path: "new/", Type: "kv", Accessor: "kv_new", Options: map[string]string{"version": "2"}})
+	_, _, err := b.Match("data/x")
 	require.NoError(t, err, "type kv with version 2 is KV v2")
 }

@@ -9,6 +9,13 @@ import (
 func (b *backend) subkeysPath() *framework.Path {
 	return &framework.Path{
 		Pattern: `subkeys/(?P<path>.*)`,
+		Fields: map[string]*framework.FieldSchema{
+			"path":    pathField,
+			"version": versionField,
+			"depth": {Type: framework.TypeInt, Query: true,
+				Description: "Specifies the deepest nesting level to provide in the output. The default value 0 will not impose any limit."},
+		},
+		Synopsis: "Read the structure of a secret entry from the Key-Value store with the values removed.",
 		Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.ReadOperation: b.readSubkeys,
 		},
@@ -16,15 +23,8 @@ func (b *backend) subkeysPath() *framework.Path {
 }
 
 func (b *backend) readSubkeys(req *framework.Request) (*framework.Response, error) {
-	n, err := intParam(req, "version")
-	if err != nil {
-		return nil, err
-	}
-	depth, _, err := req.Int("depth")
-	if err != nil {
-		return nil, err
-	}
-	data, md, err := b.readVersion(req, uint64(n))
+	depth := int64(req.Int("depth"))
+	data, md, err := b.readVersion(req, versionParam(req))
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/engines/framework"
-	"github.com/cofferhq/coffer/projections/kvstore"
+	"github.com/cofferhq/coffer/events/kvevent"
 )
 
 // vaultTime formats a time as Vault's KV engine does (RFC 3339 with
@@ -23,7 +23,7 @@ func vaultTime(t time.Time) string {
 // versionMetadata is a version's metadata as data reads, writes and
 // patches return it. custom_metadata is always present (null when unset):
 // the Vault Go client refuses a write response without it.
-func versionMetadata(n uint64, vm kvstore.VersionMeta, custom map[string]string) map[string]any {
+func versionMetadata(n uint64, vm kvevent.VersionMeta, custom map[string]string) map[string]any {
 	return map[string]any{
 		"version":         n,
 		"created_time":    vaultTime(vm.CreatedTime),

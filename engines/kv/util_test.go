@@ -1,12 +1,6 @@
 package kv_test
 
-import (
-	"bytes"
-	"io"
-	"sort"
-)
-
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+import "sort"
 
 func keysOf(m map[string]any) []string {
 	out := make([]string, 0, len(m))

@@ -17,23 +17,24 @@ import (
 	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/engines/kv"
 	"github.com/cofferhq/coffer/gateway"
+	"github.com/cofferhq/coffer/internal/testkit"
 )
 
 // rootTokens accepts the token "root" only.
 type rootTokens struct{}
 
-func (rootTokens) Resolve(_ context.Context, raw string) (*framework.Auth, error) {
+func (rootTokens) Resolve(_ context.Context, raw string) (*framework.Caller, error) {
 	if raw != "root" {
 		return nil, framework.ErrPermissionDenied
 	}
-	return &framework.Auth{Accessor: "root-accessor", Policies: []string{"root"}, IsRoot: true}, nil
+	return &framework.Caller{Accessor: "root-accessor", Policies: []string{"root"}, IsRoot: true}, nil
 }
 
-func (rootTokens) Use(context.Context, *framework.Auth) error { return nil }
+func (rootTokens) Use(context.Context, *framework.Caller) error { return nil }
 
-type noPaths struct{}
-
-func (noPaths) Paths() []*framework.Path { return nil }
+func (rootTokens) Login(context.Context, *framework.Request, *framework.Auth) (*framework.Auth, error) {
+	return nil, framework.ErrPermissionDenied
+}
 
 // vaultClient serves the engine at secret/ through the real gateway and
 // returns HashiCorp's Go client pointed at it.
@@ -49,19 +50,11 @@ func vaultClient(t testing.TB) *api.Client {
 		},
 		ACL:       func([]string) (*acl.ACL, error) { return acl.NewRoot(), nil },
 		Tokens:    rootTokens{},
-		Factories: map[string]framework.Factory{"kv-v2": kv.Factory},
-		Sys:       noPaths{},
-		Token:     noPaths{},
+		Factories: map[string]framework.Factory{"kv-v2": func(m framework.MountInfo) (*framework.Backend, error) { return kv.New(e.deps, m), nil }},
 	})
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)
-	cfg := api.DefaultConfig()
-	cfg.Address = srv.URL
-	cfg.MaxRetries = 0
-	c, err := api.NewClient(cfg)
-	require.NoError(t, err)
-	c.SetToken("root")
-	return c
+	return testkit.VaultClient(t, srv.URL, "root")
 }
 
 func TestVaultGoClientKVv2(t *testing.T) {

@@ -10,8 +10,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/cofferhq/coffer/commands/lease"
+	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/events/leaseevent"
 	"github.com/cofferhq/coffer/internal/ledgertest"
+	"github.com/cofferhq/coffer/internal/testkit"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 	"github.com/cofferhq/coffer/projections/leasestore"
@@ -28,7 +30,7 @@ type fake struct {
 
 func newFake() *fake { return &fake{creds: map[string]bool{}, renewed: map[string]time.Time{}} }
 
-func (f *fake) Revoke(_ context.Context, st *lease.State) error {
+func (f *fake) Revoke(_ context.Context, st *leaseevent.State) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.revokes = append(f.revokes, st.ID+"@"+st.State)
@@ -39,7 +41,7 @@ func (f *fake) Revoke(_ context.Context, st *lease.State) error {
 	return nil
 }
 
-func (f *fake) Renew(_ context.Context, st *lease.State, expire time.Time) error {
+func (f *fake) Renew(_ context.Context, st *leaseevent.State, expire time.Time) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.renewed[st.ID] = expire
@@ -70,6 +72,7 @@ type env struct {
 	le     *ledgertest.Env
 	m      *Manager
 	fake   *fake
+	opts   Options
 	cancel context.CancelFunc
 }
 
@@ -78,16 +81,23 @@ var fastOptions = Options{
 	IrrevocableAt: 3, RevokeTimeout: 2 * time.Second, PendingTimeout: 500 * time.Millisecond,
 }
 
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB) *env { return newEnvWithClock(t, nil) }
+
+// newEnvWithClock runs the manager on clock (the real one when nil): a
+// test moves it instead of sleeping.
+func newEnvWithClock(t testing.TB, clock *testkit.Clock) *env {
 	t.Helper()
 	le := ledgertest.Start(t, ledgertest.Options{Register: []func(*projections.Projector){leasestore.Register}})
-	e := &env{t: t, le: le, fake: newFake()}
+	e := &env{t: t, le: le, fake: newFake(), opts: fastOptions}
+	if clock != nil {
+		e.opts.Now = clock.Now
+	}
 	e.startManager()
 	return e
 }
 
 func (e *env) startManager() {
-	e.m = NewManager(e.le.Deps, fastOptions)
+	e.m = NewManager(e.le.Deps, e.opts)
 	e.m.RegisterRevoker("fake", e.fake)
 	ctx, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel
@@ -102,10 +112,10 @@ func (e *env) stopManager() {
 
 // issue issues a fake credential under a lease; the credential is the
 // lease id, found as the one pending lease without a credential yet.
-func (e *env) issue(token string, ttl, maxTTL time.Duration) *lease.State {
+func (e *env) issue(token string, ttl, maxTTL time.Duration) *leaseevent.State {
 	e.t.Helper()
 	var id string
-	st, err := e.m.Issue(context.Background(), IssueRequest{
+	st, err := e.m.Issue(context.Background(), framework.LeaseRequest{
 		Engine: "fake", MountAccessor: "fake_1", MountPath: "fake/", Path: "creds/r", TokenAccessor: token,
 		TTL: ttl, MaxTTL: maxTTL, Renewable: true, RevokeData: map[string]string{"user": "u"},
 	}, func(ctx context.Context, _ time.Time) error {
@@ -132,7 +142,7 @@ func (e *env) pendingIDs() ([]string, error) {
 	var ids []string
 	err := leasestore.Pending(e.le.Store, func(id string) bool {
 		st, err := e.m.get(id)
-		if err == nil && st.State == lease.StatePending {
+		if err == nil && st.State == leaseevent.StatePending {
 			ids = append(ids, id)
 		}
 		return true
@@ -140,7 +150,7 @@ func (e *env) pendingIDs() ([]string, error) {
 	return ids, err
 }
 
-func (e *env) state(id string) *lease.State {
+func (e *env) state(id string) *leaseevent.State {
 	e.t.Helper()
 	st, err := e.m.get(id)
 	require.NoError(e.t, err)
@@ -149,22 +159,20 @@ func (e *env) state(id string) *lease.State {
 
 func (e *env) eventually(timeout time.Duration, fn func() error) {
 	e.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("condition not met after %s: %v", timeout, err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.CheckFor(e.t, timeout, 0, fn)
 }
 
-func (e *env) waitState(id, want string) *lease.State {
+// jobsEnqueued is how many revocation jobs the reaper's stream ever took.
+func (e *env) jobsEnqueued() uint64 {
 	e.t.Helper()
-	var st *lease.State
+	info, err := e.m.reaper.stream.Info(context.Background())
+	require.NoError(e.t, err)
+	return info.State.LastSeq
+}
+
+func (e *env) waitState(id, want string) *leaseevent.State {
+	e.t.Helper()
+	var st *leaseevent.State
 	e.eventually(10*time.Second, func() error {
 		st = e.state(id)
 		if st.State != want {
@@ -190,7 +198,7 @@ func (e *env) events(id string) []string {
 			return err
 		}
 		for _, r := range recs {
-			if r.Kind == lease.Kind && r.Aggregate == id {
+			if r.Kind == leaseevent.Kind && r.Aggregate == id {
 				out = append(out, r.Type)
 			}
 		}

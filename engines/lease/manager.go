@@ -13,27 +13,17 @@ import (
 	"github.com/cofferhq/coffer/commands"
 	"github.com/cofferhq/coffer/commands/lease"
 	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/events/leaseevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/leasestore"
 )
 
-// ErrNotCreated marks a create failure after which the credential
-// certainly does not exist (the engine's statements ran in a transaction
-// that rolled back, or never ran): Issue then closes the lease at once
-// instead of handing a rollback to the reaper, which could not succeed
-// while the database stays unreachable and would list the lease as
-// irrevocable for nothing. Engines wrap their error with it.
-var ErrNotCreated = errors.New("lease: credential was not created")
-
-// Revoker is what an engine provides so leases it issued can be renewed
+// Revoker is what a module provides so leases it issued can be renewed
 // and revoked later, from the data recorded at issue time alone.
-type Revoker interface {
-	// Revoke removes the credential. It must be idempotent: a credential
-	// that no longer exists counts as revoked.
-	Revoke(ctx context.Context, st *lease.State) error
-	// Renew extends the credential's own expiry, if it has one.
-	Renew(ctx context.Context, st *lease.State, expire time.Time) error
-}
+type Revoker = framework.Revoker
+
+// IssueRequest describes a lease about to be issued.
+type IssueRequest = framework.LeaseRequest
 
 // Options tune the background loops (tests shorten them).
 type Options struct {
@@ -44,6 +34,9 @@ type Options struct {
 	RevokeTimeout  time.Duration // one revocation attempt; default 30s
 	PendingTimeout time.Duration // a pending issue older than this is rolled back; default 1m
 	ReaperWorkers  int           // revocations the reaper runs at once; default 16
+	// Now is the clock expiry, renewal and revocation times are read from
+	// (time.Now when nil); tests move it instead of sleeping.
+	Now func() time.Time
 }
 
 func (o *Options) defaults() {
@@ -68,9 +61,13 @@ func (o *Options) defaults() {
 	if o.ReaperWorkers == 0 {
 		o.ReaperWorkers = 16
 	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 }
 
-// Manager owns leases for every engine.
+// Manager owns leases for every engine: the core's lease manager
+// (framework.Leases), like Vault's expiration manager.
 type Manager struct {
 	deps framework.Deps
 	opts Options
@@ -81,6 +78,10 @@ type Manager struct {
 	reaper *reaper
 	wg     sync.WaitGroup
 }
+
+var _ framework.Leases = (*Manager)(nil)
+
+func (m *Manager) now() time.Time { return m.opts.Now().UTC() }
 
 // NewManager builds a manager; Start runs its loops.
 func NewManager(deps framework.Deps, opts Options) *Manager {
@@ -105,15 +106,15 @@ func (m *Manager) revoker(engine string) (Revoker, error) {
 	return r, nil
 }
 
-func (m *Manager) get(id string) (*lease.State, error) {
+func (m *Manager) get(id string) (*leaseevent.State, error) {
 	return leasestore.Get(m.deps.Store, m.deps.Ledger.Barrier(), id)
 }
 
 // run executes one decide round for a single lease.
-func (m *Manager) run(ctx context.Context, id string, decide func(cur *lease.State) ([]ledger.Event, error)) error {
+func (m *Manager) run(ctx context.Context, id string, decide func(cur *leaseevent.State) ([]ledger.Event, error)) error {
 	_, err := m.deps.Bus.Run(ctx, func(ctx context.Context) ([]ledger.Event, error) {
 		cur, err := m.get(id)
-		if err != nil && !errors.Is(err, lease.ErrNotFound) {
+		if err != nil && !errors.Is(err, leaseevent.ErrNotFound) {
 			return nil, err
 		}
 		events, err := decide(cur)
@@ -124,7 +125,7 @@ func (m *Manager) run(ctx context.Context, id string, decide func(cur *lease.Sta
 		if cur != nil {
 			version = cur.Version
 		}
-		return commands.Sequence(lease.Kind, id, version, events...), nil
+		return commands.Sequence(leaseevent.Kind, id, version, events...), nil
 	})
 	return err
 }
@@ -140,34 +141,57 @@ func NewID(mountPath, path string) string {
 	return strings.TrimSuffix(mountPath, "/") + "/" + strings.Trim(path, "/") + "/" + string(b)
 }
 
-// IssueRequest describes a lease about to be issued.
-type IssueRequest struct {
-	Engine        string
-	MountAccessor string
-	MountPath     string
-	Path          string
-	TokenAccessor string
-	TTL           time.Duration
-	MaxTTL        time.Duration
-	Renewable     bool
-	// RevokeData is whatever the engine needs to revoke later.
-	RevokeData any
-}
-
 // Issue records the lease as pending, runs create (the side effect), and
 // records lease.issued only once create succeeded. If create fails the
 // lease is rolled back through the engine's revoker (by the reaper) and
 // recorded revoked; if it fails with ErrNotCreated the lease is recorded
 // revoked at once. A credential created for a lease that was revoked
 // during the issue (its token was) is revoked here.
-func (m *Manager) Issue(ctx context.Context, req IssueRequest, create func(ctx context.Context, expire time.Time) error) (*lease.State, error) {
+func (m *Manager) Issue(ctx context.Context, req IssueRequest, create func(ctx context.Context, expire time.Time) error) (*leaseevent.State, error) {
+	data, err := m.pendingData(req)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.run(ctx, data.ID, func(cur *leaseevent.State) ([]ledger.Event, error) { return lease.DecidePending(cur, data) }); err != nil {
+		return nil, err
+	}
+	if err := create(ctx, data.ExpireAt); err != nil {
+		if errors.Is(err, framework.ErrNotCreated) {
+			m.closeUncreated(ctx, data.ID)
+		} else {
+			m.rollback(data.ID)
+		}
+		return nil, err
+	}
+	if err := m.run(ctx, data.ID, func(cur *leaseevent.State) ([]ledger.Event, error) { return lease.DecideIssued(cur, data) }); err != nil {
+		m.undoIssue(ctx, data)
+		return nil, err
+	}
+	return m.get(data.ID)
+}
+
+// Register records the lease of a credential that already exists (a
+// handler's Secret without a lease id, which the gateway hands over): one
+// lease.issued, with no pending step since there is nothing to roll back.
+func (m *Manager) Register(ctx context.Context, req IssueRequest) (*leaseevent.State, error) {
+	data, err := m.pendingData(req)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.run(ctx, data.ID, func(cur *leaseevent.State) ([]ledger.Event, error) { return lease.DecideRegistered(cur, data) }); err != nil {
+		return nil, err
+	}
+	return m.get(data.ID)
+}
+
+func (m *Manager) pendingData(req IssueRequest) (leaseevent.PendingData, error) {
 	// Not truncated: a lease must never end before its TTL has passed.
-	now := time.Now().UTC()
+	now := m.now()
 	raw, err := json.Marshal(req.RevokeData)
 	if err != nil {
-		return nil, fmt.Errorf("lease: revoke data: %w", err)
+		return leaseevent.PendingData{}, fmt.Errorf("lease: revoke data: %w", err)
 	}
-	data := lease.PendingData{
+	data := leaseevent.PendingData{
 		ID: NewID(req.MountPath, req.Path), Engine: req.Engine, MountAccessor: req.MountAccessor,
 		MountPath: req.MountPath, Path: req.Path, TokenAccessor: req.TokenAccessor, IssuedAt: now,
 		ExpireAt: now.Add(req.TTL), TTL: req.TTL, Renewable: req.Renewable, RevokeData: raw,
@@ -175,30 +199,15 @@ func (m *Manager) Issue(ctx context.Context, req IssueRequest, create func(ctx c
 	if req.MaxTTL > 0 {
 		data.MaxExpireAt = now.Add(req.MaxTTL)
 	}
-	if err := m.run(ctx, data.ID, func(cur *lease.State) ([]ledger.Event, error) { return lease.DecidePending(cur, data) }); err != nil {
-		return nil, err
-	}
-	if err := create(ctx, data.ExpireAt); err != nil {
-		if errors.Is(err, ErrNotCreated) {
-			m.closeUncreated(ctx, data.ID)
-		} else {
-			m.rollback(data.ID)
-		}
-		return nil, err
-	}
-	if err := m.run(ctx, data.ID, func(cur *lease.State) ([]ledger.Event, error) { return lease.DecideIssued(cur, data) }); err != nil {
-		m.undoIssue(ctx, data)
-		return nil, err
-	}
-	return m.get(data.ID)
+	return data, nil
 }
 
 // closeUncreated records a lease whose credential was never created as
 // revoked (reason "rollback"); should that fail, the reaper rolls it back.
 func (m *Manager) closeUncreated(ctx context.Context, id string) {
 	ctx = context.WithoutCancel(ctx)
-	if err := m.run(ctx, id, func(cur *lease.State) ([]ledger.Event, error) {
-		return lease.DecideRevoked(cur, time.Now().UTC(), "rollback"), nil
+	if err := m.run(ctx, id, func(cur *leaseevent.State) ([]ledger.Event, error) {
+		return lease.DecideRevoked(cur, m.now(), "rollback"), nil
 	}); err != nil {
 		m.rollback(id)
 	}
@@ -209,7 +218,7 @@ func (m *Manager) closeUncreated(ctx context.Context, id string) {
 // lease was ended meanwhile (its token was revoked during the issue, and
 // the revocation ran before the credential existed), nobody else will, so
 // it is revoked here, directly.
-func (m *Manager) undoIssue(ctx context.Context, data lease.PendingData) {
+func (m *Manager) undoIssue(ctx context.Context, data leaseevent.PendingData) {
 	cur, err := m.get(data.ID)
 	if err != nil || cur.Live() {
 		m.rollback(data.ID)
@@ -220,8 +229,8 @@ func (m *Manager) undoIssue(ctx context.Context, data lease.PendingData) {
 		m.deps.Log.Error("lease: credential of an ended lease left behind", "lease", data.ID, "err", err)
 		return
 	}
-	pending := &lease.State{ID: data.ID, Engine: data.Engine, MountAccessor: data.MountAccessor, MountPath: data.MountPath,
-		Path: data.Path, TokenAccessor: data.TokenAccessor, State: lease.StatePending, IssuedAt: data.IssuedAt,
+	pending := &leaseevent.State{ID: data.ID, Engine: data.Engine, MountAccessor: data.MountAccessor, MountPath: data.MountPath,
+		Path: data.Path, TokenAccessor: data.TokenAccessor, State: leaseevent.StatePending, IssuedAt: data.IssuedAt,
 		ExpireAt: data.ExpireAt, RevokeData: data.RevokeData}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.opts.RevokeTimeout)
 	defer cancel()
@@ -238,10 +247,10 @@ func (m *Manager) rollback(id string) {
 }
 
 // Renew extends a lease, capped by its max TTL.
-func (m *Manager) Renew(ctx context.Context, id string, increment, defaultTTL time.Duration) (*lease.State, time.Duration, error) {
+func (m *Manager) Renew(ctx context.Context, id string, increment, defaultTTL time.Duration) (*leaseevent.State, time.Duration, error) {
 	var ttl time.Duration
-	err := m.run(ctx, id, func(cur *lease.State) ([]ledger.Event, error) {
-		events, t, err := lease.DecideRenew(cur, time.Now().UTC(), increment, defaultTTL)
+	err := m.run(ctx, id, func(cur *leaseevent.State) ([]ledger.Event, error) {
+		events, t, err := lease.DecideRenew(cur, m.now(), increment, defaultTTL)
 		if err != nil {
 			return nil, err
 		}
@@ -249,7 +258,7 @@ func (m *Manager) Renew(ctx context.Context, id string, increment, defaultTTL ti
 		if err != nil {
 			return nil, err
 		}
-		expire, _, _ := lease.Renewal(cur, time.Now().UTC(), increment, defaultTTL)
+		expire, _, _ := lease.Renewal(cur, m.now(), increment, defaultTTL)
 		if err := r.Renew(ctx, cur, expire); err != nil {
 			return nil, fmt.Errorf("lease: renew credential: %w", err)
 		}
@@ -276,7 +285,7 @@ func (m *Manager) Revoke(ctx context.Context, id, reason string) error {
 	return m.revokeNow(ctx, st, reason)
 }
 
-func (m *Manager) revokeNow(ctx context.Context, st *lease.State, reason string) error {
+func (m *Manager) revokeNow(ctx context.Context, st *leaseevent.State, reason string) error {
 	r, err := m.revoker(st.Engine)
 	if err != nil {
 		return err
@@ -294,17 +303,17 @@ func (m *Manager) revokeNow(ctx context.Context, st *lease.State, reason string)
 		cancel()
 		if err != nil {
 			msg := redact(err)
-			_ = m.run(ctx, st.ID, func(cur *lease.State) ([]ledger.Event, error) { return lease.DecideFailed(cur, msg), nil })
+			_ = m.run(ctx, st.ID, func(cur *leaseevent.State) ([]ledger.Event, error) { return lease.DecideFailed(cur, msg), nil })
 			return fmt.Errorf("lease: revoke %s: %s", st.ID, msg)
 		}
-		var issuedMeanwhile *lease.State
-		err = m.run(ctx, st.ID, func(cur *lease.State) ([]ledger.Event, error) {
+		var issuedMeanwhile *leaseevent.State
+		err = m.run(ctx, st.ID, func(cur *leaseevent.State) ([]ledger.Event, error) {
 			issuedMeanwhile = nil
-			if cur != nil && cur.State == lease.StateActive && st.State == lease.StatePending {
+			if cur != nil && cur.State == leaseevent.StateActive && st.State == leaseevent.StatePending {
 				issuedMeanwhile = cur
 				return nil, nil
 			}
-			return lease.DecideRevoked(cur, time.Now().UTC(), reason), nil
+			return lease.DecideRevoked(cur, m.now(), reason), nil
 		})
 		if err != nil || issuedMeanwhile == nil {
 			return err
@@ -350,8 +359,8 @@ func (m *Manager) RevokePrefix(ctx context.Context, prefix string, force bool) (
 			if !force {
 				return n, err
 			}
-			if err := m.run(ctx, id, func(cur *lease.State) ([]ledger.Event, error) {
-				return lease.DecideForget(cur, time.Now().UTC()), nil
+			if err := m.run(ctx, id, func(cur *leaseevent.State) ([]ledger.Event, error) {
+				return lease.DecideForget(cur, m.now()), nil
 			}); err != nil {
 				return n, err
 			}

@@ -12,12 +12,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cofferhq/coffer/commands/lease"
+	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/events/leaseevent"
+	"github.com/cofferhq/coffer/internal/testkit"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/leasestore"
 )
 
-func issueReq(token string, ttl time.Duration) IssueRequest {
-	return IssueRequest{Engine: "fake", MountAccessor: "fake_1", MountPath: "fake/", Path: "creds/r",
+func issueReq(token string, ttl time.Duration) framework.LeaseRequest {
+	return framework.LeaseRequest{Engine: "fake", MountAccessor: "fake_1", MountPath: "fake/", Path: "creds/r",
 		TokenAccessor: token, TTL: ttl, MaxTTL: time.Hour, Renewable: true}
 }
 
@@ -34,26 +37,26 @@ func TestIssueIsPendingWhileTheCredentialIsMade(t *testing.T) {
 		return nil
 	})
 	require.NoError(t, err)
-	assert.Equal(t, lease.StatePending, during, "lease.pending is on the record before the side effect")
-	assert.Equal(t, lease.StateActive, st.State)
+	assert.Equal(t, leaseevent.StatePending, during, "lease.pending is on the record before the side effect")
+	assert.Equal(t, leaseevent.StateActive, st.State)
 	assert.Regexp(t, `^fake/creds/r/[A-Za-z0-9]{24}$`, st.ID)
-	assert.Equal(t, []string{lease.EventPending, lease.EventIssued}, e.events(st.ID))
+	assert.Equal(t, []string{leaseevent.EventPending, leaseevent.EventIssued}, e.events(st.ID))
 	assert.False(t, st.ExpireAt.Before(before.Add(time.Hour)), "a lease never ends before its TTL has passed")
 }
 
 func TestIssueThatCreatedNothingIsClosedAtOnce(t *testing.T) {
 	e := newEnv(t)
-	boom := fmt.Errorf("%w: statement 2 failed", ErrNotCreated)
+	boom := fmt.Errorf("%w: statement 2 failed", framework.ErrNotCreated)
 	_, err := e.m.Issue(context.Background(), issueReq("tok", time.Hour), func(context.Context, time.Time) error { return boom })
 	require.ErrorIs(t, err, boom)
 	ids, err := leasePrefix(e, "fake/")
 	require.NoError(t, err)
 	require.Len(t, ids, 1)
 	st := e.state(ids[0])
-	assert.Equal(t, lease.StateRevoked, st.State)
+	assert.Equal(t, leaseevent.StateRevoked, st.State)
 	assert.Equal(t, "rollback", st.Reason)
-	time.Sleep(100 * time.Millisecond)
-	assert.Empty(t, e.fake.revokeCalls(), "nothing to roll back: the engine is not called")
+	assert.Zero(t, e.jobsEnqueued(), "nothing to roll back: no revocation job, so the engine is never called")
+	assert.Empty(t, e.fake.revokeCalls())
 }
 
 func TestIssueThatFailedIsRolledBackByTheReaper(t *testing.T) {
@@ -65,7 +68,7 @@ func TestIssueThatFailedIsRolledBackByTheReaper(t *testing.T) {
 	ids, err := leasePrefix(e, "fake/")
 	require.NoError(t, err)
 	require.Len(t, ids, 1)
-	st := e.waitState(ids[0], lease.StateRevoked)
+	st := e.waitState(ids[0], leaseevent.StateRevoked)
 	assert.Equal(t, "rollback", st.Reason)
 	assert.Equal(t, []string{ids[0] + "@pending"}, e.fake.revokeCalls(), "rolled back as a pending lease")
 }
@@ -74,11 +77,11 @@ func TestExpiryRevokesThroughTheReaper(t *testing.T) {
 	e := newEnv(t)
 	st := e.issue("tok", 300*time.Millisecond, time.Hour)
 	require.True(t, e.fake.exists(st.ID))
-	done := e.waitState(st.ID, lease.StateRevoked)
+	done := e.waitState(st.ID, leaseevent.StateRevoked)
 	assert.False(t, e.fake.exists(st.ID))
 	assert.Equal(t, "expired", done.Reason)
 	assert.False(t, done.RevokedAt.Before(st.ExpireAt), "never revoked before it expired")
-	assert.Equal(t, []string{lease.EventPending, lease.EventIssued, lease.EventExpired, lease.EventRevoked}, e.events(st.ID))
+	assert.Equal(t, []string{leaseevent.EventPending, leaseevent.EventIssued, leaseevent.EventExpired, leaseevent.EventRevoked}, e.events(st.ID))
 }
 
 func TestFailingRevocationIsRetriedListedAndFinished(t *testing.T) {
@@ -98,13 +101,13 @@ func TestFailingRevocationIsRetriedListedAndFinished(t *testing.T) {
 	})
 	assert.True(t, e.fake.exists(st.ID))
 	e.fake.setFail(nil)
-	e.waitState(st.ID, lease.StateRevoked)
+	e.waitState(st.ID, leaseevent.StateRevoked)
 	ls, err := e.m.Irrevocable()
 	require.NoError(t, err)
 	assert.Empty(t, ls)
 	evs := e.events(st.ID)
-	assert.GreaterOrEqual(t, count(evs, lease.EventRevocationFailed), 3)
-	assert.Equal(t, lease.EventRevoked, evs[len(evs)-1])
+	assert.GreaterOrEqual(t, count(evs, leaseevent.EventRevocationFailed), 3)
+	assert.Equal(t, leaseevent.EventRevoked, evs[len(evs)-1])
 }
 
 func TestRenewIsCappedAndReachesTheEngine(t *testing.T) {
@@ -131,9 +134,9 @@ func TestRevokePrefixAndForce(t *testing.T) {
 	n, err := e.m.RevokePrefix(context.Background(), "fake/creds/", true)
 	require.NoError(t, err)
 	assert.Equal(t, 2, n)
-	assert.Equal(t, lease.StateForgotten, e.state(a.ID).State, "revoke-force forgets, on the record")
-	assert.Equal(t, lease.StateForgotten, e.state(b.ID).State)
-	assert.Contains(t, e.events(a.ID), lease.EventForgotten)
+	assert.Equal(t, leaseevent.StateForgotten, e.state(a.ID).State, "revoke-force forgets, on the record")
+	assert.Equal(t, leaseevent.StateForgotten, e.state(b.ID).State)
+	assert.Contains(t, e.events(a.ID), leaseevent.EventForgotten)
 }
 
 func TestRevokeForTokenRevokesOnlyItsLeases(t *testing.T) {
@@ -141,9 +144,9 @@ func TestRevokeForTokenRevokesOnlyItsLeases(t *testing.T) {
 	mine := e.issue("tok-a", time.Hour, time.Hour)
 	other := e.issue("tok-b", time.Hour, time.Hour)
 	require.NoError(t, e.m.RevokeForToken(context.Background(), "tok-a"))
-	e.waitState(mine.ID, lease.StateRevoked)
+	e.waitState(mine.ID, leaseevent.StateRevoked)
 	assert.False(t, e.fake.exists(mine.ID))
-	assert.Equal(t, lease.StateActive, e.state(other.ID).State)
+	assert.Equal(t, leaseevent.StateActive, e.state(other.ID).State)
 	assert.True(t, e.fake.exists(other.ID))
 }
 
@@ -158,7 +161,7 @@ func TestLeaseRevokedDuringIssueLeavesNoCredential(t *testing.T) {
 		require.NoError(t, err)
 		id = ids[0]
 		require.NoError(t, e.m.RevokeForToken(ctx, "tok"))
-		e.waitState(id, lease.StateRevoked)
+		e.waitState(id, leaseevent.StateRevoked)
 		e.fake.mu.Lock()
 		e.fake.creds[id] = true // made after the revocation ran
 		e.fake.mu.Unlock()
@@ -169,37 +172,39 @@ func TestLeaseRevokedDuringIssueLeavesNoCredential(t *testing.T) {
 }
 
 func TestLeasesThatExpiredWhileStoppedAreRevokedAtStart(t *testing.T) {
-	e := newEnv(t)
+	clock := testkit.NewClock(time.Time{})
+	e := newEnvWithClock(t, clock)
 	var ids []string
 	for range 3 {
-		ids = append(ids, e.issue("tok", 300*time.Millisecond, time.Hour).ID)
+		ids = append(ids, e.issue("tok", time.Minute, time.Hour).ID)
 	}
 	e.stopManager()
-	time.Sleep(500 * time.Millisecond)
+	clock.Advance(2 * time.Minute)
 	for _, id := range ids {
-		require.Equal(t, lease.StateActive, e.state(id).State, "nothing ran while stopped")
+		require.Equal(t, leaseevent.StateActive, e.state(id).State, "nothing ran while stopped")
 	}
 	e.startManager()
 	for _, id := range ids {
-		e.waitState(id, lease.StateRevoked)
+		e.waitState(id, leaseevent.StateRevoked)
 		assert.False(t, e.fake.exists(id))
 	}
 }
 
 func TestPendingLeftByACrashIsRolledBack(t *testing.T) {
-	e := newEnv(t)
-	data := lease.PendingData{ID: "fake/creds/r/crashed", Engine: "fake", MountAccessor: "fake_1", MountPath: "fake/",
-		Path: "creds/r", IssuedAt: time.Now().UTC(), ExpireAt: time.Now().UTC().Add(time.Hour), TTL: time.Hour}
-	require.NoError(t, e.m.run(context.Background(), data.ID, func(cur *lease.State) ([]ledger.Event, error) {
+	clock := testkit.NewClock(time.Time{})
+	e := newEnvWithClock(t, clock)
+	data := leaseevent.PendingData{ID: "fake/creds/r/crashed", Engine: "fake", MountAccessor: "fake_1", MountPath: "fake/",
+		Path: "creds/r", IssuedAt: clock.Now(), ExpireAt: clock.Now().Add(time.Hour), TTL: time.Hour}
+	require.NoError(t, e.m.run(context.Background(), data.ID, func(cur *leaseevent.State) ([]ledger.Event, error) {
 		return lease.DecidePending(cur, data)
 	}))
 	e.fake.mu.Lock()
 	e.fake.creds[data.ID] = true // the credential exists; lease.issued was never recorded
 	e.fake.mu.Unlock()
 	e.stopManager()
-	time.Sleep(fastOptions.PendingTimeout)
+	clock.Advance(fastOptions.PendingTimeout)
 	e.startManager() // the start-up sweep finds it: older than PendingTimeout
-	st := e.waitState(data.ID, lease.StateRevoked)
+	st := e.waitState(data.ID, leaseevent.StateRevoked)
 	assert.Equal(t, "rollback", st.Reason)
 	assert.False(t, e.fake.exists(data.ID))
 }

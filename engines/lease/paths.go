@@ -5,61 +5,61 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/cofferhq/coffer/commands/lease"
 	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/events/leaseevent"
 	"github.com/cofferhq/coffer/projections/leasestore"
 )
 
-// RootPaths are the lease paths that need sudo, as in Vault.
-func RootPaths() []string {
-	return []string{
-		"sys/leases/revoke-prefix/*", "sys/leases/revoke-force/*",
-		"sys/revoke-prefix/*", "sys/revoke-force/*",
-		"sys/leases/lookup/*",
-	}
-}
+// Fields of the lease paths.
+var (
+	leaseIDField = &framework.FieldSchema{Type: framework.TypeString, Description: "The lease identifier to act on."}
+	typeField    = &framework.FieldSchema{Type: framework.TypeString, Query: true, Description: "Type of leases to get (only \"irrevocable\")."}
+)
 
-// SysPaths is the sys/leases family, merged into the sys/ mount.
-func (m *Manager) SysPaths() framework.Backend {
+// sysPaths is the sys/leases family, merged into the sys/ mount. Prefix
+// revocations, lookups by prefix and the irrevocable list need sudo, as
+// Vault's root paths say.
+func (m *Manager) sysPaths() *framework.Backend {
 	op := func(h framework.HandlerFunc) map[framework.Operation]framework.HandlerFunc {
 		return map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: h}
 	}
-	return framework.Paths{
-		{Pattern: `leases/lookup`, Operations: op(m.handleLookup)},
-		{Pattern: `leases/lookup/?(?P<prefix>.*)`, Operations: map[framework.Operation]framework.HandlerFunc{framework.ListOperation: m.handleList}},
-		{Pattern: `(leases/)?renew(/(?P<id>.+))?`, Operations: op(m.handleRenew)},
-		{Pattern: `(leases/)?revoke(/(?P<id>.+))?`, Operations: op(m.handleRevoke)},
-		{Pattern: `(leases/)?revoke-prefix/(?P<prefix>.+)`, Operations: op(m.handleRevokePrefix(false))},
-		{Pattern: `(leases/)?revoke-force/(?P<prefix>.+)`, Operations: op(m.handleRevokePrefix(true))},
-		{Pattern: `leases/count`, Operations: map[framework.Operation]framework.HandlerFunc{framework.ReadOperation: m.handleCount}},
-		{Pattern: `leases`, Operations: map[framework.Operation]framework.HandlerFunc{framework.ReadOperation: m.handleIrrevocable}},
+	list := func(h framework.HandlerFunc) map[framework.Operation]framework.HandlerFunc {
+		return map[framework.Operation]framework.HandlerFunc{framework.ListOperation: h}
 	}
+	prefixFields := map[string]*framework.FieldSchema{
+		"prefix": {Type: framework.TypeString, Description: "The path prefix to revoke leases under."},
+		"sync":   {Type: framework.TypeBool, Default: true, Description: "Accepted for compatibility: prefix revocations always finish before the answer."},
+	}
+	return &framework.Backend{Paths: []*framework.Path{
+		{Pattern: `leases/lookup`, Fields: map[string]*framework.FieldSchema{"lease_id": leaseIDField}, Synopsis: "View or list lease metadata.", Operations: map[framework.Operation]framework.HandlerFunc{
+			framework.UpdateOperation: m.handleLookup,
+			framework.ListOperation:   m.handleList,
+		}},
+		{Pattern: `leases/lookup/(?P<prefix>.*)`, Fields: map[string]*framework.FieldSchema{"prefix": {Type: framework.TypeString, Description: "The path prefix to list leases under."}}, Sudo: true, Synopsis: "List leases by prefix.", Operations: list(m.handleList)},
+		{Pattern: `(leases/)?renew(/(?P<id>.+))?`, Fields: map[string]*framework.FieldSchema{
+			"lease_id":  leaseIDField,
+			"increment": {Type: framework.TypeDurationSecond, Description: "The desired increment in seconds to the lease."},
+		}, Synopsis: "Renews a lease, requesting to extend the lease.", Operations: op(m.handleRenew)},
+		{Pattern: `(leases/)?revoke(/(?P<id>.+))?`, Fields: map[string]*framework.FieldSchema{
+			"lease_id": leaseIDField,
+			"sync":     {Type: framework.TypeBool, Default: true, Description: "Whether or not to perform the revocation synchronously."},
+		}, Synopsis: "Revokes a lease immediately.", Operations: op(m.handleRevoke)},
+		{Pattern: `(leases/)?revoke-prefix/(?P<prefix>.+)`, Fields: prefixFields, Sudo: true, Synopsis: "Revokes all secrets (via a lease ID prefix) or tokens (via the tokens' path property) generated under a given mount path.", Operations: op(m.handleRevokePrefix(false))},
+		{Pattern: `(leases/)?revoke-force/(?P<prefix>.+)`, Fields: prefixFields, Sudo: true, Synopsis: "Revokes all secrets or tokens generated under a given prefix immediately, forgetting those whose revocation fails.", Operations: op(m.handleRevokePrefix(true))},
+		{Pattern: `leases/count`, Fields: map[string]*framework.FieldSchema{"type": typeField}, Synopsis: "Count of leases associated with this Coffer node.", Operations: map[framework.Operation]framework.HandlerFunc{framework.ReadOperation: m.handleCount}},
+		{Pattern: `leases`, Fields: map[string]*framework.FieldSchema{"type": typeField}, Sudo: true, Synopsis: "List leases associated with this Coffer node.", Operations: map[framework.Operation]framework.HandlerFunc{framework.ReadOperation: m.handleIrrevocable}},
+	}}
 }
 
 func leaseID(req *framework.Request) (string, error) {
 	if id := req.Vars["id"]; id != "" {
 		return id, nil
 	}
-	id, _, err := req.String("lease_id")
-	if err != nil {
-		return "", err
-	}
+	id := req.String("lease_id")
 	if id == "" {
 		return "", framework.BadRequest("missing lease_id")
 	}
 	return id, nil
-}
-
-func leaseError(err error) error {
-	switch {
-	case errors.Is(err, lease.ErrNotFound):
-		return framework.BadRequest("invalid lease")
-	case errors.Is(err, lease.ErrNotRenewable):
-		return framework.BadRequest("lease is not renewable")
-	case errors.Is(err, lease.ErrRevoked):
-		return framework.BadRequest("lease not found or lease is not renewable")
-	}
-	return err
 }
 
 func (m *Manager) handleLookup(req *framework.Request) (*framework.Response, error) {
@@ -71,8 +71,8 @@ func (m *Manager) handleLookup(req *framework.Request) (*framework.Response, err
 	if err != nil || !st.Live() {
 		return nil, framework.BadRequest("invalid lease")
 	}
-	ttl := time.Until(st.ExpireAt)
-	if ttl < 0 || st.State != lease.StateActive {
+	ttl := st.ExpireAt.Sub(m.now())
+	if ttl < 0 || st.State != leaseevent.StateActive {
 		ttl = 0
 	}
 	var lastRenewal any
@@ -81,7 +81,7 @@ func (m *Manager) handleLookup(req *framework.Request) (*framework.Response, err
 	}
 	return &framework.Response{Data: map[string]any{
 		"id": st.ID, "issue_time": st.IssuedAt.Format(time.RFC3339Nano), "expire_time": st.ExpireAt.Format(time.RFC3339Nano),
-		"last_renewal": lastRenewal, "renewable": st.Renewable && st.State == lease.StateActive, "ttl": int64(ttl.Seconds()),
+		"last_renewal": lastRenewal, "renewable": st.Renewable && st.State == leaseevent.StateActive, "ttl": int64(ttl.Seconds()),
 	}}, nil
 }
 
@@ -101,17 +101,14 @@ func (m *Manager) handleRenew(req *framework.Request) (*framework.Response, erro
 	if err != nil {
 		return nil, err
 	}
-	inc, _, err := req.Duration("increment")
+	inc := req.Duration("increment")
+	cur, err := m.get(id)
 	if err != nil {
 		return nil, err
 	}
-	cur, err := m.get(id)
-	if err != nil {
-		return nil, leaseError(err)
-	}
 	st, ttl, err := m.Renew(req.Context(), id, inc, cur.TTL)
 	if err != nil {
-		return nil, leaseError(err)
+		return nil, err
 	}
 	return &framework.Response{Secret: &framework.Secret{LeaseID: st.ID, LeaseDuration: ttl, Renewable: st.Renewable}}, nil
 }
@@ -121,19 +118,13 @@ func (m *Manager) handleRevoke(req *framework.Request) (*framework.Response, err
 	if err != nil {
 		return nil, err
 	}
-	sync := true
-	if v, ok, err := req.Bool("sync"); err != nil {
-		return nil, err
-	} else if ok {
-		sync = v
-	}
-	if !sync {
-		if err := m.RevokeAsync(req.Context(), id); err != nil && !errors.Is(err, lease.ErrNotFound) {
+	if !req.Bool("sync") {
+		if err := m.RevokeAsync(req.Context(), id); err != nil && !errors.Is(err, leaseevent.ErrNotFound) {
 			return nil, err
 		}
 		return &framework.Response{StatusCode: http.StatusAccepted}, nil
 	}
-	if err := m.Revoke(req.Context(), id, "revoked"); err != nil && !errors.Is(err, lease.ErrNotFound) {
+	if err := m.Revoke(req.Context(), id, "revoked"); err != nil && !errors.Is(err, leaseevent.ErrNotFound) {
 		return nil, framework.Errorf(http.StatusBadRequest, "failed to revoke lease: %v", err)
 	}
 	return nil, nil
@@ -150,7 +141,7 @@ func (m *Manager) handleRevokePrefix(force bool) framework.HandlerFunc {
 }
 
 func (m *Manager) handleCount(req *framework.Request) (*framework.Response, error) {
-	if req.Query.Get("type") != "irrevocable" {
+	if req.String("type") != "irrevocable" {
 		return nil, framework.BadRequest("type must be \"irrevocable\"")
 	}
 	ls, err := m.Irrevocable()
@@ -166,7 +157,7 @@ func (m *Manager) handleCount(req *framework.Request) (*framework.Response, erro
 }
 
 func (m *Manager) handleIrrevocable(req *framework.Request) (*framework.Response, error) {
-	if req.Query.Get("type") != "irrevocable" {
+	if req.String("type") != "irrevocable" {
 		return nil, framework.BadRequest("type must be \"irrevocable\"")
 	}
 	ls, err := m.Irrevocable()

@@ -10,7 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/cofferhq/coffer/commands/lease"
+	"github.com/cofferhq/coffer/events/leaseevent"
 	"github.com/cofferhq/coffer/ledger"
 )
 
@@ -117,7 +117,7 @@ func (r *reaper) handle(ctx context.Context, msg jetstream.Msg) {
 	}
 	id := string(raw)
 	st, err := r.m.get(id)
-	if errors.Is(err, lease.ErrNotFound) {
+	if errors.Is(err, leaseevent.ErrNotFound) {
 		_ = msg.Ack()
 		return
 	}
@@ -130,7 +130,7 @@ func (r *reaper) handle(ctx context.Context, msg jetstream.Msg) {
 		return
 	}
 	reason := "expired"
-	if st.State == lease.StatePending {
+	if st.State == leaseevent.StatePending {
 		reason = "rollback"
 	}
 	if err := r.m.revokeNow(ctx, st, reason); err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cofferhq/coffer/commands"
 	"github.com/cofferhq/coffer/commands/lease"
+	"github.com/cofferhq/coffer/events/leaseevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/leasestore"
 )
@@ -53,7 +54,7 @@ func (m *Manager) schedule(ctx context.Context) {
 			lastSweep = time.Now()
 		}
 		for {
-			n, err := m.expireDue(ctx, time.Now().UTC())
+			n, err := m.expireDue(ctx, m.now())
 			if err != nil && ctx.Err() == nil {
 				m.deps.Log.Warn("lease scheduler", "err", err)
 			}
@@ -82,14 +83,14 @@ func (m *Manager) expireDue(ctx context.Context, now time.Time) (int, error) {
 		var all []ledger.Event
 		for _, id := range ids {
 			st, err := m.get(id)
-			if errors.Is(err, lease.ErrNotFound) {
+			if errors.Is(err, leaseevent.ErrNotFound) {
 				continue
 			}
 			if err != nil {
 				return nil, err
 			}
 			if evs := lease.DecideExpire(st, now); len(evs) > 0 {
-				all = append(all, commands.Sequence(lease.Kind, id, st.Version, evs...)...)
+				all = append(all, commands.Sequence(leaseevent.Kind, id, st.Version, evs...)...)
 				expired = append(expired, id)
 			}
 		}
@@ -120,13 +121,13 @@ func (m *Manager) sweep(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now()
+	now := m.now()
 	for _, id := range ids {
 		st, err := m.get(id)
 		if err != nil {
 			continue
 		}
-		if st.State == lease.StatePending && now.Sub(st.IssuedAt) < m.opts.PendingTimeout {
+		if st.State == leaseevent.StatePending && now.Sub(st.IssuedAt) < m.opts.PendingTimeout {
 			continue
 		}
 		if err := m.reaper.enqueue(ctx, id); err != nil {
@@ -138,8 +139,8 @@ func (m *Manager) sweep(ctx context.Context) error {
 
 // Irrevocable lists leases whose revocation failed at least IrrevocableAt
 // times and that are still not revoked.
-func (m *Manager) Irrevocable() ([]*lease.State, error) {
-	var out []*lease.State
+func (m *Manager) Irrevocable() ([]*leaseevent.State, error) {
+	var out []*leaseevent.State
 	var firstErr error
 	err := leasestore.Pending(m.deps.Store, func(id string) bool {
 		st, err := m.get(id)

@@ -26,16 +26,79 @@ type Options struct {
 	// change for the same reason.
 	Policies *policystore.Cache
 	// ResolveToken looks up another token (sys/capabilities).
-	ResolveToken func(ctx context.Context, token string) (*framework.Auth, error)
+	ResolveToken func(ctx context.Context, token string) (*framework.Caller, error)
 	Seal         SealState
 	// Version is reported by sys/health and sys/seal-status.
 	Version string
 	// BuildDate is reported by sys/seal-status (RFC 3339); optional.
 	BuildDate string
-	// EngineTypes, when not empty, lists the mount types sys/mounts
-	// accepts; any other type is refused as Vault refuses a plugin
-	// missing from its catalog.
+	// EngineTypes and AuthTypes, when not empty, list the mount types
+	// sys/mounts and sys/auth accept; any other type is refused as Vault
+	// refuses a plugin missing from its catalog.
 	EngineTypes []string
+	AuthTypes   []string
+	// MountBackend returns the backend serving a mount path (the
+	// gateway's), for sys/internal/specs/openapi.
+	MountBackend func(mountPath string) (*framework.Backend, bool)
+	// Modules are the node's modules (their descriptions, for OpenAPI).
+	Modules []framework.Module
+}
+
+// Config is what the node gives the sys module beyond its Env.
+type Config struct {
+	// Sealer, when set, is the seal state and serves sys/init, unseal,
+	// seal and rekey.
+	Sealer    *Sealer
+	Seal      SealState
+	Version   string
+	BuildDate string
+	// MountBackend is bound to the gateway once it exists.
+	MountBackend func(mountPath string) (*framework.Backend, bool)
+}
+
+// Module is the system backend at sys/: mounts and auth methods, policies,
+// capabilities, the CLI's preflight, health and seal status, key status,
+// rotation, the audit hash and the OpenAPI document. The node passes its
+// seal state and version.
+func Module(cfg Config) framework.Module {
+	return framework.Module{
+		Type:        "system",
+		Kind:        framework.SysService,
+		Description: "system endpoints used for control, policy and debugging",
+		ReadModels: []framework.ReadModel{
+			{Name: "mountstore", Prefixes: []string{"mount/"}, Register: mountstore.Register},
+			{Name: "policystore", Prefixes: []string{"policy/"}, Register: policystore.Register},
+		},
+		Events:  []framework.EventMap{policyEvents, mountEvents},
+		StateAt: []framework.StateQuery{policyState},
+		Start: func(env *framework.Env) (*framework.Instance, error) {
+			seal := cfg.Seal
+			if cfg.Sealer != nil {
+				seal = cfg.Sealer
+			}
+			opts := Options{
+				Mounts: env.Mounts, Policies: env.Policies, Seal: seal, Version: cfg.Version,
+				BuildDate: cfg.BuildDate, MountBackend: cfg.MountBackend, Modules: env.Modules,
+			}
+			if env.Tokens != nil {
+				opts.ResolveToken = env.Tokens.Resolve
+			}
+			for _, m := range env.Modules {
+				switch {
+				case m.Builtin != "":
+				case m.Kind == framework.SecretEngine:
+					opts.EngineTypes = append(opts.EngineTypes, m.Type)
+				case m.Kind == framework.AuthMethod:
+					opts.AuthTypes = append(opts.AuthTypes, m.Type)
+				}
+			}
+			b := New(env.Deps, opts)
+			if cfg.Sealer != nil {
+				b = framework.Merge(b, cfg.Sealer.unsealedPaths())
+			}
+			return &framework.Instance{Sys: b}, nil
+		},
+	}
 }
 
 type backend struct {
@@ -44,45 +107,14 @@ type backend struct {
 }
 
 // New returns the sys backend.
-func New(deps framework.Deps, opts Options) framework.Backend {
-	return &backend{deps: deps, opts: opts}
-}
-
-// Paths is the sys path table, tried in order.
-func (b *backend) Paths() []*framework.Path {
+func New(deps framework.Deps, opts Options) *framework.Backend {
+	b := &backend{deps: deps, opts: opts}
 	var paths []*framework.Path
 	for _, family := range [][]*framework.Path{
 		b.mountPaths(), b.authPaths(), b.uiMountPaths(), b.policyPaths(),
-		b.capabilityPaths(), b.statusPaths(), b.keyPaths(),
+		b.capabilityPaths(), b.statusPaths(), b.keyPaths(), b.openAPIPaths(),
 	} {
 		paths = append(paths, family...)
 	}
-	return paths
-}
-
-// RootPaths are the sys paths that need sudo, as Vault's system backend
-// declares them (its PathsSpecial.Root), with the "sys/" prefix the
-// gateway matches on. A trailing "*" matches any suffix. Paths not
-// implemented yet are listed anyway so they stay protected when they are.
-func RootPaths() []string {
-	return []string{
-		"sys/auth/*",
-		"sys/remount",
-		"sys/audit",
-		"sys/audit/*",
-		"sys/raw",
-		"sys/raw/*",
-		"sys/rotate",
-		"sys/config/cors",
-		"sys/config/auditing/*",
-		"sys/config/ui/headers/*",
-		"sys/plugins/catalog/*",
-		"sys/revoke-prefix/*",
-		"sys/revoke-force/*",
-		"sys/leases/revoke-prefix/*",
-		"sys/leases/revoke-force/*",
-		"sys/leases/lookup/*",
-		"sys/leases",
-		"sys/internal/inspect/*",
-	}
+	return &framework.Backend{Paths: paths, Help: "The system backend is built in to Coffer and cannot be remounted or unmounted. It contains the paths that are used to configure Coffer itself."}
 }

@@ -6,14 +6,24 @@ import (
 	"github.com/cofferhq/coffer/engines/framework"
 )
 
+var capabilityFields = map[string]*framework.FieldSchema{
+	"token": {Type: framework.TypeString, Description: "Token for which capabilities are being queried."},
+	"paths": {Type: framework.TypeCommaStringSlice, Description: "Paths on which capabilities are being queried."},
+	"path":  {Type: framework.TypeCommaStringSlice, Description: "Use 'paths' instead.", Deprecated: true},
+}
+
 func (b *backend) capabilityPaths() []*framework.Path {
 	return []*framework.Path{
 		{
 			Pattern:    "capabilities-self",
+			Fields:     capabilityFields,
+			Synopsis:   "Fetches the capabilities of the calling token on the given paths.",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.capabilitiesSelf},
 		},
 		{
 			Pattern:    "capabilities",
+			Fields:     capabilityFields,
+			Synopsis:   "Fetches the capabilities of the given token on the given paths.",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.capabilitiesOfToken},
 		},
 	}
@@ -30,10 +40,7 @@ func (b *backend) capabilitiesSelf(req *framework.Request) (*framework.Response,
 // capabilitiesOfToken answers sys/capabilities for the token in the body.
 // An unknown token is a 400 "invalid token", as in Vault.
 func (b *backend) capabilitiesOfToken(req *framework.Request) (*framework.Response, error) {
-	token, _, err := req.String("token")
-	if err != nil {
-		return nil, err
-	}
+	token := req.String("token")
 	if token == "" {
 		return nil, framework.BadRequest("no token found")
 	}
@@ -54,15 +61,10 @@ func (b *backend) capabilitiesOfToken(req *framework.Request) (*framework.Respon
 // capabilities lists, for each requested path, what auth may do there:
 // {"<path>": [...]}, plus "capabilities" when one path was asked (older
 // clients read it, at the top level of the body).
-func (b *backend) capabilities(req *framework.Request, auth *framework.Auth) (*framework.Response, error) {
-	paths, _, err := req.StringSlice("paths")
-	if err != nil {
-		return nil, err
-	}
+func (b *backend) capabilities(req *framework.Request, auth *framework.Caller) (*framework.Response, error) {
+	paths := req.Strings("paths")
 	if len(paths) == 0 {
-		if paths, _, err = req.StringSlice("path"); err != nil {
-			return nil, err
-		}
+		paths = req.Strings("path")
 	}
 	if len(paths) == 0 {
 		return nil, framework.BadRequest("paths must be supplied")

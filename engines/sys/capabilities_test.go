@@ -13,7 +13,7 @@ func TestCapabilities(t *testing.T) {
 	e := start(t)
 	update := framework.UpdateOperation
 	e.ok(t, call{op: update, path: "policies/acl/app", data: map[string]any{"policy": appPolicy}})
-	user := &framework.Auth{Accessor: "u", Policies: []string{"default", "app"}}
+	user := &framework.Caller{Accessor: "u", Policies: []string{"default", "app"}}
 	e.tokens["user-token"] = user
 
 	one := body(t, e.ok(t, call{op: update, path: "capabilities-self", auth: user, data: map[string]any{"path": "secret/data/app/x"}}))
@@ -59,7 +59,7 @@ func TestUIMountPreflight(t *testing.T) {
 	e.ok(t, call{op: update, path: "mounts/secret", data: map[string]any{"type": "kv", "options": map[string]any{"version": "2"}}})
 	e.ok(t, call{op: update, path: "mounts/hidden", data: map[string]any{"type": "kv"}})
 	e.ok(t, call{op: update, path: "policies/acl/app", data: map[string]any{"policy": appPolicy}})
-	user := &framework.Auth{Accessor: "u", Policies: []string{"default", "app"}}
+	user := &framework.Caller{Accessor: "u", Policies: []string{"default", "app"}}
 
 	resp := e.ok(t, call{op: read, path: "internal/ui/mounts/secret/app/config", auth: user})
 	assert.Equal(t, "secret/", resp.Data["path"])
@@ -89,7 +89,7 @@ func TestUIMountPreflight(t *testing.T) {
 	anon := e.ok(t, call{op: read, path: "internal/ui/mounts", anon: true})
 	assert.Empty(t, anon.Data["secret"])
 
-	entry, _, err := e.router.Match("internal/ui/mounts/secret")
+	entry, _, err := e.backend.Match("internal/ui/mounts/secret")
 	assert.NoError(t, err)
 	assert.True(t, entry.Unauthenticated, "any token may ask; the handler checks")
 	assert.False(t, entry.Unaudited)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/internal/ledgertest"
+	"github.com/cofferhq/coffer/internal/testkit"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 	"github.com/cofferhq/coffer/projections/mountstore"
@@ -33,18 +34,17 @@ type env struct {
 	mounts   *mountstore.Table
 	policies *policystore.Cache
 	seal     *fakeSeal
-	tokens   map[string]*framework.Auth
-	backend  framework.Backend
-	router   *framework.Router
+	tokens   map[string]*framework.Caller
+	backend  *framework.Backend
 }
 
-var rootAuth = &framework.Auth{Accessor: "root-accessor", Policies: []string{"root"}, IsRoot: true}
+var rootAuth = &framework.Caller{Accessor: "root-accessor", Policies: []string{"root"}, IsRoot: true}
 
 func start(t *testing.T, tweak ...func(*Options)) *env {
 	t.Helper()
 	e := &env{
 		seal:   &fakeSeal{},
-		tokens: map[string]*framework.Auth{},
+		tokens: map[string]*framework.Caller{},
 	}
 	le := ledgertest.Start(t, ledgertest.Options{
 		Register: []func(*projections.Projector){mountstore.Register, policystore.Register},
@@ -58,7 +58,7 @@ func start(t *testing.T, tweak ...func(*Options)) *env {
 	e.ledger, e.deps = le.Ledger, le.Deps
 	opts := Options{
 		Mounts: e.mounts, Policies: e.policies, Seal: e.seal, Version: "0.1.0", BuildDate: "2026-01-02T03:04:05Z",
-		ResolveToken: func(_ context.Context, token string) (*framework.Auth, error) {
+		ResolveToken: func(_ context.Context, token string) (*framework.Caller, error) {
 			if a, ok := e.tokens[token]; ok {
 				return a, nil
 			}
@@ -69,7 +69,6 @@ func start(t *testing.T, tweak ...func(*Options)) *env {
 		f(&opts)
 	}
 	e.backend = New(e.deps, opts)
-	e.router = framework.NewRouter(e.backend)
 	return e
 }
 
@@ -79,23 +78,31 @@ type call struct {
 	path  string // relative to sys/
 	data  map[string]any
 	query url.Values
-	auth  *framework.Auth // root when nil, unless anon
+	auth  *framework.Caller // root when nil, unless anon
 	anon  bool
 }
 
 func (e *env) do(t *testing.T, c call) (*framework.Response, error) {
 	t.Helper()
-	entry, vars, err := e.router.Match(c.path)
+	_, _, err := e.backend.Match(c.path)
 	require.NoError(t, err, c.path)
 	auth := c.auth
 	if auth == nil && !c.anon {
 		auth = rootAuth
 	}
-	req := &framework.Request{
-		ID: "req-" + c.path, Operation: c.op, Path: c.path, MountPath: "sys/", MountType: "system",
-		MountAccessor: "system", Vars: vars, Data: c.data, Query: c.query, Auth: auth, Ctx: context.Background(),
+	m := &testkit.Mount{Backend: e.backend, Path: "sys/", Type: "system", Accessor: "system", Auth: auth}
+	opts := []testkit.Option{func(r *framework.Request) { r.ID = "req-" + c.path }}
+	data := c.data
+	if c.query != nil {
+		opts = append(opts, testkit.WithQuery(c.query))
+		if data == nil {
+			data = map[string]any{}
+			for k, vs := range c.query {
+				data[k] = vs[0]
+			}
+		}
 	}
-	return framework.Handle(entry, req)
+	return m.Call(t, c.op, c.path, data, opts...)
 }
 
 // ok runs a call that must succeed.

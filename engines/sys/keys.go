@@ -11,14 +11,21 @@ func (b *backend) keyPaths() []*framework.Path {
 	return []*framework.Path{
 		{
 			Pattern:    "audit-hash/(?P<path>.+)",
+			Fields:     map[string]*framework.FieldSchema{"path": {Type: framework.TypeString, Description: "The name of the audit device (every device hashes with the ledger's audit key)."}, "input": {Type: framework.TypeString, Description: "The value to hash."}},
+			Synopsis:   "The hash of a given string via the given audit backend",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.auditHash},
 		},
 		{
 			Pattern:    "key-status",
+			Fields:     map[string]*framework.FieldSchema{},
+			Synopsis:   "Provides information about the backend encryption key.",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.ReadOperation: b.keyStatus},
 		},
 		{
 			Pattern:    "rotate",
+			Fields:     map[string]*framework.FieldSchema{},
+			Sudo:       true,
+			Synopsis:   "Rotates the backend encryption key used to persist data.",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.rotate},
 		},
 	}
@@ -29,10 +36,7 @@ func (b *backend) keyPaths() []*framework.Path {
 // Coffer has one audit trail (the ledger) whatever the path names, so
 // every path hashes under the same audit key.
 func (b *backend) auditHash(req *framework.Request) (*framework.Response, error) {
-	input, _, err := req.String("input")
-	if err != nil {
-		return nil, err
-	}
+	input := req.String("input")
 	if input == "" {
 		return nil, framework.BadRequest("the \"input\" parameter is empty")
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cofferhq/coffer/commands/mount"
@@ -12,31 +13,63 @@ import (
 	"github.com/cofferhq/coffer/projections/mountstore"
 )
 
+// Fields of enabling a secrets engine or an auth method (Vault's
+// MountInput; the Go client always sends all of them).
+var enableFields = map[string]*framework.FieldSchema{
+	"path":                    {Type: framework.TypeString, Description: "The path to mount to."},
+	"type":                    {Type: framework.TypeString, Description: "The type of the backend."},
+	"description":             {Type: framework.TypeString, Description: "User-friendly description for this mount."},
+	"config":                  {Type: framework.TypeMap, Description: "Configuration for this mount: default_lease_ttl, max_lease_ttl (seconds, a duration or \"system\")."},
+	"local":                   {Type: framework.TypeBool, Description: "Mark the mount as a local mount (recorded; every mount is replicated by the ledger)."},
+	"seal_wrap":               {Type: framework.TypeBool, Description: "Whether to turn on seal wrapping for the mount (recorded; every value is sealed anyway)."},
+	"external_entropy_access": {Type: framework.TypeBool, Description: "Accepted for compatibility; Coffer has no external entropy source."},
+	"options":                 {Type: framework.TypeKVPairs, Description: "The options to pass into the backend. Should be a json object with string keys and values."},
+	"plugin_name":             {Type: framework.TypeString, Description: "Name of the plugin to mount based from the name registered in the plugin catalog (with type \"plugin\")."},
+	"plugin_version":          {Type: framework.TypeString, Description: "Accepted for compatibility; engines are built in."},
+}
+
+// Fields of tuning a mount (Vault's MountConfigInput).
+var tuneFields = map[string]*framework.FieldSchema{
+	"path":              {Type: framework.TypeString, Description: "The path of the mount."},
+	"description":       {Type: framework.TypeString, Description: "User-friendly description for this mount."},
+	"default_lease_ttl": {Type: framework.TypeString, Description: "The default lease TTL for this mount (seconds, a duration or \"system\")."},
+	"max_lease_ttl":     {Type: framework.TypeString, Description: "The max lease TTL for this mount (seconds, a duration or \"system\")."},
+	"options":           {Type: framework.TypeKVPairs, Description: "The options to pass into the backend (a kv \"version\" can be raised)."},
+	"force_no_cache":    {Type: framework.TypeBool, Description: "Accepted for compatibility; Coffer caches no response."},
+}
+
 func (b *backend) mountPaths() []*framework.Path {
 	return []*framework.Path{
 		{
 			Pattern:    "mounts/?",
+			Fields:     map[string]*framework.FieldSchema{},
+			Synopsis:   "List the currently mounted backends.",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.ReadOperation: b.listMounts},
 		},
 		{
-			Pattern: "mounts/(?P<path>.+?)/tune/?",
+			Pattern:  "mounts/(?P<path>.+?)/tune/?",
+			Fields:   tuneFields,
+			Synopsis: "Tune backend configuration parameters for this mount.",
 			Operations: map[framework.Operation]framework.HandlerFunc{
-				framework.ReadOperation:   b.readTune,
-				framework.UpdateOperation: b.writeTune,
+				framework.ReadOperation:   b.readTune(false),
+				framework.UpdateOperation: b.writeTune(false),
 			},
 		},
 		{
-			Pattern: "mounts/(?P<path>.+)",
+			Pattern:  "mounts/(?P<path>.+)",
+			Fields:   enableFields,
+			Synopsis: "Mount a new backend at a new path.",
 			Operations: map[framework.Operation]framework.HandlerFunc{
-				framework.ReadOperation:   b.readMount,
-				framework.UpdateOperation: b.enableMount,
-				framework.DeleteOperation: b.disableMount,
+				framework.ReadOperation:   b.readMount(false),
+				framework.UpdateOperation: b.enableMount(false),
+				framework.DeleteOperation: b.disableMount(false),
 			},
 		},
 	}
 }
 
-// listMounts answers GET sys/mounts: every mount by path, sys/ included.
+// listMounts answers GET sys/mounts: every secrets engine by path, sys/
+// included.
 func (b *backend) listMounts(req *framework.Request) (*framework.Response, error) {
 	mounts, err := mountstore.List(b.deps.Store)
 	if err != nil {
@@ -44,108 +77,104 @@ func (b *backend) listMounts(req *framework.Request) (*framework.Response, error
 	}
 	data := map[string]any{"sys/": b.mountInfo(b.systemMount())}
 	for _, m := range mounts {
-		data[m.Path] = b.mountInfo(m)
+		if !isAuth(m.Path) {
+			data[m.Path] = b.mountInfo(m)
+		}
 	}
 	return withTopLevel(req, data)
 }
 
-// readMount answers GET sys/mounts/<path> with the mount holding path.
-func (b *backend) readMount(req *framework.Request) (*framework.Response, error) {
-	path := sanitizePath(req.Vars["path"])
-	m, ok, err := b.matchingMount(path)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, framework.BadRequest("No secret engine mount at %s", path)
-	}
-	return withTopLevel(req, b.mountInfo(m))
-}
-
-// enableMount answers POST sys/mounts/<path>.
-func (b *backend) enableMount(req *framework.Request) (*framework.Response, error) {
-	cmd := mount.Enable{Path: req.Vars["path"]}
-	var err error
-	if cmd.Type, _, err = req.String("type"); err != nil {
-		return nil, err
-	}
-	if cmd.Type == "plugin" {
-		if cmd.Type, _, err = req.String("plugin_name"); err != nil {
+// readMount answers GET sys/mounts/<path> (or sys/auth/<path>) with the
+// mount holding path.
+func (b *backend) readMount(auth bool) framework.HandlerFunc {
+	return func(req *framework.Request) (*framework.Response, error) {
+		path := sanitizePath(req.Vars["path"])
+		if auth {
+			if path == "token/" {
+				return withTopLevel(req, b.mountInfo(b.tokenMount()))
+			}
+			path = mount.AuthPrefix + path
+		}
+		m, ok, err := b.matchingMount(path)
+		if err != nil {
 			return nil, err
 		}
-		if cmd.Type == "" {
-			return nil, framework.BadRequest("plugin_name must be provided for plugin backend")
+		if !ok || isAuth(m.Path) != auth {
+			if auth {
+				return nil, framework.BadRequest("No auth engine at %s", strings.TrimPrefix(path, mount.AuthPrefix))
+			}
+			return nil, framework.BadRequest("No secret engine mount at %s", path)
 		}
+		info := b.mountInfo(m)
+		return withTopLevel(req, info)
 	}
-	if cmd.Description, _, err = req.String("description"); err != nil {
-		return nil, err
-	}
-	if cmd.Local, _, err = req.Bool("local"); err != nil {
-		return nil, err
-	}
-	if cmd.SealWrap, _, err = req.Bool("seal_wrap"); err != nil {
-		return nil, err
-	}
-	if cmd.Options, _, err = req.StringMap("options"); err != nil {
-		return nil, err
-	}
-	config, err := configMap(req)
-	if err != nil {
-		return nil, err
-	}
-	if d, ok, err := ttlField(config, "default_lease_ttl", "default TTL"); err != nil {
-		return nil, err
-	} else if ok {
-		cmd.DefaultLeaseTTL = d
-	}
-	if d, ok, err := ttlField(config, "max_lease_ttl", "max TTL"); err != nil {
-		return nil, err
-	} else if ok {
-		cmd.MaxLeaseTTL = d
-	}
-	if err := b.checkEngineType(cmd.Type); err != nil {
-		return nil, err
-	}
-	if _, err := mount.ExecEnable(req.Context(), b.deps.Bus, cmd); err != nil {
-		return nil, clientError(err)
-	}
-	return nil, b.reloadMounts()
 }
 
-func (b *backend) checkEngineType(typ string) error {
-	if len(b.opts.EngineTypes) == 0 || typ == "" {
+// enableMount answers POST sys/mounts/<path> (or sys/auth/<path>).
+func (b *backend) enableMount(auth bool) framework.HandlerFunc {
+	return func(req *framework.Request) (*framework.Response, error) {
+		cmd := mount.Enable{
+			Path: req.Vars["path"], Type: req.String("type"), Description: req.String("description"),
+			Local: req.Bool("local"), SealWrap: req.Bool("seal_wrap"), Auth: auth,
+		}
+		if options := req.StringMap("options"); len(options) > 0 {
+			cmd.Options = options
+		}
+		if cmd.Type == "plugin" {
+			if cmd.Type = req.String("plugin_name"); cmd.Type == "" {
+				return nil, framework.BadRequest("plugin_name must be provided for plugin backend")
+			}
+		}
+		config := req.Map("config")
+		if d, ok, err := ttlField(config, "default_lease_ttl", "default TTL"); err != nil {
+			return nil, err
+		} else if ok {
+			cmd.DefaultLeaseTTL = d
+		}
+		if d, ok, err := ttlField(config, "max_lease_ttl", "max TTL"); err != nil {
+			return nil, err
+		} else if ok {
+			cmd.MaxLeaseTTL = d
+		}
+		if err := b.checkType(cmd.Type, auth); err != nil {
+			return nil, err
+		}
+		if _, err := mount.ExecEnable(req.Context(), b.deps.Bus, cmd); err != nil {
+			return nil, err
+		}
+		return nil, b.reloadMounts()
+	}
+}
+
+// checkType refuses a type no module serves, as Vault refuses a plugin
+// missing from its catalog.
+func (b *backend) checkType(typ string, auth bool) error {
+	known := b.opts.EngineTypes
+	if auth {
+		known = b.opts.AuthTypes
+	}
+	if len(known) == 0 || typ == "" || (auth && typ == "token") {
 		return nil
 	}
 	switch typ {
 	case "kv-v1", "kv-v2":
 		typ = "kv"
 	}
-	if !slices.Contains(b.opts.EngineTypes, typ) {
+	if !slices.Contains(known, typ) {
 		return framework.BadRequest("plugin not found in the catalog: %s", typ)
 	}
 	return nil
 }
 
-// disableMount answers DELETE sys/mounts/<path>. A path with no mount is
-// a success, as in Vault.
-func (b *backend) disableMount(req *framework.Request) (*framework.Response, error) {
-	if _, err := mount.ExecDisable(req.Context(), b.deps.Bus, mount.Disable{Path: req.Vars["path"]}); err != nil {
-		return nil, clientError(err)
+// disableMount answers DELETE sys/mounts/<path> (or sys/auth/<path>). A
+// path with no mount is a success, as in Vault.
+func (b *backend) disableMount(auth bool) framework.HandlerFunc {
+	return func(req *framework.Request) (*framework.Response, error) {
+		if _, err := mount.ExecDisable(req.Context(), b.deps.Bus, mount.Disable{Path: req.Vars["path"], Auth: auth}); err != nil {
+			return nil, err
+		}
+		return nil, b.reloadMounts()
 	}
-	return nil, b.reloadMounts()
-}
-
-// configMap returns the "config" object of an enable request.
-func configMap(req *framework.Request) (map[string]any, error) {
-	raw, ok := req.Data["config"]
-	if !ok || raw == nil {
-		return nil, nil
-	}
-	m, ok := raw.(map[string]any)
-	if !ok {
-		return nil, framework.BadRequest("unable to convert given mount config information")
-	}
-	return m, nil
 }
 
 // ttlField reads a lease TTL the way Vault's mount API does: "" leaves it
@@ -189,3 +218,5 @@ func mountVersion(options map[string]string) int {
 func upgradeWarning(from, to int) string {
 	return fmt.Sprintf("Upgrading mount from version %d to version %d. This mount will be unavailable for a brief period and will resume service shortly.", from, to)
 }
+
+func isAuth(path string) bool { return strings.HasPrefix(path, mount.AuthPrefix) }

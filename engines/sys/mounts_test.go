@@ -133,11 +133,11 @@ func TestMountRoutes(t *testing.T) {
 		"policy/x":           "policy/(?P<name>.+)",
 		"internal/ui/mounts": "internal/ui/mounts/?",
 	} {
-		entry, _, err := e.router.Match(path)
+		entry, _, err := e.backend.Match(path)
 		require.NoError(t, err, path)
 		assert.Equal(t, pattern, entry.Pattern, path)
 	}
-	entry, vars, err := e.router.Match("mounts/a/b/tune")
+	entry, vars, err := e.backend.Match("mounts/a/b/tune")
 	require.NoError(t, err)
 	assert.Equal(t, "a/b", vars["path"])
 	assert.False(t, entry.Unauthenticated)

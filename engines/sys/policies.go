@@ -16,10 +16,14 @@ func (b *backend) policyPaths() []*framework.Path {
 	return []*framework.Path{
 		{
 			Pattern:    "policies/acl/?",
+			Fields:     map[string]*framework.FieldSchema{},
+			Synopsis:   "List the configured access control policies.",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.ListOperation: b.listPolicies(false)},
 		},
 		{
-			Pattern: "policies/acl/(?P<name>.+)",
+			Pattern:  "policies/acl/(?P<name>.+)",
+			Fields:   policyFields(false),
+			Synopsis: "Read, Modify, or Delete an access control policy.",
 			Operations: map[framework.Operation]framework.HandlerFunc{
 				framework.ReadOperation:   b.readPolicy(false),
 				framework.UpdateOperation: b.writePolicy(false),
@@ -27,14 +31,18 @@ func (b *backend) policyPaths() []*framework.Path {
 			},
 		},
 		{
-			Pattern: "policy/?",
+			Pattern:  "policy/?",
+			Fields:   map[string]*framework.FieldSchema{},
+			Synopsis: "List the configured access control policies.",
 			Operations: map[framework.Operation]framework.HandlerFunc{
 				framework.ReadOperation: b.listPolicies(true),
 				framework.ListOperation: b.listPolicies(true),
 			},
 		},
 		{
-			Pattern: "policy/(?P<name>.+)",
+			Pattern:  "policy/(?P<name>.+)",
+			Fields:   policyFields(true),
+			Synopsis: "Read, Modify, or Delete an access control policy.",
 			Operations: map[framework.Operation]framework.HandlerFunc{
 				framework.ReadOperation:   b.readPolicy(true),
 				framework.UpdateOperation: b.writePolicy(true),
@@ -42,6 +50,19 @@ func (b *backend) policyPaths() []*framework.Path {
 			},
 		},
 	}
+}
+
+// policyFields are a policy's: its name and text ("rules" in the legacy
+// sys/policy).
+func policyFields(legacy bool) map[string]*framework.FieldSchema {
+	f := map[string]*framework.FieldSchema{
+		"name":   {Type: framework.TypeString, Description: "The name of the policy. Example: \"ops\""},
+		"policy": {Type: framework.TypeString, Description: "The rules of the policy (HCL or JSON)."},
+	}
+	if legacy {
+		f["rules"] = &framework.FieldSchema{Type: framework.TypeString, Description: "The rules of the policy.", Deprecated: true}
+	}
+	return f
 }
 
 // respond renders legacy sys/policy answers with data at the top level.
@@ -91,20 +112,15 @@ func (b *backend) readPolicy(legacy bool) framework.HandlerFunc {
 
 func (b *backend) writePolicy(legacy bool) framework.HandlerFunc {
 	return func(req *framework.Request) (*framework.Response, error) {
-		text, _, err := req.String("policy")
-		if err != nil {
-			return nil, err
-		}
+		text := req.String("policy")
 		var warnings []string
 		if text == "" && legacy {
-			if text, _, err = req.String("rules"); err != nil {
-				return nil, err
-			}
+			text = req.String("rules")
 			warnings = append(warnings, "'rules' is deprecated, please use 'policy' instead")
 		}
 		name := req.Vars["name"]
 		if _, err := policy.ExecWrite(req.Context(), b.deps.Bus, policy.Write{Name: name, Text: text}); err != nil {
-			return nil, clientError(err)
+			return nil, err
 		}
 		b.invalidatePolicy(name)
 		if len(warnings) == 0 {
@@ -118,7 +134,7 @@ func (b *backend) deletePolicy(bool) framework.HandlerFunc {
 	return func(req *framework.Request) (*framework.Response, error) {
 		name := req.Vars["name"]
 		if _, err := policy.ExecDelete(req.Context(), b.deps.Bus, policy.Delete{Name: name}); err != nil {
-			return nil, clientError(err)
+			return nil, err
 		}
 		b.invalidatePolicy(name)
 		return nil, nil

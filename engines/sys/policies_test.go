@@ -95,7 +95,7 @@ func TestLegacyPolicyPaths(t *testing.T) {
 
 func TestPolicyWriteTakesEffectAtOnce(t *testing.T) {
 	e := start(t)
-	user := &framework.Auth{Accessor: "u", Policies: []string{"default", "app"}}
+	user := &framework.Caller{Accessor: "u", Policies: []string{"default", "app"}}
 	caps := func() any {
 		resp := e.ok(t, call{op: framework.UpdateOperation, path: "capabilities-self", auth: user,
 			data: map[string]any{"path": "secret/data/app/x"}})

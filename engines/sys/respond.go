@@ -2,11 +2,8 @@ package sys
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 
-	"github.com/cofferhq/coffer/commands/mount"
-	"github.com/cofferhq/coffer/commands/policy"
 	"github.com/cofferhq/coffer/engines/framework"
 )
 
@@ -40,18 +37,4 @@ func withTopLevel(req *framework.Request, data map[string]any, warnings ...strin
 		return nil, fmt.Errorf("sys: render response: %w", err)
 	}
 	return &framework.Response{Data: data, Warnings: warnings, Raw: raw, RawContentType: "application/json"}, nil
-}
-
-// clientError turns a command's refusal into a 400 with Vault's message;
-// other errors pass through (and become a generic 500).
-func clientError(err error) error {
-	var mr *mount.Refusal
-	if errors.As(err, &mr) {
-		return framework.BadRequest("%s", mr.Message)
-	}
-	var pr *policy.Refusal
-	if errors.As(err, &pr) {
-		return framework.BadRequest("%s", pr.Message)
-	}
-	return err
 }

@@ -17,17 +17,32 @@ func (b *backend) statusPaths() []*framework.Path {
 	return []*framework.Path{
 		{
 			Pattern:         "health",
+			Fields:          healthFields,
+			Synopsis:        "Checks the health of the node.",
 			Operations:      map[framework.Operation]framework.HandlerFunc{framework.ReadOperation: b.health},
 			Unauthenticated: true,
 			Unaudited:       true,
 		},
 		{
 			Pattern:         "seal-status",
+			Fields:          map[string]*framework.FieldSchema{},
+			Synopsis:        "Check the seal status of the node.",
 			Operations:      map[framework.Operation]framework.HandlerFunc{framework.ReadOperation: b.sealStatus},
 			Unauthenticated: true,
 			Unaudited:       true,
 		},
 	}
+}
+
+// healthFields are sys/health's query parameters. The handler reads them
+// from the query itself: an unparsable code is Vault's bare 400, not a
+// field validation error.
+var healthFields = map[string]*framework.FieldSchema{
+	"standbyok":   {Type: framework.TypeString, Query: true, Description: "Specifies if being a standby should still return the active status code."},
+	"activecode":  {Type: framework.TypeString, Query: true, Description: "Specifies the status code for an active node."},
+	"standbycode": {Type: framework.TypeString, Query: true, Description: "Specifies the status code for a standby node."},
+	"uninitcode":  {Type: framework.TypeString, Query: true, Description: "Specifies the status code for an uninitialized node."},
+	"sealedcode":  {Type: framework.TypeString, Query: true, Description: "Specifies the status code for a sealed node."},
 }
 
 type healthBody struct {
@@ -146,9 +161,9 @@ type SealProgress interface {
 
 // StatusPaths is sys/health and sys/seal-status alone: all a sealed node
 // serves besides its seal endpoints.
-func StatusPaths(deps framework.Deps, opts Options) framework.Backend {
+func StatusPaths(deps framework.Deps, opts Options) *framework.Backend {
 	b := &backend{deps: deps, opts: opts}
-	return framework.Paths(b.statusPaths())
+	return &framework.Backend{Paths: b.statusPaths()}
 }
 
 // cluster derives the cluster's name and id from the ledger's audit key:

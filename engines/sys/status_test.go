@@ -87,13 +87,13 @@ func TestSealStatus(t *testing.T) {
 func TestStatusPathsAreOpen(t *testing.T) {
 	e := start(t)
 	for _, p := range []string{"health", "seal-status"} {
-		entry, _, err := e.router.Match(p)
+		entry, _, err := e.backend.Match(p)
 		require.NoError(t, err)
 		assert.True(t, entry.Unauthenticated, p)
 		assert.True(t, entry.Unaudited, p)
 	}
 	for _, p := range []string{"mounts", "policies/acl/x", "capabilities-self", "rotate", "key-status", "audit-hash/file"} {
-		entry, _, err := e.router.Match(p)
+		entry, _, err := e.backend.Match(p)
 		require.NoError(t, err)
 		assert.False(t, entry.Unauthenticated, p)
 		assert.False(t, entry.Unaudited, p)

@@ -1,6 +1,7 @@
 package sys
 
 import (
+	"strings"
 	"time"
 
 	"github.com/cofferhq/coffer/commands/mount"
@@ -8,70 +9,91 @@ import (
 	"github.com/cofferhq/coffer/projections/mountstore"
 )
 
-// readTune answers GET sys/mounts/<path>/tune with the effective lease
-// TTLs (system defaults filled in), as Vault does.
-func (b *backend) readTune(req *framework.Request) (*framework.Response, error) {
-	path := sanitizePath(req.Vars["path"])
-	m, ok, err := b.matchingMount(path)
-	if err != nil {
-		return nil, err
+// readTune answers GET sys/mounts/<path>/tune (or sys/auth/<path>/tune)
+// with the effective lease TTLs (system defaults filled in), as Vault
+// does.
+func (b *backend) readTune(auth bool) framework.HandlerFunc {
+	return func(req *framework.Request) (*framework.Response, error) {
+		path := sanitizePath(req.Vars["path"])
+		var m mountstore.Mount
+		switch {
+		case auth && path == "token/":
+			m = b.tokenMount()
+		default:
+			if auth {
+				path = mount.AuthPrefix + path
+			}
+			found, ok, err := b.matchingMount(path)
+			if err != nil {
+				return nil, err
+			}
+			if !ok || isAuth(found.Path) != auth {
+				return nil, framework.BadRequest("cannot fetch mount entry for path %q", strings.TrimPrefix(path, mount.AuthPrefix))
+			}
+			m = found
+		}
+		def, max := effectiveTTLs(m)
+		data := map[string]any{
+			"description":       m.Description,
+			"default_lease_ttl": int64(def / time.Second),
+			"max_lease_ttl":     int64(max / time.Second),
+			"force_no_cache":    false,
+		}
+		if m.Type == "token" {
+			data["token_type"] = "default-service"
+		}
+		if len(m.Options) > 0 {
+			data["options"] = m.Options
+		}
+		return withTopLevel(req, data)
 	}
-	if !ok {
-		return nil, framework.BadRequest("cannot fetch mount entry for path %q", path)
-	}
-	def, max := effectiveTTLs(m)
-	data := map[string]any{
-		"description":       m.Description,
-		"default_lease_ttl": int64(def / time.Second),
-		"max_lease_ttl":     int64(max / time.Second),
-		"force_no_cache":    false,
-	}
-	if len(m.Options) > 0 {
-		data["options"] = m.Options
-	}
-	return withTopLevel(req, data)
 }
 
-// writeTune answers POST sys/mounts/<path>/tune: description, lease TTLs
-// (seconds, duration strings, or "system") and options.
-func (b *backend) writeTune(req *framework.Request) (*framework.Response, error) {
-	cmd := mount.Tune{Path: req.Vars["path"]}
-	if desc, ok, err := req.String("description"); err != nil {
-		return nil, err
-	} else if ok {
-		cmd.Description = &desc
-	}
-	for _, f := range []struct {
-		key, what string
-		dst       **time.Duration
-	}{
-		{"default_lease_ttl", "default TTL", &cmd.DefaultLeaseTTL},
-		{"max_lease_ttl", "max TTL", &cmd.MaxLeaseTTL},
-	} {
-		d, ok, err := ttlField(req.Data, f.key, f.what)
+// writeTune answers POST sys/mounts/<path>/tune (or sys/auth/<path>/tune):
+// description, lease TTLs (seconds, duration strings, or "system") and
+// options.
+func (b *backend) writeTune(auth bool) framework.HandlerFunc {
+	return func(req *framework.Request) (*framework.Response, error) {
+		cmd := mount.Tune{Path: req.Vars["path"], Auth: auth}
+		if desc, ok := req.StringOk("description"); ok {
+			cmd.Description = &desc
+		}
+		for _, f := range []struct {
+			key, what string
+			dst       **time.Duration
+		}{
+			{"default_lease_ttl", "default TTL", &cmd.DefaultLeaseTTL},
+			{"max_lease_ttl", "max TTL", &cmd.MaxLeaseTTL},
+		} {
+			d, ok, err := ttlField(req.Data, f.key, f.what)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				*f.dst = &d
+			}
+		}
+		options := req.StringMap("options")
+		if len(options) == 0 {
+			options = nil
+		}
+		cmd.Options = options
+		target := sanitizePath(cmd.Path)
+		if auth {
+			target = mount.AuthPrefix + target
+		}
+		before, _, err := b.matchingMount(target)
 		if err != nil {
 			return nil, err
 		}
-		if ok {
-			*f.dst = &d
+		if _, err := mount.ExecTune(req.Context(), b.deps.Bus, cmd); err != nil {
+			return nil, err
 		}
+		if err := b.reloadMounts(); err != nil {
+			return nil, err
+		}
+		return tuneWarnings(before, options), nil
 	}
-	options, _, err := req.StringMap("options")
-	if err != nil {
-		return nil, err
-	}
-	cmd.Options = options
-	before, _, err := b.matchingMount(sanitizePath(cmd.Path))
-	if err != nil {
-		return nil, err
-	}
-	if _, err := mount.ExecTune(req.Context(), b.deps.Bus, cmd); err != nil {
-		return nil, clientError(err)
-	}
-	if err := b.reloadMounts(); err != nil {
-		return nil, err
-	}
-	return tuneWarnings(before, options), nil
 }
 
 // tuneWarnings reports a kv version upgrade as Vault does.

@@ -1,6 +1,9 @@
 package sys
 
 import (
+	"strings"
+
+	"github.com/cofferhq/coffer/commands/mount"
 	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/projections/mountstore"
 )
@@ -13,11 +16,15 @@ func (b *backend) uiMountPaths() []*framework.Path {
 	return []*framework.Path{
 		{
 			Pattern:         "internal/ui/mounts/?",
+			Fields:          map[string]*framework.FieldSchema{},
+			Synopsis:        "Information about mounts returned according to their tuned visibility.",
 			Operations:      map[framework.Operation]framework.HandlerFunc{framework.ReadOperation: b.listUIMounts},
 			Unauthenticated: true,
 		},
 		{
 			Pattern:         "internal/ui/mounts/(?P<path>.+)",
+			Fields:          map[string]*framework.FieldSchema{"path": {Type: framework.TypeString, Description: "The path of the mount."}},
+			Synopsis:        "Information about one mount, for the CLI's preflight.",
 			Operations:      map[framework.Operation]framework.HandlerFunc{framework.ReadOperation: b.readUIMount},
 			Unauthenticated: true,
 		},
@@ -69,7 +76,12 @@ func (b *backend) listUIMounts(req *framework.Request) (*framework.Response, err
 			if err != nil {
 				return nil, err
 			}
-			if ok {
+			if !ok {
+				continue
+			}
+			if rel, isAuth := strings.CutPrefix(m.Path, mount.AuthPrefix); isAuth {
+				auth[rel] = b.mountInfo(m)
+			} else {
 				secret[m.Path] = b.mountInfo(m)
 			}
 		}
@@ -82,7 +94,7 @@ func (b *backend) listUIMounts(req *framework.Request) (*framework.Response, err
 	return &framework.Response{Data: map[string]any{"secret": secret, "auth": auth}}, nil
 }
 
-func (b *backend) mountAccess(auth *framework.Auth, mountPath string) (bool, error) {
+func (b *backend) mountAccess(auth *framework.Caller, mountPath string) (bool, error) {
 	if auth.IsRoot {
 		return true, nil
 	}

@@ -20,20 +20,20 @@ import (
 // HashiCorp's Go client: the shapes are right when the client accepts
 // them.
 
-type emptyBackend struct{}
+type tokenTable map[string]*framework.Caller
 
-func (emptyBackend) Paths() []*framework.Path { return nil }
-
-type tokenTable map[string]*framework.Auth
-
-func (tt tokenTable) Resolve(_ context.Context, raw string) (*framework.Auth, error) {
+func (tt tokenTable) Resolve(_ context.Context, raw string) (*framework.Caller, error) {
 	if a, ok := tt[raw]; ok {
 		return a, nil
 	}
 	return nil, framework.ErrPermissionDenied
 }
 
-func (tokenTable) Use(context.Context, *framework.Auth) error { return nil }
+func (tokenTable) Use(context.Context, *framework.Caller) error { return nil }
+
+func (tokenTable) Login(context.Context, *framework.Request, *framework.Auth) (*framework.Auth, error) {
+	return nil, framework.ErrPermissionDenied
+}
 
 func (e *env) client(t *testing.T, token string) *vault.Client {
 	t.Helper()
@@ -46,10 +46,8 @@ func (e *env) client(t *testing.T, token string) *vault.Client {
 		},
 		ACL:       e.policies.ACL,
 		Tokens:    tokenTable(e.tokens),
-		Factories: map[string]framework.Factory{"kv": func(framework.Deps, framework.MountInfo) (framework.Backend, error) { return emptyBackend{}, nil }},
-		Sys:       e.backend,
-		Token:     emptyBackend{},
-		RootPaths: RootPaths(),
+		Factories: map[string]framework.Factory{"kv": func(framework.MountInfo) (*framework.Backend, error) { return &framework.Backend{}, nil }},
+		Builtins:  []gateway.Builtin{{Path: "sys/", Type: "system", Accessor: "system", Backend: e.backend}, {Path: "auth/token/", Type: "token", Accessor: "auth_token", Backend: &framework.Backend{}}},
 		Sealed:    e.seal.Sealed,
 	})
 	srv := httptest.NewServer(gw)
@@ -142,7 +140,7 @@ func TestPoliciesThroughVaultClient(t *testing.T) {
 	require.NoError(t, err, "the client maps a 404 to an empty policy")
 	assert.Empty(t, missing)
 
-	e.tokens["user-token"] = &framework.Auth{Accessor: "u", Policies: []string{"default", "app"}}
+	e.tokens["user-token"] = &framework.Caller{Accessor: "u", Policies: []string{"default", "app"}}
 	user := e.client(t, "user-token")
 	caps, err := user.Sys().CapabilitiesSelf("secret/data/app/x")
 	require.NoError(t, err)
@@ -197,7 +195,7 @@ func TestStatusThroughVaultClient(t *testing.T) {
 	// sys/rotate needs sudo: a token whose policy grants update without
 	// sudo is refused by the gateway.
 	require.NoError(t, root.Sys().PutPolicy("rotator", `path "sys/rotate" { capabilities = ["update"] }`))
-	e.tokens["rotator"] = &framework.Auth{Accessor: "r", Policies: []string{"rotator"}}
+	e.tokens["rotator"] = &framework.Caller{Accessor: "r", Policies: []string{"rotator"}}
 	err = e.client(t, "rotator").Sys().Rotate()
 	assert.Equal(t, http.StatusForbidden, statusOf(t, err))
 }

@@ -7,21 +7,22 @@ import (
 
 	tokencmd "github.com/cofferhq/coffer/commands/token"
 	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/events/tokenevent"
 	"github.com/cofferhq/coffer/projections/tokenstore"
 )
 
 func (b *Backend) adminPaths() []*framework.Path {
 	return []*framework.Path{
-		{Pattern: "accessors/?", Operations: map[framework.Operation]framework.HandlerFunc{
+		{Pattern: "accessors/?", Fields: map[string]*framework.FieldSchema{}, Sudo: true, Synopsis: "List token accessors", Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.ListOperation: b.handleListAccessors,
 		}},
-		{Pattern: "tidy", Operations: map[framework.Operation]framework.HandlerFunc{
+		{Pattern: "tidy", Fields: map[string]*framework.FieldSchema{}, Synopsis: "Revoke expired tokens", Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.UpdateOperation: b.handleTidy,
 		}},
-		{Pattern: "roles/?", Operations: map[framework.Operation]framework.HandlerFunc{
+		{Pattern: "roles/?", Fields: map[string]*framework.FieldSchema{}, Synopsis: "Token roles (not supported)", Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.ListOperation: func(*framework.Request) (*framework.Response, error) { return nil, framework.ErrNotFound },
 		}},
-		{Pattern: "roles/" + framework.GenericNameRegex("role_name"), Operations: map[framework.Operation]framework.HandlerFunc{
+		{Pattern: "roles/" + framework.GenericNameRegex("role_name"), TakesArbitraryInput: true, Synopsis: "Token roles (not supported)", Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.ReadOperation: func(*framework.Request) (*framework.Response, error) { return nil, framework.ErrNotFound },
 			framework.UpdateOperation: func(*framework.Request) (*framework.Response, error) {
 				return nil, framework.BadRequest("token roles are not supported by coffer")
@@ -30,9 +31,8 @@ func (b *Backend) adminPaths() []*framework.Path {
 	}
 }
 
-// handleListAccessors lists the accessors of live tokens. The gateway
-// demands sudo through RootPaths; the check here keeps the path safe if a
-// deployment forgets to register them.
+// handleListAccessors lists the accessors of live tokens. The path needs
+// sudo; the check here keeps it safe should the gateway ever be bypassed.
 func (b *Backend) handleListAccessors(req *framework.Request) (*framework.Response, error) {
 	if !req.Sudo {
 		return nil, framework.Errorf(http.StatusForbidden, "permission denied")
@@ -43,7 +43,7 @@ func (b *Backend) handleListAccessors(req *framework.Request) (*framework.Respon
 	}
 	at := now()
 	keys := []string{}
-	err = tokenstore.Each(b.deps.Store, br, func(t *tokenstore.Token) bool {
+	err = tokenstore.Each(b.deps.Store, br, func(t *tokenevent.Token) bool {
 		if t.Live(at) {
 			keys = append(keys, t.Accessor)
 		}
@@ -65,7 +65,7 @@ func (b *Backend) handleListAccessors(req *framework.Request) (*framework.Respon
 func (b *Backend) handleTidy(req *framework.Request) (*framework.Response, error) {
 	n, err := tokencmd.Tidy(req.Context(), b.deps.Bus, now())
 	if err != nil {
-		return nil, httpError(err)
+		return nil, err
 	}
 	return &framework.Response{
 		StatusCode: http.StatusAccepted,

@@ -6,9 +6,31 @@ import (
 
 	tokencmd "github.com/cofferhq/coffer/commands/token"
 	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/events/tokenevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/tokenstore"
 )
+
+// Module is the token store: the built-in auth method at auth/token/, and
+// (through Env.Tokens, which the node builds with NewResolver) the core's
+// token resolver and minter.
+var Module = framework.Module{
+	Type:            "token",
+	Kind:            framework.AuthMethod,
+	Builtin:         "auth/token/",
+	BuiltinAccessor: "auth_token",
+	Description:     "token based credentials",
+	ReadModels: []framework.ReadModel{{
+		Name: "tokenstore", Prefixes: []string{"tok/"}, Register: tokenstore.Register,
+	}},
+	Events:  []framework.EventMap{eventMap},
+	StateAt: []framework.StateQuery{stateQuery},
+	Start: func(env *framework.Env) (*framework.Instance, error) {
+		return &framework.Instance{Factory: func(mount framework.MountInfo) (*framework.Backend, error) {
+			return New(env.Deps, mount), nil
+		}}, nil
+	},
+}
 
 // Backend serves the auth/token/ mount.
 type Backend struct {
@@ -16,24 +38,15 @@ type Backend struct {
 	mount framework.MountInfo
 }
 
-// Factory builds the token backend. The gateway mounts it at auth/token/.
-func Factory(deps framework.Deps, mount framework.MountInfo) (framework.Backend, error) {
-	return &Backend{deps: deps, mount: mount}, nil
-}
-
-// RootPaths are the token paths that need sudo, as full API paths in the
-// gateway's pattern syntax (Vault's token store lists the same two).
-func RootPaths() []string {
-	return []string{"auth/token/revoke-orphan*", "auth/token/accessors*"}
-}
-
-// Paths implements framework.Backend.
-func (b *Backend) Paths() []*framework.Path {
+// New builds the token store's backend (mounted at auth/token/). Its sudo
+// paths are Vault's token store's: revoke-orphan and accessors.
+func New(deps framework.Deps, mount framework.MountInfo) *framework.Backend {
+	b := &Backend{deps: deps, mount: mount}
 	var paths []*framework.Path
 	for _, family := range [][]*framework.Path{b.createPaths(), b.lookupPaths(), b.renewPaths(), b.revokePaths(), b.adminPaths()} {
 		paths = append(paths, family...)
 	}
-	return paths
+	return &framework.Backend{Paths: paths, Help: "The token credential backend is always enabled and builtin to Coffer. Client tokens are used to identify a client and to allow Coffer to associate policies and ACLs which are enforced on every request."}
 }
 
 func (b *Backend) barrier() (*ledger.Barrier, error) {
@@ -50,7 +63,7 @@ func limits(req *framework.Request) tokencmd.Limits {
 }
 
 // live returns the record of raw if the token is usable now, or nil.
-func (b *Backend) live(raw string, now time.Time) (*tokenstore.Token, error) {
+func (b *Backend) live(raw string, now time.Time) (*tokenevent.Token, error) {
 	if raw == "" {
 		return nil, nil
 	}
@@ -63,7 +76,7 @@ func (b *Backend) live(raw string, now time.Time) (*tokenstore.Token, error) {
 }
 
 // liveByAccessor is live for an accessor.
-func (b *Backend) liveByAccessor(accessor string, now time.Time) (*tokenstore.Token, error) {
+func (b *Backend) liveByAccessor(accessor string, now time.Time) (*tokenevent.Token, error) {
 	br, err := b.barrier()
 	if err != nil {
 		return nil, err
@@ -74,7 +87,7 @@ func (b *Backend) liveByAccessor(accessor string, now time.Time) (*tokenstore.To
 
 // liveOnly filters a lookup's answer: nil (and no error) for a token that
 // is missing or no longer usable at now.
-func liveOnly(t *tokenstore.Token, err error, now time.Time) (*tokenstore.Token, error) {
+func liveOnly(t *tokenevent.Token, err error, now time.Time) (*tokenevent.Token, error) {
 	if errors.Is(err, tokenstore.ErrNotFound) {
 		return nil, nil
 	}
@@ -89,7 +102,7 @@ func liveOnly(t *tokenstore.Token, err error, now time.Time) (*tokenstore.Token,
 
 // liveOr is live for an endpoint that needs the token: notFound is its
 // answer when raw names no usable token.
-func (b *Backend) liveOr(raw string, at time.Time, notFound error) (*tokenstore.Token, error) {
+func (b *Backend) liveOr(raw string, at time.Time, notFound error) (*tokenevent.Token, error) {
 	t, err := b.live(raw, at)
 	if err != nil {
 		return nil, err
@@ -103,10 +116,7 @@ func (b *Backend) liveOr(raw string, at time.Time, notFound error) (*tokenstore.
 // requestToken reads the "token" field of an endpoint that acts on a token
 // other than the caller's, which it must name.
 func requestToken(req *framework.Request) (string, error) {
-	raw, _, err := req.String("token")
-	if err != nil {
-		return "", err
-	}
+	raw := req.String("token")
 	if raw == "" {
 		return "", framework.BadRequest("missing token ID")
 	}
@@ -116,16 +126,23 @@ func requestToken(req *framework.Request) (string, error) {
 // accessorToken reads the "accessor" field and returns the token it names
 // if that is usable at at, or nil: each endpoint answers a missing token
 // its own way.
-func (b *Backend) accessorToken(req *framework.Request, at time.Time) (*tokenstore.Token, error) {
-	accessor, _, err := req.String("accessor")
-	if err != nil {
-		return nil, err
-	}
+func (b *Backend) accessorToken(req *framework.Request, at time.Time) (*tokenevent.Token, error) {
+	accessor := req.String("accessor")
 	if accessor == "" {
 		return nil, framework.BadRequest("missing accessor")
 	}
 	return b.liveByAccessor(accessor, at)
 }
+
+// Fields the token paths share.
+var (
+	tokenField = map[string]*framework.FieldSchema{
+		"token": {Type: framework.TypeString, Description: "Token to act on"},
+	}
+	accessorField = map[string]*framework.FieldSchema{
+		"accessor": {Type: framework.TypeString, Description: "Accessor of the token"},
+	}
+)
 
 func callerToken(req *framework.Request) string {
 	if req.Auth == nil {

@@ -2,23 +2,44 @@ package token
 
 import (
 	"strings"
+	"time"
 
 	tokencmd "github.com/cofferhq/coffer/commands/token"
 	"github.com/cofferhq/coffer/engines/framework"
-	"github.com/cofferhq/coffer/projections/tokenstore"
+	"github.com/cofferhq/coffer/events/tokenevent"
 )
+
+// createFields are the token store's creation fields, as Vault declares
+// them ("meta" for metadata, "lease" as an old name for "ttl").
+var createFields = map[string]*framework.FieldSchema{
+	"role_name":         {Type: framework.TypeString, Description: "Name of the role"},
+	"id":                {Type: framework.TypeString, Description: "Value for the token"},
+	"policies":          {Type: framework.TypeCommaStringSlice, Description: "List of policies for the token"},
+	"meta":              {Type: framework.TypeKVPairs, Description: "Arbitrary key=value metadata to associate with the token"},
+	"no_parent":         {Type: framework.TypeBool, Description: "Do not include the parent token in the created token's chain (needs sudo)"},
+	"no_default_policy": {Type: framework.TypeBool, Description: "Do not include the default policy"},
+	"ttl":               {Type: framework.TypeDurationSecond, Description: "Time to live for this token"},
+	"lease":             {Type: framework.TypeDurationSecond, Description: "Use 'ttl' instead", Deprecated: true},
+	"explicit_max_ttl":  {Type: framework.TypeDurationSecond, Description: "Explicit Max TTL for this token"},
+	"period":            {Type: framework.TypeDurationSecond, Description: "Renew period (needs sudo)"},
+	"renewable":         {Type: framework.TypeBool, Default: true, Description: "Allow token to be renewed past its initial TTL up to system/mount maximum TTL"},
+	"display_name":      {Type: framework.TypeString, Description: "Name to associate with this token"},
+	"num_uses":          {Type: framework.TypeInt, Description: "Max number of uses for this token"},
+	"type":              {Type: framework.TypeString, Description: "Token type (only \"service\" is supported)"},
+	"entity_alias":      {Type: framework.TypeString, Description: "Name of the entity alias to associate with during token creation (only with a token role)"},
+}
 
 func (b *Backend) createPaths() []*framework.Path {
 	return []*framework.Path{
-		{Pattern: "create-orphan", Operations: map[framework.Operation]framework.HandlerFunc{
+		{Pattern: "create-orphan", Fields: createFields, Synopsis: "Create a root-level token (no parent)", Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.UpdateOperation: b.handleCreate(true),
 		}},
-		{Pattern: "create/" + framework.GenericNameRegex("role_name"), Operations: map[framework.Operation]framework.HandlerFunc{
+		{Pattern: "create/" + framework.GenericNameRegex("role_name"), Fields: createFields, Synopsis: "Create a token against a role (roles are not supported)", Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.UpdateOperation: func(req *framework.Request) (*framework.Response, error) {
 				return nil, framework.BadRequest("unknown role %s", req.Vars["role_name"])
 			},
 		}},
-		{Pattern: "create", Operations: map[framework.Operation]framework.HandlerFunc{
+		{Pattern: "create", Fields: createFields, Synopsis: "Create a new token", Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.UpdateOperation: b.handleCreate(false),
 		}},
 	}
@@ -40,7 +61,7 @@ func (b *Backend) handleCreate(orphan bool) framework.HandlerFunc {
 		cr.Sudo = req.Sudo
 		plan, warnings, err := tokencmd.PlanCreate(parent, cr, limits(req), at)
 		if err != nil {
-			return nil, httpError(err)
+			return nil, err
 		}
 		raw := id
 		if raw == "" {
@@ -50,7 +71,7 @@ func (b *Backend) handleCreate(orphan bool) framework.HandlerFunc {
 		}
 		t, err := tokencmd.Create(req.Context(), b.deps.Bus, raw, tokencmd.NewAccessor(), plan)
 		if err != nil {
-			return nil, httpError(err)
+			return nil, err
 		}
 		return &framework.Response{Auth: authResponse(t, raw), Warnings: warnings}, nil
 	}
@@ -59,62 +80,35 @@ func (b *Backend) handleCreate(orphan bool) framework.HandlerFunc {
 // parseCreate reads the creation fields the way Vault's token store does
 // ("meta" for metadata, "lease" as an old name for "ttl").
 func parseCreate(req *framework.Request) (tokencmd.CreateRequest, string, error) {
-	var (
-		cr  tokencmd.CreateRequest
-		err error
-	)
-	id, _, err := req.String("id")
-	if err != nil {
-		return cr, "", err
+	cr := tokencmd.CreateRequest{
+		Policies:        req.Strings("policies"),
+		Meta:            req.StringMap("meta"),
+		NoParent:        req.Bool("no_parent"),
+		NoDefaultPolicy: req.Bool("no_default_policy"),
+		ExplicitMaxTTL:  req.Duration("explicit_max_ttl"),
+		Period:          req.Duration("period"),
+		DisplayName:     req.String("display_name"),
+		NumUses:         req.Int("num_uses"),
+		Type:            req.String("type"),
 	}
-	if cr.Policies, _, err = req.StringSlice("policies"); err != nil {
-		return cr, "", err
+	if len(cr.Policies) == 0 {
+		cr.Policies = nil // "inherit the parent's"
 	}
-	if cr.Meta, _, err = req.StringMap("meta"); err != nil {
-		return cr, "", err
+	if len(cr.Meta) == 0 {
+		cr.Meta = nil
 	}
-	if cr.NoParent, _, err = req.Bool("no_parent"); err != nil {
-		return cr, "", err
-	}
-	if cr.NoDefaultPolicy, _, err = req.Bool("no_default_policy"); err != nil {
-		return cr, "", err
-	}
-	var ttlSet bool
-	if cr.TTL, ttlSet, err = req.Duration("ttl"); err != nil {
-		return cr, "", err
-	}
+	ttl, ttlSet := req.DurationOk("ttl")
 	if !ttlSet {
-		if cr.TTL, _, err = req.Duration("lease"); err != nil {
-			return cr, "", err
-		}
+		ttl = req.Duration("lease")
 	}
-	if cr.ExplicitMaxTTL, _, err = req.Duration("explicit_max_ttl"); err != nil {
-		return cr, "", err
-	}
-	if cr.Period, _, err = req.Duration("period"); err != nil {
-		return cr, "", err
-	}
-	if renewable, set, err := req.Bool("renewable"); err != nil {
-		return cr, "", err
-	} else if set {
+	cr.TTL = ttl
+	if renewable, set := req.BoolOk("renewable"); set {
 		cr.Renewable = &renewable
 	}
-	if cr.DisplayName, _, err = req.String("display_name"); err != nil {
-		return cr, "", err
-	}
-	numUses, _, err := req.Int("num_uses")
-	if err != nil {
-		return cr, "", err
-	}
-	cr.NumUses = int(numUses)
-	if cr.Type, _, err = req.String("type"); err != nil {
-		return cr, "", err
-	}
-	if alias, _, err := req.String("entity_alias"); err != nil {
-		return cr, "", err
-	} else if alias != "" {
+	if req.String("entity_alias") != "" {
 		return cr, "", framework.BadRequest("'entity_alias' is only allowed in combination with token role")
 	}
+	id := req.String("id")
 	cr.CustomID = id != ""
 	return cr, id, nil
 }
@@ -135,14 +129,14 @@ func validateCustomID(id string) error {
 
 // authResponse is the "auth" block of a creation or renewal. raw is empty
 // when the caller named the token by accessor.
-func authResponse(t *tokenstore.Token, raw string) *framework.AuthResponse {
-	return &framework.AuthResponse{
+func authResponse(t *tokenevent.Token, raw string) *framework.Auth {
+	return &framework.Auth{
 		ClientToken:   raw,
 		Accessor:      t.Accessor,
 		Policies:      t.Policies,
 		TokenPolicies: t.Policies,
 		Metadata:      t.Meta,
-		LeaseDuration: tokenstore.Seconds(t.LeaseTTL),
+		TTL:           t.LeaseTTL.Truncate(time.Second),
 		Renewable:     t.Renewable,
 		EntityID:      t.EntityID,
 		TokenType:     t.Type,

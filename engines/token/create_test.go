@@ -35,7 +35,7 @@ func TestCreateResolveAndLookup(t *testing.T) {
 	assert.Len(t, created.Accessor, 24)
 	assert.Equal(t, []string{"app", "default"}, created.Policies)
 	assert.Equal(t, created.Policies, created.TokenPolicies)
-	assert.Equal(t, int64(3600), created.LeaseDuration)
+	assert.Equal(t, time.Hour, created.TTL)
 	assert.True(t, created.Renewable)
 	assert.False(t, created.Orphan)
 	assert.Equal(t, "service", created.TokenType)

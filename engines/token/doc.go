@@ -14,7 +14,7 @@
 //	accessors/                       LIST every live token's accessor (sudo)
 //	tidy                             revoke expired tokens (reclaims space only)
 //
-// The Resolver turns the raw token of each request into a framework.Auth
+// The Resolver turns the raw token of each request into a framework.Caller
 // with one keyed hash and one pebble read; it refuses unknown, revoked and
 // expired tokens (expiry is checked on every use, so nothing needs to sweep
 // for a token to stop working). Use, called after the ACL check, reads the

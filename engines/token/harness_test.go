@@ -2,17 +2,14 @@ package token_test
 
 import (
 	"context"
-	"log/slog"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/cofferhq/coffer/commands"
 	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/engines/token"
 	"github.com/cofferhq/coffer/internal/ledgertest"
-	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/internal/testkit"
 	"github.com/cofferhq/coffer/projections"
 	"github.com/cofferhq/coffer/projections/tokenstore"
 )
@@ -22,29 +19,17 @@ type node struct {
 	dir      string
 	env      *ledgertest.Env
 	deps     framework.Deps
-	backend  framework.Backend
-	router   *framework.Router
+	backend  *framework.Backend
 	resolver *token.Resolver
 }
-
-func quietLog() *slog.Logger {
-	return slog.New(slog.NewTextHandler(discard{}, &slog.HandlerOptions{Level: slog.LevelError}))
-}
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // startNode opens (or reopens) the data dir and waits until the
 // projections have caught up with the ledger.
 func startNode(t testing.TB, dir string) *node {
 	t.Helper()
-	env := ledgertest.Start(t, ledgertest.Options{Dir: dir, Register: []func(*projections.Projector){tokenstore.Register}, Log: quietLog()})
+	env := ledgertest.Start(t, ledgertest.Options{Dir: dir, Register: []func(*projections.Projector){tokenstore.Register}, Log: testkit.Log()})
 	n := &node{dir: dir, env: env, deps: env.Deps}
-	var err error
-	n.backend, err = token.Factory(n.deps, framework.MountInfo{Path: "auth/token/", Type: "token", Accessor: "auth_token"})
-	require.NoError(t, err)
-	n.router = framework.NewRouter(n.backend)
+	n.backend = token.New(n.deps, framework.MountInfo{Path: "auth/token/", Type: "token", Accessor: "auth_token"})
 	n.resolver = token.NewResolver(n.deps)
 	return n
 }
@@ -55,12 +40,9 @@ func (n *node) stop() { n.env.Stop() }
 // the way the gateway would after authenticating it.
 func (n *node) call(t testing.TB, caller string, sudo bool, op framework.Operation, path string, data map[string]any) (*framework.Response, error) {
 	t.Helper()
-	ctx := commands.WithMeta(context.Background(), commands.Meta{Actor: "test", RequestID: ledger.NewID()})
-	req := &framework.Request{
-		ID: ledger.NewID(), Operation: op, Path: path, MountPath: "auth/token/", MountType: "token",
-		MountAccessor: "auth_token", Data: data, Ctx: ctx, Sudo: sudo,
-	}
+	m := &testkit.Mount{Backend: n.backend, Path: "auth/token/", Type: "token", Accessor: "auth_token", Sudo: sudo}
 	if caller != "" {
+		ctx := context.Background()
 		auth, err := n.resolver.Resolve(ctx, caller)
 		if err != nil {
 			return nil, err
@@ -68,19 +50,13 @@ func (n *node) call(t testing.TB, caller string, sudo bool, op framework.Operati
 		if err := n.resolver.Use(ctx, auth); err != nil {
 			return nil, err
 		}
-		req.Auth = auth
-		req.Sudo = sudo || auth.IsRoot
+		m.Auth, m.Sudo = auth, sudo || auth.IsRoot
 	}
-	entry, vars, err := n.router.Match(path)
-	if err != nil {
-		return nil, err
-	}
-	req.Vars = vars
-	return framework.Handle(entry, req)
+	return m.Call(t, op, path, data)
 }
 
-// create makes a token as caller and returns its raw value.
-func (n *node) create(t testing.TB, caller string, data map[string]any) *framework.AuthResponse {
+// create makes a token as caller and returns its auth block.
+func (n *node) create(t testing.TB, caller string, data map[string]any) *framework.Auth {
 	t.Helper()
 	resp, err := n.call(t, caller, false, framework.UpdateOperation, "create", data)
 	require.NoError(t, err)
@@ -91,10 +67,4 @@ func (n *node) create(t testing.TB, caller string, data map[string]any) *framewo
 func (n *node) resolves(raw string) bool {
 	_, err := n.resolver.Resolve(context.Background(), raw)
 	return err == nil
-}
-
-// checkFor polls fn every interval until it returns nil or total elapses.
-func checkFor(t testing.TB, total, interval time.Duration, fn func() error) {
-	t.Helper()
-	ledgertest.Eventually(t, total, interval, fn)
 }

@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cofferhq/coffer/commands/acl"
-	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/engines/token"
 	"github.com/cofferhq/coffer/gateway"
+	"github.com/cofferhq/coffer/internal/testkit"
 )
 
 // testPolicies are the ACL policies the HTTP tests hand out.
@@ -55,10 +55,6 @@ func compileACL(names []string) (*acl.ACL, error) {
 	return acl.New(ps...), nil
 }
 
-type noPaths struct{}
-
-func (noPaths) Paths() []*framework.Path { return nil }
-
 // serveHTTP puts the gateway in front of n and returns its URL and the
 // root token.
 func serveHTTP(t testing.TB, n *node) (string, string) {
@@ -66,15 +62,13 @@ func serveHTTP(t testing.TB, n *node) (string, string) {
 	root, err := token.EnsureRoot(context.Background(), n.deps, "")
 	require.NoError(t, err)
 	gw := gateway.New(gateway.Config{
-		Deps:      n.deps,
-		Mounts:    func(string) (gateway.Mount, string, bool) { return gateway.Mount{}, "", false },
-		ACL:       compileACL,
-		Tokens:    n.resolver,
-		Sys:       noPaths{},
-		Token:     n.backend,
-		RootPaths: token.RootPaths(),
-		Sealed:    n.deps.Ledger.Sealed,
-		Log:       quietLog(),
+		Deps:     n.deps,
+		Mounts:   func(string) (gateway.Mount, string, bool) { return gateway.Mount{}, "", false },
+		ACL:      compileACL,
+		Tokens:   n.resolver,
+		Builtins: []gateway.Builtin{{Path: "auth/token/", Type: "token", Accessor: "auth_token", Backend: n.backend}},
+		Sealed:   n.deps.Ledger.Sealed,
+		Log:      testkit.Log(),
 	})
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)
@@ -82,14 +76,7 @@ func serveHTTP(t testing.TB, n *node) (string, string) {
 }
 
 func vaultClient(t testing.TB, addr, tok string) *vault.Client {
-	t.Helper()
-	cfg := vault.DefaultConfig()
-	cfg.Address = addr
-	cfg.MaxRetries = 0
-	c, err := vault.NewClient(cfg)
-	require.NoError(t, err)
-	c.SetToken(tok)
-	return c
+	return testkit.VaultClient(t, addr, tok)
 }
 
 func statusOf(err error) int {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/engines/token"
+	"github.com/cofferhq/coffer/internal/testkit"
 )
 
 func TestExpiryNeedsNoSweep(t *testing.T) {
@@ -23,16 +24,16 @@ func TestExpiryNeedsNoSweep(t *testing.T) {
 	require.NoError(t, err)
 
 	short := n.create(t, root, map[string]any{"policies": "app", "ttl": "2s"})
-	require.Equal(t, int64(2), short.LeaseDuration)
+	require.Equal(t, int64(2), int64(short.TTL.Seconds()))
 	// A child with a longer TTL still dies with its parent, as in Vault.
 	child := n.create(t, short.ClientToken, map[string]any{"ttl": "1h"})
-	require.Equal(t, int64(3600), child.LeaseDuration)
+	require.Equal(t, int64(3600), int64(child.TTL.Seconds()))
 	longLived := n.create(t, root, map[string]any{"policies": "app", "ttl": "1h"})
 	require.True(t, n.resolves(short.ClientToken))
 	require.True(t, n.resolves(child.ClientToken))
 
 	seq := n.deps.Store.AppliedSeq()
-	checkFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+	testkit.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
 		if n.resolves(short.ClientToken) {
 			return errors.New("short-lived token still resolves")
 		}
@@ -65,7 +66,7 @@ func TestRenewMovesTheDeadlineOfTheTree(t *testing.T) {
 	resp, err := n.call(t, parent.ClientToken, false, framework.UpdateOperation, "renew-self", map[string]any{"increment": "1h"})
 	require.NoError(t, err)
 	assert.Equal(t, parent.ClientToken, resp.Auth.ClientToken)
-	assert.InDelta(t, 3600, resp.Auth.LeaseDuration, 2)
+	assert.InDelta(t, 3600, resp.Auth.TTL.Seconds(), 2)
 
 	auth, err := n.resolver.Resolve(context.Background(), child.ClientToken)
 	require.NoError(t, err)
@@ -85,7 +86,7 @@ func TestRenewRespectsExplicitMax(t *testing.T) {
 
 	resp, err := n.call(t, root, false, framework.UpdateOperation, "renew", map[string]any{"token": tok.ClientToken, "increment": json.Number("7200")})
 	require.NoError(t, err)
-	assert.InDelta(t, 1800, resp.Auth.LeaseDuration, 2, "capped at creation + explicit_max_ttl")
+	assert.InDelta(t, 1800, resp.Auth.TTL.Seconds(), 2, "capped at creation + explicit_max_ttl")
 	assert.NotEmpty(t, resp.Warnings)
 
 	byAccessor, err := n.call(t, root, false, framework.UpdateOperation, "renew-accessor", map[string]any{"accessor": tok.Accessor})
@@ -96,10 +97,10 @@ func TestRenewRespectsExplicitMax(t *testing.T) {
 	requireStatus(t, err, http.StatusBadRequest) // never expires, so never renews
 
 	periodic := n.create(t, root, map[string]any{"policies": "app", "period": "20m", "ttl": "5h"})
-	assert.Equal(t, int64(1200), periodic.LeaseDuration)
+	assert.Equal(t, int64(1200), int64(periodic.TTL.Seconds()))
 	resp, err = n.call(t, root, false, framework.UpdateOperation, "renew", map[string]any{"token": periodic.ClientToken, "increment": "5h"})
 	require.NoError(t, err)
-	assert.Equal(t, int64(1200), resp.Auth.LeaseDuration, "a periodic token renews to its period")
+	assert.Equal(t, int64(1200), int64(resp.Auth.TTL.Seconds()), "a periodic token renews to its period")
 	look, err := n.call(t, root, false, framework.UpdateOperation, "lookup", map[string]any{"token": periodic.ClientToken})
 	require.NoError(t, err)
 	assert.Equal(t, int64(1200), look.Data["period"])

@@ -4,30 +4,27 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/engines/framework"
-	"github.com/cofferhq/coffer/projections/tokenstore"
+	"github.com/cofferhq/coffer/events/tokenevent"
 )
 
 func (b *Backend) lookupPaths() []*framework.Path {
 	return []*framework.Path{
-		{Pattern: "lookup", Operations: map[framework.Operation]framework.HandlerFunc{
+		{Pattern: "lookup", Fields: tokenField, Synopsis: "Display information about the specified token", Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.ReadOperation:   b.handleLookup,
 			framework.UpdateOperation: b.handleLookup,
 		}},
-		{Pattern: "lookup-self", Operations: map[framework.Operation]framework.HandlerFunc{
+		{Pattern: "lookup-self", Fields: map[string]*framework.FieldSchema{}, Synopsis: "Display information about the calling token", Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.ReadOperation:   b.handleLookupSelf,
 			framework.UpdateOperation: b.handleLookupSelf,
 		}},
-		{Pattern: "lookup-accessor", Operations: map[framework.Operation]framework.HandlerFunc{
+		{Pattern: "lookup-accessor", Fields: accessorField, Synopsis: "Display information about a token by its accessor", Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.UpdateOperation: b.handleLookupAccessor,
 		}},
 	}
 }
 
 func (b *Backend) handleLookup(req *framework.Request) (*framework.Response, error) {
-	raw, _, err := req.String("token")
-	if err != nil {
-		return nil, err
-	}
+	raw := req.String("token")
 	if raw == "" {
 		raw = callerToken(req)
 	}
@@ -69,15 +66,15 @@ func (b *Backend) handleLookupAccessor(req *framework.Request) (*framework.Respo
 
 // lookupData is Vault's lookup answer. The parent is left out on purpose,
 // as in Vault: knowing it would let a child act as its parent.
-func lookupData(t *tokenstore.Token, id string, at time.Time) map[string]any {
+func lookupData(t *tokenevent.Token, id string, at time.Time) map[string]any {
 	d := map[string]any{
 		"accessor":         t.Accessor,
 		"creation_time":    t.CreationTime.Unix(),
-		"creation_ttl":     tokenstore.Seconds(t.CreationTTL),
+		"creation_ttl":     tokenevent.Seconds(t.CreationTTL),
 		"display_name":     t.DisplayName,
 		"entity_id":        t.EntityID,
 		"expire_time":      nil,
-		"explicit_max_ttl": tokenstore.Seconds(t.ExplicitMaxTTL),
+		"explicit_max_ttl": tokenevent.Seconds(t.ExplicitMaxTTL),
 		"id":               id,
 		"issue_time":       t.CreationTime,
 		"meta":             t.Meta,
@@ -94,7 +91,7 @@ func lookupData(t *tokenstore.Token, id string, at time.Time) map[string]any {
 		d["ttl"] = max(int64(t.ExpireTime.Sub(at.Round(time.Second))/time.Second), 0)
 	}
 	if t.Period > 0 {
-		d["period"] = tokenstore.Seconds(t.Period)
+		d["period"] = tokenevent.Seconds(t.Period)
 	}
 	if !t.LastRenewal.IsZero() {
 		d["last_renewal_time"] = t.LastRenewal.Unix()

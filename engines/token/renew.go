@@ -1,24 +1,22 @@
 package token
 
 import (
-	"time"
-
 	tokencmd "github.com/cofferhq/coffer/commands/token"
 	"github.com/cofferhq/coffer/engines/framework"
-	"github.com/cofferhq/coffer/projections/tokenstore"
+	"github.com/cofferhq/coffer/events/tokenevent"
 )
 
 func (b *Backend) renewPaths() []*framework.Path {
 	return []*framework.Path{
-		{Pattern: "renew-self", Operations: map[framework.Operation]framework.HandlerFunc{
+		{Pattern: "renew-self", Fields: incrementField(nil), Synopsis: "Renew the calling token", Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.UpdateOperation: func(req *framework.Request) (*framework.Response, error) {
 				return b.renew(req, callerToken(req))
 			},
 		}},
-		{Pattern: "renew-accessor", Operations: map[framework.Operation]framework.HandlerFunc{
+		{Pattern: "renew-accessor", Fields: incrementField(accessorField), Synopsis: "Renew a token by its accessor", Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.UpdateOperation: b.handleRenewAccessor,
 		}},
-		{Pattern: "renew", Operations: map[framework.Operation]framework.HandlerFunc{
+		{Pattern: "renew", Fields: incrementField(tokenField), Synopsis: "Renew a token", Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.UpdateOperation: func(req *framework.Request) (*framework.Response, error) {
 				raw, err := requestToken(req)
 				if err != nil {
@@ -52,20 +50,22 @@ func (b *Backend) handleRenewAccessor(req *framework.Request) (*framework.Respon
 	return b.renewToken(req, t, "")
 }
 
-func (b *Backend) renewToken(req *framework.Request, t *tokenstore.Token, raw string) (*framework.Response, error) {
-	increment, err := renewIncrement(req)
+func (b *Backend) renewToken(req *framework.Request, t *tokenevent.Token, raw string) (*framework.Response, error) {
+	renewed, warnings, err := tokencmd.Renew(req.Context(), b.deps.Bus, t.Hash, req.Duration("increment"), limits(req))
 	if err != nil {
 		return nil, err
-	}
-	renewed, warnings, err := tokencmd.Renew(req.Context(), b.deps.Bus, t.Hash, increment, limits(req))
-	if err != nil {
-		return nil, httpError(err)
 	}
 	return &framework.Response{Auth: authResponse(renewed, raw), Warnings: warnings}, nil
 }
 
-// renewIncrement reads "increment": seconds, or a duration string.
-func renewIncrement(req *framework.Request) (time.Duration, error) {
-	d, _, err := req.Duration("increment")
-	return d, err
+// incrementField adds "increment" (seconds, or a duration string) to
+// fields.
+func incrementField(fields map[string]*framework.FieldSchema) map[string]*framework.FieldSchema {
+	out := map[string]*framework.FieldSchema{
+		"increment": {Type: framework.TypeDurationSecond, Description: "The desired increment in seconds to the token expiration"},
+	}
+	for k, v := range fields {
+		out[k] = v
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	tokencmd "github.com/cofferhq/coffer/commands/token"
 	"github.com/cofferhq/coffer/engines/framework"
@@ -11,10 +12,14 @@ import (
 	"github.com/cofferhq/coffer/projections/tokenstore"
 )
 
-// Resolver authenticates the raw tokens of requests for the gateway.
+// Resolver is the core's token store (framework.TokenStore): it
+// authenticates the raw tokens of requests for the gateway, spends the uses
+// of limited-use tokens, and mints the tokens of logins.
 type Resolver struct {
 	deps framework.Deps
 }
+
+var _ framework.TokenStore = (*Resolver)(nil)
 
 // NewResolver builds a resolver over the token read model.
 func NewResolver(deps framework.Deps) *Resolver { return &Resolver{deps: deps} }
@@ -23,7 +28,7 @@ func NewResolver(deps framework.Deps) *Resolver { return &Resolver{deps: deps} }
 // framework.ErrPermissionDenied for an unknown, revoked, used-up or
 // expired token. It costs one keyed hash and one pebble read; the error
 // never contains the token.
-func (r *Resolver) Resolve(ctx context.Context, raw string) (*framework.Auth, error) {
+func (r *Resolver) Resolve(ctx context.Context, raw string) (*framework.Caller, error) {
 	if raw == "" {
 		return nil, fmt.Errorf("%w: no token", framework.ErrPermissionDenied)
 	}
@@ -41,7 +46,7 @@ func (r *Resolver) Resolve(ctx context.Context, raw string) (*framework.Auth, er
 	if !t.Live(now()) {
 		return nil, fmt.Errorf("%w: token expired", framework.ErrPermissionDenied)
 	}
-	return &framework.Auth{
+	return &framework.Caller{
 		ClientToken: raw,
 		Accessor:    t.Accessor,
 		Policies:    t.Policies,
@@ -53,7 +58,40 @@ func (r *Resolver) Resolve(ctx context.Context, raw string) (*framework.Auth, er
 		Parent:      t.Parent,
 		Orphan:      t.Orphan(),
 		ExpireTime:  t.Deadline(),
+		BoundCIDRs:  t.BoundCIDRs,
 	}, nil
+}
+
+// Login mints the token of a successful login, as Vault's core does: the
+// auth method's Auth block becomes a token.created event (no parent, the
+// login's path, the auth mount's accessor and the alias the login named),
+// with policies sanitised and TTLs capped by the auth mount's tune. It
+// returns auth with the token's fields filled in.
+func (r *Resolver) Login(ctx context.Context, req *framework.Request, auth *framework.Auth) (*framework.Auth, error) {
+	alias := ""
+	if auth.Alias != nil {
+		alias = auth.Alias.Name
+	}
+	plan, warnings, err := tokencmd.PlanLogin(tokencmd.Login{
+		MountPath: req.MountPath, MountAccessor: req.MountAccessor,
+		Path:        strings.TrimSuffix(req.MountPath, "/") + "/" + req.Path,
+		DisplayName: auth.DisplayName, Policies: auth.Policies, NoDefaultPolicy: auth.NoDefaultPolicy,
+		Meta: auth.Metadata, InternalData: auth.InternalData, TTL: auth.TTL, MaxTTL: auth.MaxTTL,
+		ExplicitMaxTTL: auth.ExplicitMaxTTL, Period: auth.Period, NumUses: auth.NumUses,
+		BoundCIDRs: auth.BoundCIDRs, TokenType: auth.TokenType, Renewable: auth.Renewable, Alias: alias,
+	}, limits(req), now())
+	if err != nil {
+		return nil, err
+	}
+	raw := tokencmd.NewToken()
+	t, err := tokencmd.Create(ctx, r.deps.Bus, raw, tokencmd.NewAccessor(), plan)
+	if err != nil {
+		return nil, err
+	}
+	out := *authResponse(t, raw)
+	out.DisplayName, out.BoundCIDRs, out.Alias, out.Period, out.ExplicitMaxTTL = t.DisplayName, t.BoundCIDRs, auth.Alias, t.Period, t.ExplicitMaxTTL
+	_ = warnings // Vault drops a login's TTL warnings too
+	return &out, nil
 }
 
 // Use spends one use of the caller's token if it has a use limit; the last
@@ -61,7 +99,7 @@ func (r *Resolver) Resolve(ctx context.Context, raw string) (*framework.Auth, er
 // appends only for limited-use tokens. A token whose uses ran out since it
 // was resolved (a concurrent request took the last one) is refused with
 // framework.ErrPermissionDenied.
-func (r *Resolver) Use(ctx context.Context, auth *framework.Auth) error {
+func (r *Resolver) Use(ctx context.Context, auth *framework.Caller) error {
 	if auth == nil || auth.ClientToken == "" {
 		return nil
 	}

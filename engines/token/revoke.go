@@ -3,23 +3,24 @@ package token
 import (
 	tokencmd "github.com/cofferhq/coffer/commands/token"
 	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/events/tokenevent"
 	"github.com/cofferhq/coffer/projections/tokenstore"
 )
 
 func (b *Backend) revokePaths() []*framework.Path {
 	return []*framework.Path{
-		{Pattern: "revoke-self", Operations: map[framework.Operation]framework.HandlerFunc{
+		{Pattern: "revoke-self", Fields: map[string]*framework.FieldSchema{}, Synopsis: "Revoke the calling token and all child tokens", Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.UpdateOperation: func(req *framework.Request) (*framework.Response, error) {
 				return nil, b.revokeTree(req, callerToken(req))
 			},
 		}},
-		{Pattern: "revoke-orphan", Operations: map[framework.Operation]framework.HandlerFunc{
+		{Pattern: "revoke-orphan", Fields: tokenField, Sudo: true, Synopsis: "Revoke a token but not its child tokens, which become orphans", Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.UpdateOperation: b.handleRevokeOrphan,
 		}},
-		{Pattern: "revoke-accessor", Operations: map[framework.Operation]framework.HandlerFunc{
+		{Pattern: "revoke-accessor", Fields: accessorField, Synopsis: "Revoke a token and its children by the token's accessor", Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.UpdateOperation: b.handleRevokeAccessor,
 		}},
-		{Pattern: "revoke", Operations: map[framework.Operation]framework.HandlerFunc{
+		{Pattern: "revoke", Fields: tokenField, Synopsis: "Revoke a token and all child tokens", Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.UpdateOperation: func(req *framework.Request) (*framework.Response, error) {
 				raw, err := requestToken(req)
 				if err != nil {
@@ -42,8 +43,8 @@ func (b *Backend) revokeTree(req *framework.Request, raw string) error {
 	if err != nil {
 		return err
 	}
-	_, err = tokencmd.RevokeTree(req.Context(), b.deps.Bus, tokenstore.Hash(br, raw), tokenstore.ReasonRevoked)
-	return httpError(err)
+	_, err = tokencmd.RevokeTree(req.Context(), b.deps.Bus, tokenstore.Hash(br, raw), tokenevent.ReasonRevoked)
+	return err
 }
 
 func (b *Backend) handleRevokeOrphan(req *framework.Request) (*framework.Response, error) {
@@ -58,7 +59,7 @@ func (b *Backend) handleRevokeOrphan(req *framework.Request) (*framework.Respons
 	if err != nil {
 		return nil, err
 	}
-	return nil, httpError(tokencmd.RevokeOrphan(req.Context(), b.deps.Bus, t.Hash))
+	return nil, tokencmd.RevokeOrphan(req.Context(), b.deps.Bus, t.Hash)
 }
 
 func (b *Backend) handleRevokeAccessor(req *framework.Request) (*framework.Response, error) {
@@ -69,6 +70,6 @@ func (b *Backend) handleRevokeAccessor(req *framework.Request) (*framework.Respo
 	if t == nil {
 		return &framework.Response{Warnings: []string{"No token found with this accessor"}}, nil
 	}
-	_, err = tokencmd.RevokeTree(req.Context(), b.deps.Bus, t.Hash, tokenstore.ReasonRevoked)
-	return nil, httpError(err)
+	_, err = tokencmd.RevokeTree(req.Context(), b.deps.Bus, t.Hash, tokenevent.ReasonRevoked)
+	return nil, err
 }

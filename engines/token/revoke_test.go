@@ -12,6 +12,7 @@ import (
 	tokencmd "github.com/cofferhq/coffer/commands/token"
 	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/engines/token"
+	"github.com/cofferhq/coffer/events/tokenevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/tokenstore"
 )
@@ -131,13 +132,13 @@ func TestRevokeFindsStragglers(t *testing.T) {
 	// Revoke the parent alone, as a cascade that never saw its children.
 	ctx := context.Background()
 	_, err = n.deps.Bus.Run(ctx, func(context.Context) ([]ledger.Event, error) {
-		return tokencmd.DecideRevokeTree([]*tokencmd.Node{{Token: parentRec}}, tokenstore.ReasonRevoked), nil
+		return tokencmd.DecideRevokeTree([]*tokencmd.Node{{Token: parentRec}}, tokenevent.ReasonRevoked), nil
 	})
 	require.NoError(t, err)
 	require.False(t, n.resolves(f.parent))
 	require.True(t, n.resolves(f.child1), "the straggler still works")
 
-	accessors, err := tokencmd.RevokeTree(ctx, n.deps.Bus, parentHash, tokenstore.ReasonRevoked)
+	accessors, err := tokencmd.RevokeTree(ctx, n.deps.Bus, parentHash, tokenevent.ReasonRevoked)
 	require.NoError(t, err)
 	assert.Len(t, accessors, 3)
 	for _, tok := range []string{f.child1, f.child2, f.grandchild} {
@@ -157,7 +158,7 @@ func TestCreateUnderRevokedParentFails(t *testing.T) {
 	require.NoError(t, err)
 
 	ctx := commands.WithMeta(context.Background(), commands.Meta{Actor: "test"})
-	_, err = tokencmd.RevokeTree(ctx, n.deps.Bus, parentRec.Hash, tokenstore.ReasonRevoked)
+	_, err = tokencmd.RevokeTree(ctx, n.deps.Bus, parentRec.Hash, tokenevent.ReasonRevoked)
 	require.NoError(t, err)
 
 	raw := tokencmd.NewToken()

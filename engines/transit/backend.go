@@ -25,6 +25,24 @@ type Options struct {
 	AutoRotateInterval time.Duration
 }
 
+// Module is the transit secrets engine: encryption as a service. Each
+// mount runs an auto-rotation timer until the mount is disabled or tuned
+// or the node seals.
+var Module = framework.Module{
+	Type:        "transit",
+	Kind:        framework.SecretEngine,
+	Description: "encryption as a service",
+	ReadModels: []framework.ReadModel{{
+		Name: "transitstore", Prefixes: []string{"transit/"}, Register: transitstore.Register,
+	}},
+	Events: []framework.EventMap{eventMap},
+	Start: func(env *framework.Env) (*framework.Instance, error) {
+		return &framework.Instance{Factory: func(mount framework.MountInfo) (*framework.Backend, error) {
+			return New(env.Deps, mount, Options{Now: env.Now}).Framework(), nil
+		}}, nil
+	},
+}
+
 // Backend is one transit mount.
 type Backend struct {
 	deps   framework.Deps
@@ -35,18 +53,12 @@ type Backend struct {
 	now    func() time.Time
 
 	stopOnce sync.Once
-	stop     chan struct{}
+	cancel   context.CancelFunc // ends the timer and any rotation in flight
 	done     chan struct{}
 }
 
-// Factory builds a transit backend for a mount and starts its
-// auto-rotation timer.
-func Factory(deps framework.Deps, mount framework.MountInfo) (framework.Backend, error) {
-	return New(deps, mount, Options{}), nil
-}
-
-// New builds a backend. Its cache listens to the projector, and unless
-// disabled its auto-rotation timer runs until Close.
+// New builds a backend and, unless disabled, starts its auto-rotation
+// timer, which runs until Close.
 func New(deps framework.Deps, mount framework.MountInfo, opts Options) *Backend {
 	now := opts.Now
 	if now == nil {
@@ -56,34 +68,34 @@ func New(deps framework.Deps, mount framework.MountInfo, opts Options) *Backend 
 	if log == nil {
 		log = slog.Default()
 	}
+	ctx, cancel := context.WithCancel(context.Background())
 	b := &Backend{
 		deps: deps, mount: mount.Accessor, cache: &keyCache{}, log: log, now: now,
 		runner: &cmdtransit.Runner{Bus: deps.Bus, Mount: mount.Accessor, Now: now},
-		stop:   make(chan struct{}), done: make(chan struct{}),
-	}
-	if deps.Projector != nil {
-		deps.Projector.Observe(b.cache.observer(b.mount))
+		cancel: cancel, done: make(chan struct{}),
 	}
 	interval := opts.AutoRotateInterval
 	if interval == 0 {
 		interval = AutoRotateInterval
 	}
 	if interval > 0 {
-		go b.autoRotate(interval)
+		go b.autoRotate(ctx, interval)
 	} else {
 		close(b.done)
 	}
 	return b
 }
 
-// Close stops the auto-rotation timer.
+// Close stops the auto-rotation timer (and a rotation in flight) and
+// waits for it.
 func (b *Backend) Close() {
-	b.stopOnce.Do(func() { close(b.stop) })
+	b.stopOnce.Do(b.cancel)
 	<-b.done
 }
 
-// Paths implements framework.Backend.
-func (b *Backend) Paths() []*framework.Path {
+// Framework is the mount as the gateway serves it: the path table, Clean
+// (Close) and Invalidate (drops cached keys another writer changed).
+func (b *Backend) Framework() *framework.Backend {
 	var paths []*framework.Path
 	for _, family := range [][]*framework.Path{
 		b.keyPaths(), b.keyActionPaths(), b.exportPaths(),
@@ -91,7 +103,12 @@ func (b *Backend) Paths() []*framework.Path {
 	} {
 		paths = append(paths, family...)
 	}
-	return paths
+	return &framework.Backend{
+		Paths:      paths,
+		Help:       "The transit backend is used to encrypt/decrypt data in-transit: keys are named, versioned and rotated, and never leave it unless made exportable.",
+		Clean:      func(context.Context) { b.Close() },
+		Invalidate: b.cache.invalidateAggregate(b.mount),
+	}
 }
 
 // errKeyNotFound reports a missing key to the handlers, which answer in

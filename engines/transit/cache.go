@@ -1,11 +1,11 @@
 package transit
 
 import (
+	"context"
 	"strings"
 	"sync"
 
-	"github.com/cofferhq/coffer/ledger"
-	"github.com/cofferhq/coffer/projections/transitstore"
+	"github.com/cofferhq/coffer/events/transitevent"
 )
 
 // keyCache holds the mount's opened keys. Reads are lock-free; a load
@@ -48,17 +48,17 @@ func (c *keyCache) invalidate(name string) {
 	c.entries.Delete(name)
 }
 
-// observer drops the entries of keys whose events were applied.
-func (c *keyCache) observer(mount string) func([]ledger.Record) {
+// invalidateAggregate returns the mount's Invalidate: it drops the entry
+// of a key whose aggregate a committed message changed (another node's
+// rotation, a rebuild).
+func (c *keyCache) invalidateAggregate(mount string) func(ctx context.Context, kind, id string) {
 	prefix := mount + "/"
-	return func(recs []ledger.Record) {
-		for i := range recs {
-			if recs[i].Kind != transitstore.AggregateKind {
-				continue
-			}
-			if name, ok := strings.CutPrefix(recs[i].Aggregate, prefix); ok {
-				c.invalidate(name)
-			}
+	return func(_ context.Context, kind, id string) {
+		if kind != transitevent.AggregateKind {
+			return
+		}
+		if name, ok := strings.CutPrefix(id, prefix); ok {
+			c.invalidate(name)
 		}
 	}
 }

@@ -1,200 +1,53 @@
 package transit
 
-import (
-	"encoding/base64"
-	"encoding/json"
-	"strconv"
+import "github.com/cofferhq/coffer/engines/framework"
 
-	"github.com/cofferhq/coffer/engines/framework"
-)
-
-// nameRegex is the key name segment of every key path.
-var nameRegex = framework.GenericNameRegex("name")
-
-// optionalParam matches an optional trailing path segment, as Vault's
-// OptionalParamRegex.
-func optionalParam(name string) string { return "(/(?P<" + name + ">.+))?" }
-
-func fieldString(req *framework.Request, key string) (string, error) {
-	v, _, err := req.String(key)
-	return v, err
-}
-
-func fieldInt(req *framework.Request, key string) (int, bool, error) {
-	v, ok, err := req.Int(key)
-	return int(v), ok, err
-}
-
-// decodeBase64Field decodes a standard-base64 request value; the error is
-// the decoder's, as Vault reports it.
-func decodeBase64Field(s string) ([]byte, error) {
-	b, err := base64.StdEncoding.DecodeString(s)
-	if err != nil {
-		return nil, userErrorf("%v", err)
-	}
-	return b, nil
-}
-
-// MaxBatchItems bounds batch_input: a larger batch is refused whole (400)
-// before any item is processed. A thousand items of the largest plaintext
-// the gateway's body limit allows keep one request's work bounded; clients
-// split bigger jobs.
-const MaxBatchItems = 1000
-
-// batchItem is one element of batch_input.
-type batchItem struct {
-	index  int
-	fields map[string]any
-}
-
-// batchInput returns the items of batch_input and whether the request has
-// one. A malformed batch is refused whole.
-func batchInput(req *framework.Request) ([]batchItem, bool, error) {
-	raw, ok := req.Data["batch_input"]
-	if !ok || raw == nil {
-		return nil, false, nil
-	}
-	list, ok := raw.([]any)
-	if !ok {
-		return nil, true, framework.BadRequest("failed to parse batch input: batch_input must be a list of objects, got %T", raw)
-	}
-	if len(list) == 0 {
-		return nil, true, framework.BadRequest("missing batch input to process")
-	}
-	if len(list) > MaxBatchItems {
-		return nil, true, framework.BadRequest("batch_input has %d items; at most %d are allowed in one request", len(list), MaxBatchItems)
-	}
-	items := make([]batchItem, len(list))
-	for i, e := range list {
-		m, ok := e.(map[string]any)
+// Field declarations of the transit paths (Vault's descriptions, shortened
+// where they say more than Coffer does).
+func fieldsOf(names ...string) map[string]*framework.FieldSchema {
+	out := make(map[string]*framework.FieldSchema, len(names))
+	for _, n := range names {
+		f, ok := transitFields[n]
 		if !ok {
-			return nil, true, framework.BadRequest("failed to parse batch input: [%d] expected a map, got '%T'", i, e)
+			panic("transit: undeclared field " + n)
 		}
-		items[i] = batchItem{index: i, fields: m}
+		out[n] = f
 	}
-	return items, true, nil
+	return out
 }
 
-// str reads a string field of the item; a value of another type refuses
-// the whole batch, as Vault's decoder does.
-func (it batchItem) str(key string) (string, bool, error) {
-	v, ok := it.fields[key]
-	if !ok || v == nil {
-		return "", false, nil
-	}
-	s, isString := v.(string)
-	if !isString {
-		return "", true, framework.BadRequest("failed to parse batch input: '[%d].%s' expected type 'string', got unconvertible type '%T'", it.index, key, v)
-	}
-	return s, true, nil
-}
-
-func (it batchItem) integer(key string) (int, error) {
-	v, ok := it.fields[key]
-	if !ok || v == nil {
-		return 0, nil
-	}
-	var s string
-	switch t := v.(type) {
-	case json.Number:
-		s = t.String()
-	case string:
-		s = t
-	case float64:
-		return int(t), nil
-	default:
-		return 0, framework.BadRequest("failed to parse batch input: '[%d].%s' expected type 'int', got unconvertible type '%T'", it.index, key, v)
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return 0, framework.BadRequest("failed to parse batch input: '[%d].%s': %q is not an integer", it.index, key, s)
-	}
-	return n, nil
-}
-
-// batchOutcome tallies a batch for its status code, as Vault computes it:
-// any user error makes it 400 (internal errors 500), unless
-// partial_failure_response_code asks otherwise and some item succeeded.
-type batchOutcome struct {
-	success, userErr, internalErr bool
-}
-
-func (o *batchOutcome) record(err error) {
-	switch {
-	case err == nil:
-		o.success = true
-	case isUserError(err):
-		o.userErr = true
-	default:
-		o.internalErr = true
-	}
-}
-
-func (o batchOutcome) respond(req *framework.Request, resp *framework.Response) (*framework.Response, error) {
-	if !o.userErr && !o.internalErr {
-		return resp, nil
-	}
-	code := 400
-	if !o.userErr {
-		code = 500
-	}
-	if override, ok, err := fieldInt(req, "partial_failure_response_code"); err != nil {
-		return nil, err
-	} else if ok && o.success {
-		if override < 1 || override > 599 {
-			resp.Warnings = append(resp.Warnings, "invalid HTTP response code override from partial_failure_response_code, reverting to "+strconv.Itoa(code))
-		} else {
-			code = override
-		}
-	}
-	resp.StatusCode = code
-	return resp, nil
-}
-
-// referencedItem is an item of a request that can come as batch_input; its
-// reference is echoed in its batch result.
-type referencedItem interface{ batchReference() string }
-
-func (it *cryptItem) batchReference() string { return it.reference }
-func (it *signItem) batchReference() string  { return it.reference }
-
-// runItems is the per-item loop every batch endpoint shares, so that all of
-// them answer an item the way Vault does. Each result starts from base's
-// fields (plus the reference, in a batch); op adds the item's output to res
-// and only on success. A single request fails with its item's error; a batch
-// keeps the error in that item's result and goes on. The outcome tallies
-// the items for the endpoints whose status code depends on it.
-func runItems[T referencedItem](items []T, isBatch bool, base map[string]any, op func(i int, it T, res map[string]any) error) ([]map[string]any, batchOutcome, error) {
-	results := make([]map[string]any, len(items))
-	var outcome batchOutcome
-	for i, it := range items {
-		res := make(map[string]any, len(base)+2)
-		for k, v := range base {
-			res[k] = v
-		}
-		if isBatch {
-			res["reference"] = it.batchReference()
-		}
-		results[i] = res
-		err := op(i, it, res)
-		outcome.record(err)
-		if err != nil {
-			if !isBatch {
-				return nil, outcome, asResponseError(err)
-			}
-			res["error"] = itemError(err)
-		}
-	}
-	return results, outcome, nil
-}
-
-// itemsResponse puts the results in resp: all of them under batch_results
-// for a batch, the one item's fields as the whole answer otherwise.
-func itemsResponse(resp *framework.Response, results []map[string]any, isBatch bool) *framework.Response {
-	if isBatch {
-		resp.Data = map[string]any{"batch_results": results}
-	} else {
-		resp.Data = results[0]
-	}
-	return resp
+var transitFields = map[string]*framework.FieldSchema{
+	"name":                          {Type: framework.TypeString, Description: "Name of the key"},
+	"type":                          {Type: framework.TypeString, Description: "The type of key to create (aes256-gcm96 by default; aes128-gcm96, chacha20-poly1305, ed25519, ecdsa-p256, ecdsa-p384, ecdsa-p521, rsa-2048, rsa-3072, rsa-4096, hmac)"},
+	"derived":                       {Type: framework.TypeBool, Description: "Enables key derivation: a context must be provided with every encryption and decryption."},
+	"convergent_encryption":         {Type: framework.TypeBool, Description: "Whether to support convergent encryption (derived keys only)."},
+	"exportable":                    {Type: framework.TypeBool, Description: "Enables keys to be exportable."},
+	"allow_plaintext_backup":        {Type: framework.TypeBool, Description: "Enables taking a backup of the named key in plaintext format (not supported: no backup endpoint)."},
+	"auto_rotate_period":            {Type: framework.TypeDurationSecond, Description: "Amount of time the key should live before being automatically rotated; 0 disables."},
+	"key_size":                      {Type: framework.TypeInt, Description: "The key size in bytes for the HMAC key type."},
+	"context":                       {Type: framework.TypeString, Description: "Base64 encoded context for key derivation."},
+	"min_decryption_version":        {Type: framework.TypeInt, Description: "The minimum version of the key allowed to be used for decryption."},
+	"min_encryption_version":        {Type: framework.TypeInt, Description: "The minimum version of the key allowed to be used for encryption (0: the latest)."},
+	"deletion_allowed":              {Type: framework.TypeBool, Description: "Whether to allow deletion of the key."},
+	"min_available_version":         {Type: framework.TypeInt, Description: "The minimum available version for the key ring: versions below are erased."},
+	"plaintext":                     {Type: framework.TypeString, Description: "Base64 encoded plaintext value to be encrypted."},
+	"ciphertext":                    {Type: framework.TypeString, Description: "The ciphertext to decrypt or rewrap."},
+	"nonce":                         {Type: framework.TypeString, Description: "Base64 encoded nonce value for convergent encryption (version 1 keys only)."},
+	"key_version":                   {Type: framework.TypeInt, Description: "The version of the key to use; 0 or unset uses the latest."},
+	"associated_data":               {Type: framework.TypeString, Description: "Base64 encoded associated data (AEAD key types)."},
+	"batch_input":                   {Type: framework.TypeSlice, Description: "A list of items to process in one request, each with the fields of a single one."},
+	"partial_failure_response_code": {Type: framework.TypeInt, Description: "The HTTP status of a batch in which some items failed (400 or 500 by default)."},
+	"bits":                          {Type: framework.TypeInt, Description: "Number of bits for the key: 128, 256 or 512 (default 256)."},
+	"format":                        {Type: framework.TypeString, Description: "Encoding of the output: hex or base64 (default base64)."},
+	"input":                         {Type: framework.TypeString, Description: "The base64-encoded input data."},
+	"algorithm":                     {Type: framework.TypeString, Description: "Deprecated name of the hash algorithm; use hash_algorithm."},
+	"hash_algorithm":                {Type: framework.TypeString, Description: "Hash algorithm to use: sha1, sha2-224, sha2-256 (default), sha2-384, sha2-512, sha3-224, sha3-256, sha3-384, sha3-512, none."},
+	"signature":                     {Type: framework.TypeString, Description: "The signature to verify."},
+	"hmac":                          {Type: framework.TypeString, Description: "The HMAC to verify instead of a signature."},
+	"prehashed":                     {Type: framework.TypeBool, Description: "Set to true when the input is already hashed."},
+	"signature_algorithm":           {Type: framework.TypeString, Description: "The RSA signature algorithm: pss (default) or pkcs1v15."},
+	"marshaling_algorithm":          {Type: framework.TypeString, Description: "The way in which the ECDSA signature is marshaled: asn1 (default) or jws."},
+	"salt_length":                   {Type: framework.TypeString, Description: "The salt length of PSS signatures: auto, hash or a number of bytes."},
+	"bytes":                         {Type: framework.TypeInt, Description: "The number of random bytes to generate (default 32)."},
+	"urlalgorithm":                  {Type: framework.TypeString, Description: "The algorithm, in the URL."},
 }

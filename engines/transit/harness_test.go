@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,31 +12,15 @@ import (
 
 	cmdtransit "github.com/cofferhq/coffer/commands/transit"
 	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/events/transitevent"
 	"github.com/cofferhq/coffer/internal/ledgertest"
+	"github.com/cofferhq/coffer/internal/testkit"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 	"github.com/cofferhq/coffer/projections/transitstore"
 )
 
 const testMount = "transit_4f2a"
-
-// clock is a settable time source for auto-rotation tests.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // env is a transit backend on a real embedded ledger and pebble store.
 type env struct {
@@ -49,14 +32,14 @@ type env struct {
 	proj   *projections.Projector
 	deps   framework.Deps
 	b      *Backend
-	router *framework.Router
-	clock  *clock
+	mount  *testkit.Mount
+	clock  *testkit.Clock
 }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	le := ledgertest.Start(t, ledgertest.Options{Register: []func(*projections.Projector){transitstore.Register}})
-	e := &env{t: t, dir: le.Dir, le: le, ledger: le.Ledger, clock: &clock{now: time.Now().UTC()}}
+	e := &env{t: t, dir: le.Dir, le: le, ledger: le.Ledger, clock: testkit.NewClock(time.Time{})}
 	e.openBackend()
 	// Registered after Start's cleanup, so it runs first: the backend
 	// stops before the projector and the ledger.
@@ -68,7 +51,9 @@ func newEnv(t testing.TB) *env {
 func (e *env) openBackend() {
 	e.store, e.proj, e.deps = e.le.Store, e.le.Projector, e.le.Deps
 	e.b = New(e.deps, framework.MountInfo{Path: "transit/", Type: "transit", Accessor: testMount}, Options{Now: e.clock.Now, AutoRotateInterval: -1})
-	e.router = framework.NewRouter(e.b)
+	fb := e.b.Framework()
+	e.proj.Observe(testkit.Observe(fb))
+	e.mount = &testkit.Mount{Backend: fb, Path: "transit/", Type: "transit", Accessor: testMount}
 }
 
 // rebuildProjections throws the read model away and replays the ledger
@@ -79,37 +64,13 @@ func (e *env) rebuildProjections() {
 	e.openBackend()
 }
 
-// call runs one request through the path table as the gateway would: the
-// body goes through JSON with UseNumber, and an update to a path with an
-// existence check becomes a create when the item is missing.
+// call runs one request through the path table as the gateway would.
 func (e *env) call(op framework.Operation, path string, data map[string]any) (*framework.Response, error) {
 	e.t.Helper()
-	p, vars, err := e.router.Match(path)
-	if err != nil {
-		return nil, err
+	if data == nil {
+		data = map[string]any{}
 	}
-	body := map[string]any{}
-	if data != nil {
-		raw, err := json.Marshal(data)
-		require.NoError(e.t, err)
-		dec := json.NewDecoder(strings.NewReader(string(raw)))
-		dec.UseNumber()
-		require.NoError(e.t, dec.Decode(&body))
-	}
-	req := &framework.Request{
-		ID: ledger.NewID(), Operation: op, Path: path, MountPath: "transit/", MountType: "transit",
-		MountAccessor: testMount, Vars: vars, Data: body, Ctx: context.Background(),
-	}
-	if op == framework.UpdateOperation && p.ExistenceCheck != nil {
-		ok, err := p.ExistenceCheck(req)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			req.Operation = framework.CreateOperation
-		}
-	}
-	return framework.Handle(p, req)
+	return e.mount.Call(e.t, op, path, data)
 }
 
 func (e *env) write(path string, data map[string]any) map[string]any {
@@ -164,7 +125,7 @@ func (e *env) events() []ledger.Record {
 			return err
 		}
 		for _, r := range recs {
-			if r.Kind == transitstore.AggregateKind {
+			if r.Kind == transitevent.AggregateKind {
 				out = append(out, r)
 			}
 		}

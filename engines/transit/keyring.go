@@ -13,7 +13,7 @@ import (
 	"golang.org/x/crypto/chacha20poly1305"
 
 	cmdtransit "github.com/cofferhq/coffer/commands/transit"
-	"github.com/cofferhq/coffer/projections/transitstore"
+	"github.com/cofferhq/coffer/events/transitevent"
 )
 
 // keyring is one key opened for use: its record and every available
@@ -21,7 +21,7 @@ import (
 // hot path shares it between requests without locks; any change to the
 // key replaces it (see keyCache).
 type keyring struct {
-	key      *transitstore.Key
+	key      *transitevent.Key
 	kt       cmdtransit.KeyType
 	versions map[int]*keyVersion
 }
@@ -57,7 +57,7 @@ func newAEAD(kt cmdtransit.KeyType, key []byte) (cipher.AEAD, error) {
 }
 
 // newKeyring opens k's versions from their material.
-func newKeyring(k *transitstore.Key, materials map[int]cmdtransit.Material) (*keyring, error) {
+func newKeyring(k *transitevent.Key, materials map[int]cmdtransit.Material) (*keyring, error) {
 	kr := &keyring{key: k, kt: cmdtransit.KeyType(k.Type), versions: make(map[int]*keyVersion, len(materials))}
 	for n, m := range materials {
 		v := &keyVersion{number: n, prefix: versionPrefix(n), material: m}

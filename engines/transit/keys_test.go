@@ -152,7 +152,7 @@ func TestBadKeyRequestsWriteNothing(t *testing.T) {
 		{"derived rsa", framework.UpdateOperation, "keys/k", map[string]any{"type": "rsa-2048", "derived": true}, "key derivation and convergent encryption not supported for keys of type rsa-2048"},
 		{"short auto rotation", framework.UpdateOperation, "keys/k", map[string]any{"auto_rotate_period": "10m"}, "auto rotate period must be 0 to disable or at least an hour"},
 		{"key size on aes", framework.UpdateOperation, "keys/k", map[string]any{"key_size": 64}, "key_size is not valid for algorithm aes256-gcm96"},
-		{"bad boolean", framework.UpdateOperation, "keys/k", map[string]any{"derived": "perhaps"}, `field "derived": expected a boolean`},
+		{"bad boolean", framework.UpdateOperation, "keys/k", map[string]any{"derived": "perhaps"}, `Field validation failed: error converting input perhaps for field "derived": cannot parse '' as bool: strconv.ParseBool: parsing "perhaps": invalid syntax`},
 		{"rotate missing", framework.UpdateOperation, "keys/nope/rotate", nil, "key not found"},
 		{"config missing", framework.UpdateOperation, "keys/nope/config", map[string]any{"deletion_allowed": true}, "no existing key named nope could be found"},
 		{"min decryption above latest", framework.UpdateOperation, "keys/existing/config", map[string]any{"min_decryption_version": 5}, "cannot set min decryption version of 5, latest key version is 1"},

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/events/transitevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/transitstore"
 )
@@ -44,9 +45,9 @@ func TestAutoRotation(t *testing.T) {
 
 	events := e.events()
 	last := events[len(events)-1]
-	require.Equal(t, transitstore.EventKeyRotated, last.Type)
+	require.Equal(t, transitevent.EventKeyRotated, last.Type)
 	assert.Equal(t, "system", last.Actor)
-	var rot transitstore.KeyRotated
+	var rot transitevent.KeyRotated
 	require.NoError(t, json.Unmarshal(last.Data, &rot))
 	assert.True(t, rot.Auto, "recorded as an automatic rotation")
 	assert.Equal(t, 2, rot.Next.Version)

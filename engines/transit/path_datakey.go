@@ -13,6 +13,8 @@ func encodeBase64(b []byte) string { return base64.StdEncoding.EncodeToString(b)
 func (b *Backend) datakeyPaths() []*framework.Path {
 	return []*framework.Path{{
 		Pattern:    "datakey/" + framework.GenericNameRegex("plaintext") + "/" + nameRegex,
+		Fields:     fieldsOf("name", "context", "nonce", "bits", "key_version"),
+		Synopsis:   "Generate a data key",
 		Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.handleDatakey},
 	}}
 }
@@ -28,14 +30,8 @@ func (b *Backend) handleDatakey(req *framework.Request) (*framework.Response, er
 	default:
 		return nil, framework.BadRequest("Invalid path, must be 'plaintext' or 'wrapped'")
 	}
-	ver, _, err := fieldInt(req, "key_version")
-	if err != nil {
-		return nil, err
-	}
-	bits, ok, err := fieldInt(req, "bits")
-	if err != nil {
-		return nil, err
-	}
+	ver := req.Int("key_version")
+	bits, ok := req.IntOk("bits")
 	if !ok {
 		bits = 256
 	}
@@ -43,16 +39,13 @@ func (b *Backend) handleDatakey(req *framework.Request) (*framework.Response, er
 		return nil, framework.BadRequest("invalid bit length")
 	}
 	var ctx []byte
-	if s, err := fieldString(req, "context"); err != nil {
-		return nil, err
-	} else if s != "" {
+	if s := req.String("context"); s != "" {
+		var err error
 		if ctx, err = base64.StdEncoding.DecodeString(s); err != nil {
 			return nil, framework.BadRequest("failed to base64-decode context")
 		}
 	}
-	if nonce, err := fieldString(req, "nonce"); err != nil {
-		return nil, err
-	} else if nonce != "" {
+	if req.String("nonce") != "" {
 		return nil, framework.BadRequest("provided nonce not allowed for this key")
 	}
 	kr, err := b.existingKey(req.Context(), req.Vars["name"], "encryption key not found")

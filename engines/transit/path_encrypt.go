@@ -12,7 +12,9 @@ import (
 func (b *Backend) encryptPaths() []*framework.Path {
 	return []*framework.Path{
 		{
-			Pattern: "encrypt/" + nameRegex,
+			Pattern:  "encrypt/" + nameRegex,
+			Fields:   fieldsOf("name", "plaintext", "ciphertext", "context", "nonce", "key_version", "associated_data", "batch_input", "partial_failure_response_code", "type", "convergent_encryption"),
+			Synopsis: "Encrypt a plaintext value or a batch of plaintext blocks using a named key",
 			Operations: map[framework.Operation]framework.HandlerFunc{
 				framework.CreateOperation: b.handleEncrypt,
 				framework.UpdateOperation: b.handleEncrypt,
@@ -23,10 +25,14 @@ func (b *Backend) encryptPaths() []*framework.Path {
 		},
 		{
 			Pattern:    "decrypt/" + nameRegex,
+			Fields:     fieldsOf("name", "plaintext", "ciphertext", "context", "nonce", "key_version", "associated_data", "batch_input", "partial_failure_response_code", "type", "convergent_encryption"),
+			Synopsis:   "Decrypt a ciphertext value using a named key",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.handleDecrypt},
 		},
 		{
 			Pattern:    "rewrap/" + nameRegex,
+			Fields:     fieldsOf("name", "plaintext", "ciphertext", "context", "nonce", "key_version", "associated_data", "batch_input", "partial_failure_response_code", "type", "convergent_encryption"),
+			Synopsis:   "Rewrap ciphertext",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.handleRewrap},
 		},
 	}
@@ -55,16 +61,10 @@ func cryptItems(req *framework.Request) ([]*cryptItem, bool, error) {
 			"ciphertext": &it.ciphertext, "context": &it.context,
 			"associated_data": &it.aad, "nonce": &it.nonce,
 		} {
-			if *dst, err = fieldString(req, key); err != nil {
-				return nil, false, err
-			}
+			*dst = req.String(key)
 		}
-		if it.plaintext, it.hasPlaintext, err = req.String("plaintext"); err != nil {
-			return nil, false, err
-		}
-		if it.keyVersion, _, err = fieldInt(req, "key_version"); err != nil {
-			return nil, false, err
-		}
+		it.plaintext, it.hasPlaintext = req.StringOk("plaintext")
+		it.keyVersion = req.Int("key_version")
 		return []*cryptItem{it}, false, nil
 	}
 	items := make([]*cryptItem, len(batch))
@@ -186,7 +186,7 @@ func (b *Backend) encryptionKey(req *framework.Request, name string, contextSet 
 	created, err := b.runner.Create(req.Context(), name, c)
 	b.cache.invalidate(name)
 	if err != nil {
-		return nil, nil, commandError(err)
+		return nil, nil, err
 	}
 	var warnings []string
 	if !created {
@@ -197,17 +197,11 @@ func (b *Backend) encryptionKey(req *framework.Request, name string, contextSet 
 }
 
 func upsertRequest(req *framework.Request, contextSet bool) (cmdtransit.CreateKey, error) {
-	convergent, _, err := req.Bool("convergent_encryption")
-	if err != nil {
-		return cmdtransit.CreateKey{}, err
-	}
+	convergent := req.Bool("convergent_encryption")
 	if convergent && !contextSet {
 		return cmdtransit.CreateKey{}, framework.BadRequest("convergent encryption requires derivation to be enabled, so context is required")
 	}
-	typ, err := fieldString(req, "type")
-	if err != nil {
-		return cmdtransit.CreateKey{}, err
-	}
+	typ := req.String("type")
 	if typ == "" {
 		typ = string(cmdtransit.AES256GCM96)
 	}

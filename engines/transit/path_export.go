@@ -25,6 +25,8 @@ const (
 func (b *Backend) exportPaths() []*framework.Path {
 	return []*framework.Path{{
 		Pattern:    "export/" + framework.GenericNameRegex("type") + "/" + nameRegex + optionalParam("version"),
+		Fields:     fieldsOf("name", "format"),
+		Synopsis:   "Export named encryption or signing key",
 		Operations: map[framework.Operation]framework.HandlerFunc{framework.ReadOperation: b.handleExport},
 	}}
 }
@@ -36,10 +38,7 @@ func (b *Backend) handleExport(req *framework.Request) (*framework.Response, err
 	default:
 		return nil, framework.BadRequest("invalid export type: %s", exportType)
 	}
-	format, err := fieldString(req, "format")
-	if err != nil {
-		return nil, err
-	}
+	format := req.String("format")
 	switch format {
 	case "", "raw", "der", "pem":
 	default:

@@ -11,6 +11,8 @@ import (
 func (b *Backend) hmacPaths() []*framework.Path {
 	return []*framework.Path{{
 		Pattern:    "hmac/" + nameRegex + optionalParam("urlalgorithm"),
+		Fields:     fieldsOf("name", "urlalgorithm", "algorithm", "input", "key_version", "batch_input", "context", "signature", "hmac"),
+		Synopsis:   "Generate an HMAC for input data using the named key",
 		Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.handleHMAC},
 	}}
 }
@@ -19,10 +21,7 @@ func (b *Backend) hmacPaths() []*framework.Path {
 func hmacAlgorithm(req *framework.Request) (crypto.Hash, error) {
 	name := req.Vars["urlalgorithm"]
 	if name == "" {
-		v, err := fieldString(req, "algorithm")
-		if err != nil {
-			return 0, err
-		}
+		v := req.String("algorithm")
 		name = v
 	}
 	if name == "" {
@@ -58,10 +57,7 @@ func computeHMAC(h crypto.Hash, key, input []byte) []byte {
 }
 
 func (b *Backend) handleHMAC(req *framework.Request) (*framework.Response, error) {
-	ver, _, err := fieldInt(req, "key_version")
-	if err != nil {
-		return nil, err
-	}
+	ver := req.Int("key_version")
 	h, err := hmacAlgorithm(req)
 	if err != nil {
 		return nil, err

@@ -12,14 +12,20 @@ func (b *Backend) keyActionPaths() []*framework.Path {
 	return []*framework.Path{
 		{
 			Pattern:    "keys/" + nameRegex + "/config",
+			Fields:     fieldsOf("name", "min_decryption_version", "min_encryption_version", "deletion_allowed", "exportable", "allow_plaintext_backup", "auto_rotate_period"),
+			Synopsis:   "Configure a named encryption key",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.handleConfigKey},
 		},
 		{
 			Pattern:    "keys/" + nameRegex + "/rotate",
+			Fields:     fieldsOf("name"),
+			Synopsis:   "Rotate named encryption key",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.handleRotateKey},
 		},
 		{
 			Pattern:    "keys/" + nameRegex + "/trim",
+			Fields:     fieldsOf("name", "min_available_version"),
+			Synopsis:   "Trim key versions of a named key",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.handleTrimKey},
 		},
 	}
@@ -31,10 +37,7 @@ func configChange(req *framework.Request) (cmdtransit.ConfigChange, error) {
 		"min_decryption_version": &c.MinDecryptionVersion,
 		"min_encryption_version": &c.MinEncryptionVersion,
 	} {
-		v, ok, err := fieldInt(req, key)
-		if err != nil {
-			return c, err
-		}
+		v, ok := req.IntOk(key)
 		if ok {
 			*dst = &v
 		}
@@ -44,18 +47,12 @@ func configChange(req *framework.Request) (cmdtransit.ConfigChange, error) {
 		"exportable":             &c.Exportable,
 		"allow_plaintext_backup": &c.AllowPlaintextBackup,
 	} {
-		v, ok, err := req.Bool(key)
-		if err != nil {
-			return c, err
-		}
+		v, ok := req.BoolOk(key)
 		if ok {
 			*dst = &v
 		}
 	}
-	d, ok, err := req.Duration("auto_rotate_period")
-	if err != nil {
-		return c, err
-	}
+	d, ok := req.DurationOk("auto_rotate_period")
 	if ok {
 		c.AutoRotatePeriod = &d
 	}
@@ -80,21 +77,18 @@ func (b *Backend) handleRotateKey(req *framework.Request) (*framework.Response, 
 	case errors.Is(err, cmdtransit.ErrNotFound):
 		return nil, framework.BadRequest("key not found")
 	case err != nil:
-		return nil, commandError(err)
+		return nil, err
 	}
 	return b.keyResponse(req, name, nil)
 }
 
 func (b *Backend) handleTrimKey(req *framework.Request) (*framework.Response, error) {
 	name := req.Vars["name"]
-	minAvailable, ok, err := fieldInt(req, "min_available_version")
-	if err != nil {
-		return nil, err
-	}
+	minAvailable, ok := req.IntOk("min_available_version")
 	if !ok {
 		return nil, framework.BadRequest("missing min_available_version")
 	}
-	err = b.runner.Trim(req.Context(), name, minAvailable)
+	err := b.runner.Trim(req.Context(), name, minAvailable)
 	return b.keyChanged(req, name, err, nil)
 }
 
@@ -105,7 +99,7 @@ func (b *Backend) handleTrimKey(req *framework.Request) (*framework.Response, er
 func (b *Backend) keyChanged(req *framework.Request, name string, err error, warnings []string) (*framework.Response, error) {
 	b.cache.invalidate(name)
 	if err != nil {
-		return nil, commandError(err)
+		return nil, err
 	}
 	resp, err := b.keyResponse(req, name, nil)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	cmdtransit "github.com/cofferhq/coffer/commands/transit"
 	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/events/transitevent"
 	"github.com/cofferhq/coffer/projections/transitstore"
 )
 
@@ -16,10 +17,14 @@ func (b *Backend) keyPaths() []*framework.Path {
 	return []*framework.Path{
 		{
 			Pattern:    "keys/?",
+			Fields:     fieldsOf(),
+			Synopsis:   "Managed named encryption keys",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.ListOperation: b.handleListKeys},
 		},
 		{
-			Pattern: "keys/" + nameRegex,
+			Pattern:  "keys/" + nameRegex,
+			Fields:   fieldsOf("name", "type", "derived", "convergent_encryption", "exportable", "allow_plaintext_backup", "auto_rotate_period", "key_size", "context"),
+			Synopsis: "Managed named encryption keys",
 			Operations: map[framework.Operation]framework.HandlerFunc{
 				framework.UpdateOperation: b.handleCreateKey,
 				framework.ReadOperation:   b.handleReadKey,
@@ -43,34 +48,24 @@ func (b *Backend) handleListKeys(req *framework.Request) (*framework.Response, e
 // createKeyRequest reads the key creation fields of keys/:name.
 func createKeyRequest(req *framework.Request) (cmdtransit.CreateKey, error) {
 	var c cmdtransit.CreateKey
-	typ, err := fieldString(req, "type")
-	if err != nil {
-		return c, err
-	}
+	typ := req.String("type")
 	if typ == "" {
 		typ = string(cmdtransit.AES256GCM96)
 	}
 	kt, err := cmdtransit.ParseKeyType(typ)
 	if err != nil {
-		return c, framework.BadRequest("%s", err.Error())
+		return c, err
 	}
 	c.Type = kt
 	for key, dst := range map[string]*bool{
 		"derived": &c.Derived, "convergent_encryption": &c.Convergent,
 		"exportable": &c.Exportable, "allow_plaintext_backup": &c.AllowPlaintextBackup,
 	} {
-		v, _, err := req.Bool(key)
-		if err != nil {
-			return c, err
-		}
+		v := req.Bool(key)
 		*dst = v
 	}
-	if c.AutoRotatePeriod, _, err = req.Duration("auto_rotate_period"); err != nil {
-		return c, err
-	}
-	if c.KeySize, _, err = fieldInt(req, "key_size"); err != nil {
-		return c, err
-	}
+	c.AutoRotatePeriod = req.Duration("auto_rotate_period")
+	c.KeySize = req.Int("key_size")
 	return c, nil
 }
 
@@ -90,12 +85,10 @@ func (b *Backend) handleCreateKey(req *framework.Request) (*framework.Response, 
 
 func (b *Backend) handleReadKey(req *framework.Request) (*framework.Response, error) {
 	name := req.Vars["name"]
-	contextB64, err := fieldString(req, "context")
-	if err != nil {
-		return nil, err
-	}
+	contextB64 := req.String("context")
 	var context []byte
 	if contextB64 != "" {
+		var err error
 		if context, err = base64.StdEncoding.DecodeString(contextB64); err != nil {
 			return nil, framework.BadRequest("failed to base64-decode context")
 		}
@@ -117,19 +110,12 @@ func (b *Backend) handleDeleteKey(req *framework.Request) (*framework.Response, 
 	case errors.Is(err, cmdtransit.ErrDeletionNotAllowed):
 		return nil, framework.BadRequest("error deleting policy %s: deletion is not allowed for this key", name)
 	case err != nil:
-		return nil, commandError(err)
+		return nil, err
 	}
 	return nil, nil
 }
 
 // commandError maps a key command's error to its response.
-func commandError(err error) error {
-	var inv *cmdtransit.InvalidError
-	if errors.As(err, &inv) {
-		return framework.BadRequest("%s", inv.Msg)
-	}
-	return err
-}
 
 // keyResponse is a key read: the record as the projections hold it (the
 // command that just changed it waited for them), opened only when a
@@ -157,7 +143,7 @@ func (b *Backend) keyResponse(req *framework.Request, name string, context []byt
 
 // readableVersions are the versions a key read lists: those still
 // allowed to decrypt, as Vault archives the others.
-func readableVersions(k *transitstore.Key) []int {
+func readableVersions(k *transitevent.Key) []int {
 	var out []int
 	for _, v := range k.VersionNumbers() {
 		if v >= k.MinDecryptionVersion {
@@ -168,7 +154,7 @@ func readableVersions(k *transitstore.Key) []int {
 }
 
 // formatKey renders a key as Vault's key read does.
-func formatKey(k *transitstore.Key, kr *keyring, context []byte) (map[string]any, error) {
+func formatKey(k *transitevent.Key, kr *keyring, context []byte) (map[string]any, error) {
 	kt := cmdtransit.KeyType(k.Type)
 	data := map[string]any{
 		"name":                   k.Name,

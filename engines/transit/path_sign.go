@@ -14,10 +14,14 @@ func (b *Backend) signPaths() []*framework.Path {
 	return []*framework.Path{
 		{
 			Pattern:    "sign/" + nameRegex + optionalParam("urlalgorithm"),
+			Fields:     fieldsOf("name", "urlalgorithm", "algorithm", "hash_algorithm", "input", "context", "key_version", "prehashed", "signature_algorithm", "marshaling_algorithm", "salt_length", "batch_input", "signature", "hmac"),
+			Synopsis:   "Generate a signature for input data using the named key",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.handleSign},
 		},
 		{
 			Pattern:    "verify/" + nameRegex + optionalParam("urlalgorithm"),
+			Fields:     fieldsOf("name", "urlalgorithm", "algorithm", "hash_algorithm", "input", "context", "key_version", "prehashed", "signature_algorithm", "marshaling_algorithm", "salt_length", "batch_input", "signature", "hmac"),
+			Synopsis:   "Verify a signature or HMAC for input data created using the named key",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.handleVerify},
 		},
 	}
@@ -31,10 +35,7 @@ func hashAlgorithm(req *framework.Request) (string, crypto.Hash, error) {
 		if name != "" {
 			break
 		}
-		v, err := fieldString(req, key)
-		if err != nil {
-			return "", 0, err
-		}
+		v := req.String(key)
 		name = v
 	}
 	if name == "" {
@@ -48,10 +49,7 @@ func hashAlgorithm(req *framework.Request) (string, crypto.Hash, error) {
 }
 
 func saltLength(req *framework.Request) (int, error) {
-	s, err := fieldString(req, "salt_length")
-	if err != nil {
-		return 0, err
-	}
+	s := req.String("salt_length")
 	switch strings.ToLower(s) {
 	case "", "auto":
 		return rsa.PSSSaltLengthAuto, nil
@@ -76,9 +74,7 @@ func signingOptions(req *framework.Request) (signOptions, error) {
 		return o, err
 	}
 	o.hash = h
-	if o.marshaling, err = fieldString(req, "marshaling_algorithm"); err != nil {
-		return o, err
-	}
+	o.marshaling = req.String("marshaling_algorithm")
 	switch o.marshaling {
 	case "":
 		o.marshaling = marshalingASN1
@@ -86,12 +82,8 @@ func signingOptions(req *framework.Request) (signOptions, error) {
 	default:
 		return o, framework.BadRequest("invalid marshaling type %q", o.marshaling)
 	}
-	if o.prehashed, _, err = req.Bool("prehashed"); err != nil {
-		return o, err
-	}
-	if o.sigAlgorithm, err = fieldString(req, "signature_algorithm"); err != nil {
-		return o, err
-	}
+	o.prehashed = req.Bool("prehashed")
+	o.sigAlgorithm = req.String("signature_algorithm")
 	if o.saltLength, err = saltLength(req); err != nil {
 		return o, err
 	}
@@ -115,18 +107,10 @@ func signItems(req *framework.Request) ([]*signItem, bool, error) {
 	}
 	if !isBatch {
 		it := &signItem{}
-		if it.input, it.hasInput, err = req.String("input"); err != nil {
-			return nil, false, err
-		}
-		if it.context, err = fieldString(req, "context"); err != nil {
-			return nil, false, err
-		}
-		if it.signature, it.hasSignature, err = req.String("signature"); err != nil {
-			return nil, false, err
-		}
-		if it.hmac, it.hasHMAC, err = req.String("hmac"); err != nil {
-			return nil, false, err
-		}
+		it.input, it.hasInput = req.StringOk("input")
+		it.context = req.String("context")
+		it.signature, it.hasSignature = req.StringOk("signature")
+		it.hmac, it.hasHMAC = req.StringOk("hmac")
 		return []*signItem{it}, false, nil
 	}
 	items := make([]*signItem, len(batch))
@@ -171,10 +155,7 @@ func (it *signItem) decode() ([]byte, []byte, error) {
 }
 
 func (b *Backend) handleSign(req *framework.Request) (*framework.Response, error) {
-	ver, _, err := fieldInt(req, "key_version")
-	if err != nil {
-		return nil, err
-	}
+	ver := req.Int("key_version")
 	o, err := signingOptions(req)
 	if err != nil {
 		return nil, err

@@ -17,10 +17,14 @@ func (b *Backend) utilityPaths() []*framework.Path {
 	return []*framework.Path{
 		{
 			Pattern:    "random(/" + framework.GenericNameRegex("source") + ")?" + optionalParam("urlbytes"),
+			Fields:     fieldsOf("bytes", "format"),
+			Synopsis:   "Generate random bytes",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: handleRandom},
 		},
 		{
 			Pattern:    "hash" + optionalParam("urlalgorithm"),
+			Fields:     fieldsOf("urlalgorithm", "algorithm", "input", "format"),
+			Synopsis:   "Generate a hash sum for input data",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: handleHash},
 		},
 	}
@@ -50,9 +54,7 @@ func randomRequest(req *framework.Request) (int, string, error) {
 			return 0, "", framework.BadRequest("error parsing url-set byte count: %v", err)
 		}
 		n = v
-	} else if v, ok, err := fieldInt(req, "bytes"); err != nil {
-		return 0, "", err
-	} else if ok {
+	} else if v, ok := req.IntOk("bytes"); ok {
 		n = v
 	}
 	if n < 1 {
@@ -65,10 +67,7 @@ func randomRequest(req *framework.Request) (int, string, error) {
 }
 
 func outputFormat(req *framework.Request, def string) (string, error) {
-	format, err := fieldString(req, "format")
-	if err != nil {
-		return "", err
-	}
+	format := req.String("format")
 	if format == "" {
 		format = def
 	}
@@ -105,10 +104,7 @@ func handleRandom(req *framework.Request) (*framework.Response, error) {
 }
 
 func handleHash(req *framework.Request) (*framework.Response, error) {
-	input, ok, err := req.String("input")
-	if err != nil {
-		return nil, err
-	}
+	input, ok := req.StringOk("input")
 	if !ok {
 		return nil, framework.BadRequest("missing input")
 	}
@@ -118,9 +114,7 @@ func handleHash(req *framework.Request) (*framework.Response, error) {
 	}
 	name := req.Vars["urlalgorithm"]
 	if name == "" {
-		if name, err = fieldString(req, "algorithm"); err != nil {
-			return nil, err
-		}
+		name = req.String("algorithm")
 	}
 	if name == "" {
 		name = defaultHashAlgorithm

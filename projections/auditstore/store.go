@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 
-	"github.com/cofferhq/coffer/commands/auditdevice"
+	"github.com/cofferhq/coffer/events/auditevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 )
@@ -17,8 +17,8 @@ func key(path string) []byte { return append(bytes.Clone(prefix), path...) }
 
 // Register installs the apply functions.
 func Register(p *projections.Projector) {
-	p.Handle(auditdevice.EventEnabled, func(tx *projections.Tx, rec ledger.Record) error {
-		var d auditdevice.Device
+	p.Handle(auditevent.EventEnabled, func(tx *projections.Tx, rec ledger.Record) error {
+		var d auditevent.Device
 		if err := json.Unmarshal(rec.Data, &d); err != nil {
 			return err
 		}
@@ -31,21 +31,21 @@ func Register(p *projections.Projector) {
 		}
 		return tx.Set(key(d.Path), b)
 	})
-	p.Handle(auditdevice.EventDisabled, func(tx *projections.Tx, rec ledger.Record) error {
+	p.Handle(auditevent.EventDisabled, func(tx *projections.Tx, rec ledger.Record) error {
 		return tx.Delete(key(rec.Aggregate))
 	})
 }
 
-// Get returns the device at path, or auditdevice.ErrNotFound.
-func Get(s *projections.Store, path string) (*auditdevice.Device, error) {
+// Get returns the device at path, or auditevent.ErrNotFound.
+func Get(s *projections.Store, path string) (*auditevent.Device, error) {
 	b, err := s.Get(key(path))
 	if errors.Is(err, projections.ErrNotFound) {
-		return nil, auditdevice.ErrNotFound
+		return nil, auditevent.ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	var d auditdevice.Device
+	var d auditevent.Device
 	if err := json.Unmarshal(b, &d); err != nil {
 		return nil, err
 	}
@@ -53,11 +53,11 @@ func Get(s *projections.Store, path string) (*auditdevice.Device, error) {
 }
 
 // List returns every device.
-func List(s *projections.Store) ([]auditdevice.Device, error) {
-	var out []auditdevice.Device
+func List(s *projections.Store) ([]auditevent.Device, error) {
+	var out []auditevent.Device
 	var decodeErr error
 	err := s.Scan(prefix, func(_, v []byte) bool {
-		var d auditdevice.Device
+		var d auditevent.Device
 		if decodeErr = json.Unmarshal(v, &d); decodeErr != nil {
 			return false
 		}

@@ -5,18 +5,19 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/cofferhq/coffer/events/databaseevent"
 	"github.com/cofferhq/coffer/projections"
 )
 
 // Register installs the database apply functions on the projector.
 func Register(p *projections.Projector) {
-	p.Handle(EventConfigWritten, decoded(applyConfigWritten))
-	p.Handle(EventConfigDeleted, decoded(applyConfigDeleted))
-	p.Handle(EventRootRotationStarted, decoded(applyRotationStarted))
-	p.Handle(EventRootRotated, decoded(applyRootRotated))
-	p.Handle(EventRootRotationFailed, decoded(applyRotationFailed))
-	p.Handle(EventRoleWritten, decoded(applyRoleWritten))
-	p.Handle(EventRoleDeleted, decoded(applyRoleDeleted))
+	p.Handle(databaseevent.EventConfigWritten, decoded(applyConfigWritten))
+	p.Handle(databaseevent.EventConfigDeleted, decoded(applyConfigDeleted))
+	p.Handle(databaseevent.EventRootRotationStarted, decoded(applyRotationStarted))
+	p.Handle(databaseevent.EventRootRotated, decoded(applyRootRotated))
+	p.Handle(databaseevent.EventRootRotationFailed, decoded(applyRotationFailed))
+	p.Handle(databaseevent.EventRoleWritten, decoded(applyRoleWritten))
+	p.Handle(databaseevent.EventRoleDeleted, decoded(applyRoleDeleted))
 }
 
 // decoded adapts a typed apply function to projections.ApplyFunc.
@@ -54,7 +55,7 @@ func seal(tx *projections.Tx, mount, name, slot, password string) []byte {
 	return tx.Barrier().Seal(PasswordAAD(mount, name, slot), []byte(password))
 }
 
-func applyConfigWritten(tx *projections.Tx, e *ConfigWritten) error {
+func applyConfigWritten(tx *projections.Tx, e *databaseevent.ConfigWritten) error {
 	prev, err := loadConfigRecord(tx, e.Mount, e.Name)
 	if err != nil {
 		return err
@@ -73,11 +74,11 @@ func applyConfigWritten(tx *projections.Tx, e *ConfigWritten) error {
 	return saveConfigRecord(tx, e.Mount, r)
 }
 
-func applyConfigDeleted(tx *projections.Tx, e *ConfigDeleted) error {
+func applyConfigDeleted(tx *projections.Tx, e *databaseevent.ConfigDeleted) error {
 	return tx.Delete(configKey(e.Mount, e.Name))
 }
 
-func applyRotationStarted(tx *projections.Tx, e *RootRotationStarted) error {
+func applyRotationStarted(tx *projections.Tx, e *databaseevent.RootRotationStarted) error {
 	r, err := loadConfigRecord(tx, e.Mount, e.Name)
 	if err != nil {
 		return err
@@ -89,7 +90,7 @@ func applyRotationStarted(tx *projections.Tx, e *RootRotationStarted) error {
 	return saveConfigRecord(tx, e.Mount, r)
 }
 
-func applyRootRotated(tx *projections.Tx, e *RootRotated) error {
+func applyRootRotated(tx *projections.Tx, e *databaseevent.RootRotated) error {
 	r, err := loadConfigRecord(tx, e.Mount, e.Name)
 	if err != nil {
 		return err
@@ -107,7 +108,7 @@ func applyRootRotated(tx *projections.Tx, e *RootRotated) error {
 	return saveConfigRecord(tx, e.Mount, r)
 }
 
-func applyRotationFailed(tx *projections.Tx, e *RootRotationFailed) error {
+func applyRotationFailed(tx *projections.Tx, e *databaseevent.RootRotationFailed) error {
 	r, err := loadConfigRecord(tx, e.Mount, e.Name)
 	if err != nil || r == nil {
 		return err
@@ -116,7 +117,7 @@ func applyRotationFailed(tx *projections.Tx, e *RootRotationFailed) error {
 	return saveConfigRecord(tx, e.Mount, r)
 }
 
-func applyRoleWritten(tx *projections.Tx, e *RoleWritten) error {
+func applyRoleWritten(tx *projections.Tx, e *databaseevent.RoleWritten) error {
 	raw, err := json.Marshal(roleRecord{Name: e.Name, DBName: e.DBName, Statements: e.Statements, DefaultTTL: e.DefaultTTL, MaxTTL: e.MaxTTL})
 	if err != nil {
 		return fmt.Errorf("databasestore: marshal role: %w", err)
@@ -124,6 +125,6 @@ func applyRoleWritten(tx *projections.Tx, e *RoleWritten) error {
 	return tx.Set(roleKey(e.Mount, e.Name), raw)
 }
 
-func applyRoleDeleted(tx *projections.Tx, e *RoleDeleted) error {
+func applyRoleDeleted(tx *projections.Tx, e *databaseevent.RoleDeleted) error {
 	return tx.Delete(roleKey(e.Mount, e.Name))
 }

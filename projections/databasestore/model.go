@@ -1,13 +1,17 @@
 package databasestore
 
-import "time"
+import (
+	"time"
+
+	"github.com/cofferhq/coffer/events/databaseevent"
+)
 
 // Config is a connection configuration as the engine uses it. Password and
 // PendingPassword are opened from their sealed form when the record is
 // read and never stored as they are.
 type Config struct {
 	Name string
-	ConnectionSettings
+	databaseevent.ConnectionSettings
 	Password string
 	// PendingPassword is a rotated root password the database may or may
 	// not have accepted yet (a rotation in flight, or interrupted).
@@ -21,7 +25,7 @@ type Config struct {
 type Role struct {
 	Name       string
 	DBName     string
-	Statements Statements
+	Statements databaseevent.Statements
 	DefaultTTL time.Duration
 	MaxTTL     time.Duration
 	Version    uint64
@@ -29,8 +33,8 @@ type Role struct {
 
 // configRecord is a configuration as pebble holds it.
 type configRecord struct {
-	Name     string             `json:"name"`
-	Settings ConnectionSettings `json:"settings"`
+	Name     string                           `json:"name"`
+	Settings databaseevent.ConnectionSettings `json:"settings"`
 	// Password and Pending are sealed by the barrier (PasswordAAD).
 	Password []byte `json:"password,omitzero"`
 	Pending  []byte `json:"pending,omitzero"`
@@ -38,9 +42,9 @@ type configRecord struct {
 
 // roleRecord is a role as pebble holds it.
 type roleRecord struct {
-	Name       string     `json:"name"`
-	DBName     string     `json:"db_name"`
-	Statements Statements `json:"statements"`
-	DefaultTTL int64      `json:"default_ttl"`
-	MaxTTL     int64      `json:"max_ttl"`
+	Name       string                   `json:"name"`
+	DBName     string                   `json:"db_name"`
+	Statements databaseevent.Statements `json:"statements"`
+	DefaultTTL int64                    `json:"default_ttl"`
+	MaxTTL     int64                    `json:"max_ttl"`
 }

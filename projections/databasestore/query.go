@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cofferhq/coffer/events/databaseevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 )
@@ -34,7 +35,7 @@ func open(b *ledger.Barrier, mount, name, slot string, sealed []byte) (string, e
 // record, so a record newer than its version only causes a conflict (and a
 // retry) in a command, never a decision on an old record.
 func GetConfig(s *projections.Store, b *ledger.Barrier, mount, name string) (*Config, error) {
-	v, err := s.AggregateVersion(KindConfig, AggregateID(mount, name))
+	v, err := s.AggregateVersion(databaseevent.KindConfig, databaseevent.AggregateID(mount, name))
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +59,7 @@ func GetConfig(s *projections.Store, b *ledger.Barrier, mount, name string) (*Co
 // ConfigVersion is a configuration's aggregate version (0 when it was
 // never written); cheap, for pool caches.
 func ConfigVersion(s *projections.Store, mount, name string) (uint64, error) {
-	return s.AggregateVersion(KindConfig, AggregateID(mount, name))
+	return s.AggregateVersion(databaseevent.KindConfig, databaseevent.AggregateID(mount, name))
 }
 
 // ConfigExists reports whether a configuration has a record, without
@@ -69,7 +70,7 @@ func ConfigExists(s *projections.Store, mount, name string) (bool, error) {
 
 // GetRole returns a role with its aggregate version, or ErrNotFound.
 func GetRole(s *projections.Store, mount, name string) (*Role, error) {
-	v, err := s.AggregateVersion(KindRole, AggregateID(mount, name))
+	v, err := s.AggregateVersion(databaseevent.KindRole, databaseevent.AggregateID(mount, name))
 	if err != nil {
 		return nil, err
 	}

@@ -4,19 +4,20 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/cofferhq/coffer/events/kvevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 )
 
 // Register installs the kv apply functions on the projector.
 func Register(p *projections.Projector) {
-	p.Handle(EventVersionWritten, decoded(applyVersionWritten))
-	p.Handle(EventVersionsDeleted, decoded(applyVersionsDeleted))
-	p.Handle(EventVersionsUndeleted, decoded(applyVersionsUndeleted))
-	p.Handle(EventVersionDestroyed, decoded(applyVersionDestroyed))
-	p.Handle(EventMetadataWritten, decoded(applyMetadataWritten))
-	p.Handle(EventMetadataDeleted, decoded(applyMetadataDeleted))
-	p.Handle(EventConfigWritten, decoded(applyConfigWritten))
+	p.Handle(kvevent.EventVersionWritten, decoded(applyVersionWritten))
+	p.Handle(kvevent.EventVersionsDeleted, decoded(applyVersionsDeleted))
+	p.Handle(kvevent.EventVersionsUndeleted, decoded(applyVersionsUndeleted))
+	p.Handle(kvevent.EventVersionDestroyed, decoded(applyVersionDestroyed))
+	p.Handle(kvevent.EventMetadataWritten, decoded(applyMetadataWritten))
+	p.Handle(kvevent.EventMetadataDeleted, decoded(applyMetadataDeleted))
+	p.Handle(kvevent.EventConfigWritten, decoded(applyConfigWritten))
 }
 
 // decoded adapts a typed apply function to projections.ApplyFunc.
@@ -32,12 +33,12 @@ type secretTx struct {
 	key   []byte
 }
 
-func openSecret(tx *projections.Tx, mount, path string) (*secretTx, *Metadata, error) {
+func openSecret(tx *projections.Tx, mount, path string) (*secretTx, *kvevent.Metadata, error) {
 	b := tx.Barrier()
 	if b == nil {
 		return nil, nil, ledger.ErrSealed
 	}
-	hash := PathHash(b, mount, path)
+	hash := kvevent.PathHash(b, mount, path)
 	s := &secretTx{tx: tx, mount: mount, hash: hash, key: metadataKey(mount, hash)}
 	m, err := loadMetadata(tx, b, s.key)
 	return s, m, err
@@ -45,7 +46,7 @@ func openSecret(tx *projections.Tx, mount, path string) (*secretTx, *Metadata, e
 
 // save writes the metadata, and the sealed path name when the secret is
 // new (LIST reads names without opening every metadata record).
-func (s *secretTx) save(m *Metadata, isNew bool) error {
+func (s *secretTx) save(m *kvevent.Metadata, isNew bool) error {
 	b := s.tx.Barrier()
 	sealed, err := sealMetadata(b, s.key, m)
 	if err != nil {
@@ -61,19 +62,19 @@ func (s *secretTx) save(m *Metadata, isNew bool) error {
 	return nil
 }
 
-func (s *secretTx) dropVersion(m *Metadata, v uint64) error {
+func (s *secretTx) dropVersion(m *kvevent.Metadata, v uint64) error {
 	delete(m.Versions, v)
 	return s.tx.Delete(versionKey(s.mount, s.hash, v))
 }
 
-func applyVersionWritten(tx *projections.Tx, e *VersionWritten) error {
+func applyVersionWritten(tx *projections.Tx, e *kvevent.VersionWritten) error {
 	s, m, err := openSecret(tx, e.Mount, e.Path)
 	if err != nil {
 		return err
 	}
 	isNew := m == nil
 	if isNew {
-		m = &Metadata{Path: e.Path, CreatedTime: e.CreatedTime, Versions: map[uint64]VersionMeta{}}
+		m = &kvevent.Metadata{Path: e.Path, CreatedTime: e.CreatedTime, Versions: map[uint64]kvevent.VersionMeta{}}
 	}
 	rec, err := encodeVersionRecord(e.DataKey, e.Ciphertext)
 	if err != nil {
@@ -82,7 +83,7 @@ func applyVersionWritten(tx *projections.Tx, e *VersionWritten) error {
 	if err := tx.Set(versionKey(e.Mount, s.hash, e.Version), rec); err != nil {
 		return err
 	}
-	m.Versions[e.Version] = VersionMeta{CreatedTime: e.CreatedTime, DeletionTime: e.DeletionTime, DataKey: e.DataKey}
+	m.Versions[e.Version] = kvevent.VersionMeta{CreatedTime: e.CreatedTime, DeletionTime: e.DeletionTime, DataKey: e.DataKey}
 	m.CurrentVersion = e.Version
 	m.UpdatedTime = e.CreatedTime
 	if m.CreatedTime.IsZero() {
@@ -99,7 +100,7 @@ func applyVersionWritten(tx *projections.Tx, e *VersionWritten) error {
 	return s.save(m, isNew)
 }
 
-func applyDeletionTimes(tx *projections.Tx, mount, path string, versions []VersionDeletion) error {
+func applyDeletionTimes(tx *projections.Tx, mount, path string, versions []kvevent.VersionDeletion) error {
 	s, m, err := openSecret(tx, mount, path)
 	if err != nil || m == nil {
 		return err
@@ -115,15 +116,15 @@ func applyDeletionTimes(tx *projections.Tx, mount, path string, versions []Versi
 	return s.save(m, false)
 }
 
-func applyVersionsDeleted(tx *projections.Tx, e *VersionsDeleted) error {
+func applyVersionsDeleted(tx *projections.Tx, e *kvevent.VersionsDeleted) error {
 	return applyDeletionTimes(tx, e.Mount, e.Path, e.Versions)
 }
 
-func applyVersionsUndeleted(tx *projections.Tx, e *VersionsUndeleted) error {
+func applyVersionsUndeleted(tx *projections.Tx, e *kvevent.VersionsUndeleted) error {
 	return applyDeletionTimes(tx, e.Mount, e.Path, e.Versions)
 }
 
-func applyVersionDestroyed(tx *projections.Tx, e *VersionDestroyed) error {
+func applyVersionDestroyed(tx *projections.Tx, e *kvevent.VersionDestroyed) error {
 	s, m, err := openSecret(tx, e.Mount, e.Path)
 	if err != nil {
 		return err
@@ -144,14 +145,14 @@ func applyVersionDestroyed(tx *projections.Tx, e *VersionDestroyed) error {
 	return s.save(m, false)
 }
 
-func applyMetadataWritten(tx *projections.Tx, e *MetadataWritten) error {
+func applyMetadataWritten(tx *projections.Tx, e *kvevent.MetadataWritten) error {
 	s, m, err := openSecret(tx, e.Mount, e.Path)
 	if err != nil {
 		return err
 	}
 	isNew := m == nil
 	if isNew {
-		m = &Metadata{Path: e.Path, CreatedTime: e.At, UpdatedTime: e.At, Versions: map[uint64]VersionMeta{}}
+		m = &kvevent.Metadata{Path: e.Path, CreatedTime: e.At, UpdatedTime: e.At, Versions: map[uint64]kvevent.VersionMeta{}}
 	}
 	m.MaxVersions = e.MaxVersions
 	m.CASRequired = e.CASRequired
@@ -160,12 +161,12 @@ func applyMetadataWritten(tx *projections.Tx, e *MetadataWritten) error {
 	return s.save(m, isNew)
 }
 
-func applyMetadataDeleted(tx *projections.Tx, e *MetadataDeleted) error {
+func applyMetadataDeleted(tx *projections.Tx, e *kvevent.MetadataDeleted) error {
 	b := tx.Barrier()
 	if b == nil {
 		return ledger.ErrSealed
 	}
-	hash := PathHash(b, e.Mount, e.Path)
+	hash := kvevent.PathHash(b, e.Mount, e.Path)
 	if err := tx.Delete(metadataKey(e.Mount, hash)); err != nil {
 		return err
 	}
@@ -175,7 +176,7 @@ func applyMetadataDeleted(tx *projections.Tx, e *MetadataDeleted) error {
 	return tx.DeletePrefix(versionPrefix(e.Mount, hash))
 }
 
-func applyConfigWritten(tx *projections.Tx, e *ConfigWritten) error {
+func applyConfigWritten(tx *projections.Tx, e *kvevent.ConfigWritten) error {
 	raw, err := json.Marshal(e.Config)
 	if err != nil {
 		return fmt.Errorf("kvstore: marshal config: %w", err)

@@ -1,6 +1,6 @@
 // Package kvstore is the read model of the KV version 2 secrets engine: one
 // metadata record per secret, one ciphertext record per version, the mount's
-// configuration, and the event types and payloads the kv commands append.
+// configuration. The events it applies are in events/kvevent.
 //
 // Layout in pebble, all under "kv/<mount accessor>\x00":
 //

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cofferhq/coffer/events/kvevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 )
@@ -28,17 +29,17 @@ func (r Reader) barrier() (*ledger.Barrier, error) {
 
 // Config returns the mount's configuration (zero value when never
 // written).
-func (r Reader) Config(mount string) (Config, error) {
+func (r Reader) Config(mount string) (kvevent.Config, error) {
 	return loadConfig(r.Store, mount)
 }
 
 // Metadata returns a secret's metadata, or ErrNotFound.
-func (r Reader) Metadata(mount, path string) (*Metadata, error) {
+func (r Reader) Metadata(mount, path string) (*kvevent.Metadata, error) {
 	b, err := r.barrier()
 	if err != nil {
 		return nil, err
 	}
-	m, err := loadMetadata(r.Store, b, metadataKey(mount, PathHash(b, mount, path)))
+	m, err := loadMetadata(r.Store, b, metadataKey(mount, kvevent.PathHash(b, mount, path)))
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +56,7 @@ func (r Reader) Exists(mount, path string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	_, err = r.Store.Get(metadataKey(mount, PathHash(b, mount, path)))
+	_, err = r.Store.Get(metadataKey(mount, kvevent.PathHash(b, mount, path)))
 	switch {
 	case errors.Is(err, projections.ErrNotFound):
 		return false, nil
@@ -73,7 +74,7 @@ func (r Reader) Value(ctx context.Context, mount, path string, version uint64) (
 	if err != nil {
 		return nil, err
 	}
-	rec, err := r.Store.Get(versionKey(mount, PathHash(b, mount, path), version))
+	rec, err := r.Store.Get(versionKey(mount, kvevent.PathHash(b, mount, path), version))
 	if errors.Is(err, projections.ErrNotFound) {
 		return nil, ErrNotFound
 	}
@@ -91,7 +92,7 @@ func (r Reader) Value(ctx context.Context, mount, path string, version uint64) (
 	if err != nil {
 		return nil, fmt.Errorf("kvstore: data key: %w", err)
 	}
-	plain, err := ledger.OpenWith(key, ValueAAD(mount, path, version), ct)
+	plain, err := ledger.OpenWith(key, kvevent.ValueAAD(mount, path, version), ct)
 	if err != nil {
 		return nil, fmt.Errorf("kvstore: open version: %w", err)
 	}

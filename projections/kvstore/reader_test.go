@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cofferhq/coffer/commands/kv"
+	"github.com/cofferhq/coffer/events/kvevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/kvstore"
 )
@@ -150,7 +151,7 @@ func TestDestroyThenRebuildFromZero(t *testing.T) {
 	// The ledger still holds version 1's ciphertext; only the erased key
 	// could open it.
 	ct := findCiphertext(t, s, "svc", 1)
-	aad := kvstore.ValueAAD(mount, "svc", 1)
+	aad := kvevent.ValueAAD(mount, "svc", 1)
 	plain, err := ledger.OpenWith(k1, aad, ct)
 	require.NoError(t, err, "the test's copy of the old key opens the ledger's ciphertext")
 	assert.JSONEq(t, `{"v":"one"}`, string(plain))
@@ -174,10 +175,10 @@ func findCiphertext(t *testing.T, s *stack, path string, version uint64) []byte 
 			return err
 		}
 		for _, r := range recs {
-			if r.Type != kvstore.EventVersionWritten {
+			if r.Type != kvevent.EventVersionWritten {
 				continue
 			}
-			var e kvstore.VersionWritten
+			var e kvevent.VersionWritten
 			require.NoError(t, jsonUnmarshal(r.Data, &e))
 			if e.Path == path && e.Version == version {
 				found = e.Ciphertext
@@ -264,7 +265,7 @@ func TestConcurrentWritersGetDistinctVersions(t *testing.T) {
 	meta, err := s.reader.Metadata(mount, "hot")
 	require.NoError(t, err)
 	assert.Equal(t, uint64(writers*each), meta.CurrentVersion)
-	assert.Len(t, meta.Versions, kvstore.DefaultMaxVersions)
+	assert.Len(t, meta.Versions, kvevent.DefaultMaxVersions)
 }
 
 func TestValueSealedUnderItsOwnKeyAndAAD(t *testing.T) {
@@ -277,9 +278,9 @@ func TestValueSealedUnderItsOwnKeyAndAAD(t *testing.T) {
 	require.NoError(t, err)
 	key, err := s.ledger.DataKeys().Get(ctx, meta.Versions[1].DataKey)
 	require.NoError(t, err)
-	_, err = ledger.OpenWith(key, kvstore.ValueAAD(mount, "a", 1), ct)
+	_, err = ledger.OpenWith(key, kvevent.ValueAAD(mount, "a", 1), ct)
 	require.NoError(t, err)
-	for _, aad := range [][]byte{kvstore.ValueAAD(mount, "b", 1), kvstore.ValueAAD(mount, "a", 2), kvstore.ValueAAD("other", "a", 1)} {
+	for _, aad := range [][]byte{kvevent.ValueAAD(mount, "b", 1), kvevent.ValueAAD(mount, "a", 2), kvevent.ValueAAD("other", "a", 1)} {
 		_, err = ledger.OpenWith(key, aad, ct)
 		require.Error(t, err, "ciphertext must not open as %q", aad)
 	}

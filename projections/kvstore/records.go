@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/cofferhq/coffer/events/kvevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 )
@@ -15,7 +16,7 @@ type getter interface {
 }
 
 // loadMetadata opens the sealed metadata record at key; nil when absent.
-func loadMetadata(g getter, b *ledger.Barrier, key []byte) (*Metadata, error) {
+func loadMetadata(g getter, b *ledger.Barrier, key []byte) (*kvevent.Metadata, error) {
 	sealed, err := g.Get(key)
 	if errors.Is(err, projections.ErrNotFound) {
 		return nil, nil
@@ -27,17 +28,17 @@ func loadMetadata(g getter, b *ledger.Barrier, key []byte) (*Metadata, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kvstore: open metadata: %w", err)
 	}
-	var m Metadata
+	var m kvevent.Metadata
 	if err := json.Unmarshal(plain, &m); err != nil {
 		return nil, fmt.Errorf("%w: metadata: %v", ErrCorruptRecord, err)
 	}
 	if m.Versions == nil {
-		m.Versions = map[uint64]VersionMeta{}
+		m.Versions = map[uint64]kvevent.VersionMeta{}
 	}
 	return &m, nil
 }
 
-func sealMetadata(b *ledger.Barrier, key []byte, m *Metadata) ([]byte, error) {
+func sealMetadata(b *ledger.Barrier, key []byte, m *kvevent.Metadata) ([]byte, error) {
 	plain, err := json.Marshal(m)
 	if err != nil {
 		return nil, fmt.Errorf("kvstore: marshal metadata: %w", err)
@@ -45,17 +46,17 @@ func sealMetadata(b *ledger.Barrier, key []byte, m *Metadata) ([]byte, error) {
 	return b.Seal(key, plain), nil
 }
 
-func loadConfig(g getter, mount string) (Config, error) {
+func loadConfig(g getter, mount string) (kvevent.Config, error) {
 	raw, err := g.Get(configKey(mount))
 	if errors.Is(err, projections.ErrNotFound) {
-		return Config{}, nil
+		return kvevent.Config{}, nil
 	}
 	if err != nil {
-		return Config{}, err
+		return kvevent.Config{}, err
 	}
-	var c Config
+	var c kvevent.Config
 	if err := json.Unmarshal(raw, &c); err != nil {
-		return Config{}, fmt.Errorf("%w: config: %v", ErrCorruptRecord, err)
+		return kvevent.Config{}, fmt.Errorf("%w: config: %v", ErrCorruptRecord, err)
 	}
 	return c, nil
 }

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cofferhq/coffer/commands/lease"
+	"github.com/cofferhq/coffer/events/leaseevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 )
@@ -39,23 +39,23 @@ func sealAAD(id string) []byte { return []byte("lease\x00" + id) }
 
 // Register installs the lease apply functions.
 func Register(p *projections.Projector) {
-	for _, typ := range []string{lease.EventPending, lease.EventIssued, lease.EventRenewed, lease.EventExpired,
-		lease.EventRevocationFailed, lease.EventRevoked, lease.EventForgotten} {
+	for _, typ := range []string{leaseevent.EventPending, leaseevent.EventIssued, leaseevent.EventRenewed, leaseevent.EventExpired,
+		leaseevent.EventRevocationFailed, leaseevent.EventRevoked, leaseevent.EventForgotten} {
 		p.Handle(typ, apply)
 	}
 }
 
 type stored struct {
-	lease.State
+	leaseevent.State
 	Sealed []byte `json:"sealed_revoke,omitempty"`
 }
 
 func apply(tx *projections.Tx, rec ledger.Record) error {
 	cur, err := load(tx.Get, tx.Barrier(), rec.Aggregate)
-	if err != nil && !errors.Is(err, lease.ErrNotFound) {
+	if err != nil && !errors.Is(err, leaseevent.ErrNotFound) {
 		return err
 	}
-	next, err := lease.Apply(cur, rec.Type, rec.Data)
+	next, err := leaseevent.Apply(cur, rec.Type, rec.Data)
 	if err != nil {
 		return err
 	}
@@ -79,13 +79,13 @@ func apply(tx *projections.Tx, rec ledger.Record) error {
 	return tx.Set(leaseKey(next.ID), b)
 }
 
-func index(tx *projections.Tx, s *lease.State) error {
+func index(tx *projections.Tx, s *leaseevent.State) error {
 	switch s.State {
-	case lease.StateActive:
+	case leaseevent.StateActive:
 		if err := tx.Set(expiryKey(s.ExpireAt, s.ID), nil); err != nil {
 			return err
 		}
-	case lease.StatePending, lease.StateExpired, lease.StateRevoking:
+	case leaseevent.StatePending, leaseevent.StateExpired, leaseevent.StateRevoking:
 		if err := tx.Set(pendingKey(s.ID), nil); err != nil {
 			return err
 		}
@@ -96,7 +96,7 @@ func index(tx *projections.Tx, s *lease.State) error {
 	return nil
 }
 
-func unindex(tx *projections.Tx, s *lease.State) error {
+func unindex(tx *projections.Tx, s *leaseevent.State) error {
 	if err := tx.Delete(expiryKey(s.ExpireAt, s.ID)); err != nil {
 		return err
 	}
@@ -111,10 +111,10 @@ func unindex(tx *projections.Tx, s *lease.State) error {
 
 type getter func([]byte) ([]byte, error)
 
-func load(get getter, b *ledger.Barrier, id string) (*lease.State, error) {
+func load(get getter, b *ledger.Barrier, id string) (*leaseevent.State, error) {
 	raw, err := get(leaseKey(id))
 	if errors.Is(err, projections.ErrNotFound) {
-		return nil, lease.ErrNotFound
+		return nil, leaseevent.ErrNotFound
 	}
 	if err != nil {
 		return nil, err
@@ -132,13 +132,13 @@ func load(get getter, b *ledger.Barrier, id string) (*lease.State, error) {
 	return &st, nil
 }
 
-// Get returns a lease with its version, or lease.ErrNotFound.
-func Get(s *projections.Store, b *ledger.Barrier, id string) (*lease.State, error) {
+// Get returns a lease with its version, or leaseevent.ErrNotFound.
+func Get(s *projections.Store, b *ledger.Barrier, id string) (*leaseevent.State, error) {
 	st, err := load(s.Get, b, id)
 	if err != nil {
 		return nil, err
 	}
-	if st.Version, err = s.AggregateVersion(lease.Kind, id); err != nil {
+	if st.Version, err = s.AggregateVersion(leaseevent.Kind, id); err != nil {
 		return nil, err
 	}
 	return st, nil

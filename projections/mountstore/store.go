@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cofferhq/coffer/events/mountevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 )
@@ -38,7 +39,7 @@ type record struct {
 	Accessor    string            `json:"accessor"`
 	UUID        string            `json:"uuid"`
 	Description string            `json:"description"`
-	Config      Config            `json:"config"`
+	Config      mountevent.Config `json:"config"`
 	Options     map[string]string `json:"options,omitempty"`
 	Local       bool              `json:"local"`
 	SealWrap    bool              `json:"seal_wrap"`
@@ -60,13 +61,13 @@ func key(path string) []byte { return []byte(keyPrefix + path) }
 
 // Register installs the mount table's apply functions.
 func Register(p *projections.Projector) {
-	p.Handle(EventEnabled, applyEnabled)
-	p.Handle(EventTuned, applyTuned)
-	p.Handle(EventDisabled, applyDisabled)
+	p.Handle(mountevent.EventEnabled, applyEnabled)
+	p.Handle(mountevent.EventTuned, applyTuned)
+	p.Handle(mountevent.EventDisabled, applyDisabled)
 }
 
 func applyEnabled(tx *projections.Tx, rec ledger.Record) error {
-	var e Enabled
+	var e mountevent.Enabled
 	if err := json.Unmarshal(rec.Data, &e); err != nil {
 		return fmt.Errorf("mountstore: decode %s: %w", rec.Type, err)
 	}
@@ -77,7 +78,7 @@ func applyEnabled(tx *projections.Tx, rec ledger.Record) error {
 }
 
 func applyTuned(tx *projections.Tx, rec ledger.Record) error {
-	var e Tuned
+	var e mountevent.Tuned
 	if err := json.Unmarshal(rec.Data, &e); err != nil {
 		return fmt.Errorf("mountstore: decode %s: %w", rec.Type, err)
 	}
@@ -94,7 +95,7 @@ func applyTuned(tx *projections.Tx, rec ledger.Record) error {
 }
 
 func applyDisabled(tx *projections.Tx, rec ledger.Record) error {
-	var e Disabled
+	var e mountevent.Disabled
 	if err := json.Unmarshal(rec.Data, &e); err != nil {
 		return fmt.Errorf("mountstore: decode %s: %w", rec.Type, err)
 	}

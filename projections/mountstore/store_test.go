@@ -84,7 +84,7 @@ func TestProjectionAndObserver(t *testing.T) {
 func TestDefaultMountsIdempotent(t *testing.T) {
 	e := start(t)
 	ctx := context.Background()
-	deps := depsOf(e)
+	deps := e.bus
 	require.NoError(t, mount.EnsureDefaultMounts(ctx, deps))
 	first, err := mountstore.Get(e.store, "secret/")
 	require.NoError(t, err)

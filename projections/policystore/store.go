@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/cofferhq/coffer/commands/acl"
+	"github.com/cofferhq/coffer/events/policyevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 )
@@ -26,12 +27,12 @@ func key(name string) []byte { return []byte(keyPrefix + name) }
 
 // Register installs the policies' apply functions.
 func Register(p *projections.Projector) {
-	p.Handle(EventWritten, applyWritten)
-	p.Handle(EventDeleted, applyDeleted)
+	p.Handle(policyevent.EventWritten, applyWritten)
+	p.Handle(policyevent.EventDeleted, applyDeleted)
 }
 
 func applyWritten(tx *projections.Tx, rec ledger.Record) error {
-	var e Written
+	var e policyevent.Written
 	if err := json.Unmarshal(rec.Data, &e); err != nil {
 		return fmt.Errorf("policystore: decode %s: %w", rec.Type, err)
 	}
@@ -43,7 +44,7 @@ func applyWritten(tx *projections.Tx, rec ledger.Record) error {
 }
 
 func applyDeleted(tx *projections.Tx, rec ledger.Record) error {
-	var e Deleted
+	var e policyevent.Deleted
 	if err := json.Unmarshal(rec.Data, &e); err != nil {
 		return fmt.Errorf("policystore: decode %s: %w", rec.Type, err)
 	}

@@ -6,17 +6,18 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cofferhq/coffer/events/tokenevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 )
 
 // Register installs the token apply functions on p.
 func Register(p *projections.Projector) {
-	p.Handle(EventCreated, applyCreated)
-	p.Handle(EventRenewed, applyRenewed)
-	p.Handle(EventUseSpent, applyUseSpent)
-	p.Handle(EventRevoked, applyRevoked)
-	p.Handle(EventOrphaned, applyOrphaned)
+	p.Handle(tokenevent.EventCreated, applyCreated)
+	p.Handle(tokenevent.EventRenewed, applyRenewed)
+	p.Handle(tokenevent.EventUseSpent, applyUseSpent)
+	p.Handle(tokenevent.EventRevoked, applyRevoked)
+	p.Handle(tokenevent.EventOrphaned, applyOrphaned)
 }
 
 func decode(rec ledger.Record, v any) error {
@@ -27,7 +28,7 @@ func decode(rec ledger.Record, v any) error {
 }
 
 // getTx returns the record of hash as the batch sees it, or nil.
-func getTx(tx *projections.Tx, hash string) (*Token, error) {
+func getTx(tx *projections.Tx, hash string) (*tokenevent.Token, error) {
 	sealed, err := tx.Get(idKey(hash))
 	if errors.Is(err, projections.ErrNotFound) {
 		return nil, nil
@@ -38,7 +39,7 @@ func getTx(tx *projections.Tx, hash string) (*Token, error) {
 	return openRecord(tx.Barrier(), hash, sealed)
 }
 
-func putTx(tx *projections.Tx, t *Token) error {
+func putTx(tx *projections.Tx, t *tokenevent.Token) error {
 	sealed, err := sealRecord(tx.Barrier(), t)
 	if err != nil {
 		return err
@@ -49,11 +50,11 @@ func putTx(tx *projections.Tx, t *Token) error {
 func seconds(n int64) time.Duration { return time.Duration(n) * time.Second }
 
 func applyCreated(tx *projections.Tx, rec ledger.Record) error {
-	var c Created
+	var c tokenevent.Created
 	if err := decode(rec, &c); err != nil {
 		return err
 	}
-	t := &Token{
+	t := &tokenevent.Token{
 		Hash: rec.Aggregate, Version: rec.Version,
 		Accessor: c.Accessor, Parent: c.Parent, Policies: c.Policies, Meta: c.Meta,
 		DisplayName: c.DisplayName, Path: c.Path, EntityID: c.EntityID, Type: c.Type,
@@ -61,6 +62,7 @@ func applyCreated(tx *projections.Tx, rec ledger.Record) error {
 		CreationTTL: seconds(c.TTL), LeaseTTL: seconds(c.TTL),
 		ExplicitMaxTTL: seconds(c.ExplicitMaxTTL), Period: seconds(c.Period),
 		Renewable: c.Renewable, ExpireTime: c.ExpireTime,
+		BoundCIDRs: c.BoundCIDRs, MountAccessor: c.MountAccessor, Alias: c.Alias, InternalData: c.InternalData,
 	}
 	if c.Parent != "" {
 		parent, err := getTx(tx, c.Parent)
@@ -86,7 +88,7 @@ func applyCreated(tx *projections.Tx, rec ledger.Record) error {
 }
 
 func applyRenewed(tx *projections.Tx, rec ledger.Record) error {
-	var r Renewed
+	var r tokenevent.Renewed
 	if err := decode(rec, &r); err != nil {
 		return err
 	}
@@ -105,7 +107,7 @@ func applyRenewed(tx *projections.Tx, rec ledger.Record) error {
 }
 
 func applyUseSpent(tx *projections.Tx, rec ledger.Record) error {
-	var u UseSpent
+	var u tokenevent.UseSpent
 	if err := decode(rec, &u); err != nil {
 		return err
 	}
@@ -119,7 +121,7 @@ func applyUseSpent(tx *projections.Tx, rec ledger.Record) error {
 }
 
 func applyRevoked(tx *projections.Tx, rec ledger.Record) error {
-	var r Revoked
+	var r tokenevent.Revoked
 	if err := decode(rec, &r); err != nil {
 		return err
 	}
@@ -172,8 +174,8 @@ func applyOrphaned(tx *projections.Tx, rec ledger.Record) error {
 // cascadeDeadline pushes from's deadline down to its descendants, so a
 // child never outlives a parent whose expiry moved (renewal) or vanished
 // (orphaning). It walks only as far as something changes.
-func cascadeDeadline(tx *projections.Tx, from *Token) error {
-	stack := []*Token{from}
+func cascadeDeadline(tx *projections.Tx, from *tokenevent.Token) error {
+	stack := []*tokenevent.Token{from}
 	seen := map[string]bool{from.Hash: true}
 	for len(stack) > 0 {
 		parent := stack[len(stack)-1]

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cofferhq/coffer/commands"
+	"github.com/cofferhq/coffer/events/tokenevent"
 	"github.com/cofferhq/coffer/internal/ledgertest"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
@@ -42,12 +43,12 @@ func (h *harness) append(t *testing.T, evs ...struct {
 			v, ok := next[e.hash]
 			if !ok {
 				var err error
-				if v, err = h.bus.Version(Kind, e.hash); err != nil {
+				if v, err = h.bus.Version(tokenevent.Kind, e.hash); err != nil {
 					return nil, err
 				}
 			}
-			ev := ledger.NewEvent(e.typ, SchemaV1, e.data)
-			ev.Kind, ev.Aggregate, ev.Version = Kind, e.hash, v+1
+			ev := ledger.MakeEvent(e.typ, e.data)
+			ev.Kind, ev.Aggregate, ev.Version = tokenevent.Kind, e.hash, v+1
 			next[e.hash] = v + 1
 			out = append(out, ev)
 		}
@@ -70,16 +71,16 @@ func ev(hash, typ string, data any) struct {
 
 var now = time.Now().UTC().Truncate(time.Second)
 
-func created(parent string, ttl time.Duration, accessor string) Created {
-	c := Created{Accessor: accessor, Parent: parent, Policies: []string{"app"}, DisplayName: "token", Path: "auth/token/create",
-		Type: TypeService, CreationTime: now, TTL: Seconds(ttl), Renewable: ttl > 0}
+func created(parent string, ttl time.Duration, accessor string) tokenevent.Created {
+	c := tokenevent.Created{Accessor: accessor, Parent: parent, Policies: []string{"app"}, DisplayName: "token", Path: "auth/token/create",
+		Type: tokenevent.TypeService, CreationTime: now, TTL: tokenevent.Seconds(ttl), Renewable: ttl > 0}
 	if ttl > 0 {
 		c.ExpireTime = now.Add(ttl)
 	}
 	return c
 }
 
-func (h *harness) get(t *testing.T, hash string) *Token {
+func (h *harness) get(t *testing.T, hash string) *tokenevent.Token {
 	t.Helper()
 	tok, err := Get(h.ps, h.b, hash)
 	require.NoError(t, err)
@@ -94,8 +95,8 @@ func (h *harness) gone(t *testing.T, hash string) {
 
 func TestCreatedRecordAndIndexes(t *testing.T) {
 	h := start(t)
-	h.append(t, ev("p", EventCreated, created("", 0, "acc-p")))
-	h.append(t, ev("c", EventCreated, created("p", time.Hour, "acc-c")))
+	h.append(t, ev("p", tokenevent.EventCreated, created("", 0, "acc-p")))
+	h.append(t, ev("c", tokenevent.EventCreated, created("p", time.Hour, "acc-c")))
 
 	c := h.get(t, "c")
 	assert.Equal(t, "c", c.Hash)
@@ -118,7 +119,7 @@ func TestCreatedRecordAndIndexes(t *testing.T) {
 	assert.Equal(t, []string{"c"}, kids)
 
 	var all []string
-	require.NoError(t, Each(h.ps, h.b, func(tok *Token) bool { all = append(all, tok.Hash); return true }))
+	require.NoError(t, Each(h.ps, h.b, func(tok *tokenevent.Token) bool { all = append(all, tok.Hash); return true }))
 	assert.Equal(t, []string{"c", "p"}, all)
 }
 
@@ -126,7 +127,7 @@ func TestRecordIsSealed(t *testing.T) {
 	h := start(t)
 	c := created("", time.Hour, "accessor-canary-1")
 	c.Meta = map[string]string{"owner": "meta-canary-2"}
-	h.append(t, ev("h1", EventCreated, c))
+	h.append(t, ev("h1", tokenevent.EventCreated, c))
 
 	raw, err := h.ps.Get(idKey("h1"))
 	require.NoError(t, err)
@@ -145,7 +146,7 @@ func TestRecordIsSealed(t *testing.T) {
 
 func TestCreatedUnderMissingParentIsDropped(t *testing.T) {
 	h := start(t)
-	h.append(t, ev("orphan-child", EventCreated, created("no-such-parent", time.Hour, "acc")))
+	h.append(t, ev("orphan-child", tokenevent.EventCreated, created("no-such-parent", time.Hour, "acc")))
 	h.gone(t, "orphan-child")
 	_, err := ByAccessor(h.ps, h.b, "acc")
 	require.ErrorIs(t, err, ErrNotFound)
@@ -156,14 +157,14 @@ func TestCreatedUnderMissingParentIsDropped(t *testing.T) {
 
 func TestChildInheritsAndFollowsTheParentsDeadline(t *testing.T) {
 	h := start(t)
-	h.append(t, ev("p", EventCreated, created("", time.Minute, "acc-p")))
-	h.append(t, ev("c", EventCreated, created("p", time.Hour, "acc-c")))
-	h.append(t, ev("g", EventCreated, created("c", 2*time.Hour, "acc-g")))
+	h.append(t, ev("p", tokenevent.EventCreated, created("", time.Minute, "acc-p")))
+	h.append(t, ev("c", tokenevent.EventCreated, created("p", time.Hour, "acc-c")))
+	h.append(t, ev("g", tokenevent.EventCreated, created("c", 2*time.Hour, "acc-g")))
 	assert.True(t, h.get(t, "c").Deadline().Equal(now.Add(time.Minute)))
 	assert.True(t, h.get(t, "g").Deadline().Equal(now.Add(time.Minute)), "the deadline reaches grandchildren")
 
 	later := now.Add(30 * time.Minute)
-	h.append(t, ev("p", EventRenewed, Renewed{TTL: 1800, ExpireTime: later, RenewedAt: now}))
+	h.append(t, ev("p", tokenevent.EventRenewed, tokenevent.Renewed{TTL: 1800, ExpireTime: later, RenewedAt: now}))
 	p := h.get(t, "p")
 	assert.Equal(t, uint64(2), p.Version)
 	assert.Equal(t, 30*time.Minute, p.LeaseTTL)
@@ -174,7 +175,7 @@ func TestChildInheritsAndFollowsTheParentsDeadline(t *testing.T) {
 	assert.Equal(t, uint64(1), h.get(t, "g").Version, "a cascade is not an event of the child")
 
 	// Orphaning frees the subtree from the old parent's deadline.
-	h.append(t, ev("c", EventOrphaned, Orphaned{FormerParent: "p"}))
+	h.append(t, ev("c", tokenevent.EventOrphaned, tokenevent.Orphaned{FormerParent: "p"}))
 	c := h.get(t, "c")
 	assert.Empty(t, c.Parent)
 	assert.True(t, c.AncestorDeadline.IsZero())
@@ -189,8 +190,8 @@ func TestUseSpent(t *testing.T) {
 	h := start(t)
 	c := created("", time.Hour, "acc")
 	c.NumUses = 3
-	h.append(t, ev("u", EventCreated, c))
-	h.append(t, ev("u", EventUseSpent, UseSpent{Remaining: 2}))
+	h.append(t, ev("u", tokenevent.EventCreated, c))
+	h.append(t, ev("u", tokenevent.EventUseSpent, tokenevent.UseSpent{Remaining: 2}))
 	tok := h.get(t, "u")
 	assert.Equal(t, 2, tok.NumUses)
 	assert.Equal(t, uint64(2), tok.Version)
@@ -198,12 +199,12 @@ func TestUseSpent(t *testing.T) {
 
 func TestRevoked(t *testing.T) {
 	h := start(t)
-	h.append(t, ev("p", EventCreated, created("", 0, "acc-p")))
-	h.append(t, ev("c", EventCreated, created("p", time.Hour, "acc-c")))
-	h.append(t, ev("g", EventCreated, created("c", time.Hour, "acc-g")))
+	h.append(t, ev("p", tokenevent.EventCreated, created("", 0, "acc-p")))
+	h.append(t, ev("c", tokenevent.EventCreated, created("p", time.Hour, "acc-c")))
+	h.append(t, ev("g", tokenevent.EventCreated, created("c", time.Hour, "acc-g")))
 
 	// Revoke c alone, as a cascade that missed g would.
-	h.append(t, ev("c", EventRevoked, Revoked{Accessor: "acc-c", Parent: "p", Reason: ReasonRevoked, Target: "c"}))
+	h.append(t, ev("c", tokenevent.EventRevoked, tokenevent.Revoked{Accessor: "acc-c", Parent: "p", Reason: tokenevent.ReasonRevoked, Target: "c"}))
 	h.gone(t, "c")
 	_, err := ByAccessor(h.ps, h.b, "acc-c")
 	require.ErrorIs(t, err, ErrNotFound)
@@ -213,13 +214,13 @@ func TestRevoked(t *testing.T) {
 	kids, err = Children(h.ps, "c")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"g"}, kids, "c's own list stays for the revoker to find stragglers")
-	v, err := h.ps.AggregateVersion(Kind, "c")
+	v, err := h.ps.AggregateVersion(tokenevent.Kind, "c")
 	require.NoError(t, err)
 	assert.Equal(t, uint64(2), v)
 
 	// A cascade in one message: children first.
-	h.append(t, ev("g", EventRevoked, Revoked{Accessor: "acc-g", Parent: "c", Reason: ReasonParentRevoked, Target: "p"}),
-		ev("p", EventRevoked, Revoked{Accessor: "acc-p", Reason: ReasonRevoked, Target: "p", Accessors: []string{"acc-g", "acc-p"}}))
+	h.append(t, ev("g", tokenevent.EventRevoked, tokenevent.Revoked{Accessor: "acc-g", Parent: "c", Reason: tokenevent.ReasonParentRevoked, Target: "p"}),
+		ev("p", tokenevent.EventRevoked, tokenevent.Revoked{Accessor: "acc-p", Reason: tokenevent.ReasonRevoked, Target: "p", Accessors: []string{"acc-g", "acc-p"}}))
 	h.gone(t, "g")
 	h.gone(t, "p")
 	kids, err = Children(h.ps, "c")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/cofferhq/coffer/events/tokenevent"
 	"github.com/cofferhq/coffer/ledger"
 )
 
@@ -52,7 +53,7 @@ func childOf(key []byte) string {
 	return s[strings.LastIndexByte(s, '/')+1:]
 }
 
-func sealRecord(b *ledger.Barrier, t *Token) ([]byte, error) {
+func sealRecord(b *ledger.Barrier, t *tokenevent.Token) ([]byte, error) {
 	plain, err := json.Marshal(t)
 	if err != nil {
 		return nil, fmt.Errorf("tokenstore: encode record: %w", err)
@@ -60,12 +61,12 @@ func sealRecord(b *ledger.Barrier, t *Token) ([]byte, error) {
 	return b.Seal(idKey(t.Hash), plain), nil
 }
 
-func openRecord(b *ledger.Barrier, hash string, sealed []byte) (*Token, error) {
+func openRecord(b *ledger.Barrier, hash string, sealed []byte) (*tokenevent.Token, error) {
 	plain, err := b.Open(idKey(hash), sealed)
 	if err != nil {
 		return nil, fmt.Errorf("tokenstore: open record: %w", err)
 	}
-	var t Token
+	var t tokenevent.Token
 	if err := json.Unmarshal(plain, &t); err != nil {
 		return nil, fmt.Errorf("tokenstore: decode record: %w", err)
 	}

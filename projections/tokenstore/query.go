@@ -4,13 +4,14 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/cofferhq/coffer/events/tokenevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 )
 
 // Get returns the live record of the token with hash, or ErrNotFound. It
 // does not check expiry: see Token.Live.
-func Get(s *projections.Store, b *ledger.Barrier, hash string) (*Token, error) {
+func Get(s *projections.Store, b *ledger.Barrier, hash string) (*tokenevent.Token, error) {
 	if b == nil {
 		return nil, ErrSealed
 	}
@@ -25,7 +26,7 @@ func Get(s *projections.Store, b *ledger.Barrier, hash string) (*Token, error) {
 }
 
 // Lookup returns the record of a raw token, or ErrNotFound.
-func Lookup(s *projections.Store, b *ledger.Barrier, raw string) (*Token, error) {
+func Lookup(s *projections.Store, b *ledger.Barrier, raw string) (*tokenevent.Token, error) {
 	if b == nil {
 		return nil, ErrSealed
 	}
@@ -34,7 +35,7 @@ func Lookup(s *projections.Store, b *ledger.Barrier, raw string) (*Token, error)
 
 // ByAccessor returns the record of the token with accessor, or
 // ErrNotFound.
-func ByAccessor(s *projections.Store, b *ledger.Barrier, accessor string) (*Token, error) {
+func ByAccessor(s *projections.Store, b *ledger.Barrier, accessor string) (*tokenevent.Token, error) {
 	if b == nil {
 		return nil, ErrSealed
 	}
@@ -63,7 +64,7 @@ func Children(s *projections.Store, parent string) ([]string, error) {
 
 // Each calls fn with every live record, in hash order, until fn returns
 // false.
-func Each(s *projections.Store, b *ledger.Barrier, fn func(*Token) bool) error {
+func Each(s *projections.Store, b *ledger.Barrier, fn func(*tokenevent.Token) bool) error {
 	if b == nil {
 		return ErrSealed
 	}

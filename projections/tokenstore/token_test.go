@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cofferhq/coffer/events/tokenevent"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -22,7 +23,7 @@ func TestDeadlineAndLive(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tok := &Token{ExpireTime: tc.own, AncestorDeadline: tc.parents}
+			tok := &tokenevent.Token{ExpireTime: tc.own, AncestorDeadline: tc.parents}
 			assert.Equal(t, tc.want, tok.Deadline())
 			if tc.want.IsZero() {
 				assert.True(t, tok.Live(t0.Add(100*365*24*time.Hour)))

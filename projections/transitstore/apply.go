@@ -4,16 +4,17 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/cofferhq/coffer/events/transitevent"
 	"github.com/cofferhq/coffer/projections"
 )
 
 // Register installs the transit apply functions on the projector.
 func Register(p *projections.Projector) {
-	p.Handle(EventKeyCreated, decoded(applyKeyCreated))
-	p.Handle(EventKeyRotated, decoded(applyKeyRotated))
-	p.Handle(EventKeyConfigChanged, decoded(applyKeyConfigChanged))
-	p.Handle(EventKeyTrimmed, decoded(applyKeyTrimmed))
-	p.Handle(EventKeyDeleted, decoded(applyKeyDeleted))
+	p.Handle(transitevent.EventKeyCreated, decoded(applyKeyCreated))
+	p.Handle(transitevent.EventKeyRotated, decoded(applyKeyRotated))
+	p.Handle(transitevent.EventKeyConfigChanged, decoded(applyKeyConfigChanged))
+	p.Handle(transitevent.EventKeyTrimmed, decoded(applyKeyTrimmed))
+	p.Handle(transitevent.EventKeyDeleted, decoded(applyKeyDeleted))
 }
 
 // decoded adapts a typed apply function to projections.ApplyFunc.
@@ -21,7 +22,7 @@ func decoded[T any](fn func(tx *projections.Tx, e *T) error) projections.ApplyFu
 	return projections.Decoded(ErrCorruptRecord, fn)
 }
 
-func saveKey(tx *projections.Tx, mount string, k *Key) error {
+func saveKey(tx *projections.Tx, mount string, k *transitevent.Key) error {
 	raw, err := json.Marshal(k)
 	if err != nil {
 		return fmt.Errorf("transitstore: marshal key: %w", err)
@@ -29,14 +30,14 @@ func saveKey(tx *projections.Tx, mount string, k *Key) error {
 	return tx.Set(keyKey(mount, k.Name), raw)
 }
 
-func saveVersion(tx *projections.Tx, mount, name string, v VersionRecord) error {
+func saveVersion(tx *projections.Tx, mount, name string, v transitevent.VersionRecord) error {
 	if len(v.Material) == 0 {
 		return fmt.Errorf("%w: version %d of %q has no material", ErrCorruptRecord, v.Version, name)
 	}
 	return tx.Set(versionKey(mount, name, v.Version), v.Material)
 }
 
-func applyKeyCreated(tx *projections.Tx, e *KeyCreated) error {
+func applyKeyCreated(tx *projections.Tx, e *transitevent.KeyCreated) error {
 	// A key created under the name of a deleted one starts from nothing.
 	if err := tx.DeletePrefix(versionPrefix(e.Mount, e.Name)); err != nil {
 		return err
@@ -45,11 +46,11 @@ func applyKeyCreated(tx *projections.Tx, e *KeyCreated) error {
 	if cfg.MinDecryptionVersion < 1 {
 		cfg.MinDecryptionVersion = 1
 	}
-	k := &Key{
+	k := &transitevent.Key{
 		Name: e.Name, Type: e.Type, Derived: e.Derived, KDF: e.KDF,
 		ConvergentEncryption: e.ConvergentEncryption, ConvergentVersion: e.ConvergentVersion,
 		KeySize: e.KeySize, Config: cfg, LatestVersion: e.First.Version, DataKey: e.DataKey,
-		Versions: map[int]VersionInfo{e.First.Version: {CreatedTime: e.First.CreatedTime, PublicKey: e.First.PublicKey}},
+		Versions: map[int]transitevent.VersionInfo{e.First.Version: {CreatedTime: e.First.CreatedTime, PublicKey: e.First.PublicKey}},
 	}
 	if err := saveVersion(tx, e.Mount, e.Name, e.First); err != nil {
 		return err
@@ -57,7 +58,7 @@ func applyKeyCreated(tx *projections.Tx, e *KeyCreated) error {
 	return saveKey(tx, e.Mount, k)
 }
 
-func applyKeyRotated(tx *projections.Tx, e *KeyRotated) error {
+func applyKeyRotated(tx *projections.Tx, e *transitevent.KeyRotated) error {
 	k, err := loadKey(tx, e.Mount, e.Name)
 	if err != nil {
 		return err
@@ -66,14 +67,14 @@ func applyKeyRotated(tx *projections.Tx, e *KeyRotated) error {
 		return fmt.Errorf("%w: rotation of missing key %q", ErrCorruptRecord, e.Name)
 	}
 	k.LatestVersion = e.Next.Version
-	k.Versions[e.Next.Version] = VersionInfo{CreatedTime: e.Next.CreatedTime, PublicKey: e.Next.PublicKey}
+	k.Versions[e.Next.Version] = transitevent.VersionInfo{CreatedTime: e.Next.CreatedTime, PublicKey: e.Next.PublicKey}
 	if err := saveVersion(tx, e.Mount, e.Name, e.Next); err != nil {
 		return err
 	}
 	return saveKey(tx, e.Mount, k)
 }
 
-func applyKeyConfigChanged(tx *projections.Tx, e *KeyConfigChanged) error {
+func applyKeyConfigChanged(tx *projections.Tx, e *transitevent.KeyConfigChanged) error {
 	k, err := loadKey(tx, e.Mount, e.Name)
 	if err != nil {
 		return err
@@ -85,7 +86,7 @@ func applyKeyConfigChanged(tx *projections.Tx, e *KeyConfigChanged) error {
 	return saveKey(tx, e.Mount, k)
 }
 
-func applyKeyTrimmed(tx *projections.Tx, e *KeyTrimmed) error {
+func applyKeyTrimmed(tx *projections.Tx, e *transitevent.KeyTrimmed) error {
 	k, err := loadKey(tx, e.Mount, e.Name)
 	if err != nil {
 		return err
@@ -113,7 +114,7 @@ func applyKeyTrimmed(tx *projections.Tx, e *KeyTrimmed) error {
 	return saveKey(tx, e.Mount, k)
 }
 
-func applyKeyDeleted(tx *projections.Tx, e *KeyDeleted) error {
+func applyKeyDeleted(tx *projections.Tx, e *transitevent.KeyDeleted) error {
 	if err := tx.Delete(keyKey(e.Mount, e.Name)); err != nil {
 		return err
 	}

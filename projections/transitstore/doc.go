@@ -1,8 +1,8 @@
 // Package transitstore is the read model of the transit secrets engine: one
 // record per named key with its settings and per-version metadata, and one
 // record per key version holding that version's key material sealed under
-// the key's own data key. It also defines the transit event types and
-// payloads the transit commands append.
+// the key's own data key.Its events and key model are in
+// events/transitevent.
 //
 // Layout in pebble, all under "transit/<mount accessor>\x00":
 //

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/cofferhq/coffer/events/transitevent"
 	"github.com/cofferhq/coffer/projections"
 )
 
@@ -16,19 +17,19 @@ type getter interface {
 	Get(key []byte) ([]byte, error)
 }
 
-func decodeKey(raw []byte) (*Key, error) {
-	var k Key
+func decodeKey(raw []byte) (*transitevent.Key, error) {
+	var k transitevent.Key
 	if err := json.Unmarshal(raw, &k); err != nil {
 		return nil, fmt.Errorf("%w: key: %v", ErrCorruptRecord, err)
 	}
 	if k.Versions == nil {
-		k.Versions = map[int]VersionInfo{}
+		k.Versions = map[int]transitevent.VersionInfo{}
 	}
 	return &k, nil
 }
 
 // loadKey returns the key's record, or nil when there is none.
-func loadKey(g getter, mount, name string) (*Key, error) {
+func loadKey(g getter, mount, name string) (*transitevent.Key, error) {
 	raw, err := g.Get(keyKey(mount, name))
 	if errors.Is(err, projections.ErrNotFound) {
 		return nil, nil
@@ -40,7 +41,7 @@ func loadKey(g getter, mount, name string) (*Key, error) {
 }
 
 // Get returns the key's record, or ErrNotFound.
-func Get(s *projections.Store, mount, name string) (*Key, error) {
+func Get(s *projections.Store, mount, name string) (*transitevent.Key, error) {
 	k, err := loadKey(s, mount, name)
 	if err != nil {
 		return nil, err
@@ -70,7 +71,7 @@ const snapshotAttempts = 8
 // versions, read consistently: every event changes the key record, so the
 // record read again after the versions proves nothing was applied in
 // between.
-func Snapshot(s *projections.Store, mount, name string) (*Key, map[int][]byte, error) {
+func Snapshot(s *projections.Store, mount, name string) (*transitevent.Key, map[int][]byte, error) {
 	for range snapshotAttempts {
 		before, err := s.Get(keyKey(mount, name))
 		if errors.Is(err, projections.ErrNotFound) {
@@ -137,7 +138,7 @@ func List(s *projections.Store, mount string) ([]string, error) {
 }
 
 // Each calls fn with every key record of the mount until fn returns false.
-func Each(s *projections.Store, mount string, fn func(*Key) bool) error {
+func Each(s *projections.Store, mount string, fn func(*transitevent.Key) bool) error {
 	var decodeErr error
 	err := s.Scan(keyPrefix(mount), func(_, value []byte) bool {
 		k, err := decodeKey(value)

@@ -4,40 +4,42 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strings"
 
+	"github.com/cofferhq/coffer/internal/apierror"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
 var (
 	// ErrBadConnectionURL: connection_url is empty, malformed, or names
 	// {{username}} without a username.
-	ErrBadConnectionURL = errors.New("postgres: bad connection URL")
+	ErrBadConnectionURL = apierror.New(6101, http.StatusBadRequest, "postgres", "bad connection URL")
 	// ErrBadPasswordAuthentication: password_authentication is neither
 	// "password" nor "scram-sha-256".
-	ErrBadPasswordAuthentication = errors.New(`postgres: password_authentication must be "password" or "scram-sha-256"`)
+	ErrBadPasswordAuthentication = apierror.New(6102, http.StatusBadRequest, "postgres", `password_authentication must be "password" or "scram-sha-256"`)
 	// ErrBadUsernameTemplate: username_template does not parse or execute.
-	ErrBadUsernameTemplate = errors.New("postgres: bad username template")
+	ErrBadUsernameTemplate = apierror.New(6103, http.StatusBadRequest, "postgres", "bad username template")
 	// ErrUnsafeUsername: a username has characters outside the safe alphabet
 	// [A-Za-z0-9_.@-] or is empty; it would not be safe inside statements.
-	ErrUnsafeUsername = errors.New("postgres: username outside the safe alphabet")
+	ErrUnsafeUsername = apierror.New(6104, http.StatusBadRequest, "postgres", "username outside the safe alphabet")
 	// ErrUnsafePassword: a password is empty or has a quote, backslash,
 	// semicolon, space or control character.
 	ErrUnsafePassword = errors.New("postgres: password outside the safe alphabet")
 	// ErrBadStatements: statements that cannot be split (an unterminated
 	// quote, dollar quote or comment).
-	ErrBadStatements = errors.New("postgres: malformed statements")
+	ErrBadStatements = apierror.New(6105, http.StatusBadRequest, "postgres", "malformed statements")
 	// ErrNoCreationStatements: CreateUser needs at least one statement.
-	ErrNoCreationStatements = errors.New("postgres: no creation statements")
+	ErrNoCreationStatements = apierror.New(6106, http.StatusBadRequest, "postgres", "no creation statements")
 	// ErrNoRootUsername: rotating the root password needs the connection's
 	// username.
-	ErrNoRootUsername = errors.New("postgres: rotating the root password needs a username")
+	ErrNoRootUsername = apierror.New(6107, http.StatusBadRequest, "postgres", "rotating the root password needs a username")
 	// ErrConnect: the database could not be reached or the connection broke.
-	ErrConnect = errors.New("postgres: database connection failed")
+	ErrConnect = apierror.New(6108, http.StatusInternalServerError, "postgres", "database connection failed")
 	// ErrStatement: PostgreSQL rejected a statement; the error is a
 	// *StatementError.
-	ErrStatement = errors.New("postgres: statement failed")
+	ErrStatement = apierror.New(6109, http.StatusBadRequest, "postgres", "statement failed")
 	// ErrUserNotFound: the role to renew does not exist.
 	ErrUserNotFound = errors.New("postgres: role does not exist")
 	// ErrClosed: the DB was closed.

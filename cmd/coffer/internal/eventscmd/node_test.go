@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/cofferhq/coffer/cmd/coffer/node"
+	"github.com/cofferhq/coffer/node"
 )
 
 // The commands against a real in-process node.

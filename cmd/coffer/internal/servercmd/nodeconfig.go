@@ -5,8 +5,8 @@ import (
 	"fmt"
 
 	"github.com/cofferhq/coffer/cmd/coffer/internal/config"
-	"github.com/cofferhq/coffer/cmd/coffer/node"
 	"github.com/cofferhq/coffer/ledger/kmsseal"
+	"github.com/cofferhq/coffer/node"
 )
 
 // nodeConfig turns a parsed config file into a node's configuration.

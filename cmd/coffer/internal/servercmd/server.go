@@ -14,7 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cofferhq/coffer/cmd/coffer/internal/config"
-	"github.com/cofferhq/coffer/cmd/coffer/node"
+	"github.com/cofferhq/coffer/node"
 )
 
 // New returns the `server` command.

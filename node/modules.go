@@ -1,0 +1,33 @@
+package node
+
+import (
+	"github.com/cofferhq/coffer/engines/audit"
+	"github.com/cofferhq/coffer/engines/checkpoint"
+	"github.com/cofferhq/coffer/engines/database"
+	"github.com/cofferhq/coffer/engines/events"
+	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/engines/kv"
+	"github.com/cofferhq/coffer/engines/lease"
+	"github.com/cofferhq/coffer/engines/sys"
+	"github.com/cofferhq/coffer/engines/token"
+	"github.com/cofferhq/coffer/engines/transit"
+)
+
+// modules is the node's list of modules: every secrets engine, auth
+// method and sys service it serves. Adding an engine or an auth method is
+// one line here (and its package). Order matters only for state-at, whose
+// queries are tried in this order.
+func (n *Node) modules() []framework.Module {
+	list := []framework.Module{
+		sys.Module(sys.Config{Sealer: n.seal, Version: Version, MountBackend: n.mountBackend}),
+		token.Module,
+		lease.Module,
+		audit.Module,
+		events.Module,
+		checkpoint.Module(n.cfg.CheckpointInterval),
+		kv.Module,
+		transit.Module,
+		database.Module,
+	}
+	return append(list, n.cfg.ExtraModules...)
+}

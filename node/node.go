@@ -1,0 +1,255 @@
+package node
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+
+	"github.com/cofferhq/coffer/commands"
+	"github.com/cofferhq/coffer/commands/acl"
+	"github.com/cofferhq/coffer/engines/framework"
+	leaseeng "github.com/cofferhq/coffer/engines/lease"
+	"github.com/cofferhq/coffer/engines/sys"
+	"github.com/cofferhq/coffer/engines/token"
+	"github.com/cofferhq/coffer/gateway"
+	"github.com/cofferhq/coffer/ledger"
+)
+
+// Version is reported by sys/health and sys/seal-status.
+var Version = "0.1.0"
+
+// Config describes one node.
+type Config struct {
+	// DataDir holds nats/ and projections/.
+	DataDir string
+	// ListenAddr is the HTTP address ("127.0.0.1:8200"; port 0 picks one).
+	ListenAddr string
+	// Dev auto-unseals with a key file in DataDir and mounts secret/.
+	Dev bool
+	// DevRootTokenID fixes the dev root token (random when empty).
+	DevRootTokenID string
+	// Leases tunes the lease scheduler and reaper (tests shorten them).
+	Leases leaseeng.Options
+	// CheckpointInterval is how often the transparency checkpointer signs
+	// a checkpoint at most (default 5s).
+	CheckpointInterval time.Duration
+	// Seal chooses how a non-dev node unseals: Shamir shares (default) or
+	// AWS KMS.
+	Seal sys.SealConfig
+	// TLS, when set, serves HTTPS (TLS 1.2 minimum is the caller's job).
+	TLS *tls.Config
+	// ExtraModules are served besides the node's own (tests add an auth
+	// method this way).
+	ExtraModules []framework.Module
+	Log          *slog.Logger
+}
+
+// Node is a running server.
+type Node struct {
+	Addr      string
+	RootToken string
+	DataDir   string
+	Leases    *leaseeng.Manager
+
+	cfg      Config
+	ns       *server.Server
+	nc       *nats.Conn
+	ledger   *ledger.Store
+	http     *http.Server
+	listener net.Listener
+	handler  atomic.Pointer[handlerBox]
+	seal     *sys.Sealer
+
+	// mu guards active: the parts that exist only while unsealed.
+	mu     sync.Mutex
+	active *activeNode
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start brings a node up and serves HTTP until Close. A dev node is
+// unsealed (and initialised) before Start returns; any other node starts
+// sealed and serves only the seal endpoints until it is initialised and
+// unsealed (sys/init, sys/unseal, or the KMS seal on its own).
+func Start(ctx context.Context, cfg Config) (n *Node, err error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if cfg.DataDir == "" {
+		return nil, errors.New("node: no data dir")
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("node: data dir: %w", err)
+	}
+	n = &Node{cfg: cfg, DataDir: cfg.DataDir}
+	defer func() {
+		if err != nil {
+			n.Close()
+		}
+	}()
+	if n.ns, n.nc, err = ledger.StartEmbedded(ledger.EmbeddedConfig{StoreDir: filepath.Join(cfg.DataDir, "nats")}); err != nil {
+		return nil, err
+	}
+	if n.ledger, err = ledger.Open(ctx, n.nc, 1); err != nil {
+		return nil, err
+	}
+	n.seal, err = sys.NewSealer(ctx, sys.SealerOptions{
+		Ledger: n.ledger, Seal: cfg.Seal, Dev: cfg.Dev, Version: Version, Log: cfg.Log,
+		Hooks: sys.NodeHooks{Activate: n.activate, Deactivate: n.deactivate, Active: n.isActive, RootToken: n.newRootToken},
+	})
+	if err != nil {
+		return nil, err
+	}
+	n.handler.Store(&handlerBox{n.sealedGateway()})
+	if err := n.serve(); err != nil {
+		return nil, err
+	}
+	if cfg.Dev {
+		if err := n.unsealDev(ctx); err != nil {
+			return nil, err
+		}
+		if err := n.seal.Refresh(ctx); err != nil {
+			return nil, err
+		}
+		// activate makes the dev root token (n.RootToken) before it serves.
+		if err := n.activate(ctx); err != nil {
+			return nil, err
+		}
+		return n, nil
+	}
+	n.seal.StartAutoUnseal()
+	return n, nil
+}
+
+func bootContext(ctx context.Context) context.Context {
+	return commands.WithMeta(ctx, commands.Meta{Actor: "system", RequestID: "boot"})
+}
+
+func (n *Node) unsealDev(ctx context.Context) error {
+	seal, err := ledger.OpenDevSeal(n.cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	ok, err := n.ledger.Initialized(ctx)
+	if err != nil {
+		return err
+	}
+	if ok {
+		return n.ledger.Unseal(ctx, seal)
+	}
+	return n.ledger.Init(ctx, seal)
+}
+
+// handlerBox lets the served handler be swapped atomically between the
+// sealed gateway and the full one.
+type handlerBox struct{ h http.Handler }
+
+// ServeHTTP delegates to the current gateway.
+func (n *Node) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	n.handler.Load().h.ServeHTTP(w, r)
+}
+
+func (n *Node) serve() error {
+	l, err := net.Listen("tcp", n.cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("node: listen: %w", err)
+	}
+	scheme := "http"
+	if n.cfg.TLS != nil {
+		l = tls.NewListener(l, n.cfg.TLS)
+		scheme = "https"
+	}
+	n.listener = l
+	n.Addr = scheme + "://" + l.Addr().String()
+	n.http = &http.Server{Handler: n, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(n.cfg.Log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := n.http.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.cfg.Log.Error("http server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// Close stops HTTP, the projector, the ledger and NATS, in that order. It
+// may be called more than once.
+func (n *Node) Close() error {
+	n.closeOnce.Do(func() { n.closeErr = n.close() })
+	return n.closeErr
+}
+
+func (n *Node) close() error {
+	if n.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = n.http.Shutdown(ctx)
+		cancel()
+	}
+	if n.seal != nil {
+		n.seal.Stop()
+	}
+	err := n.deactivate()
+	if n.ledger != nil {
+		n.ledger.Close()
+	}
+	if n.nc != nil {
+		n.nc.Close()
+	}
+	if n.ns != nil {
+		n.ns.Shutdown()
+		n.ns.WaitForShutdown()
+	}
+	return err
+}
+
+func (n *Node) isActive() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.active != nil
+}
+
+// newRootToken makes the root token of a node just initialised.
+func (n *Node) newRootToken(ctx context.Context) (string, error) {
+	deps, ok := n.activeDeps()
+	if !ok {
+		return "", ledger.ErrSealed
+	}
+	return token.EnsureRoot(bootContext(ctx), deps, "")
+}
+
+// sealedGateway serves a sealed node: health, seal status, init and
+// unseal; everything else answers 503.
+func (n *Node) sealedGateway() http.Handler {
+	return gateway.New(gateway.Config{
+		Deps:     framework.Deps{Ledger: n.ledger, Log: n.cfg.Log},
+		Limits:   gateway.DefaultLimits,
+		ACL:      func([]string) (*acl.ACL, error) { return acl.New(), nil },
+		Tokens:   sealedTokens{},
+		Builtins: []gateway.Builtin{{Path: "sys/", Type: "system", Accessor: "system", Backend: n.seal.SealedPaths()}},
+		Sealed:   func() bool { return true },
+		Log:      n.cfg.Log,
+	})
+}
+
+// sealedTokens refuses every token: nothing can be authenticated while
+// the keys are gone.
+type sealedTokens struct{}
+
+func (sealedTokens) Resolve(context.Context, string) (*framework.Caller, error) {
+	return nil, framework.ErrPermissionDenied
+}
+func (sealedTokens) Use(context.Context, *framework.Caller) error { return nil }
+func (sealedTokens) Login(context.Context, *framework.Request, *framework.Auth) (*framework.Auth, error) {
+	return nil, framework.ErrPermissionDenied
+}
