@@ -132,6 +132,18 @@ func (ps *parser) parse() (rules []PathRule, err error) {
 		if err := ps.checkJSON(); err != nil {
 			return nil, err
 		}
+		// HCL 1's JSON parser keeps positions only for some separators,
+		// and a flattened object gets its parent's: past checkJSON a JSON
+		// position would mislead, so JSON errors and rules carry none.
+		defer func() {
+			var pe *ParseError
+			if errors.As(err, &pe) {
+				pe.Line, pe.Column = 0, 0
+			}
+			for i := range rules {
+				rules[i].Line, rules[i].Column = 0, 0
+			}
+		}()
 		file, err = jsonparser.Parse(ps.src)
 	} else {
 		file, err = hclparser.ParseDontErrorOnDuplicateKeys(ps.src)
