@@ -112,6 +112,11 @@ func Parse(name, text string) (*Policy, error) {
 	return p, nil
 }
 
+// recoveredPanic, when set (by tests), sees every panic parse recovers,
+// so that a fuzzer can tell a runtime error from HCL 1's deliberate
+// panics on unconvertible literals.
+var recoveredPanic func(any)
+
 type parser struct {
 	filename string
 	src      []byte
@@ -124,6 +129,9 @@ func (ps *parser) parse() (rules []PathRule, err error) {
 		// (an integer beyond int64, a string it cannot unquote). Vault
 		// would answer 500; a malformed policy is a 400.
 		if r := recover(); r != nil {
+			if recoveredPanic != nil {
+				recoveredPanic(r)
+			}
 			rules, err = nil, ps.errAt(ErrParse, token.Pos{}, "invalid literal: %v", r)
 		}
 	}()
