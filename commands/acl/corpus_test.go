@@ -26,17 +26,9 @@ func TestCorpusPolicies(t *testing.T) {
 	require.NotEmpty(t, files)
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			text, err := os.ReadFile(f)
+			p, err := parseCorpusFile(t, f)
 			require.NoError(t, err)
-			p, err := Parse(strings.TrimSuffix(filepath.Base(f), filepath.Ext(f)), string(text))
-			require.NoError(t, err)
-			// Every parsed policy compiles and answers.
-			a := New(p, Default())
-			for _, r := range p.Rules {
-				a.Capabilities(r.Pattern)
-				a.Authorize(r.Pattern, OpUpdate, Request{Data: map[string]any{"x": "y"}})
-			}
-			golden(t, f+".golden", renderPolicy(p))
+			golden(t, f+".golden", renderPolicy(p)+renderDecisions(p))
 		})
 	}
 }
@@ -49,9 +41,7 @@ func TestCorpusMalformed(t *testing.T) {
 	require.NotEmpty(t, files)
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			text, err := os.ReadFile(f)
-			require.NoError(t, err)
-			p, err := Parse(strings.TrimSuffix(filepath.Base(f), filepath.Ext(f)), string(text))
+			p, err := parseCorpusFile(t, f)
 			require.Error(t, err)
 			assert.Nil(t, p)
 			assert.ErrorIs(t, err, ErrParse)
@@ -60,6 +50,31 @@ func TestCorpusMalformed(t *testing.T) {
 			golden(t, f+".err", err.Error()+"\n")
 		})
 	}
+}
+
+func parseCorpusFile(t *testing.T, path string) (*Policy, error) {
+	t.Helper()
+	text, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return Parse(strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)), string(text))
+}
+
+// renderDecisions prints what the compiled policy answers at each rule's
+// own pattern (read as a path): sys/capabilities, and an update carrying
+// one parameter "x".
+func renderDecisions(p *Policy) string {
+	a := New(p)
+	var b strings.Builder
+	b.WriteString("\ndecisions at each pattern:\n")
+	for _, r := range p.Rules {
+		res := a.Authorize(r.Pattern, OpUpdate, Request{Data: map[string]any{"x": "y"}})
+		verdict := "allowed"
+		if !res.Allowed {
+			verdict = "refused: " + res.Reason
+		}
+		fmt.Fprintf(&b, "  %q: capabilities %q; update {x}: %s\n", r.Pattern, a.Capabilities(r.Pattern), verdict)
+	}
+	return b.String()
 }
 
 func corpusFiles(t *testing.T, dir string) []string {
