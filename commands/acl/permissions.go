@@ -128,16 +128,44 @@ func (p *permissions) check(op Operation, req Request) string {
 			return ReasonRequired + name
 		}
 	}
-	if len(req.Data) == 0 {
+	if len(req.Data) == 0 || len(p.denied) == 0 && len(p.allowed) == 0 {
 		return ""
+	}
+	// Map order first, which costs nothing; only a refusal pays for
+	// sorting, so that the parameter named in the reason is always the
+	// same one.
+	if p.checkParams(nil, req.Data) == "" {
+		return ""
+	}
+	return p.checkParams(slices.Sorted(maps.Keys(req.Data)), req.Data)
+}
+
+// checkParams applies denied_parameters, then allowed_parameters, to the
+// request parameters: those named in order, or all of data in map order
+// when order is nil.
+func (p *permissions) checkParams(order []string, data map[string]any) string {
+	names := func(yield func(string) bool) {
+		if order != nil {
+			for _, n := range order {
+				if !yield(n) {
+					return
+				}
+			}
+			return
+		}
+		for n := range data {
+			if !yield(n) {
+				return
+			}
+		}
 	}
 	// Denied parameters take precedence over allowed ones.
 	if len(p.denied) > 0 {
 		if _, ok := p.denied["*"]; ok {
 			return ReasonAllParamDenied
 		}
-		for _, name := range sortedKeys(req.Data) {
-			if values, ok := p.denied[strings.ToLower(name)]; ok && deniedValue(req.Data[name], values) {
+		for name := range names {
+			if values, ok := p.denied[strings.ToLower(name)]; ok && deniedValue(data[name], values) {
 				return ReasonParamDenied + name
 			}
 		}
@@ -149,19 +177,15 @@ func (p *permissions) check(op Operation, req Request) string {
 	if anyName && len(p.allowed) == 1 {
 		return ""
 	}
-	for _, name := range sortedKeys(req.Data) {
+	for name := range names {
 		values, ok := p.allowed[strings.ToLower(name)]
 		if !ok && !anyName {
 			return ReasonParamNotAllow + name
 		}
-		if ok && !allowedValue(req.Data[name], values) {
+		if ok && !allowedValue(data[name], values) {
 			return ReasonParamNotAllow + name
 		}
 	}
 	return ""
 }
 
-// sortedKeys makes the reported parameter deterministic.
-func sortedKeys(m map[string]any) []string {
-	return slices.Sorted(maps.Keys(m))
-}
