@@ -233,7 +233,9 @@ func (ps *parser) pathRule(item *ast.ObjectItem) (PathRule, error) {
 	for _, n := range names {
 		c, err := ParseCapability(n)
 		if err != nil {
-			return rule, ps.errAt(ErrUnknownCapability, capabilityPos(body, n, pos), "path %q: invalid capability %q", label, n)
+			// The message reads after "unknown capability " (commands/policy
+			// puts the kind first).
+			return rule, ps.errAt(ErrUnknownCapability, capabilityPos(body, n, pos), "%q in path %q", n, label)
 		}
 		if c == DenyCap {
 			rule.Capabilities, rule.CapabilityNames = DenyCap, []string{"deny"}

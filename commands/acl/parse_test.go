@@ -224,13 +224,13 @@ func TestParseBad(t *testing.T) {
 		{
 			name: "unknown capability names capability and position",
 			text: "path \"secret/*\" {\n  capabilities = [\"read\", \"reed\"]\n}",
-			want: `acl: unknown capability: bad.hcl:2:27: path "secret/*": invalid capability "reed"`,
+			want: `acl: unknown capability: bad.hcl:2:27: "reed" in path "secret/*"`,
 			kind: ErrUnknownCapability,
 		},
 		{
 			name: "capability names are case sensitive",
 			text: `path "a" { capabilities = ["READ"] }`,
-			want: `acl: unknown capability: bad.hcl:1:28: path "a": invalid capability "READ"`,
+			want: `acl: unknown capability: bad.hcl:1:28: "READ" in path "a"`,
 			kind: ErrUnknownCapability,
 		},
 		{
