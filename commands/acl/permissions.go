@@ -188,4 +188,3 @@ func (p *permissions) checkParams(order []string, data map[string]any) string {
 	}
 	return ""
 }
-
