@@ -128,16 +128,16 @@ func (r Role) allowsName(name string) bool {
 	return false
 }
 
-// disallowedCommonName is Vault's validateCommonName: the CN is checked
-// like a SAN unless cn_validations is "disabled"; a CN the name rules
-// refuse may still pass when cn_validations does not ask for its kind
-// (email for names with '@', hostname otherwise).
+// disallowedCommonName is Vault's validateCommonName: the CN must pass
+// the name rules like a SAN (unless cn_validations is "disabled"), and be
+// of a kind cn_validations lists: "email" for names with '@', "hostname"
+// otherwise.
 func (r Role) disallowedCommonName(cn string) string {
 	if len(r.CNValidations) == 1 && r.CNValidations[0] == "disabled" {
 		return ""
 	}
-	if r.allowsName(cn) {
-		return ""
+	if !r.allowsName(cn) {
+		return cn
 	}
 	if len(r.CNValidations) == 0 {
 		return ""
