@@ -62,7 +62,11 @@ func TestIssueNamePolicy(t *testing.T) {
 			req: Request{CommonName: "*.anything.org"}, want: "common name *.anything.org not allowed by this role"},
 
 		// Globs.
-		{name: "glob domain", role: func(r *Role) { r.AllowedDomains = []string{"*.svc.cluster.local"}; r.AllowGlobDomains = true; r.AllowSubdomains = false },
+		{name: "glob domain", role: func(r *Role) {
+			r.AllowedDomains = []string{"*.svc.cluster.local"}
+			r.AllowGlobDomains = true
+			r.AllowSubdomains = false
+		},
 			req: Request{CommonName: "api.prod.svc.cluster.local"}, chk: dns("api.prod.svc.cluster.local")},
 		{name: "glob off", role: func(r *Role) { r.AllowedDomains = []string{"*.svc.cluster.local"}; r.AllowSubdomains = false },
 			req: Request{CommonName: "api.svc.cluster.local"}, want: "common name api.svc.cluster.local not allowed by this role"},
@@ -123,7 +127,7 @@ func TestIssueNamePolicy(t *testing.T) {
 				}
 			}},
 		{name: "uri san outside glob", role: func(r *Role) { r.AllowedURISANs = []string{"spiffe://example.org/*"} },
-			req: Request{CommonName: "api.internal.example.com", URISANs: []string{"spiffe://evil.org/x"}},
+			req:  Request{CommonName: "api.internal.example.com", URISANs: []string{"spiffe://evil.org/x"}},
 			want: "URI Subject Alternative Names were provided via the API which are not valid for this role"},
 
 		// Other SANs.

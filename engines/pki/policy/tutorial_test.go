@@ -195,4 +195,3 @@ func lookOpenSSL(t *testing.T) string {
 	}
 	return p
 }
-
