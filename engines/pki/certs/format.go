@@ -220,12 +220,11 @@ func withoutRoots(chain []*x509.Certificate) []*x509.Certificate {
 }
 
 // ChainPEM is ca_chain as the ca_chain and cert/ca_chain paths serve it:
-// every certificate PEM, newline-separated, with a trailing newline.
+// every certificate PEM, newline-separated, no trailing newline.
 func ChainPEM(chain []*x509.Certificate) string {
-	var sb strings.Builder
+	parts := make([]string, 0, len(chain))
 	for _, c := range chain {
-		sb.WriteString(CertPEM(c))
-		sb.WriteString("\n")
+		parts = append(parts, CertPEM(c))
 	}
-	return sb.String()
+	return strings.Join(parts, "\n")
 }
