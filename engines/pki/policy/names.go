@@ -246,3 +246,19 @@ func sortName(name string, dns, emails *[]string) error {
 	}
 	return nil
 }
+
+// CheckName tells whether the role allows a DNS name or email address as a
+// subject alternative name, with Vault's refusal. The ACME server asks it
+// for each order identifier before it creates authorizations.
+func (r Role) CheckName(name string) error {
+	if strings.Contains(name, "@") {
+		if !r.allowsName(name) {
+			return certs.Refusef("email address %s not allowed by this role", name)
+		}
+		return nil
+	}
+	if !r.allowsName(name) {
+		return certs.Refusef("subject alternate name %s not allowed by this role", name)
+	}
+	return nil
+}

@@ -280,3 +280,16 @@ func TestGlobMatch(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckName(t *testing.T) {
+	r := tutorialRole(t)
+	if err := r.CheckName("app.internal.example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.CheckName("evil.com"); err == nil || err.Error() != "subject alternate name evil.com not allowed by this role" {
+		t.Fatalf("err = %v", err)
+	}
+	if err := r.CheckName("x@evil.com"); err == nil || err.Error() != "email address x@evil.com not allowed by this role" {
+		t.Fatalf("err = %v", err)
+	}
+}
