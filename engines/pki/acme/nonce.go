@@ -14,6 +14,7 @@ import (
 type Nonces struct {
 	mu       sync.Mutex
 	live     map[string]time.Time
+	order    []string // issue order, for dropping the oldest when full
 	lifetime time.Duration
 	now      func() time.Time
 	max      int
@@ -32,16 +33,28 @@ func (n *Nonces) New() string {
 	v := base64.RawURLEncoding.EncodeToString(b[:])
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	now := n.now()
-	if len(n.live) >= n.max {
-		n.sweep(now)
+	for len(n.live) >= n.max && len(n.order) > 0 {
+		delete(n.live, n.order[0])
+		n.order = n.order[1:]
 	}
-	n.live[v] = now.Add(n.lifetime)
+	n.live[v] = n.now().Add(n.lifetime)
+	n.order = append(n.order, v)
+	// Redeemed nonces stay in order until they reach its front; compact
+	// when they dominate, so order stays proportional to live.
+	if len(n.order) > 2*n.max {
+		kept := n.order[:0]
+		for _, x := range n.order {
+			if _, ok := n.live[x]; ok {
+				kept = append(kept, x)
+			}
+		}
+		n.order = kept
+	}
 	return v
 }
 
-// Redeem consumes a nonce; false if it was never issued, already used or
-// expired.
+// Redeem consumes a nonce; false if it was never issued, already used,
+// dropped or expired.
 func (n *Nonces) Redeem(v string) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -51,23 +64,4 @@ func (n *Nonces) Redeem(v string) bool {
 	}
 	delete(n.live, v)
 	return n.now().Before(exp)
-}
-
-// sweep drops expired nonces, and the oldest ones while still full.
-func (n *Nonces) sweep(now time.Time) {
-	for v, exp := range n.live {
-		if !now.Before(exp) {
-			delete(n.live, v)
-		}
-	}
-	for len(n.live) >= n.max {
-		var oldest string
-		var at time.Time
-		for v, exp := range n.live {
-			if oldest == "" || exp.Before(at) {
-				oldest, at = v, exp
-			}
-		}
-		delete(n.live, oldest)
-	}
 }

@@ -24,4 +24,12 @@
 // the hash matching their curve; RSA keys below 2048 bits are refused;
 // private keys are returned as PKCS#1 (rsa), SEC 1 (ec) or PKCS#8
 // (ed25519) PEM, with private_key_type rsa, ec or ed25519.
+//
+// # Cost
+//
+// Issuing an EC P-256 leaf (key generation and signing) costs about 135
+// µs of CPU here (BenchmarkIssueLeafP256, cpu-µs/op). Certificates are
+// signed once, without crypto/x509's re-verification of its own signature
+// (createCertificate), which was 45% of that; an Issuer caches the PEM of
+// its certificate and chain for the responses of every leaf it signs.
 package certs

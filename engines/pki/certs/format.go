@@ -121,10 +121,21 @@ func IssueData(f Format, kf KeyFormat, is *Issued, removeRoots bool) (map[string
 		"serial_number": FormatSerial(is.Cert.SerialNumber),
 		"expiration":    is.Cert.NotAfter.Unix(),
 		"certificate":   e.cert(is.Cert),
-		"issuing_ca":    e.cert(is.IssuingCA),
+	}
+	var chainPEM []string
+	if is.issuer != nil && f != FormatDER {
+		cached := is.issuer.cachedPEMs()
+		data["issuing_ca"] = cached.cert
+		chainPEM = cached.chain
+	} else {
+		data["issuing_ca"] = e.cert(is.IssuingCA)
+		chainPEM = e.certs(is.CAChain)
+	}
+	if removeRoots {
+		chainPEM = e.certs(chain)
 	}
 	if len(chain) > 0 {
-		data["ca_chain"] = e.certs(chain)
+		data["ca_chain"] = chainPEM
 	}
 	var pk string
 	if is.Key != nil {
@@ -139,7 +150,11 @@ func IssueData(f Format, kf KeyFormat, is *Issued, removeRoots bool) (map[string
 			parts = append(parts, pk)
 		}
 		parts = append(parts, CertPEM(is.Cert))
-		parts = append(parts, e.certs(is.CAChain)...)
+		if is.issuer != nil {
+			parts = append(parts, is.issuer.cachedPEMs().chain...)
+		} else {
+			parts = append(parts, e.certs(is.CAChain)...)
+		}
 		data["certificate"] = strings.Join(parts, "\n")
 	}
 	return data, nil

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -25,6 +26,26 @@ type Issuer struct {
 	Cert   *x509.Certificate
 	Signer crypto.Signer
 	Chain  []*x509.Certificate
+
+	// pems caches the PEM of Cert and of FullChain, which every response
+	// of a busy issuer repeats. Set Cert and Chain before first use.
+	pemsOnce sync.Once
+	pems     issuerPEMs
+}
+
+type issuerPEMs struct {
+	cert  string
+	chain []string
+}
+
+func (i *Issuer) cachedPEMs() issuerPEMs {
+	i.pemsOnce.Do(func() {
+		i.pems.cert = CertPEM(i.Cert)
+		for _, c := range i.FullChain() {
+			i.pems.chain = append(i.pems.chain, CertPEM(c))
+		}
+	})
+	return i.pems
 }
 
 // FullChain is the issuer followed by its parents: what Vault returns as
@@ -51,6 +72,10 @@ type Issued struct {
 	// CAChain is Vault's ca_chain: the issuer and its parents; empty for a
 	// root.
 	CAChain []*x509.Certificate
+
+	// issuer signed it, when an issuer did (its PEM cache serves
+	// issuing_ca and ca_chain).
+	issuer *Issuer
 }
 
 // ErrNoSigner is returned when an issuer has no key to sign with.
@@ -65,7 +90,7 @@ func SelfSign(random io.Reader, p Params, key *PrivateKey) (*Issued, error) {
 	}
 	tmpl.AuthorityKeyId = tmpl.SubjectKeyId
 	tmpl.SignatureAlgorithm = signatureAlgorithm(key.Signer.Public(), p)
-	der, err := x509.CreateCertificate(random, tmpl, tmpl, key.Signer.Public(), key.Signer)
+	der, err := createCertificate(random, tmpl, tmpl, key.Signer.Public(), key.Signer)
 	if err != nil {
 		return nil, fmt.Errorf("pki: unable to create certificate: %w", err)
 	}
@@ -136,7 +161,7 @@ func signPublicKey(random io.Reader, p Params, pub crypto.PublicKey, iss *Issuer
 	}
 	tmpl.AuthorityKeyId = iss.Cert.SubjectKeyId
 	tmpl.SignatureAlgorithm = signatureAlgorithm(iss.Signer.Public(), p)
-	der, err := x509.CreateCertificate(random, tmpl, iss.Cert, pub, iss.Signer)
+	der, err := createCertificate(random, tmpl, iss.Cert, pub, iss.Signer)
 	if err != nil {
 		return nil, fmt.Errorf("pki: unable to create certificate: %w", err)
 	}
@@ -144,7 +169,7 @@ func signPublicKey(random io.Reader, p Params, pub crypto.PublicKey, iss *Issuer
 	if err != nil {
 		return nil, fmt.Errorf("pki: unable to parse created certificate: %w", err)
 	}
-	return &Issued{Cert: cert, IssuingCA: iss.Cert, CAChain: iss.FullChain()}, nil
+	return &Issued{Cert: cert, IssuingCA: iss.Cert, CAChain: iss.FullChain(), issuer: iss}, nil
 }
 
 // template turns Params into the x509 template, Vault's way: key usages
@@ -266,18 +291,33 @@ func signatureAlgorithm(signerPub crypto.PublicKey, p Params) x509.SignatureAlgo
 // SHA-1 of the subjectPublicKey BIT STRING (PKCS#1 for RSA, the point for
 // ECDSA, the raw key for Ed25519).
 func SubjectKeyID(pub crypto.PublicKey) ([]byte, error) {
-	der, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		return nil, fmt.Errorf("pki: error getting subject key ID: %w", err)
+	var bits []byte
+	switch k := pub.(type) {
+	case *ecdsa.PublicKey:
+		b, err := k.Bytes()
+		if err != nil {
+			return nil, fmt.Errorf("pki: error getting subject key ID: %w", err)
+		}
+		bits = b
+	case *rsa.PublicKey:
+		bits = x509.MarshalPKCS1PublicKey(k)
+	case ed25519.PublicKey:
+		bits = k
+	default:
+		der, err := x509.MarshalPKIXPublicKey(pub)
+		if err != nil {
+			return nil, fmt.Errorf("pki: error getting subject key ID: %w", err)
+		}
+		spki := cryptobyte.String(der)
+		var body cryptobyte.String
+		var key asn1.BitString
+		if !spki.ReadASN1(&body, cbasn1.SEQUENCE) ||
+			!body.SkipASN1(cbasn1.SEQUENCE) ||
+			!body.ReadASN1BitString(&key) {
+			return nil, errors.New("pki: error getting subject key ID: malformed public key")
+		}
+		bits = key.RightAlign()
 	}
-	spki := cryptobyte.String(der)
-	var body cryptobyte.String
-	var key asn1.BitString
-	if !spki.ReadASN1(&body, cbasn1.SEQUENCE) ||
-		!body.SkipASN1(cbasn1.SEQUENCE) ||
-		!body.ReadASN1BitString(&key) {
-		return nil, errors.New("pki: error getting subject key ID: malformed public key")
-	}
-	sum := sha1.Sum(key.RightAlign())
+	sum := sha1.Sum(bits)
 	return sum[:], nil
 }
