@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"testing"
 	"time"
+
+	"github.com/cofferhq/coffer/engines/pki/internal/benchtest"
 )
 
 // BenchmarkIssueLeafP256 is the x509 ceiling of issue/:role on this
@@ -14,7 +16,7 @@ func BenchmarkIssueLeafP256(b *testing.B) {
 	ca := newTestCA(b, "ec", 256)
 	p := leafParams("api.internal.example.com", fixedNow(), time.Hour)
 	b.ReportAllocs()
-	start, cpu0 := time.Now(), cpuTime()
+	clock := benchtest.Start()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			key, err := GenerateKey(rand.Reader, KeyEC, 256)
@@ -28,7 +30,7 @@ func BenchmarkIssueLeafP256(b *testing.B) {
 			}
 		}
 	})
-	reportRates(b, start, cpu0)
+	clock.Report(b)
 }
 
 // BenchmarkSignOnlyP256 is the signing half alone (a fixed key), to split
@@ -38,7 +40,7 @@ func BenchmarkSignOnlyP256(b *testing.B) {
 	key := mustKey(b, KeyEC, 256)
 	p := leafParams("api.internal.example.com", fixedNow(), time.Hour)
 	b.ReportAllocs()
-	start, cpu0 := time.Now(), cpuTime()
+	clock := benchtest.Start()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if _, err := IssueWithKey(rand.Reader, p, key, ca.inter); err != nil {
@@ -47,5 +49,5 @@ func BenchmarkSignOnlyP256(b *testing.B) {
 			}
 		}
 	})
-	reportRates(b, start, cpu0)
+	clock.Report(b)
 }

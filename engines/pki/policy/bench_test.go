@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/engines/pki/certs"
+	"github.com/cofferhq/coffer/engines/pki/internal/benchtest"
 )
 
 // BenchmarkIssueP256 is the whole pure part of issue/:role with an EC
@@ -40,7 +41,7 @@ func BenchmarkIssueP256(b *testing.B) {
 	lim := Limits{Now: now, DefaultTTL: 768 * time.Hour, MaxTTL: 43800 * time.Hour, Issuer: inter.Cert}
 	req := Request{CommonName: "api.internal.example.com", TTL: time.Hour}
 	b.ReportAllocs()
-	start, cpu0 := time.Now(), cpuTime()
+	clock := benchtest.Start()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			d, err := DecideIssue(role, req, lim)
@@ -64,5 +65,5 @@ func BenchmarkIssueP256(b *testing.B) {
 			}
 		}
 	})
-	reportRates(b, start, cpu0)
+	clock.Report(b)
 }

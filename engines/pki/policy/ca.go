@@ -44,11 +44,18 @@ func (o CAOptions) generationRole(ttl time.Duration) (Role, error) {
 	if err != nil {
 		return Role{}, err
 	}
+	r := o.caRole(ttl)
+	r.KeyType, r.KeyBits, r.SignatureBits = keyType, bits, sig
+	return r, nil
+}
+
+// caRole is what the built-in roles of the CA paths share: any name, IP,
+// URI, other SAN and subject serial, no hostname enforcement or CN checks,
+// and the request's subject fields and validity options.
+func (o CAOptions) caRole(ttl time.Duration) Role {
 	return Role{
 		TTL:                       ttl,
-		KeyType:                   keyType,
-		KeyBits:                   bits,
-		SignatureBits:             sig,
+		SignatureBits:             o.SignatureBits,
 		UsePSS:                    o.UsePSS,
 		AllowLocalhost:            true,
 		AllowAnyName:              true,
@@ -67,7 +74,7 @@ func (o CAOptions) generationRole(ttl time.Duration) (Role, error) {
 		NotBeforeDuration:         o.notBeforeDuration(),
 		CNValidations:             []string{"disabled"},
 		MaxPathLength:             o.MaxPathLength,
-	}, nil
+	}
 }
 
 func (o CAOptions) notBeforeDuration() time.Duration {
@@ -131,30 +138,9 @@ const ExpiresAfterIssuerWarning = "The expiration time for the signed certificat
 // signer (leaf_not_after_behavior does not apply), with a warning.
 // useCSRValues copies the CSR's subject and extensions verbatim.
 func DecideSignIntermediate(o CAOptions, req Request, useCSRValues bool, lim Limits) (*Decision, error) {
-	role := Role{
-		TTL:                       req.TTL,
-		KeyType:                   certs.KeyAny,
-		SignatureBits:             o.SignatureBits,
-		UsePSS:                    o.UsePSS,
-		AllowLocalhost:            true,
-		AllowAnyName:              true,
-		AllowIPSANs:               true,
-		AllowWildcardCertificates: true,
-		AllowedURISANs:            []string{"*"},
-		AllowedOtherSANs:          []string{"*"},
-		AllowedSerialNumbers:      []string{"*"},
-		OU:                        o.OU,
-		Organization:              o.Organization,
-		Country:                   o.Country,
-		Locality:                  o.Locality,
-		Province:                  o.Province,
-		StreetAddress:             o.StreetAddress,
-		PostalCode:                o.PostalCode,
-		NotBeforeDuration:         o.notBeforeDuration(),
-		CNValidations:             []string{"disabled"},
-		UseCSRCommonName:          req.CommonName == "",
-		MaxPathLength:             o.MaxPathLength,
-	}
+	role := o.caRole(req.TTL)
+	role.KeyType = certs.KeyAny
+	role.UseCSRCommonName = req.CommonName == ""
 	lim.LeafNotAfterBehavior = NotAfterPermit
 	d, err := decideSign(role, req, lim, true)
 	if err != nil {
