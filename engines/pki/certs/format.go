@@ -3,6 +3,7 @@ package certs
 import (
 	"crypto/x509"
 	"encoding/base64"
+	"slices"
 	"strings"
 )
 
@@ -122,20 +123,18 @@ func IssueData(f Format, kf KeyFormat, is *Issued, removeRoots bool) (map[string
 		"expiration":    is.Cert.NotAfter.Unix(),
 		"certificate":   e.cert(is.Cert),
 	}
-	var chainPEM []string
-	if is.issuer != nil && f != FormatDER {
-		cached := is.issuer.cachedPEMs()
-		data["issuing_ca"] = cached.cert
-		chainPEM = cached.chain
+	cached := is.issuer != nil && f != FormatDER
+	if cached {
+		data["issuing_ca"] = is.issuer.cachedPEMs().cert
 	} else {
 		data["issuing_ca"] = e.cert(is.IssuingCA)
-		chainPEM = e.certs(is.CAChain)
-	}
-	if removeRoots {
-		chainPEM = e.certs(chain)
 	}
 	if len(chain) > 0 {
-		data["ca_chain"] = chainPEM
+		if cached && !removeRoots {
+			data["ca_chain"] = slices.Clone(is.issuer.cachedPEMs().chain)
+		} else {
+			data["ca_chain"] = e.certs(chain)
+		}
 	}
 	var pk string
 	if is.Key != nil {
