@@ -16,5 +16,6 @@
 // answered "good", for a serial of an issuer this mount does not know
 // "unknown" signed by the default issuer; malformed requests, a disabled
 // responder and issuers without an OCSP-capable key get the RFC 6960
-// error responses with Vault's HTTP statuses.
+// error responses with Vault's HTTP statuses. Tidy decides which expired
+// certificates and revocation entries a tidy run forgets.
 package revocation
