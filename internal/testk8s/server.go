@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -100,6 +102,9 @@ func Start(t testing.TB, opts ...Option) *Server {
 	mux.HandleFunc("POST /apis/authentication.k8s.io/v1/tokenreviews", s.handleReview)
 	mux.HandleFunc("GET /api/v1/namespaces/{ns}/serviceaccounts/{name}", s.handleGetServiceAccount)
 	s.srv = httptest.NewUnstartedServer(mux)
+	// Clients that refuse the certificate are part of the tests; keep the
+	// handshake errors out of the test output.
+	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	s.srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	s.srv.StartTLS()
 	t.Cleanup(s.Close)
