@@ -29,8 +29,9 @@
 //     its annotations, or 404 Status.
 //
 // OnReview overrides a review's status (e.g. to answer "not
-// authenticated" for a token that is otherwise valid); Reviews lists what
-// was asked and with which bearer. UnreachableURL gives an https URL on
+// authenticated" for a token that is otherwise valid); StallReviews makes
+// reviews hang until the client gives up (timeouts); Reviews lists what was
+// asked and with which bearer. UnreachableURL gives an https URL on
 // 127.0.0.1 where nothing listens.
 //
 //	srv := testk8s.Start(t)

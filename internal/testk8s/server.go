@@ -61,6 +61,9 @@ type Server struct {
 	bearers   map[string]bool           // static tokens allowed to review
 	onReview  func(authv1.TokenReviewSpec) *authv1.TokenReviewStatus
 	reviews   []Review
+	stall     bool
+	closing   chan struct{}
+	closeOnce sync.Once
 	now       func() time.Time
 }
 
@@ -86,6 +89,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 		reviewers: map[string]bool{},
 		bearers:   map[string]bool{},
 		now:       time.Now,
+		closing:   make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(s)
@@ -122,7 +126,10 @@ func (s *Server) CACertPEM() string { return s.caPEM }
 func (s *Server) Issuer() string { return s.issuer }
 
 // Close stops the server.
-func (s *Server) Close() { s.srv.Close() }
+func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closing) })
+	s.srv.Close()
+}
 
 // Trust makes tokens signed by signer valid here.
 func (s *Server) Trust(signer *Signer) {
@@ -173,6 +180,14 @@ func (s *Server) OnReview(hook func(authv1.TokenReviewSpec) *authv1.TokenReviewS
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.onReview = hook
+}
+
+// StallReviews makes TokenReview calls hang until the caller gives up, to
+// test client timeouts.
+func (s *Server) StallReviews(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stall = on
 }
 
 // Reviews returns the reviews received so far.
@@ -248,6 +263,17 @@ func (s *Server) handleReview(w http.ResponseWriter, r *http.Request) {
 	var tr authv1.TokenReview
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&tr); err != nil {
 		writeStatus(w, http.StatusBadRequest, metav1.StatusReasonBadRequest, "the object provided is unrecognized: "+err.Error())
+		return
+	}
+	s.mu.Lock()
+	stall := s.stall
+	s.mu.Unlock()
+	if stall {
+		// The body is read, so the server notices the client hanging up.
+		select {
+		case <-r.Context().Done():
+		case <-s.closing:
+		}
 		return
 	}
 	s.mu.Lock()

@@ -243,6 +243,20 @@ func TestLoginApiserverUnavailable(t *testing.T) {
 	_, err = g.login(t, g.jwt(t, nil))
 	refused(t, err, "", http.StatusForbidden, "permission denied")
 
+	// An apiserver that never answers: the client's timeout ends the login.
+	h := newFixture(t)
+	h.srv.StallReviews(true)
+	cl, err := NewClient(h.cfg, ClientOptions{Timeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwt = h.jwt(t, nil)
+	_, err = Login(context.Background(), h.cfg, h.role, cl, LoginRequest{Role: "app", JWT: jwt}, time.Now())
+	ae = refused(t, err, jwt, http.StatusForbidden, "permission denied")
+	if !errors.Is(ae, ErrReviewUnavailable) || !strings.Contains(ae.Cause.Error(), "Timeout") {
+		t.Fatalf("cause %v", ae.Cause)
+	}
+
 	if _, err := Login(context.Background(), nil, f.role, nil, LoginRequest{}, time.Now()); !errors.Is(err, ErrNoConfig) {
 		t.Fatalf("no config: %v", err)
 	}
