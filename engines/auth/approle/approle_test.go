@@ -10,26 +10,8 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/engines/auth/authkit"
+	"github.com/cofferhq/coffer/engines/auth/authkit/authtest"
 )
-
-func fields(t *testing.T, body string) authkit.RawFields {
-	t.Helper()
-	d := json.NewDecoder(strings.NewReader(body))
-	d.UseNumber()
-	var m map[string]any
-	if err := d.Decode(&m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-func wantRefusal(t *testing.T, err error, status int, msg string) {
-	t.Helper()
-	st, got, ok := authkit.StatusOf(err)
-	if !ok || st != status || got != msg {
-		t.Fatalf("got %d %q (%v), want %d %q", st, got, err, status, msg)
-	}
-}
 
 var fixedIDs = NewIDs{
 	RoleID:  func() (string, error) { return "11111111-2222-4333-8444-555555555555", nil },
@@ -40,7 +22,7 @@ var mount = MountLimits{MaxLeaseTTL: 768 * time.Hour}
 
 func newRole(t *testing.T, body string) *Role {
 	t.Helper()
-	r, _, err := DecideRoleWrite(nil, "App", fields(t, body), mount, fixedIDs)
+	r, _, err := DecideRoleWrite(nil, "App", authtest.Fields(t, body), mount, fixedIDs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,8 +48,8 @@ func TestRoleDefaultsAndRead(t *testing.T) {
 		t.Fatal("the HMAC key is never read out")
 	}
 	// Real random IDs are UUIDs and keys differ per role.
-	a, _, _ := DecideRoleWrite(nil, "a", fields(t, `{}`), mount, DefaultIDs)
-	b, _, _ := DecideRoleWrite(nil, "b", fields(t, `{}`), mount, DefaultIDs)
+	a, _, _ := DecideRoleWrite(nil, "a", authtest.Fields(t, `{}`), mount, DefaultIDs)
+	b, _, _ := DecideRoleWrite(nil, "b", authtest.Fields(t, `{}`), mount, DefaultIDs)
 	if len(a.RoleID) != 36 || a.RoleID == b.RoleID || a.HMACKey == b.HMACKey || len(a.HMACKey) != 64 {
 		t.Fatalf("ids: %q %q", a.RoleID, b.RoleID)
 	}
@@ -79,7 +61,7 @@ func TestRoleWrite(t *testing.T) {
 	if r.SecretIDTTL != 10*time.Minute || r.SecretIDNumUses != 3 || !r.LocalSecretIDs || r.Token.Type != authkit.TokenTypeBatch {
 		t.Fatalf("%+v", r)
 	}
-	u, warn, err := DecideRoleWrite(r, "app", fields(t, `{"bind_secret_id":false,"token_max_ttl":"1000h","policies":"X"}`), mount, fixedIDs)
+	u, warn, err := DecideRoleWrite(r, "app", authtest.Fields(t, `{"bind_secret_id":false,"token_max_ttl":"1000h","policies":"X"}`), mount, fixedIDs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +80,7 @@ func TestRoleWrite(t *testing.T) {
 	if !reflect.DeepEqual(l.SecretIDBoundCIDRs, []string{"10.0.0.0/8"}) {
 		t.Fatalf("bound_cidr_list: %v", l.SecretIDBoundCIDRs)
 	}
-	_, warn, err = DecideRoleWrite(nil, "w", fields(t, `{"token_type":"default-service"}`), mount, fixedIDs)
+	_, warn, err = DecideRoleWrite(nil, "w", authtest.Fields(t, `{"token_type":"default-service"}`), mount, fixedIDs)
 	if err != nil || len(warn) != 1 || warn[0] != "default-service has no useful meaning; adjusting to service" {
 		t.Fatalf("token_type warning: %v %v", warn, err)
 	}
@@ -120,19 +102,19 @@ func TestRoleWrite(t *testing.T) {
 		{nil, "x", `{"token_type":"batch","token_num_uses":2}`, "'token_type' cannot be 'batch' or 'default_batch' when set to generate tokens with limited use count"},
 	}
 	for _, c := range refusals {
-		_, _, err := DecideRoleWrite(c.existing, c.name, fields(t, c.body), mount, fixedIDs)
-		wantRefusal(t, err, http.StatusBadRequest, c.msg)
+		_, _, err := DecideRoleWrite(c.existing, c.name, authtest.Fields(t, c.body), mount, fixedIDs)
+		authtest.WantRefusal(t, err, http.StatusBadRequest, c.msg)
 	}
 	// A role bound only by CIDRs is acceptable without a secret ID.
-	if _, _, err := DecideRoleWrite(nil, "x", fields(t, `{"bind_secret_id":false,"secret_id_bound_cidrs":"127.0.0.0/8"}`), mount, fixedIDs); err != nil {
+	if _, _, err := DecideRoleWrite(nil, "x", authtest.Fields(t, `{"bind_secret_id":false,"secret_id_bound_cidrs":"127.0.0.0/8"}`), mount, fixedIDs); err != nil {
 		t.Fatal(err)
 	}
-	id, err := DecideRoleIDWrite(r, fields(t, `{"role_id":"custom-id"}`))
+	id, err := DecideRoleIDWrite(r, authtest.Fields(t, `{"role_id":"custom-id"}`))
 	if err != nil || id.RoleID != "custom-id" || r.RoleID == "custom-id" {
 		t.Fatalf("role-id write: %v %v", id, err)
 	}
-	_, err = DecideRoleIDWrite(r, fields(t, `{}`))
-	wantRefusal(t, err, 400, "missing role_id")
+	_, err = DecideRoleIDWrite(r, authtest.Fields(t, `{}`))
+	authtest.WantRefusal(t, err, 400, "missing role_id")
 }
 
 func TestMetadataForms(t *testing.T) {
@@ -157,7 +139,7 @@ func TestMetadataForms(t *testing.T) {
 
 func issue(t *testing.T, r *Role, body, secretID string, now time.Time) *SecretID {
 	t.Helper()
-	req, err := ParseSecretIDRequest(fields(t, body), false)
+	req, err := ParseSecretIDRequest(authtest.Fields(t, body), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,19 +212,19 @@ func TestSecretIDIssue(t *testing.T) {
 		{r, `{"ttl":0}`, "ttl cannot be longer than the role's secret_id_ttl"},
 	}
 	for _, c := range refusals {
-		req, err := ParseSecretIDRequest(fields(t, c.body), false)
+		req, err := ParseSecretIDRequest(authtest.Fields(t, c.body), false)
 		if err == nil {
 			_, err = DecideSecretIDIssue(c.role, req, "sid", "acc", now, mount)
 		}
-		wantRefusal(t, err, 400, c.msg)
+		authtest.WantRefusal(t, err, 400, c.msg)
 	}
-	_, err := ParseSecretIDRequest(fields(t, `{}`), true)
-	wantRefusal(t, err, 400, "missing secret_id")
-	_, err = ParseSecretIDRequest(fields(t, `{"metadata":"a=b,c"}`), false)
-	wantRefusal(t, err, 400, "failed to parse metadata: failed to parse the input: invalid <key,value> format")
+	_, err := ParseSecretIDRequest(authtest.Fields(t, `{}`), true)
+	authtest.WantRefusal(t, err, 400, "missing secret_id")
+	_, err = ParseSecretIDRequest(authtest.Fields(t, `{"metadata":"a=b,c"}`), false)
+	authtest.WantRefusal(t, err, 400, "failed to parse metadata: failed to parse the input: invalid <key,value> format")
 	_, err = DecideSecretIDIssue(r, SecretIDRequest{}, strings.Repeat("s", 4097), "acc", now, mount)
-	wantRefusal(t, err, 400, "failed to store secret_id: failed to create HMAC of secret ID: value is longer than maximum of 4096 bytes")
-	custom, err := ParseSecretIDRequest(fields(t, `{"secret_id":"my-own"}`), true)
+	authtest.WantRefusal(t, err, 400, "failed to store secret_id: failed to create HMAC of secret ID: value is longer than maximum of 4096 bytes")
+	custom, err := ParseSecretIDRequest(authtest.Fields(t, `{"secret_id":"my-own"}`), true)
 	if err != nil || custom.SecretID != "my-own" {
 		t.Fatal(custom, err)
 	}
@@ -300,7 +282,7 @@ func TestLogin(t *testing.T) {
 			c.req = LoginRequest{SecretID: "old"}
 		}
 		_, err := DecideLogin(c.role, entry, c.req, now)
-		t.Run(c.name, func(t *testing.T) { wantRefusal(t, err, c.code, c.msg) })
+		t.Run(c.name, func(t *testing.T) { authtest.WantRefusal(t, err, c.code, c.msg) })
 	}
 	if _, err := DecideLogin(cidr, cs, LoginRequest{SecretID: "c", RemoteAddr: "10.1.2.3:1"}, now); err != nil {
 		t.Fatalf("inside both CIDR lists: %v", err)
@@ -334,7 +316,7 @@ func TestUsesAreCountedAndExhausted(t *testing.T) {
 		t.Fatal("the last use removes the secret ID")
 	}
 	_, err := DecideLogin(r, s, LoginRequest{SecretID: "sid"}, now)
-	wantRefusal(t, err, 400, "invalid role or secret ID")
+	authtest.WantRefusal(t, err, 400, "invalid role or secret ID")
 }
 
 // TestOneUseUnderConcurrency runs the protocol the command bus follows —
@@ -402,7 +384,7 @@ func TestDestroyAndTidy(t *testing.T) {
 	if len(tidy) != 1 || tidy[0].(SecretIDDestroyed).HMAC != b.HMAC || tidy[0].(SecretIDDestroyed).Reason != ReasonTidied {
 		t.Fatalf("tidy %v", tidy)
 	}
-	if _, err := ParseAccessor(fields(t, `{}`)); err == nil {
+	if _, err := ParseAccessor(authtest.Fields(t, `{}`)); err == nil {
 		t.Fatal("missing accessor")
 	}
 }

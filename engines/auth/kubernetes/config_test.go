@@ -9,27 +9,9 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/engines/auth/authkit"
+	"github.com/cofferhq/coffer/engines/auth/authkit/authtest"
 	"github.com/cofferhq/coffer/internal/testk8s"
 )
-
-func fields(t *testing.T, body string) authkit.RawFields {
-	t.Helper()
-	d := json.NewDecoder(strings.NewReader(body))
-	d.UseNumber()
-	var m map[string]any
-	if err := d.Decode(&m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-func wantRefusal(t *testing.T, err error, status int, msg string) {
-	t.Helper()
-	st, got, ok := authkit.StatusOf(err)
-	if !ok || st != status || got != msg {
-		t.Fatalf("got %d %q (%v), want %d %q", st, got, err, status, msg)
-	}
-}
 
 func TestParseConfig(t *testing.T) {
 	signer := testk8s.NewECDSASigner(t)
@@ -38,7 +20,7 @@ func TestParseConfig(t *testing.T) {
 		"kubernetes_host": srv.URL(), "kubernetes_ca_cert": srv.CACertPEM(), "token_reviewer_jwt": "secret-jwt",
 		"pem_keys": []string{signer.PublicKeyPEM()}, "use_annotations_as_alias_metadata": true,
 	})
-	c, err := ParseConfig(fields(t, string(body)))
+	c, err := ParseConfig(authtest.Fields(t, string(body)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,15 +43,15 @@ func TestParseConfig(t *testing.T) {
 		t.Fatalf("round trip: %v %+v", err, back)
 	}
 
-	_, err = ParseConfig(fields(t, `{}`))
-	wantRefusal(t, err, 400, "no host provided")
-	_, err = ParseConfig(fields(t, `{"kubernetes_host":"https://k","disable_local_ca_jwt":true}`))
-	wantRefusal(t, err, 400, "kubernetes_ca_cert must be given when disable_local_ca_jwt is true")
-	_, err = ParseConfig(fields(t, `{"kubernetes_host":"https://k","pem_keys":"not a pem"}`))
-	wantRefusal(t, err, 400, "data does not contain any valid public keys")
-	_, err = ParseConfig(fields(t, `{"kubernetes_host":"https://k","kubernetes_ca_cert":"junk"}`))
-	wantRefusal(t, err, 400, "kubernetes_ca_cert contains no valid PEM certificates")
-	c, err = ParseConfig(fields(t, `{"kubernetes_host":"https://k","disable_iss_validation":false,"issuer":"x"}`))
+	_, err = ParseConfig(authtest.Fields(t, `{}`))
+	authtest.WantRefusal(t, err, 400, "no host provided")
+	_, err = ParseConfig(authtest.Fields(t, `{"kubernetes_host":"https://k","disable_local_ca_jwt":true}`))
+	authtest.WantRefusal(t, err, 400, "kubernetes_ca_cert must be given when disable_local_ca_jwt is true")
+	_, err = ParseConfig(authtest.Fields(t, `{"kubernetes_host":"https://k","pem_keys":"not a pem"}`))
+	authtest.WantRefusal(t, err, 400, "data does not contain any valid public keys")
+	_, err = ParseConfig(authtest.Fields(t, `{"kubernetes_host":"https://k","kubernetes_ca_cert":"junk"}`))
+	authtest.WantRefusal(t, err, 400, "kubernetes_ca_cert contains no valid PEM certificates")
+	c, err = ParseConfig(authtest.Fields(t, `{"kubernetes_host":"https://k","disable_iss_validation":false,"issuer":"x"}`))
 	if err != nil || c.DisableISSValidation || c.Issuer != "x" {
 		t.Fatalf("iss validation: %+v %v", c, err)
 	}
@@ -81,7 +63,7 @@ func TestParseConfig(t *testing.T) {
 
 func TestDecideRoleWrite(t *testing.T) {
 	mount := MountLimits{MaxLeaseTTL: 24 * time.Hour}
-	r, warn, err := DecideRoleWrite(nil, fields(t, `{"bound_service_account_names":"web,api","bound_service_account_namespaces":["apps"],
+	r, warn, err := DecideRoleWrite(nil, authtest.Fields(t, `{"bound_service_account_names":"web,api","bound_service_account_namespaces":["apps"],
 		"policies":"B,a","ttl":"1h","token_max_ttl":"48h","audience":"vault"}`), mount)
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +80,7 @@ func TestDecideRoleWrite(t *testing.T) {
 		t.Fatalf("read %v", d)
 	}
 	// An update keeps what it does not name.
-	u, _, err := DecideRoleWrite(r, fields(t, `{"token_ttl":"30m"}`), mount)
+	u, _, err := DecideRoleWrite(r, authtest.Fields(t, `{"token_ttl":"30m"}`), mount)
 	if err != nil || !reflect.DeepEqual(u.BoundServiceAccountNames, []string{"web", "api"}) || u.Audience != "vault" || u.Token.TTL != 30*time.Minute {
 		t.Fatalf("update %+v %v", u, err)
 	}
@@ -117,8 +99,8 @@ func TestDecideRoleWrite(t *testing.T) {
 		{`{"bound_service_account_names":"web","bound_service_account_namespace_selector":"{\"matchLabels\":{\"a\":\"b\"}}"}`, `"bound_service_account_namespace_selector" is not supported; use "bound_service_account_namespaces"`},
 	}
 	for _, c := range refusals {
-		_, _, err := DecideRoleWrite(nil, fields(t, c.body), mount)
-		wantRefusal(t, err, http.StatusBadRequest, c.msg)
+		_, _, err := DecideRoleWrite(nil, authtest.Fields(t, c.body), mount)
+		authtest.WantRefusal(t, err, http.StatusBadRequest, c.msg)
 	}
 }
 
@@ -162,7 +144,7 @@ func TestValidateJWTClockRules(t *testing.T) {
 	tok := sign(nil)
 	tok = tok[:strings.LastIndexByte(tok, '.')+1]
 	_, err := ValidateJWT(tok, cfg, role, now)
-	wantRefusal(t, err, 403, "invalid algorithm (alg) header parameter: token must be signed")
+	authtest.WantRefusal(t, err, 403, "invalid algorithm (alg) header parameter: token must be signed")
 	// An algorithm Kubernetes does not use.
 	_, err = ValidateJWT("eyJhbGciOiJIUzI1NiJ9.e30.c2ln", cfg, role, now)
 	if err == nil || !strings.Contains(err.Error(), "error verifying token signature") {

@@ -1,7 +1,6 @@
 package tokenparams
 
 import (
-	"encoding/json"
 	"net/http"
 	"reflect"
 	"strings"
@@ -9,18 +8,8 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/engines/auth/authkit"
+	"github.com/cofferhq/coffer/engines/auth/authkit/authtest"
 )
-
-func fields(t *testing.T, body string) authkit.RawFields {
-	t.Helper()
-	d := json.NewDecoder(strings.NewReader(body))
-	d.UseNumber()
-	var m map[string]any
-	if err := d.Decode(&m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
 
 var allLegacy = Parser{Legacy: []Alias{LegacyPolicies, LegacyTTL, LegacyMaxTTL, LegacyPeriod, LegacyNumUses, LegacyBoundCIDRs}}
 
@@ -43,7 +32,7 @@ func TestParseRefusals(t *testing.T) {
 	}
 	for _, c := range cases {
 		p := Params{TTL: time.Minute}
-		_, err := allLegacy.Parse(&p, fields(t, c.body))
+		_, err := allLegacy.Parse(&p, authtest.Fields(t, c.body))
 		st, msg, ok := authkit.StatusOf(err)
 		if !ok || st != http.StatusBadRequest || !strings.Contains(msg, c.msg) {
 			t.Errorf("%s: got %d %q (%v), want 400 %q", c.body, st, msg, err, c.msg)
@@ -56,7 +45,7 @@ func TestParseRefusals(t *testing.T) {
 
 func TestParseValues(t *testing.T) {
 	var p Params
-	warn, err := allLegacy.Parse(&p, fields(t, `{"token_policies":"a, b","token_ttl":"1h","token_max_ttl":7200,
+	warn, err := allLegacy.Parse(&p, authtest.Fields(t, `{"token_policies":"a, b","token_ttl":"1h","token_max_ttl":7200,
 		"token_explicit_max_ttl":"3h","token_period":"90.5s","token_num_uses":"4","token_bound_cidrs":["10.0.0.0/8","127.0.0.1"],
 		"token_type":"service","token_no_default_policy":"true"}`))
 	if err != nil || len(warn) != 0 {
@@ -71,14 +60,14 @@ func TestParseValues(t *testing.T) {
 		t.Fatalf("got %+v\nwant %+v", p, want)
 	}
 	// A later write changes only what it names.
-	if _, err := allLegacy.Parse(&p, fields(t, `{"token_ttl":"30m"}`)); err != nil {
+	if _, err := allLegacy.Parse(&p, authtest.Fields(t, `{"token_ttl":"30m"}`)); err != nil {
 		t.Fatal(err)
 	}
 	if p.TTL != 30*time.Minute || p.MaxTTL != 2*time.Hour || p.NumUses != 4 {
 		t.Fatalf("partial update: %+v", p)
 	}
 	// token_type "default" resets to the mount default.
-	if _, err := allLegacy.Parse(&p, fields(t, `{"token_type":"default"}`)); err != nil || p.Type != authkit.TokenTypeDefault {
+	if _, err := allLegacy.Parse(&p, authtest.Fields(t, `{"token_type":"default"}`)); err != nil || p.Type != authkit.TokenTypeDefault {
 		t.Fatalf("default type: %v %v", p.Type, err)
 	}
 }
@@ -90,7 +79,7 @@ func TestAdjustDefaultTypes(t *testing.T) {
 		`{"token_type":"default-batch"}`:   authkit.TokenTypeBatch,
 	} {
 		var p Params
-		warn, err := ps.Parse(&p, fields(t, body))
+		warn, err := ps.Parse(&p, authtest.Fields(t, body))
 		if err != nil || p.Type != want || len(warn) != 1 || !strings.Contains(warn[0], "has no useful meaning; adjusting to") {
 			t.Errorf("%s: %v %v %v", body, p.Type, warn, err)
 		}
@@ -100,7 +89,7 @@ func TestAdjustDefaultTypes(t *testing.T) {
 func TestLegacyUpgradeRules(t *testing.T) {
 	// Only the legacy name: it is honoured and remembered.
 	var p Params
-	if _, err := allLegacy.Parse(&p, fields(t, `{"policies":"B, a,root2,a","ttl":"1h","max_ttl":"2h","period":60,"num_uses":3,"bound_cidrs":"10.0.0.0/8"}`)); err != nil {
+	if _, err := allLegacy.Parse(&p, authtest.Fields(t, `{"policies":"B, a,root2,a","ttl":"1h","max_ttl":"2h","period":60,"num_uses":3,"bound_cidrs":"10.0.0.0/8"}`)); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(p.Policies, []string{"a", "b", "root2"}) || !reflect.DeepEqual(p.Legacy.Policies, p.Policies) {
@@ -111,14 +100,14 @@ func TestLegacyUpgradeRules(t *testing.T) {
 		t.Fatalf("legacy values: %+v", p)
 	}
 	// Both names: the token_ name wins and the legacy value follows it.
-	if _, err := allLegacy.Parse(&p, fields(t, `{"ttl":"5h","token_ttl":"10m","token_policies":"x","policies":"y"}`)); err != nil {
+	if _, err := allLegacy.Parse(&p, authtest.Fields(t, `{"ttl":"5h","token_ttl":"10m","token_policies":"x","policies":"y"}`)); err != nil {
 		t.Fatal(err)
 	}
 	if p.TTL != 10*time.Minute || p.Legacy.TTL != 10*time.Minute || !reflect.DeepEqual(p.Legacy.Policies, []string{"x"}) {
 		t.Fatalf("both: %+v", p)
 	}
 	// Only the token_ name: the legacy value is cleared.
-	if _, err := allLegacy.Parse(&p, fields(t, `{"token_ttl":"20m","token_policies":"z","token_max_ttl":"3h"}`)); err != nil {
+	if _, err := allLegacy.Parse(&p, authtest.Fields(t, `{"token_ttl":"20m","token_policies":"z","token_max_ttl":"3h"}`)); err != nil {
 		t.Fatal(err)
 	}
 	if p.Legacy.TTL != 0 || p.Legacy.Policies != nil || p.Legacy.MaxTTL != 0 || p.TTL != 20*time.Minute {
@@ -126,12 +115,12 @@ func TestLegacyUpgradeRules(t *testing.T) {
 	}
 	// "root" among legacy policies leaves only root.
 	var r Params
-	if _, err := allLegacy.Parse(&r, fields(t, `{"policies":"a,ROOT,b"}`)); err != nil || !reflect.DeepEqual(r.Policies, []string{"root"}) {
+	if _, err := allLegacy.Parse(&r, authtest.Fields(t, `{"policies":"a,ROOT,b"}`)); err != nil || !reflect.DeepEqual(r.Policies, []string{"root"}) {
 		t.Fatalf("root: %q %v", r.Policies, err)
 	}
 	// A method that does not accept a legacy name ignores it.
 	var q Params
-	if _, err := (Parser{Legacy: []Alias{LegacyPolicies}}).Parse(&q, fields(t, `{"ttl":"1h"}`)); err != nil || q.TTL != 0 {
+	if _, err := (Parser{Legacy: []Alias{LegacyPolicies}}).Parse(&q, authtest.Fields(t, `{"ttl":"1h"}`)); err != nil || q.TTL != 0 {
 		t.Fatalf("ignored legacy ttl: %v %v", q.TTL, err)
 	}
 }
@@ -148,7 +137,7 @@ func TestDataAndPopulate(t *testing.T) {
 	if !reflect.DeepEqual(m, want) {
 		t.Fatalf("empty read:\n%#v\nwant\n%#v", m, want)
 	}
-	if _, err := allLegacy.Parse(&p, fields(t, `{"policies":"dev","ttl":"1h","bound_cidrs":"127.0.0.1","token_type":"batch"}`)); err != nil {
+	if _, err := allLegacy.Parse(&p, authtest.Fields(t, `{"policies":"dev","ttl":"1h","bound_cidrs":"127.0.0.1","token_type":"batch"}`)); err != nil {
 		t.Fatal(err)
 	}
 	m = map[string]any{}

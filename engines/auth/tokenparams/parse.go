@@ -149,13 +149,15 @@ func (ps Parser) parseToken(p *Params, f authkit.Fields) ([]string, error) {
 
 // upgrade is Vault's tokenutil.UpgradeValue for each accepted legacy name.
 func (ps Parser) upgrade(p *Params, f authkit.Fields) error {
+	secs := func(d time.Duration) (time.Duration, error) { return truncSeconds(d), nil }
+	same := func(n int64) (int64, error) { return n, nil }
 	for _, a := range ps.Legacy {
 		var err error
 		switch a {
 		case LegacyPolicies:
-			err = upgradeSlice(f, string(a), "token_policies", &p.Legacy.Policies, &p.Policies, ParsePolicies)
+			err = upgradeValue(f.StringSlice, string(a), "token_policies", &p.Legacy.Policies, &p.Policies, ParsePolicies)
 		case LegacyBoundCIDRs:
-			err = upgradeSlice(f, string(a), "token_bound_cidrs", &p.Legacy.BoundCIDRs, &p.BoundCIDRs, func(in []string) ([]string, error) {
+			err = upgradeValue(f.StringSlice, string(a), "token_bound_cidrs", &p.Legacy.BoundCIDRs, &p.BoundCIDRs, func(in []string) ([]string, error) {
 				out, err := authkit.ParseAddrs(in)
 				if err != nil {
 					return nil, authkit.BadRequest("%s", err.Error())
@@ -163,13 +165,15 @@ func (ps Parser) upgrade(p *Params, f authkit.Fields) error {
 				return out, nil
 			})
 		case LegacyTTL:
-			err = upgradeDuration(f, string(a), "token_ttl", &p.Legacy.TTL, &p.TTL)
+			err = upgradeValue(f.Duration, string(a), "token_ttl", &p.Legacy.TTL, &p.TTL, secs)
 		case LegacyMaxTTL:
-			err = upgradeDuration(f, string(a), "token_max_ttl", &p.Legacy.MaxTTL, &p.MaxTTL)
+			err = upgradeValue(f.Duration, string(a), "token_max_ttl", &p.Legacy.MaxTTL, &p.MaxTTL, secs)
 		case LegacyPeriod:
-			err = upgradeDuration(f, string(a), "token_period", &p.Legacy.Period, &p.Period)
+			err = upgradeValue(f.Duration, string(a), "token_period", &p.Legacy.Period, &p.Period, secs)
 		case LegacyNumUses:
-			err = upgradeInt(f, string(a), "token_num_uses", &p.Legacy.NumUses, &p.NumUses)
+			oldN, newN := int64(p.Legacy.NumUses), int64(p.NumUses)
+			err = upgradeValue(f.Int, string(a), "token_num_uses", &oldN, &newN, same)
+			p.Legacy.NumUses, p.NumUses = int(oldN), int(newN)
 		}
 		if err != nil {
 			return err
@@ -178,69 +182,30 @@ func (ps Parser) upgrade(p *Params, f authkit.Fields) error {
 	return nil
 }
 
-func upgradeDuration(f authkit.Fields, oldKey, newKey string, oldVal, newVal *time.Duration) error {
-	_, newOK, err := f.Duration(newKey)
+// upgradeValue applies one legacy name: honoured only when the token_ name
+// is absent; when both are given the legacy value follows the token_ one;
+// when only the token_ name is given the legacy value is cleared.
+func upgradeValue[T any](get func(string) (T, bool, error), oldKey, newKey string, oldVal, newVal *T, conv func(T) (T, error)) error {
+	_, newOK, err := get(newKey)
 	if err != nil {
 		return err
 	}
-	v, oldOK, err := f.Duration(oldKey)
+	v, oldOK, err := get(oldKey)
 	if err != nil {
 		return err
 	}
-	switch {
-	case !newOK && oldOK:
-		*oldVal = truncSeconds(v)
-		*newVal = *oldVal
-	case newOK && oldOK:
-		*oldVal = *newVal
-	case newOK:
-		*oldVal = 0
-	}
-	return nil
-}
-
-func upgradeInt(f authkit.Fields, oldKey, newKey string, oldVal, newVal *int) error {
-	_, newOK, err := f.Int(newKey)
-	if err != nil {
-		return err
-	}
-	v, oldOK, err := f.Int(oldKey)
-	if err != nil {
-		return err
-	}
-	switch {
-	case !newOK && oldOK:
-		*oldVal = int(v)
-		*newVal = *oldVal
-	case newOK && oldOK:
-		*oldVal = *newVal
-	case newOK:
-		*oldVal = 0
-	}
-	return nil
-}
-
-func upgradeSlice(f authkit.Fields, oldKey, newKey string, oldVal, newVal *[]string, conv func([]string) ([]string, error)) error {
-	_, newOK, err := f.StringSlice(newKey)
-	if err != nil {
-		return err
-	}
-	v, oldOK, err := f.StringSlice(oldKey)
-	if err != nil {
-		return err
-	}
+	var zero T
 	switch {
 	case !newOK && oldOK:
 		c, err := conv(v)
 		if err != nil {
 			return err
 		}
-		*oldVal = c
-		*newVal = append([]string(nil), c...)
+		*oldVal, *newVal = c, c
 	case newOK && oldOK:
-		*oldVal = append([]string(nil), *newVal...)
+		*oldVal = *newVal
 	case newOK:
-		*oldVal = nil
+		*oldVal = zero
 	}
 	return nil
 }

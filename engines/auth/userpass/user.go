@@ -31,11 +31,7 @@ func DecideUserWrite(existing *User, name string, f authkit.Fields, h Hasher) (*
 	if strings.TrimSpace(name) == "" {
 		return nil, authkit.BadRequest("missing username")
 	}
-	password, _, err := f.String("password")
-	if err != nil {
-		return nil, err
-	}
-	imported, _, err := f.String("password_hash")
+	password, imported, err := passwordFields(f)
 	if err != nil {
 		return nil, err
 	}
@@ -67,11 +63,7 @@ func DecideUserPassword(existing *User, f authkit.Fields, h Hasher) (*User, erro
 	if existing == nil {
 		return nil, authkit.BadRequest("username does not exist")
 	}
-	password, _, err := f.String("password")
-	if err != nil {
-		return nil, err
-	}
-	imported, _, err := f.String("password_hash")
+	password, imported, err := passwordFields(f)
 	if err != nil {
 		return nil, err
 	}
@@ -110,6 +102,16 @@ func DecideUserPolicies(existing *User, f authkit.Fields) (*User, error) {
 		u.Token.Legacy.Policies = slices.Clone(u.Token.Policies)
 	}
 	return &u, nil
+}
+
+func passwordFields(f authkit.Fields) (password, imported string, err error) {
+	if password, _, err = f.String("password"); err != nil {
+		return "", "", err
+	}
+	if imported, _, err = f.String("password_hash"); err != nil {
+		return "", "", err
+	}
+	return password, imported, nil
 }
 
 func validatePasswordInput(password, imported string) error {

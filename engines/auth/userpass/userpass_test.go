@@ -12,29 +12,11 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/cofferhq/coffer/engines/auth/authkit"
+	"github.com/cofferhq/coffer/engines/auth/authkit/authtest"
 )
 
 // fast keeps tests quick; TestDefaultCost checks the default.
 var fast = Hasher{BcryptCost: bcrypt.MinCost}
-
-func fields(t *testing.T, body string) authkit.RawFields {
-	t.Helper()
-	d := json.NewDecoder(strings.NewReader(body))
-	d.UseNumber()
-	var m map[string]any
-	if err := d.Decode(&m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-func wantRefusal(t *testing.T, err error, status int, msg string) {
-	t.Helper()
-	st, got, ok := authkit.StatusOf(err)
-	if !ok || st != status || got != msg {
-		t.Fatalf("got %d %q (%v), want %d %q", st, got, err, status, msg)
-	}
-}
 
 func TestHashSchemes(t *testing.T) {
 	for _, h := range []Hasher{fast, {Scheme: Argon2id, ArgonMemoryKiB: 1024, ArgonTime: 1}} {
@@ -84,7 +66,7 @@ func TestDefaultCost(t *testing.T) {
 }
 
 func TestUserWrite(t *testing.T) {
-	u, err := DecideUserWrite(nil, "Alice", fields(t, `{"password":"pw1","policies":"Dev,ops","ttl":"1h","bound_cidrs":"127.0.0.1"}`), fast)
+	u, err := DecideUserWrite(nil, "Alice", authtest.Fields(t, `{"password":"pw1","policies":"Dev,ops","ttl":"1h","bound_cidrs":"127.0.0.1"}`), fast)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,13 +83,13 @@ func TestUserWrite(t *testing.T) {
 		}
 	}
 	// An update without a password keeps it.
-	u2, err := DecideUserWrite(u, "alice", fields(t, `{"token_ttl":"2h"}`), fast)
+	u2, err := DecideUserWrite(u, "alice", authtest.Fields(t, `{"token_ttl":"2h"}`), fast)
 	if err != nil || u2.PasswordHash != u.PasswordHash || u2.Token.TTL != 2*time.Hour || u2.Token.Legacy.TTL != 0 {
 		t.Fatalf("update: %+v %v", u2, err)
 	}
 	imported, _ := bcrypt.GenerateFromPassword([]byte("pw2"), 6)
 	body, _ := json.Marshal(map[string]string{"password_hash": string(imported)})
-	u3, err := DecideUserWrite(nil, "bob", fields(t, string(body)), fast)
+	u3, err := DecideUserWrite(nil, "bob", authtest.Fields(t, string(body)), fast)
 	if err != nil || Check(u3.PasswordHash, "pw2") != nil {
 		t.Fatalf("import: %v", err)
 	}
@@ -122,29 +104,29 @@ func TestUserWrite(t *testing.T) {
 		{`{"password":"a","token_ttl":"-1"}`, "'token_ttl' cannot be negative"},
 	}
 	for _, c := range refusals {
-		_, err := DecideUserWrite(nil, "carol", fields(t, c.body), fast)
-		wantRefusal(t, err, http.StatusBadRequest, c.msg)
+		_, err := DecideUserWrite(nil, "carol", authtest.Fields(t, c.body), fast)
+		authtest.WantRefusal(t, err, http.StatusBadRequest, c.msg)
 	}
-	_, err = DecideUserWrite(nil, "", fields(t, `{"password":"x"}`), fast)
-	wantRefusal(t, err, 400, "missing username")
+	_, err = DecideUserWrite(nil, "", authtest.Fields(t, `{"password":"x"}`), fast)
+	authtest.WantRefusal(t, err, 400, "missing username")
 }
 
 func TestPasswordAndPolicies(t *testing.T) {
-	u, _ := DecideUserWrite(nil, "alice", fields(t, `{"password":"old","token_policies":"a"}`), fast)
-	n, err := DecideUserPassword(u, fields(t, `{"password":"new"}`), fast)
+	u, _ := DecideUserWrite(nil, "alice", authtest.Fields(t, `{"password":"old","token_policies":"a"}`), fast)
+	n, err := DecideUserPassword(u, authtest.Fields(t, `{"password":"new"}`), fast)
 	if err != nil || Check(n.PasswordHash, "new") != nil || Check(n.PasswordHash, "old") == nil {
 		t.Fatalf("password change: %v", err)
 	}
-	_, err = DecideUserPassword(u, fields(t, `{}`), fast)
-	wantRefusal(t, err, 400, "must provide either password or password_hash")
-	_, err = DecideUserPassword(nil, fields(t, `{"password":"x"}`), fast)
-	wantRefusal(t, err, 400, "username does not exist")
+	_, err = DecideUserPassword(u, authtest.Fields(t, `{}`), fast)
+	authtest.WantRefusal(t, err, 400, "must provide either password or password_hash")
+	_, err = DecideUserPassword(nil, authtest.Fields(t, `{"password":"x"}`), fast)
+	authtest.WantRefusal(t, err, 400, "username does not exist")
 
-	p, err := DecideUserPolicies(u, fields(t, `{"token_policies":"Z, b,b"}`))
+	p, err := DecideUserPolicies(u, authtest.Fields(t, `{"token_policies":"Z, b,b"}`))
 	if err != nil || !reflect.DeepEqual(p.Token.Policies, []string{"b", "z"}) || p.Token.Legacy.Policies != nil {
 		t.Fatalf("policies: %+v %v", p.Token, err)
 	}
-	p, _ = DecideUserPolicies(u, fields(t, `{"policies":"legacy"}`))
+	p, _ = DecideUserPolicies(u, authtest.Fields(t, `{"policies":"legacy"}`))
 	if !reflect.DeepEqual(p.Token.Policies, []string{"legacy"}) || !reflect.DeepEqual(p.Token.Legacy.Policies, []string{"legacy"}) {
 		t.Fatalf("legacy policies: %+v", p.Token)
 	}
@@ -154,8 +136,8 @@ func TestPasswordAndPolicies(t *testing.T) {
 }
 
 func TestLogin(t *testing.T) {
-	u, _ := DecideUserWrite(nil, "alice", fields(t, `{"password":"s3cret","token_policies":"dev","token_ttl":"10m","token_bound_cidrs":"127.0.0.0/8"}`), fast)
-	req, err := ParseLoginRequest("ALICE", fields(t, `{"password":"s3cret"}`), "127.0.0.1:9999")
+	u, _ := DecideUserWrite(nil, "alice", authtest.Fields(t, `{"password":"s3cret","token_policies":"dev","token_ttl":"10m","token_bound_cidrs":"127.0.0.0/8"}`), fast)
+	req, err := ParseLoginRequest("ALICE", authtest.Fields(t, `{"password":"s3cret"}`), "127.0.0.1:9999")
 	if err != nil || req.Username != "alice" {
 		t.Fatal(req, err)
 	}
@@ -168,28 +150,28 @@ func TestLogin(t *testing.T) {
 		t.Fatalf("%+v", auth)
 	}
 	_, err = DecideLogin(u, LoginRequest{Username: "alice", Password: "wrong"}, fast)
-	wantRefusal(t, err, 400, "invalid username or password")
+	authtest.WantRefusal(t, err, 400, "invalid username or password")
 	if !errors.Is(err, authkit.ErrInvalidCredentials) {
 		t.Fatal("a wrong password is an invalid credential")
 	}
 	_, err = DecideLogin(nil, LoginRequest{Username: "nobody", Password: "s3cret"}, fast)
-	wantRefusal(t, err, 400, "invalid username or password")
+	authtest.WantRefusal(t, err, 400, "invalid username or password")
 	_, err = DecideLogin(&User{Name: "nohash"}, LoginRequest{Password: "x"}, fast)
-	wantRefusal(t, err, 400, "invalid username or password")
+	authtest.WantRefusal(t, err, 400, "invalid username or password")
 	_, err = DecideLogin(u, LoginRequest{Username: "alice", Password: "s3cret", RemoteAddr: "10.0.0.1:1"}, fast)
-	wantRefusal(t, err, 403, "permission denied")
-	_, err = ParseLoginRequest("alice", fields(t, `{}`), "")
-	wantRefusal(t, err, 400, "missing password")
+	authtest.WantRefusal(t, err, 403, "permission denied")
+	_, err = ParseLoginRequest("alice", authtest.Fields(t, `{}`), "")
+	authtest.WantRefusal(t, err, 400, "missing password")
 }
 
 func TestRenew(t *testing.T) {
-	u, _ := DecideUserWrite(nil, "alice", fields(t, `{"password":"x","token_policies":"dev,ops","token_ttl":"5m"}`), fast)
+	u, _ := DecideUserWrite(nil, "alice", authtest.Fields(t, `{"password":"x","token_policies":"dev,ops","token_ttl":"5m"}`), fast)
 	p, err := DecideRenew(u, []string{"default", "ops", "dev"})
 	if err != nil || p.TTL != 5*time.Minute {
 		t.Fatal(p, err)
 	}
 	_, err = DecideRenew(u, []string{"dev"})
-	wantRefusal(t, err, 400, "policies have changed, not renewing")
+	authtest.WantRefusal(t, err, 400, "policies have changed, not renewing")
 	if _, err := DecideRenew(nil, nil); err == nil {
 		t.Fatal("a deleted user's token must not renew")
 	}
