@@ -7,7 +7,8 @@
 //
 //   - authkit: the Auth block a login returns for the core to mint, the
 //     refusal type that carries Vault's status and message, Vault's field
-//     coercions for tests, CIDR and glob helpers.
+//     coercions for tests, CIDR and glob helpers; authkit/authtest has the
+//     shared test helpers.
 //   - tokenparams: the common token fields (Vault's tokenutil.TokenParams)
 //     with the legacy-alias rules.
 //   - ratelimit: the failed-login limiter (per source and role).

@@ -186,9 +186,12 @@ func (c *Client) Review(ctx context.Context, jwt string, audiences []string) (*R
 // alias metadata with use_annotations_as_alias_metadata.
 const AliasMetadataPrefix = "vault.hashicorp.com/alias-metadata-"
 
-// ErrReservedAliasMetadata is Vault's refusal when an annotation would
-// overwrite the metadata the method sets itself.
-var ErrReservedAliasMetadata = errors.New("entity alias metadata keys for only internal use found from the client token's associated service account annotations")
+// ErrReservedAliasMetadata marks an annotation that would overwrite the
+// metadata the method sets itself; msgReservedAliasMetadata is Vault's
+// answer.
+var ErrReservedAliasMetadata = errors.New("kubernetes: reserved alias metadata keys in annotations")
+
+const msgReservedAliasMetadata = "entity alias metadata keys for only internal use found from the client token's associated service account annotations"
 
 var reservedAliasMetadataKeys = map[string]bool{
 	MetaServiceAccountUID: true, MetaServiceAccountName: true,

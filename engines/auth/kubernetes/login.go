@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cofferhq/coffer/engines/auth/authkit"
@@ -57,7 +58,7 @@ func InvalidRole(name string) error {
 }
 
 // ErrNoConfig is a login before the mount is configured (500, as Vault).
-var ErrNoConfig = errors.New("could not load backend configuration")
+var ErrNoConfig = errors.New("kubernetes: could not load backend configuration")
 
 // ErrReviewUnavailable marks a login that failed because the apiserver
 // could not be asked (not the client's fault); the answer is still
@@ -116,7 +117,7 @@ func Login(ctx context.Context, cfg *Config, role *Role, rv Reviewer, req LoginR
 		m, err := rv.AliasMetadata(ctx, req.JWT, sa.Namespace, sa.Name)
 		if err != nil {
 			if errors.Is(err, ErrReservedAliasMetadata) {
-				return nil, authkit.BadRequest("%s", err.Error())
+				return nil, authkit.BadRequest("%s%s", msgReservedAliasMetadata, strings.TrimPrefix(err.Error(), ErrReservedAliasMetadata.Error()))
 			}
 			return nil, err
 		}

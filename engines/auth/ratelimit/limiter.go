@@ -12,8 +12,10 @@ import (
 	"time"
 )
 
-// ErrExceeded is Vault's rate-limit quota error text.
-var ErrExceeded = errors.New("rate limit quota exceeded")
+// ErrExceeded marks a refused attempt; msgExceeded is Vault's text for it.
+var ErrExceeded = errors.New("ratelimit: rate limit quota exceeded")
+
+const msgExceeded = "rate limit quota exceeded"
 
 // Config sets the buckets. Zero values take the defaults; a negative burst
 // disables that bucket.
@@ -93,7 +95,7 @@ type Refusal struct {
 	Scope Scope
 }
 
-func (r *Refusal) Error() string { return ErrExceeded.Error() }
+func (r *Refusal) Error() string { return msgExceeded }
 
 // Unwrap makes errors.Is(r, ErrExceeded) true.
 func (r *Refusal) Unwrap() error { return ErrExceeded }
@@ -113,7 +115,7 @@ func (r *Refusal) RetryAfterSeconds() int {
 
 // Message is Vault's error text for a request path.
 func (r *Refusal) Message(path string) string {
-	return fmt.Sprintf("request path %q: %s", path, ErrExceeded)
+	return fmt.Sprintf("request path %q: %s", path, msgExceeded)
 }
 
 type key struct {
