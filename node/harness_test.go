@@ -39,14 +39,18 @@ func startSealedNode(t testing.TB, dir string, seal sys.SealConfig) *Node {
 // startNode runs an in-process dev node on a random loopback port with its
 // data in dir. The same test bodies run against the spawned binary in
 // scenarios/.
-func startNode(t testing.TB, dir, rootToken string) *Node {
+func startNode(t testing.TB, dir, rootToken string, tweak ...func(*Config)) *Node {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	n, err := Start(ctx, Config{
+	cfg := Config{
 		DataDir: dir, ListenAddr: "127.0.0.1:0", Dev: true, DevRootTokenID: rootToken,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	for _, f := range tweak {
+		f(&cfg)
+	}
+	n, err := Start(ctx, cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = n.Close() })
 	return n

@@ -15,6 +15,7 @@ import (
 func (b *backend) readTune(auth bool) framework.HandlerFunc {
 	return func(req *framework.Request) (*framework.Response, error) {
 		path := sanitizePath(req.Vars["path"])
+		auth, path := tuneTarget(auth, path)
 		var m mountstore.Mount
 		switch {
 		case auth && path == "token/":
@@ -54,7 +55,8 @@ func (b *backend) readTune(auth bool) framework.HandlerFunc {
 // options.
 func (b *backend) writeTune(auth bool) framework.HandlerFunc {
 	return func(req *framework.Request) (*framework.Response, error) {
-		cmd := mount.Tune{Path: req.Vars["path"], Auth: auth}
+		auth, rel := tuneTarget(auth, sanitizePath(req.Vars["path"]))
+		cmd := mount.Tune{Path: rel, Auth: auth}
 		if desc, ok := req.StringOk("description"); ok {
 			cmd.Description = &desc
 		}
@@ -103,4 +105,13 @@ func tuneWarnings(before mountstore.Mount, options map[string]string) *framework
 		return nil
 	}
 	return &framework.Response{Warnings: []string{upgradeWarning(from, to)}}
+}
+
+// tuneTarget lets sys/mounts/auth/<path>/tune tune an auth method, as
+// Vault's does (its Go client's TuneMount("auth/x") goes there).
+func tuneTarget(auth bool, path string) (bool, string) {
+	if rest, ok := strings.CutPrefix(path, mount.AuthPrefix); ok && !auth {
+		return true, rest
+	}
+	return auth, path
 }
