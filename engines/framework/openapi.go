@@ -120,6 +120,7 @@ func (d *OpenAPI) AddPath(mountPath, tag string, p *Path) {
 		if variant != "" {
 			url += "/" + variant
 		}
+		url = strings.ReplaceAll(url, "//", "/")
 		item := d.Paths[url]
 		if item == nil {
 			item = &OASPath{operations: map[string]bool{}}
@@ -282,14 +283,18 @@ func expandPattern(pattern string) []string {
 	if !ok {
 		return nil
 	}
-	seen := map[string]bool{}
-	var out []string
+	// An optional trailing slash ("mounts/?") is one URL; a pattern that
+	// ends in a slash ("auth/") keeps it, as a URL of its own.
+	all := map[string]bool{}
 	for _, v := range variants {
-		v = strings.Trim(v, "/")
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
+		all[strings.TrimLeft(v, "/")] = true
+	}
+	var out []string
+	for v := range all {
+		if strings.HasSuffix(v, "/") && all[strings.TrimSuffix(v, "/")] {
+			continue
 		}
+		out = append(out, v)
 	}
 	sort.Strings(out)
 	return out
