@@ -22,6 +22,7 @@ import (
 	leaseeng "github.com/cofferhq/coffer/engines/lease"
 	"github.com/cofferhq/coffer/events/databaseevent"
 	"github.com/cofferhq/coffer/events/leaseevent"
+	"github.com/cofferhq/coffer/internal/testkit"
 	"github.com/cofferhq/coffer/internal/testpg"
 	"github.com/cofferhq/coffer/projections/databasestore"
 	"github.com/cofferhq/coffer/projections/leasestore"
@@ -49,7 +50,7 @@ func startLeaseNode(t testing.TB, dir string, opts leaseeng.Options) *Node {
 	defer cancel()
 	n, err := Start(ctx, Config{
 		DataDir: dir, ListenAddr: "127.0.0.1:0", Dev: true, DevRootTokenID: "root", Leases: opts,
-		Log: slog.New(slog.NewTextHandler(logSink(), nil)),
+		Log: slog.New(slog.NewTextHandler(testkit.LogWriter(), nil)),
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = n.Close() })
@@ -98,7 +99,7 @@ func readCreds(t testing.TB, c *vault.Client, role string) creds {
 // roleGone polls pg_roles until the user is gone.
 func roleGone(t testing.TB, pg *testpg.Cluster, user string, within time.Duration) {
 	t.Helper()
-	eventually(t, within, func() error {
+	testkit.CheckFor(t, within, 0, func() error {
 		if pg.RoleExists(t, user) {
 			return fmt.Errorf("role %s still in pg_roles", user)
 		}
@@ -225,7 +226,10 @@ func TestDatabaseConfigReadNeverShowsPassword(t *testing.T) {
 
 func TestDatabaseRenewIsCapped(t *testing.T) {
 	pg := testpg.Shared(t)
-	n := startLeaseNode(t, t.TempDir(), fastLeases)
+	clock := testkit.NewClock(time.Now())
+	opts := fastLeases
+	opts.Now = clock.Now
+	n := startLeaseNode(t, t.TempDir(), opts)
 	c := clientFor(t, n, "root")
 	setupDatabase(t, c, pg, "1h", "24h")
 	_, err := c.Logical().Write("database/roles/short", map[string]any{
@@ -247,7 +251,7 @@ func TestDatabaseRenewIsCapped(t *testing.T) {
 
 	short := readCreds(t, c, "short")
 	assert.Equal(t, 20, short.duration)
-	time.Sleep(3 * time.Second)
+	clock.Advance(3 * time.Second)
 	s, err = c.Sys().Renew(short.leaseID, 30)
 	require.NoError(t, err)
 	assert.Less(t, s.LeaseDuration, 28, "near the cap the returned duration shrinks")
@@ -295,7 +299,7 @@ path "auth/token/create" { capabilities = ["update"] }`))
 	require.NoError(t, c.Auth().Token().RevokeTree(parent.Auth.ClientToken))
 	roleGone(t, pg, fromParent.username, 15*time.Second)
 	roleGone(t, pg, fromChild.username, 15*time.Second)
-	eventually(t, 10*time.Second, func() error {
+	testkit.CheckFor(t, 10*time.Second, 0, func() error {
 		if st := leaseState(t, n, fromChild.leaseID); st.State != leaseevent.StateRevoked {
 			return fmt.Errorf("child's lease is %s", st.State)
 		}
@@ -329,7 +333,7 @@ func TestDatabaseExpiryDropsTheRole(t *testing.T) {
 	roleGone(t, pg, cr.username, 10*time.Second)
 	t.Logf("role dropped %s after issue (ttl 2s)", time.Since(start).Round(10*time.Millisecond))
 	// lease.revoked is appended once the role is gone.
-	eventually(t, 5*time.Second, func() error {
+	testkit.CheckFor(t, 5*time.Second, 0, func() error {
 		if st := leaseState(t, n, cr.leaseID); st.State != leaseevent.StateRevoked || st.Reason != "expired" {
 			return fmt.Errorf("lease is %s (%q)", st.State, st.Reason)
 		}
@@ -347,7 +351,7 @@ func TestDatabaseDownDuringExpiry(t *testing.T) {
 	require.NoError(t, pg.Stop())
 	// The reaper keeps failing and says so: revocation_failed events, and
 	// the lease listed as irrevocable once attempts pass the threshold.
-	eventually(t, 30*time.Second, func() error {
+	testkit.CheckFor(t, 30*time.Second, 0, func() error {
 		s, err := c.Logical().ReadWithData("sys/leases", map[string][]string{"type": {"irrevocable"}})
 		if err != nil {
 			return err
@@ -378,7 +382,7 @@ func TestDatabaseDownDuringExpiry(t *testing.T) {
 	// Back up: the reaper finishes the job by itself.
 	require.NoError(t, pg.Start())
 	roleGone(t, pg, cr.username, 20*time.Second)
-	eventually(t, 10*time.Second, func() error {
+	testkit.CheckFor(t, 10*time.Second, 0, func() error {
 		if st := leaseState(t, n, cr.leaseID); st.State != leaseevent.StateRevoked {
 			return fmt.Errorf("lease is %s", st.State)
 		}
@@ -403,12 +407,14 @@ func TestDatabaseExpiredWhileDownRevokedAfterRestart(t *testing.T) {
 		users = append(users, readCreds(t, c, "myapp-readwrite").username)
 	}
 	require.NoError(t, n.Close())
-	time.Sleep(4 * time.Second)
 	for _, u := range users {
 		require.True(t, pg.RoleExists(t, u), "nobody revoked while the node was down")
 	}
+	// The node comes back 4s later by its clock: every lease has expired.
+	later := fastLeases
+	later.Now = func() time.Time { return time.Now().Add(4 * time.Second) }
 	restarted := time.Now()
-	startLeaseNode(t, dir, fastLeases)
+	startLeaseNode(t, dir, later)
 	for _, u := range users {
 		roleGone(t, pg, u, 10*time.Second)
 	}
@@ -646,7 +652,7 @@ func BenchmarkStartWithLeases(b *testing.B) {
 		require.NoError(b, err)
 	}
 	dir := b.TempDir()
-	cfg := Config{DataDir: dir, ListenAddr: "127.0.0.1:0", Dev: true, DevRootTokenID: "root", Log: slog.New(slog.NewTextHandler(logSink(), nil))}
+	cfg := Config{DataDir: dir, ListenAddr: "127.0.0.1:0", Dev: true, DevRootTokenID: "root", Log: slog.New(slog.NewTextHandler(testkit.LogWriter(), nil))}
 	ctx := context.Background()
 	n, err := Start(ctx, cfg)
 	require.NoError(b, err)

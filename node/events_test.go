@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cofferhq/coffer/engines/events"
+	"github.com/cofferhq/coffer/internal/testkit"
 )
 
 // sseMsg is one Server-Sent Events message. An id-only message moves the
@@ -303,8 +304,7 @@ path "secret/data/app/*" { capabilities = ["read"] }
 func TestEventsWebSocketJSONSinceTime(t *testing.T) {
 	n := startNode(t, t.TempDir(), "root-token")
 	putIndexed(t, n, "root-token", "before", map[string]any{"v": "x"})
-	since := time.Now().UTC()
-	time.Sleep(5 * time.Millisecond) // stored times have nanosecond precision; keep "before" strictly earlier
+	since := testkit.Mark(t) // anything stored from here on is strictly later
 	putIndexed(t, n, "root-token", "past", map[string]any{"v": "secret-past"})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -423,8 +423,7 @@ func TestLedgerStateAt(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, kv.PutMetadata(ctx, "app", vault.KVMetadataPutInput{CustomMetadata: map[string]any{"owner": "team-a"}}))
 	_, acc := createToken(t, root, "ops")
-	then := time.Now().UTC()
-	time.Sleep(5 * time.Millisecond)
+	then := testkit.Mark(t) // anything stored from here on is strictly later
 
 	_, err = kv.Put(ctx, "app", map[string]any{"password": "second-value"})
 	require.NoError(t, err)
@@ -510,7 +509,7 @@ func BenchmarkKVPutWithSubscribers(b *testing.B) {
 			writes := putParallel(b, c)
 			if tc.active > 0 {
 				want := int64(tc.active) * writes
-				eventually(b, 30*time.Second, func() error {
+				testkit.CheckFor(b, 30*time.Second, 0, func() error {
 					if got := received.Load(); got < want {
 						return fmt.Errorf("active subscribers received %d of %d events", got, want)
 					}

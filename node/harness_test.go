@@ -18,6 +18,7 @@ import (
 
 	"github.com/cofferhq/coffer/engines/sys"
 	"github.com/cofferhq/coffer/events/auditevent"
+	"github.com/cofferhq/coffer/internal/testkit"
 	"github.com/cofferhq/coffer/ledger"
 )
 
@@ -29,7 +30,7 @@ func startSealedNode(t testing.TB, dir string, seal sys.SealConfig) *Node {
 	defer cancel()
 	n, err := Start(ctx, Config{
 		DataDir: dir, ListenAddr: "127.0.0.1:0", Seal: seal,
-		Log: slog.New(slog.NewTextHandler(logSink(), nil)),
+		Log: slog.New(slog.NewTextHandler(testkit.LogWriter(), nil)),
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = n.Close() })
@@ -56,15 +57,10 @@ func startNode(t testing.TB, dir, rootToken string, tweak ...func(*Config)) *Nod
 	return n
 }
 
+// clientFor is HashiCorp's client for the node with token.
 func clientFor(t testing.TB, n *Node, token string) *vault.Client {
 	t.Helper()
-	cfg := vault.DefaultConfig()
-	cfg.Address = n.Addr
-	cfg.MaxRetries = 0
-	c, err := vault.NewClient(cfg)
-	require.NoError(t, err)
-	c.SetToken(token)
-	return c
+	return testkit.VaultClient(t, n.Addr, token)
 }
 
 // rawRequest sends a request the Vault client would not build (bad input).
@@ -88,22 +84,6 @@ func rawRequest(t testing.TB, n *Node, method, path, token, body string, headers
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	return resp, string(b)
-}
-
-// eventually polls fn until it returns nil or the timeout passes.
-func eventually(t testing.TB, timeout time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met after %s: %v", timeout, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // readAudit decodes every audit record in the node's ledger.
@@ -148,12 +128,3 @@ func readLedger(t testing.TB, n *Node) []ledger.Record {
 var errNotYet = errors.New("not yet")
 
 func removeProjections(dir string) error { return os.RemoveAll(filepath.Join(dir, "projections")) }
-
-// logSink is where in-process nodes log: nowhere, unless COFFER_TEST_LOG
-// is set.
-func logSink() io.Writer {
-	if os.Getenv("COFFER_TEST_LOG") != "" {
-		return os.Stderr
-	}
-	return io.Discard
-}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cofferhq/coffer/internal/testkit"
 	vault "github.com/hashicorp/vault/api"
 	"github.com/stretchr/testify/require"
 )
@@ -20,7 +21,7 @@ func TestLedgerVerifyAndProveOnline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	n, err := Start(ctx, Config{DataDir: t.TempDir(), ListenAddr: "127.0.0.1:0", Dev: true, DevRootTokenID: "root-token",
-		CheckpointInterval: 100 * time.Millisecond, Log: slog.New(slog.NewTextHandler(logSink(), nil))})
+		CheckpointInterval: 100 * time.Millisecond, Log: slog.New(slog.NewTextHandler(testkit.LogWriter(), nil))})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = n.Close() })
 	c := clientFor(t, n, "root-token")
@@ -30,7 +31,7 @@ func TestLedgerVerifyAndProveOnline(t *testing.T) {
 	}
 	last, err := n.ledger.LastSeq(ctx)
 	require.NoError(t, err)
-	eventually(t, 20*time.Second, func() error {
+	testkit.CheckFor(t, 20*time.Second, 0, func() error {
 		s, err := c.Logical().Read("sys/ledger/verify")
 		if err != nil {
 			return err

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cofferhq/coffer/engines/sys"
+	"github.com/cofferhq/coffer/internal/testkit"
 	"github.com/cofferhq/coffer/ledger/kmsseal"
 	"github.com/cofferhq/coffer/ledger/kmsseal/kmstest"
 )
@@ -77,7 +78,7 @@ func TestShamirInitUnsealSealRekey(t *testing.T) {
 
 	// Seal on request, then unseal again.
 	require.NoError(t, c.Sys().Seal())
-	eventually(t, 5*time.Second, func() error {
+	testkit.CheckFor(t, 5*time.Second, 0, func() error {
 		if healthCode(t, n) != http.StatusServiceUnavailable {
 			return errNotYet
 		}
@@ -198,7 +199,7 @@ func TestAWSKMSAutoUnseal(t *testing.T) {
 	c = clientFor(t, n, init.RootToken)
 	require.Equal(t, http.StatusServiceUnavailable, healthCode(t, n))
 	kms.Restart(t)
-	eventually(t, 30*time.Second, func() error {
+	testkit.CheckFor(t, 30*time.Second, 0, func() error {
 		if healthCode(t, n) != http.StatusOK {
 			return errNotYet
 		}

@@ -25,6 +25,7 @@ import (
 	"github.com/cofferhq/coffer/engines/transit"
 	"github.com/cofferhq/coffer/events/policyevent"
 	"github.com/cofferhq/coffer/internal/ledgertest"
+	"github.com/cofferhq/coffer/internal/testkit"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 	"github.com/cofferhq/coffer/projections/kvstore"
@@ -198,22 +199,10 @@ func (s *stack) startSession(t testing.TB, typeGlob, prefix string, resume *Curs
 	return stop
 }
 
-// waitFor polls fn until it holds or the timeout passes.
-func waitFor(t testing.TB, timeout time.Duration, what string, fn func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !fn() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // waitSubscribed waits until n sessions are registered with the hub.
 func (s *stack) waitSubscribed(t testing.TB, n int) {
 	t.Helper()
-	waitFor(t, 10*time.Second, fmt.Sprintf("%d subscribers", n), func() bool { return s.hub.Subscribers() == n })
+	testkit.Eventually(t, 10*time.Second, fmt.Sprintf("%d subscribers", n), func() bool { return s.hub.Subscribers() == n })
 }
 
 func writePolicy(ctx context.Context, s *stack, name, text string) error {

@@ -3,9 +3,11 @@ package events
 import (
 	"fmt"
 	"sort"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/cofferhq/coffer/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -51,8 +53,8 @@ func TestLiveDeliveryFiltersTypeAndPrefix(t *testing.T) {
 	s.put(t, "app/one", "v1")
 	s.put(t, "other/two", "v2")
 	s.put(t, "app/three", "v3")
-	waitFor(t, 10*time.Second, "three events", func() bool { return len(all.received()) == 3 })
-	waitFor(t, 10*time.Second, "two app events", func() bool { return len(app.received()) == 2 })
+	testkit.Eventually(t, 10*time.Second, "three events", func() bool { return len(all.received()) == 3 })
+	testkit.Eventually(t, 10*time.Second, "two app events", func() bool { return len(app.received()) == 2 })
 	assert.Equal(t, "secret/data/app/one", app.received()[0].path)
 	assert.Equal(t, "secret/data/app/three", app.received()[1].path)
 	assertStrictlyIncreasing(t, cursorsOf(all.received()))
@@ -75,6 +77,7 @@ func TestResumeSeamHasNoGapOrDuplicate(t *testing.T) {
 
 	stopWriting := make(chan struct{})
 	wrote := make(chan int)
+	var written atomic.Int64
 	go func() {
 		n := 0
 		defer func() { wrote <- n }()
@@ -86,17 +89,19 @@ func TestResumeSeamHasNoGapOrDuplicate(t *testing.T) {
 			}
 			s.put(t, fmt.Sprintf("during/%d", n), "y")
 			n++
+			written.Store(int64(n))
 		}
 	}()
-	time.Sleep(30 * time.Millisecond) // let some writes race the subscription
+	// Some writes race the subscription.
+	testkit.Eventually(t, 10*time.Second, "writes under way", func() bool { return written.Load() >= 3 })
 	sink := newFakeSink()
 	s.startSession(t, "kv-v2/data-write", "", &resume, sink)
-	waitFor(t, 10*time.Second, "live events", func() bool { return len(sink.received()) > 30 })
+	testkit.Eventually(t, 10*time.Second, "live events", func() bool { return len(sink.received()) > 30 })
 	close(stopWriting)
 	n := <-wrote
 	want := ledgerWrites(t, s)
 	require.Len(t, want, 20+n)
-	waitFor(t, 10*time.Second, "all events", func() bool { return len(sink.received()) == len(want)-5 })
+	testkit.Eventually(t, 10*time.Second, "all events", func() bool { return len(sink.received()) == len(want)-5 })
 	got := cursorsOf(sink.received())
 	assert.Equal(t, want[5:], got)
 }
@@ -130,7 +135,7 @@ func TestSlowSubscriberIsDroppedWithResumeCursor(t *testing.T) {
 	resume := slow.endAt
 	s.startSession(t, "*", "", &resume, rest)
 	want := ledgerWrites(t, s)
-	waitFor(t, 10*time.Second, "the rest", func() bool {
+	testkit.Eventually(t, 10*time.Second, "the rest", func() bool {
 		n := 0
 		for _, p := range rest.received() {
 			if p.typ == "kv-v2/data-write" {
@@ -167,7 +172,7 @@ func TestPolicyFilteringAndRevocation(t *testing.T) {
 	s.put(t, "app/y", "2")
 	s.put(t, "other/z", "3")
 	s.put(t, "app/w", "4")
-	waitFor(t, 10*time.Second, "two app events", func() bool { return len(sink.received()) >= 2 })
+	testkit.Eventually(t, 10*time.Second, "two app events", func() bool { return len(sink.received()) >= 2 })
 	var paths []string
 	for _, p := range sink.received() {
 		paths = append(paths, p.dataPath)

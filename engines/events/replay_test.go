@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -12,6 +11,7 @@ import (
 	"github.com/cofferhq/coffer/commands"
 	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/events/auditevent"
+	"github.com/cofferhq/coffer/internal/testkit"
 	"github.com/cofferhq/coffer/ledger"
 )
 
@@ -99,9 +99,8 @@ func TestReplayPaginationAndRange(t *testing.T) {
 func TestTimePositions(t *testing.T) {
 	s := startStack(t, nil)
 	first := s.put(t, "t1", "x")
-	time.Sleep(20 * time.Millisecond)
-	mark := time.Now()
-	time.Sleep(20 * time.Millisecond)
+	testkit.Mark(t) // t1 is stamped strictly before mark
+	mark := testkit.Mark(t)
 	second := s.put(t, "t2", "x")
 	ctx := metaCtx(t)
 	got, err := position{time: mark, isTime: true}.firstIndex(ctx, s.ledger)

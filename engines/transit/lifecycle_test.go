@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 
 	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/events/transitevent"
+	"github.com/cofferhq/coffer/internal/testkit"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/transitstore"
 )
@@ -54,13 +56,17 @@ func TestAutoRotation(t *testing.T) {
 
 	// The backend's own timer does the same.
 	e.clock.Advance(2 * time.Hour)
-	timed := New(e.deps, framework.MountInfo{Accessor: testMount}, Options{Now: e.clock.Now, AutoRotateInterval: 10 * time.Millisecond})
+	var looked atomic.Int64 // how often the backend read its clock
+	now := func() time.Time { looked.Add(1); return e.clock.Now() }
+	timed := New(e.deps, framework.MountInfo{Accessor: testMount}, Options{Now: now, AutoRotateInterval: 10 * time.Millisecond})
 	defer timed.Close()
 	require.Eventually(t, func() bool {
 		k, err := transitstore.Get(e.store, testMount, "auto")
 		return err == nil && k.LatestVersion == 3
 	}, 10*time.Second, 10*time.Millisecond)
-	time.Sleep(50 * time.Millisecond)
+	// Let the timer run a few more times.
+	seen := looked.Load()
+	testkit.Eventually(t, 10*time.Second, "more timer runs", func() bool { return looked.Load() >= seen+5 })
 	k, err := transitstore.Get(e.store, testMount, "auto")
 	require.NoError(t, err)
 	assert.Equal(t, 3, k.LatestVersion, "one rotation per period, however often the timer runs")

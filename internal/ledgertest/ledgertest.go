@@ -221,21 +221,6 @@ func (e *Env) closeProjections(t testing.TB) {
 	}
 }
 
-// Eventually calls fn every interval until it returns nil, and fails the
-// test with fn's last error once total has elapsed.
-func Eventually(t testing.TB, total, interval time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(total)
-	var err error
-	for time.Now().Before(deadline) {
-		if err = fn(); err == nil {
-			return
-		}
-		time.Sleep(interval)
-	}
-	t.Fatalf("condition not met after %v: %v", total, err)
-}
-
 func check(t testing.TB, err error, what string) {
 	t.Helper()
 	if err != nil {

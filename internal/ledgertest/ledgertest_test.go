@@ -2,9 +2,7 @@ package ledgertest_test
 
 import (
 	"context"
-	"errors"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -51,15 +49,4 @@ func TestSealedAndLedgerOnly(t *testing.T) {
 	require.False(t, bare.Ledger.Sealed())
 	require.Nil(t, bare.Store)
 	require.Nil(t, bare.Bus)
-}
-
-func TestEventually(t *testing.T) {
-	n := 0
-	ledgertest.Eventually(t, 5*time.Second, time.Millisecond, func() error {
-		if n++; n < 3 {
-			return errors.New("not yet")
-		}
-		return nil
-	})
-	require.Equal(t, 3, n)
 }

@@ -43,3 +43,13 @@ func Eventually(t testing.TB, total time.Duration, what string, cond func() bool
 type notYet string
 
 func (n notYet) Error() string { return "not yet: " + string(n) }
+
+// Mark returns the current time once the clock has moved past it, so that
+// anything stamped afterwards is strictly later (what a sleep of a few
+// milliseconds was for).
+func Mark(t testing.TB) time.Time {
+	t.Helper()
+	mark := time.Now().UTC()
+	Eventually(t, time.Second, "the clock moves on", func() bool { return time.Now().After(mark) })
+	return mark
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cofferhq/coffer/internal/ledgertest"
+	"github.com/cofferhq/coffer/internal/testkit"
 )
 
 func countOnSubject(t *testing.T, src Source, subject string) int {
@@ -79,7 +80,7 @@ func TestCheckpointerRefusesInconsistentState(t *testing.T) {
 	b.write(t)
 
 	n = startNode(t, dir)
-	c := NewCheckpointer(n.st, Options{Log: quietLog()})
+	c := NewCheckpointer(n.st, Options{Log: testkit.Log()})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	require.ErrorIs(t, c.Run(ctx), ErrInconsistentState)
@@ -98,7 +99,7 @@ func TestSecondCheckpointerStops(t *testing.T) {
 	a := startCheckpointer(t, n, Options{Every: 1_000_000, Interval: 13 * time.Millisecond})
 	b := startCheckpointer(t, n, Options{Every: 1_000_000, Interval: 31 * time.Millisecond})
 	var stopped error
-	checkFor(t, 30*time.Second, time.Millisecond, func() error {
+	testkit.CheckFor(t, 30*time.Second, time.Millisecond, func() error {
 		n.appendMessages(t, 5)
 		select {
 		case err := <-a.done:
@@ -121,7 +122,7 @@ func TestSecondCheckpointerStops(t *testing.T) {
 	require.NoError(t, err)
 	pub, err := rec.PublicKey()
 	require.NoError(t, err)
-	checkFor(t, 30*time.Second, 10*time.Millisecond, func() error {
+	testkit.CheckFor(t, 30*time.Second, 10*time.Millisecond, func() error {
 		rep, err := Verify(context.Background(), src, pub)
 		if err != nil {
 			return err

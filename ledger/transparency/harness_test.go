@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cofferhq/coffer/internal/ledgertest"
+	"github.com/cofferhq/coffer/internal/testkit"
 	"github.com/cofferhq/coffer/ledger"
 )
 
@@ -52,8 +51,6 @@ func (n *testNode) lastSeq(t testing.TB) uint64 {
 	return last
 }
 
-func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
-
 // runningCheckpointer is a Checkpointer in its goroutine.
 type runningCheckpointer struct {
 	*Checkpointer
@@ -64,7 +61,7 @@ type runningCheckpointer struct {
 func startCheckpointer(t testing.TB, n *testNode, opts Options) *runningCheckpointer {
 	t.Helper()
 	if opts.Log == nil {
-		opts.Log = quietLog()
+		opts.Log = testkit.Log()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	rc := &runningCheckpointer{Checkpointer: NewCheckpointer(n.st, opts), cancel: cancel, done: make(chan error, 1)}
@@ -98,19 +95,12 @@ func (rc *runningCheckpointer) halt(t testing.TB) error {
 func (rc *runningCheckpointer) waitCovered(t testing.TB, n *testNode) {
 	t.Helper()
 	last := n.lastSeq(t)
-	checkFor(t, 30*time.Second, 10*time.Millisecond, func() error {
+	testkit.CheckFor(t, 30*time.Second, 10*time.Millisecond, func() error {
 		if s := rc.Status(); s.Signed < int64(last) {
 			return fmt.Errorf("signed %d of %d", s.Signed, last)
 		}
 		return nil
 	})
-}
-
-// checkFor polls fn until it returns nil or total elapses (nats-server's
-// habit: no bare sleeps).
-func checkFor(t testing.TB, total, interval time.Duration, fn func() error) {
-	t.Helper()
-	ledgertest.Eventually(t, total, interval, fn)
 }
 
 // copyDataDir copies a stopped node's data dir.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cofferhq/coffer/commands/kv"
 	"github.com/cofferhq/coffer/events/kvevent"
+	"github.com/cofferhq/coffer/internal/testkit"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/kvstore"
 )
@@ -221,12 +222,12 @@ func TestMaxVersionsPruningErasesKeys(t *testing.T) {
 	for i, k := range keys {
 		_, err := s.ledger.DataKeys().Get(ctx, k)
 		if i < 2 {
-			deadline := time.Now().Add(10 * time.Second)
-			for !errors.Is(err, ledger.ErrDataKeyDestroyed) && time.Now().Before(deadline) {
-				time.Sleep(20 * time.Millisecond)
-				_, err = s.ledger.DataKeys().Get(ctx, k)
-			}
-			require.ErrorIs(t, err, ledger.ErrDataKeyDestroyed, "pruned version %d", i+1)
+			testkit.CheckFor(t, 10*time.Second, 0, func() error {
+				if _, err := s.ledger.DataKeys().Get(ctx, k); !errors.Is(err, ledger.ErrDataKeyDestroyed) {
+					return fmt.Errorf("pruned version %d: %v", i+1, err)
+				}
+				return nil
+			})
 			_, err = s.reader.Value(ctx, mount, "p", uint64(i+1))
 			require.ErrorIs(t, err, kvstore.ErrNotFound)
 		} else {

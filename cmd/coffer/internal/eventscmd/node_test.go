@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cofferhq/coffer/internal/testkit"
 	"github.com/cofferhq/coffer/node"
 )
 
@@ -39,8 +40,7 @@ func TestCommandsAgainstNode(t *testing.T) {
 	_, err = kv.Put(ctx, "app/db", map[string]any{"password": "first-pw"})
 	require.NoError(t, err)
 	require.NoError(t, kv.PutMetadata(ctx, "app/db", vault.KVMetadataPutInput{CustomMetadata: map[string]any{"owner": "team-a"}}))
-	mid := time.Now().UTC().Format(time.RFC3339Nano)
-	time.Sleep(5 * time.Millisecond)
+	mid := testkit.Mark(t).Format(time.RFC3339Nano) // the second put is stamped strictly later
 	_, err = kv.Put(ctx, "app/db", map[string]any{"password": "second-pw"})
 	require.NoError(t, err)
 

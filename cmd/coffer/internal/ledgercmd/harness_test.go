@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cofferhq/coffer/internal/ledgertest"
+	"github.com/cofferhq/coffer/internal/testkit"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/ledger/transparency"
 )
@@ -58,11 +59,12 @@ func startNode(t *testing.T, messages int) *node {
 	}
 	last, err := st.LastSeq(ctx)
 	require.NoError(t, err)
-	deadline := time.Now().Add(30 * time.Second)
-	for cp.Status().Signed < int64(last) {
-		require.True(t, time.Now().Before(deadline), "checkpoints do not cover %d", last)
-		time.Sleep(5 * time.Millisecond)
-	}
+	testkit.CheckFor(t, 30*time.Second, 5*time.Millisecond, func() error {
+		if signed := cp.Status().Signed; signed < int64(last) {
+			return fmt.Errorf("checkpoints cover %d of %d", signed, last)
+		}
+		return nil
+	})
 	return n
 }
 
