@@ -106,8 +106,12 @@ func TestFieldDataDefaultsPresenceAndValidation(t *testing.T) {
 
 func TestHandleWarnsAboutUndeclaredFieldsAndRecoversPanics(t *testing.T) {
 	p := &Path{Pattern: "x", Fields: map[string]*FieldSchema{"a": {Type: TypeString}}, Operations: map[Operation]HandlerFunc{
-		UpdateOperation: func(req *Request) (*Response, error) { return &Response{Data: map[string]any{"a": req.String("a")}}, nil },
-		ReadOperation:   func(req *Request) (*Response, error) { return &Response{Data: map[string]any{"b": req.String("b")}}, nil },
+		UpdateOperation: func(req *Request) (*Response, error) {
+			return &Response{Data: map[string]any{"a": req.String("a")}}, nil
+		},
+		ReadOperation: func(req *Request) (*Response, error) {
+			return &Response{Data: map[string]any{"b": req.String("b")}}, nil
+		},
 	}}
 	resp, err := Handle(p, &Request{Operation: UpdateOperation, Data: map[string]any{"a": "1", "z": 2, "y": 3}})
 	require.NoError(t, err)
