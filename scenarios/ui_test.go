@@ -145,6 +145,15 @@ func TestWebUI(t *testing.T) {
 		require.NoError(t, err)
 		require.Contains(t, got, "team-a", "the refused edit must not change the policy")
 
+		// Transit: rotate a key from the UI.
+		require.NoError(t, root.Sys().Mount("transit", &vault.MountInput{Type: "transit"}))
+		_, err = root.Logical().Write("transit/keys/orders", map[string]any{"type": "aes256-gcm96"})
+		require.NoError(t, err)
+		p.goTo("#/transit?mount=transit/&key=orders")
+		p.waitFor(`#transit-key-info tr[data-key="latest_version"][data-value="1"]`)
+		p.do("rotate", chromedp.Click(chromedp.ID("transit-rotate")))
+		p.waitFor(`#transit-key-info tr[data-key="latest_version"][data-value="2"]`)
+
 		// Charts wait for sys/metrics; until it exists they say so.
 		p.goTo("#/charts")
 		p.waitFor("#metrics-unavailable, #chart-requests")

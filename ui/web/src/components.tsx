@@ -43,7 +43,7 @@ export function KeyValues({ data, id }: { data: Record<string, unknown>; id?: st
     <table class="kv" id={id}>
       <tbody>
         {keys.map((k) => (
-          <tr key={k} data-key={k}>
+          <tr key={k} data-key={k} data-value={show(data[k])}>
             <th>{k}</th>
             <td>{show(data[k])}</td>
           </tr>

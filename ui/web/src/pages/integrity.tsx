@@ -112,7 +112,7 @@ export function Integrity() {
 function ReportView({ r }: { r: Report }) {
   const bad = r.first_bad;
   return (
-    <div id="verify-result" data-ok={String(r.ok)} class={r.ok ? "verdict ok" : "verdict failed"}>
+    <div id="verify-result" data-ok={String(r.ok)} class={r.ok ? "verdict passed" : "verdict failed"}>
       <h3>{r.ok ? "✓ Verified: the ledger is what was signed" : "✗ Verification failed"}</h3>
       {bad && (
         <p id="verify-first-bad">
