@@ -31,13 +31,19 @@ func (s countingSource) Read(ctx context.Context, stream, subject string, fn fun
 // a terminal; the total is the ledger's last index.
 func withProgress(ctx context.Context, a *app, src transparency.Source) (transparency.Source, *progress.Bar) {
 	bar := progress.New(a.stderr, "verifying", progress.Options{Unit: "messages"})
+	return countingFor(ctx, src, bar), bar
+}
+
+// countingFor wraps src to report to bar (nil: src unchanged), with the
+// ledger's last index as the total.
+func countingFor(ctx context.Context, src transparency.Source, bar *progress.Bar) transparency.Source {
 	if bar == nil {
-		return src, nil
+		return src
 	}
 	// Without a total (an empty or unreadable stream) the bar stays a
 	// spinner with a count; Verify itself reports read errors.
 	if last, err := src.Last(ctx, ledger.StreamName, ">"); err == nil {
 		bar.SetTotal(int64(last.Seq))
 	}
-	return countingSource{Source: src, bar: bar}, bar
+	return countingSource{Source: src, bar: bar}
 }
