@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -22,14 +23,17 @@ const Prefix = "/ui/"
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-// Handler returns the UI's handler. Mount it for "/ui" and "/ui/...".
-func Handler() http.Handler {
+// Handler returns the UI's handler (one, shared). Mount it for "/ui" and
+// "/ui/...".
+func Handler() http.Handler { return shared() }
+
+var shared = sync.OnceValue(func() http.Handler {
 	files, err := fs.Sub(dist, "dist")
 	if err != nil {
 		panic("ui: embedded dist missing: " + err.Error()) // a build defect
 	}
 	return &handler{files: files}
-}
+})
 
 type handler struct {
 	files fs.FS
