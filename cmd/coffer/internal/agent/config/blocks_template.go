@@ -6,7 +6,7 @@ import (
 
 var templateRules = rules{
 	known: []string{"source", "contents", "destination", "perms", "command", "command_timeout",
-		"error_on_missing_key", "create_dest_dirs", "left_delimiter", "right_delimiter", "backup", "wait"},
+		"error_on_missing_key", "create_dest_dirs", "left_delimiter", "right_delimiter", "backup"},
 	accepted: map[string]string{
 		"user":               "the file belongs to the agent's user",
 		"group":              "the file belongs to the agent's group",
@@ -81,14 +81,6 @@ func (d *decoder) template(it *ast.ObjectItem) (Template, bool) {
 			}
 		default:
 			d.errorf(c.Val.Pos(), "template.command must be a string or a list of strings")
-		}
-	}
-	if w, _, ok := d.single(body, "wait"); ok {
-		d.check(w, "template.wait", rules{known: []string{"min", "max"}})
-		d.duration(w, "min", "template.wait", &t.WaitMin)
-		d.duration(w, "max", "template.wait", &t.WaitMax)
-		if t.WaitMax == 0 {
-			t.WaitMax = 4 * t.WaitMin
 		}
 	}
 	ok := true

@@ -96,7 +96,6 @@ type Template struct {
 	LeftDelim         string
 	RightDelim        string
 	Backup            bool
-	WaitMin, WaitMax  time.Duration
 }
 
 // APIProxy is api_proxy {}.

@@ -20,7 +20,7 @@
 //	template_config { static_secret_render_interval, exit_on_retry_failure }
 //	template { source | contents, destination, perms, command,
 //	           command_timeout, error_on_missing_key, create_dest_dirs,
-//	           left_delimiter, right_delimiter, backup, wait }
+//	           left_delimiter, right_delimiter, backup }
 //	api_proxy { use_auto_auth_token }   cache { }
 //	listener "tcp" { address, tls_disable, tls_cert_file, tls_key_file }
 //	listener "unix" { address, socket_mode }

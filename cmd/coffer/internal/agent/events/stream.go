@@ -70,10 +70,11 @@ type Stream struct {
 	Idle time.Duration
 	Log  *slog.Logger
 
-	mu      sync.Mutex
-	lastID  string
-	wake    chan struct{}
-	started bool
+	mu     sync.Mutex
+	lastID string
+	wake   chan struct{}
+	// hangUp ends the current connection (Reconnect).
+	hangUp context.CancelFunc
 }
 
 // errUnavailable marks answers that mean "no subscription for you".
@@ -102,6 +103,19 @@ func (s *Stream) Retry() {
 	case w <- struct{}{}:
 	default:
 	}
+}
+
+// Reconnect ends the current connection, if any, and connects again at
+// once with the current token, resuming from the last cursor: what a new
+// login calls.
+func (s *Stream) Reconnect() {
+	s.mu.Lock()
+	hang := s.hangUp
+	s.mu.Unlock()
+	if hang != nil {
+		hang()
+	}
+	s.Retry()
 }
 
 // Run follows the stream until ctx ends.
@@ -161,6 +175,9 @@ func (s *Stream) report(ctx context.Context, st Status) {
 func (s *Stream) once(ctx context.Context, token string) (connected bool, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	s.mu.Lock()
+	s.hangUp = cancel
+	s.mu.Unlock()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(s.Address, "/")+"/v1/sys/events/subscribe/*", nil)
 	if err != nil {
 		return false, err

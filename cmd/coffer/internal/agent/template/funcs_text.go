@@ -88,6 +88,16 @@ var consulFuncs = []string{"key", "keyExists", "keyOrDefault", "ls", "safeLs", "
 // ErrNoConsul is what Consul's functions answer.
 var ErrNoConsul = errors.New("template: Consul functions are not available: the agent talks to Coffer only")
 
+// numErr drops the input from strconv's error: it may be a secret, and
+// template errors are logged.
+func numErr(fn string, err error) error {
+	var ne *strconv.NumError
+	if errors.As(err, &ne) {
+		return fmt.Errorf("template: %s: %w", fn, ne.Err)
+	}
+	return err
+}
+
 func envOrDefault(key, def string) string {
 	if v, ok := os.LookupEnv(key); ok {
 		return v
@@ -180,7 +190,7 @@ func base64Decode(enc *base64.Encoding) func(string) (string, error) {
 	return func(s string) (string, error) {
 		b, err := enc.DecodeString(s)
 		if err != nil {
-			return "", fmt.Errorf("template: base64 decode: %w", err)
+			return "", errors.New("template: base64 decode: the input is not valid base64")
 		}
 		return string(b), nil
 	}
