@@ -36,7 +36,7 @@ func serviceAccountJWT(t *testing.T, ns, name string) string {
 	signing := enc(map[string]any{"alg": "RS256", "typ": "JWT"}) + "." + enc(map[string]any{
 		"iss": "https://kubernetes.default.svc.cluster.local", "sub": "system:serviceaccount:" + ns + ":" + name,
 		"aud": []string{"https://kubernetes.default.svc.cluster.local"}, "iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
-		"kubernetes.io": map[string]any{"namespace": ns, "serviceaccount": map[string]any{"name": name, "uid": "7e2b2b2c-1111-4c3a-9d1e-000000000001"}},
+		"kubernetes.io":                          map[string]any{"namespace": ns, "serviceaccount": map[string]any{"name": name, "uid": "7e2b2b2c-1111-4c3a-9d1e-000000000001"}},
 		"kubernetes.io/serviceaccount/namespace": ns, "kubernetes.io/serviceaccount/service-account.name": name,
 	})
 	h := sha256.Sum256([]byte(signing))
