@@ -42,7 +42,7 @@ func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); retur
 // startAgent writes config (with {{DIR}} replaced by the agent's own
 // temporary directory) and runs `coffer agent -config`; it is stopped with
 // SIGTERM when the test ends.
-func startAgent(t *testing.T, s *harness.Server, dir, config string, extra ...string) *agentProc {
+func startAgent(t testing.TB, s *harness.Server, dir, config string, extra ...string) *agentProc {
 	t.Helper()
 	path := filepath.Join(dir, "agent.hcl")
 	require.NoError(t, os.WriteFile(path, []byte(strings.ReplaceAll(config, "{{DIR}}", dir)), 0o600))

@@ -182,7 +182,7 @@ func TestInjectedTutorialSidecarRenders(t *testing.T) {
 }
 
 // startAgentFile runs the agent on an existing configuration file.
-func startAgentFile(t *testing.T, s *harness.Server, dir, path string) *agentProc {
+func startAgentFile(t testing.TB, s *harness.Server, dir, path string) *agentProc {
 	t.Helper()
 	cmd := exec.Command(s.Bin, "agent", "-config="+path)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
