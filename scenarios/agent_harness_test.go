@@ -46,8 +46,13 @@ func startAgent(t testing.TB, s *harness.Server, dir, config string, extra ...st
 	t.Helper()
 	path := filepath.Join(dir, "agent.hcl")
 	require.NoError(t, os.WriteFile(path, []byte(strings.ReplaceAll(config, "{{DIR}}", dir)), 0o600))
-	args := append([]string{"agent", "-config=" + path}, extra...)
-	cmd := exec.Command(s.Bin, args...)
+	return startAgentFile(t, s, dir, path, extra...)
+}
+
+// startAgentFile runs the agent on an existing configuration file.
+func startAgentFile(t testing.TB, s *harness.Server, dir, path string, extra ...string) *agentProc {
+	t.Helper()
+	cmd := exec.Command(s.Bin, append([]string{"agent", "-config=" + path}, extra...)...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
 	a := &agentProc{cmd: cmd, out: &lockedBuffer{}, done: make(chan struct{}), dir: dir}
 	cmd.Stdout, cmd.Stderr = a.out, a.out

@@ -180,22 +180,3 @@ func TestInjectedTutorialSidecarRenders(t *testing.T) {
 	loginWith(t, pg, user, password)
 	require.NotContains(t, a.out.String(), password)
 }
-
-// startAgentFile runs the agent on an existing configuration file.
-func startAgentFile(t testing.TB, s *harness.Server, dir, path string) *agentProc {
-	t.Helper()
-	cmd := exec.Command(s.Bin, "agent", "-config="+path)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
-	a := &agentProc{cmd: cmd, out: &lockedBuffer{}, done: make(chan struct{}), dir: dir}
-	cmd.Stdout, cmd.Stderr = a.out, a.out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	require.NoError(t, cmd.Start())
-	go func() { _ = cmd.Wait(); close(a.done) }()
-	t.Cleanup(func() {
-		a.stop()
-		if t.Failed() {
-			t.Logf("agent output:\n%s", a.out.String())
-		}
-	})
-	return a
-}
