@@ -124,7 +124,7 @@ func BenchmarkAgent100Templates(b *testing.B) {
 	cpu1, rss, peak, err := procStat(pid)
 	require(err)
 	b.ReportMetric(float64(worst.Milliseconds()), "worst-ms/100-changes")
-	b.ReportMetric(float64((cpu1-cpu0).Milliseconds()), "idle-cpu-ms/10s")
+	b.ReportMetric(float64((cpu1 - cpu0).Milliseconds()), "idle-cpu-ms/10s")
 	b.ReportMetric(float64(rss)/(1<<20), "rss-MiB")
 	b.ReportMetric(float64(peak)/(1<<20), "peak-rss-MiB")
 }
