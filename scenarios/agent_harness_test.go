@@ -49,10 +49,16 @@ func startAgent(t testing.TB, s *harness.Server, dir, config string, extra ...st
 	return startAgentFile(t, s, dir, path, extra...)
 }
 
-// startAgentFile runs the agent on an existing configuration file.
+// startAgentFile runs the agent on an existing configuration file, with
+// the binary under test or $COFFER_AGENT_BIN.
 func startAgentFile(t testing.TB, s *harness.Server, dir, path string, extra ...string) *agentProc {
 	t.Helper()
-	cmd := exec.Command(s.Bin, append([]string{"agent", "-config=" + path}, extra...)...)
+	bin, args := s.Bin, []string{"agent"}
+	if slim := os.Getenv("COFFER_AGENT_BIN"); slim != "" {
+		// A binary that is only the agent command (for footprint figures).
+		bin, args = slim, nil
+	}
+	cmd := exec.Command(bin, append(append(args, "--config="+path), extra...)...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
 	a := &agentProc{cmd: cmd, out: &lockedBuffer{}, done: make(chan struct{}), dir: dir}
 	cmd.Stdout, cmd.Stderr = a.out, a.out

@@ -121,7 +121,7 @@ func TestAgentExitAfterAuth(t *testing.T) {
 	putKV(t, root, "myapp/config", map[string]any{"api_key": "init"})
 	dir := t.TempDir()
 	writeToken(t, dir, appToken(t, root, "1h"))
-	a := startAgent(t, s, dir, tokenFileConfig(s.Addr, kvTemplate), "-exit-after-auth")
+	a := startAgent(t, s, dir, tokenFileConfig(s.Addr, kvTemplate), "--exit-after-auth")
 	select {
 	case <-a.done:
 	case <-time.After(30 * time.Second):
@@ -143,7 +143,7 @@ template {
   contents = "{{ with secret \"secret/data/other-team/x\" }}{{ .Data }}{{ end }}"
 }`)
 	badConfig = strings.Replace(badConfig, "vault {", "vault {\n  retry { num_retries = 1 }\n", 1)
-	bad := startAgent(t, s, dir2, badConfig, "-exit-after-auth")
+	bad := startAgent(t, s, dir2, badConfig, "--exit-after-auth")
 	select {
 	case <-bad.done:
 	case <-time.After(30 * time.Second):
