@@ -110,15 +110,24 @@ func waitFor(t *testing.T, path string, within time.Duration, check func(string)
 
 func equals(want string) func(string) bool { return func(s string) bool { return s == want } }
 
-// tutorialPolicy is the seed tutorial's myapp-policy, plus (until the
-// server lets a token follow the events of what it can read without it)
-// the subscribe grant.
-const tutorialPolicy = `
+// tutorialPolicy is the seed tutorial's myapp-policy plus subscribeGrant.
+const tutorialPolicy = seedPolicy + subscribeGrant
+
+// seedPolicy is the seed tutorial's myapp-policy, unchanged.
+const seedPolicy = `
 path "database/creds/myapp-readwrite" { capabilities = ["read"] }
 path "transit/encrypt/user-pii" { capabilities = ["update"] }
 path "transit/decrypt/user-pii" { capabilities = ["update"] }
 path "secret/data/myapp/*" { capabilities = ["read", "list"] }
 path "secret/data/other-team/*" { capabilities = ["deny"] }
+`
+
+// subscribeGrant lets the agent's token open the event stream. The server
+// does not yet let a token follow the events of the paths it can read and
+// of its own leases without it (a change in engines/events); once it does,
+// make subscribeGrant "" and these scenarios check that the tutorial's
+// policy alone gives push.
+const subscribeGrant = `
 path "sys/events/subscribe/*" { capabilities = ["read"] }
 `
 

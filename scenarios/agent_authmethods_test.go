@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -116,4 +117,42 @@ func certPEM(c *tls.Config) string {
 		return ""
 	}
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Certificates[0].Certificate[0]}))
+}
+
+// TestAgentAppRoleLogin: auto_auth method "approle" against the server's
+// AppRole method; it needs issue 13 and skips, saying so, until
+// `auth enable approle` works.
+func TestAgentAppRoleLogin(t *testing.T) {
+	s := start(t)
+	root := s.Client(t)
+	if err := root.Sys().EnableAuthWithOptions("approle", &vault.EnableAuthOptions{Type: "approle"}); err != nil {
+		t.Skipf("waits for issue 13: the server has no AppRole auth method yet (auth enable approle: %v)", err)
+	}
+	appToken(t, root, "1h") // writes myapp-policy
+	putKV(t, root, "myapp/config", map[string]any{"api_key": "from-approle"})
+	_, err := root.Logical().Write("auth/approle/role/myapp", map[string]any{"token_policies": "myapp-policy", "token_ttl": "1h"})
+	require.NoError(t, err)
+	rid, err := root.Logical().Read("auth/approle/role/myapp/role-id")
+	require.NoError(t, err)
+	sid, err := root.Logical().Write("auth/approle/role/myapp/secret-id", nil)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "role-id"), []byte(rid.Data["role_id"].(string)), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "secret-id"), []byte(sid.Data["secret_id"].(string)), 0o600))
+	a := startAgent(t, s, dir, fmt.Sprintf(`
+vault { address = %q }
+auto_auth {
+  method "approle" {
+    config = {
+      role_id_file_path   = "{{DIR}}/role-id"
+      secret_id_file_path = "{{DIR}}/secret-id"
+    }
+  }
+  sink "file" { config = { path = "{{DIR}}/sink" } }
+}
+%s`, s.Addr, kvTemplate))
+	waitFor(t, filepath.Join(dir, "config.env"), 30*time.Second, equals("API_KEY=from-approle"))
+	_, err = os.Stat(filepath.Join(dir, "secret-id"))
+	require.True(t, os.IsNotExist(err), "the secret id file is removed after reading")
+	require.NotContains(t, a.out.String(), sid.Data["secret_id"].(string))
 }
