@@ -45,7 +45,7 @@ func (d *decoder) autoAuth(root *ast.ObjectList, cfg *Config) {
 		d.errorf(pos, "auto_auth needs one method block")
 	default:
 		if len(methods) > 1 {
-			d.errorf(methods[1].Pos(), "auto_auth allows one method block")
+			d.errorf(posOf(methods[1]), "auto_auth allows one method block")
 		}
 		a.Method = d.method(methods[0])
 	}
@@ -71,12 +71,12 @@ func (d *decoder) labelled(it *ast.ObjectItem, what string) (string, *ast.Object
 	if d.str(body, "type", what, &typ) {
 		typ = strings.ToLower(typ)
 		if label != "" && typ != label {
-			d.errorf(it.Pos(), "%s %q has type %q", what, label, typ)
+			d.errorf(posOf(it), "%s %q has type %q", what, label, typ)
 		}
 		label = typ
 	}
 	if label == "" {
-		d.errorf(it.Pos(), "%s needs a type (%s \"<type>\" { ... })", what, what)
+		d.errorf(posOf(it), "%s needs a type (%s \"<type>\" { ... })", what, what)
 	}
 	return label, body
 }
@@ -90,7 +90,7 @@ func (d *decoder) method(it *ast.ObjectItem) Method {
 		known = known || t == typ
 	}
 	if typ != "" && !known {
-		d.errorf(it.Pos(), "auto_auth method %q is not supported (supported: %s)", typ, strings.Join(Methods, ", "))
+		d.errorf(posOf(it), "auto_auth method %q is not supported (supported: %s)", typ, strings.Join(Methods, ", "))
 	}
 	if !d.str(body, "mount_path", "method", &m.MountPath) || m.MountPath == "" {
 		m.MountPath = "auth/" + typ
@@ -105,7 +105,7 @@ func (d *decoder) method(it *ast.ObjectItem) Method {
 		m.MinBackoff = DefaultMinBackoff
 	}
 	if m.MaxBackoff < m.MinBackoff {
-		d.errorf(it.Pos(), "method.max_backoff (%s) is below min_backoff (%s)", m.MaxBackoff, m.MinBackoff)
+		d.errorf(posOf(it), "method.max_backoff (%s) is below min_backoff (%s)", m.MaxBackoff, m.MinBackoff)
 	}
 	d.boolean(body, "exit_on_err", "method", &m.ExitOnErr)
 	if c := d.attrOrBlock(body, "config"); c != nil {
@@ -125,7 +125,7 @@ func (d *decoder) attrOrBlock(list *ast.ObjectList, key string) ast.Node {
 		return nil
 	}
 	if len(items) > 1 {
-		d.errorf(items[1].Pos(), "%s is set twice", key)
+		d.errorf(posOf(items[1]), "%s is set twice", key)
 	}
 	it := items[0]
 	if len(it.Keys) > 0 {
@@ -139,12 +139,12 @@ func (d *decoder) sink(it *ast.ObjectItem) (Sink, bool) {
 	d.check(body, "sink", sinkRules)
 	s := Sink{Type: typ, Mode: DefaultSinkMode}
 	if typ != "file" {
-		d.errorf(it.Pos(), "sink %q is not supported (supported: file)", typ)
+		d.errorf(posOf(it), "sink %q is not supported (supported: file)", typ)
 		return s, false
 	}
 	c := d.attrOrBlock(body, "config")
 	if c == nil {
-		d.errorf(it.Pos(), "sink \"file\" needs config { path = ... }")
+		d.errorf(posOf(it), "sink \"file\" needs config { path = ... }")
 		return s, false
 	}
 	conf, ok := d.value(c).(map[string]any)

@@ -66,14 +66,14 @@ func (d *decoder) listeners(root *ast.ObjectList, cfg *Config) {
 		d.check(body, "listener", listenerRules)
 		l := Listener{Type: typ}
 		if typ != "tcp" && typ != "unix" {
-			d.errorf(it.Pos(), "listener %q is not supported (tcp or unix)", typ)
+			d.errorf(posOf(it), "listener %q is not supported (tcp or unix)", typ)
 			continue
 		}
 		if !d.str(body, "address", "listener", &l.Address) || l.Address == "" {
 			if typ == "tcp" {
 				l.Address = "127.0.0.1:8100"
 			} else {
-				d.errorf(it.Pos(), "listener \"unix\" needs an address (the socket's path)")
+				d.errorf(posOf(it), "listener \"unix\" needs an address (the socket's path)")
 			}
 		}
 		d.boolean(body, "tls_disable", "listener", &l.TLSDisable)
@@ -81,7 +81,7 @@ func (d *decoder) listeners(root *ast.ObjectList, cfg *Config) {
 		d.str(body, "tls_key_file", "listener", &l.TLSKeyFile)
 		d.mode(body, "socket_mode", "listener", &l.SocketMode)
 		if typ == "tcp" && !l.TLSDisable && (l.TLSCertFile == "" || l.TLSKeyFile == "") {
-			d.errorf(it.Pos(), "listener \"tcp\" needs tls_cert_file and tls_key_file, or tls_disable = true")
+			d.errorf(posOf(it), "listener \"tcp\" needs tls_cert_file and tls_key_file, or tls_disable = true")
 		}
 		cfg.Listeners = append(cfg.Listeners, l)
 	}

@@ -86,14 +86,14 @@ func (d *decoder) template(it *ast.ObjectItem) (Template, bool) {
 	ok := true
 	switch {
 	case t.Source == "" && t.Contents == "":
-		d.errorf(it.Pos(), "template needs source or contents")
+		d.errorf(posOf(it), "template needs source or contents")
 		ok = false
 	case t.Source != "" && t.Contents != "":
-		d.errorf(it.Pos(), "template has both source and contents; use one")
+		d.errorf(posOf(it), "template has both source and contents; use one")
 		ok = false
 	}
 	if t.Destination == "" {
-		d.errorf(it.Pos(), "template needs a destination")
+		d.errorf(posOf(it), "template needs a destination")
 		ok = false
 	}
 	return t, ok

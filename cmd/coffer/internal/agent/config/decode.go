@@ -72,13 +72,13 @@ func (d *decoder) check(list *ast.ObjectList, what string, r rules) {
 		switch {
 		case known[k]:
 		case r.accepted[k] != "":
-			d.warnf(it.Pos(), "%s: %s is accepted without effect: %s", what, k, r.accepted[k])
+			d.warnf(posOf(it), "%s: %s is accepted without effect: %s", what, k, r.accepted[k])
 		case r.refused[k] != "":
-			d.errorf(it.Pos(), "%s: %s is not supported: %s", what, k, r.refused[k])
+			d.errorf(posOf(it), "%s: %s is not supported: %s", what, k, r.refused[k])
 		default:
 			names := append([]string(nil), r.known...)
 			sort.Strings(names)
-			d.errorf(it.Pos(), "%s: unknown key %q (known: %s)", what, k, strings.Join(names, ", "))
+			d.errorf(posOf(it), "%s: unknown key %q (known: %s)", what, k, strings.Join(names, ", "))
 		}
 	}
 }
@@ -121,12 +121,12 @@ func (d *decoder) single(list *ast.ObjectList, key string) (*ast.ObjectList, tok
 	for _, it := range items {
 		if len(it.Keys) == 0 {
 			if whole++; whole == 2 {
-				d.errorf(it.Pos(), "only one %s block is allowed", key)
+				d.errorf(posOf(it), "only one %s block is allowed", key)
 			}
 		}
 		merged.Items = append(merged.Items, d.body(it, key).Items...)
 	}
-	return merged, items[0].Pos(), true
+	return merged, posOf(items[0]), true
 }
 
 // attr returns the single attribute named key of list (nil if absent); a
@@ -138,7 +138,7 @@ func (d *decoder) attr(list *ast.ObjectList, key string) *ast.ObjectItem {
 			continue
 		}
 		if found != nil {
-			d.errorf(it.Pos(), "%s is set twice (first at %s)", key, d.where(found.Pos()))
+			d.errorf(posOf(it), "%s is set twice (first at %s)", key, d.where(found.Pos()))
 			continue
 		}
 		found = it
@@ -368,4 +368,16 @@ func (d *decoder) objectValue(list *ast.ObjectList) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// posOf is where an item starts: its first key, or (for an item whose
+// keys Filter stripped) its value.
+func posOf(it *ast.ObjectItem) token.Pos {
+	if len(it.Keys) > 0 {
+		return it.Keys[0].Pos()
+	}
+	if it.Val != nil {
+		return it.Val.Pos()
+	}
+	return token.Pos{}
 }
