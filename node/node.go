@@ -25,6 +25,7 @@ import (
 	"github.com/cofferhq/coffer/engines/token"
 	"github.com/cofferhq/coffer/gateway"
 	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/ui"
 )
 
 // Version is reported by sys/health and sys/seal-status.
@@ -53,7 +54,10 @@ type Config struct {
 	// ExtraModules are served besides the node's own (tests add an auth
 	// method this way).
 	ExtraModules []framework.Module
-	Log          *slog.Logger
+	// UI serves the web UI at /ui/ (package ui: static files; the app
+	// uses the public API with the user's token).
+	UI  bool
+	Log *slog.Logger
 }
 
 // Node is a running server.
@@ -159,6 +163,10 @@ type handlerBox struct{ h http.Handler }
 
 // ServeHTTP delegates to the current gateway.
 func (n *Node) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if n.cfg.UI && ui.Served(r.URL.Path) {
+		ui.Handler().ServeHTTP(w, r)
+		return
+	}
 	n.handler.Load().h.ServeHTTP(w, r)
 }
 

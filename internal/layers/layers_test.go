@@ -47,6 +47,9 @@ var rules = []struct {
 	{"commands", layerCommands},
 	{"engines/", layerEngines},
 	{"gateway", layerGateway},
+	// The web UI's static files, served beside the gateway; they import
+	// nothing of Coffer's (the app speaks the public API).
+	{"ui", layerGateway},
 	{"node", layerCmd},
 	{"cmd/", layerCmd},
 	{"internal/", layerTestKit},
