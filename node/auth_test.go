@@ -180,3 +180,20 @@ path "sys/auth" { capabilities = ["read"] }`))
 	err = c.Sys().EnableAuthWithOptions("other", &vault.EnableAuthOptions{Type: testauth.Type})
 	requireStatus(t, err, http.StatusForbidden)
 }
+
+// TestAuthEnableRefusesMethodsTheNodeLacks: with no auth module but the
+// token store, enabling any method is refused as Vault refuses a plugin
+// missing from its catalog (scenarios skip on this until AppRole and
+// Kubernetes exist).
+func TestAuthEnableRefusesMethodsTheNodeLacks(t *testing.T) {
+	n := startNode(t, t.TempDir(), "root-token")
+	root := clientFor(t, n, "root-token")
+	for _, typ := range []string{"approle", "kubernetes", "test-static"} {
+		err := root.Sys().EnableAuthWithOptions(typ, &vault.EnableAuthOptions{Type: typ})
+		requireStatus(t, err, http.StatusBadRequest)
+		assert.ErrorContains(t, err, "plugin not found in the catalog: "+typ)
+	}
+	auths, err := root.Sys().ListAuth()
+	require.NoError(t, err)
+	assert.Len(t, auths, 1, "token/ only")
+}

@@ -32,9 +32,10 @@ type Options struct {
 	Version string
 	// BuildDate is reported by sys/seal-status (RFC 3339); optional.
 	BuildDate string
-	// EngineTypes and AuthTypes, when not empty, list the mount types
+	// EngineTypes and AuthTypes, when not nil, list the mount types
 	// sys/mounts and sys/auth accept; any other type is refused as Vault
-	// refuses a plugin missing from its catalog.
+	// refuses a plugin missing from its catalog (nil accepts any type:
+	// unit tests of the table alone).
 	EngineTypes []string
 	AuthTypes   []string
 	// MountBackend returns the backend serving a mount path (the
@@ -83,6 +84,7 @@ func Module(cfg Config) framework.Module {
 			if env.Tokens != nil {
 				opts.ResolveToken = env.Tokens.Resolve
 			}
+			opts.EngineTypes, opts.AuthTypes = []string{}, []string{}
 			for _, m := range env.Modules {
 				switch {
 				case m.Builtin != "":

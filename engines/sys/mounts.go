@@ -153,7 +153,7 @@ func (b *backend) checkType(typ string, auth bool) error {
 	if auth {
 		known = b.opts.AuthTypes
 	}
-	if len(known) == 0 || typ == "" || (auth && typ == "token") {
+	if known == nil || typ == "" || (auth && typ == "token") {
 		return nil
 	}
 	switch typ {
