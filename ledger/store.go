@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -48,6 +49,9 @@ type Store struct {
 	sealType string
 	writer   *Writer
 	dataKeys *DataKeys
+	// guard is set when the stream lives in an embedded server (see
+	// storage.go).
+	guard *storageGuard
 }
 
 // Open creates (or binds to) the ledger stream over nc. The store starts
@@ -77,11 +81,15 @@ func Open(ctx context.Context, nc *nats.Conn, replicas int) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ledger: create stream: %w", err)
 	}
-	dk, err := openDataKeys(ctx, js, replicas)
+	var guard *storageGuard
+	if ns, ok := nc.Opts.InProcessServer.(*server.Server); ok {
+		guard = newStorageGuard(ns)
+	}
+	dk, err := openDataKeys(ctx, js, replicas, guard)
 	if err != nil {
 		return nil, err
 	}
-	return &Store{nc: nc, js: js, stream: stream, dataKeys: dk}, nil
+	return &Store{nc: nc, js: js, stream: stream, dataKeys: dk, guard: guard}, nil
 }
 
 // JetStream exposes the JetStream context for sibling streams (lease
@@ -457,4 +465,6 @@ func (s *Store) Close() {
 	if w != nil {
 		w.close()
 	}
+	s.dataKeys.close()
+	s.guard.close()
 }
