@@ -36,10 +36,10 @@ func StartEmbedded(cfg EmbeddedConfig) (*server.Server, *nats.Conn, error) {
 		// The ledger's storage guard watches the real disk instead
 		// (storage.go), so JetStream's own cap is set out of the way.
 		JetStreamMaxStore: 1 << 60,
-		MaxPayload: maxPayload,
-		NoSigs:     true,
-		NoLog:      true,
-		Host:       "127.0.0.1",
+		MaxPayload:        maxPayload,
+		NoSigs:            true,
+		NoLog:             true,
+		Host:              "127.0.0.1",
 	}
 	switch cfg.Port {
 	case 0:
