@@ -14,13 +14,25 @@ type group struct {
 	staged map[string]uint64 // aggregate versions once this group is stored
 	size   int
 	events int
+	// refused are requests that conflict with a version this group (or
+	// one before it) stores. They are answered once it is stored, so the
+	// caller that reloads after ErrConflict finds that version applied
+	// (LastCommitted covers it) instead of deciding on the same stale
+	// state again.
+	refused    []*appendReq
+	refusedErr []error
 }
 
+// all is every request the group answers.
 func (g *group) all() []*appendReq {
+	base := g.reqs
 	if g.raw != nil {
-		return []*appendReq{g.raw}
+		base = []*appendReq{g.raw}
 	}
-	return g.reqs
+	if len(g.refused) == 0 {
+		return base
+	}
+	return append(append([]*appendReq(nil), base...), g.refused...)
 }
 
 func (g *group) fits(r *appendReq) bool {
@@ -77,10 +89,23 @@ func (w *Writer) enqueue(queue []*group, fl *flight, r *appendReq) []*group {
 	}
 	mine, err := w.check(r, queue, fl)
 	if err != nil {
-		if isConflict(err) {
-			w.count(func(s *WriterStats) { s.Conflicts++ })
+		if !isConflict(err) {
+			r.done <- appendResult{err: err}
+			return queue
 		}
-		r.done <- appendResult{err: err}
+		w.count(func(s *WriterStats) { s.Conflicts++ })
+		var last *group
+		switch {
+		case len(queue) > 0:
+			last = queue[len(queue)-1]
+		case fl != nil:
+			last = fl.g
+		default:
+			r.done <- appendResult{err: err}
+			return queue
+		}
+		last.refused = append(last.refused, r)
+		last.refusedErr = append(last.refusedErr, err)
 		return queue
 	}
 	var tail *group

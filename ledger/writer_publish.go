@@ -95,8 +95,14 @@ func (w *Writer) stored(fl *flight, seq uint64) {
 			s.CommitNanos += uint64(time.Since(fl.sent))
 		})
 	}
-	for _, r := range fl.g.all() {
+	for _, r := range fl.g.reqs {
 		r.done <- appendResult{seq: seq}
+	}
+	if fl.g.raw != nil {
+		fl.g.raw.done <- appendResult{seq: seq}
+	}
+	for i, r := range fl.g.refused {
+		r.done <- appendResult{err: fl.g.refusedErr[i]}
 	}
 }
 
