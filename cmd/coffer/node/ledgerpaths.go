@@ -36,7 +36,9 @@ func runCheckpointer(ctx context.Context, l *ledger.Store, n *Node) {
 }
 
 // ledgerRootPaths need sudo: verifying reads the whole ledger.
-func ledgerRootPaths() []string { return []string{"sys/ledger/verify", "sys/ledger/prove/*"} }
+func ledgerRootPaths() []string {
+	return []string{"sys/ledger/verify", "sys/ledger/prove/*", "sys/ledger/stats"}
+}
 
 // ledgerPaths serve the online side of `coffer ledger verify|prove`.
 func ledgerPaths(l *ledger.Store) framework.Backend {
@@ -54,6 +56,11 @@ func ledgerPaths(l *ledger.Store) framework.Backend {
 				return nil, err
 			}
 			return &framework.Response{Data: map[string]any{"verifier_key": rec.VerifierKey}}, nil
+		})},
+		// The writer's counters: make bench prints each scenario's commit
+		// budget from them.
+		{Pattern: `ledger/stats`, Operations: read(func(req *framework.Request) (*framework.Response, error) {
+			return &framework.Response{Data: l.StatsData()}, nil
 		})},
 		{Pattern: `ledger/verify`, Operations: read(func(req *framework.Request) (*framework.Response, error) {
 			key := req.Query.Get("public_key")
