@@ -2,12 +2,15 @@ package scenarios_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -108,6 +111,86 @@ func TestFullDiskFailsClosedAndRecovers(t *testing.T) {
 	got, err = kv.Get(ctx, "app/db")
 	require.NoError(t, err)
 	require.Equal(t, 2, got.VersionMetadata.Version)
+}
+
+// TestFullDiskUnderLoad fills the disk while clients write: commits in
+// flight meet ENOSPC inside the embedded server. Every write is answered
+// (success or a prompt 503), every acknowledged write reads back after
+// recovery, and the server serves again without a restart.
+func TestFullDiskUnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: starts the coffer binary")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("skipping: mounting a tmpfs to fill a disk needs root (CI runs as root)")
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=160m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("skipping: cannot mount a tmpfs (%v: %s)", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", "-l", dir).Run() })
+
+	s := harness.Start(t, harness.Options{DataDir: dir})
+	c := s.Client(t)
+	ctx := context.Background()
+	kv := c.KVv2("secret")
+	value := make([]byte, 16<<10)
+	for i := range value {
+		value[i] = 'a' + byte(i%26)
+	}
+
+	var (
+		stop     atomic.Bool
+		mu       sync.Mutex
+		acked    = map[string]bool{}
+		refused  int
+		slowest  time.Duration
+		wg       sync.WaitGroup
+		filledAt atomic.Int64
+	)
+	for w := range 8 {
+		wg.Go(func() {
+			for i := 0; !stop.Load(); i++ {
+				path := fmt.Sprintf("load/%d/%d", w, i)
+				start := time.Now()
+				_, err := kv.Put(ctx, path, map[string]any{"v": string(value)})
+				took := time.Since(start)
+				mu.Lock()
+				if took > slowest && filledAt.Load() > 0 {
+					slowest = took
+				}
+				if err == nil {
+					acked[path] = true
+				} else {
+					refused++
+				}
+				mu.Unlock()
+				if err != nil {
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
+		})
+	}
+	time.Sleep(300 * time.Millisecond)
+	filler := fillDisk(t, dir)
+	filledAt.Store(time.Now().UnixNano())
+	time.Sleep(2 * time.Second)
+	stop.Store(true)
+	wg.Wait()
+	t.Logf("%d writes acknowledged, %d refused; slowest answer after the fill %s", len(acked), refused, slowest)
+	require.Greater(t, refused, 0, "the disk filled up")
+	require.Less(t, slowest, 5*time.Second, "answers stay prompt")
+
+	require.NoError(t, os.Remove(filler))
+	harness.Eventually(t, 20*time.Second, 100*time.Millisecond, func() error {
+		_, err := kv.Put(ctx, "after/load", map[string]any{"v": "ok"})
+		return err
+	})
+	for path := range acked {
+		got, err := kv.Get(ctx, path)
+		require.NoError(t, err, "acknowledged write %s", path)
+		require.Equal(t, string(value), got.Data["v"])
+	}
 }
 
 // fillDisk writes a file in dir until the file system is full.
