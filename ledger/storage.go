@@ -61,12 +61,15 @@ type storageGuard struct {
 	failed     chan struct{}
 	recovering bool
 	// epoch counts recoveries; the writer re-syncs when it changes.
-	epoch  atomic.Uint64
+	epoch atomic.Uint64
+	// recovered is closed at the next recovery (and then replaced), so
+	// consumers bind to the restarted server at once.
+	recovered chan struct{}
 	closed chan struct{}
 }
 
 func newStorageGuard(ns *server.Server) *storageGuard {
-	g := &storageGuard{ns: ns, dir: ns.StoreDir(), freeFn: diskFree, failed: make(chan struct{}), closed: make(chan struct{})}
+	g := &storageGuard{ns: ns, dir: ns.StoreDir(), freeFn: diskFree, failed: make(chan struct{}), closed: make(chan struct{}), recovered: make(chan struct{})}
 	g.reserve.Store(DefaultDiskReserve)
 	g.log.Store(slog.Default())
 	ns.SetLoggerV2(serverLog{g}, false, false, false)
@@ -184,6 +187,10 @@ func (g *storageGuard) restartJetStream() error {
 	if err := g.ns.EnableJetStream(cfg); err != nil {
 		return fmt.Errorf("ledger: enable JetStream: %w", err)
 	}
+	g.mu.Lock()
+	close(g.recovered)
+	g.recovered = make(chan struct{})
+	g.mu.Unlock()
 	return nil
 }
 
@@ -262,6 +269,17 @@ func (s *Store) SetLogger(log *slog.Logger) {
 	if s.guard != nil && log != nil {
 		s.guard.log.Store(log)
 	}
+}
+
+// recovery is closed when the guard next restarts JetStream (never
+// without a guard).
+func (g *storageGuard) recovery() <-chan struct{} {
+	if g == nil {
+		return nil
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.recovered
 }
 
 // currentEpoch counts the guard's recoveries (0 without a guard).
