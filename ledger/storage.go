@@ -65,7 +65,7 @@ type storageGuard struct {
 	// recovered is closed at the next recovery (and then replaced), so
 	// consumers bind to the restarted server at once.
 	recovered chan struct{}
-	closed chan struct{}
+	closed    chan struct{}
 }
 
 func newStorageGuard(ns *server.Server) *storageGuard {
