@@ -28,6 +28,10 @@ func BenchmarkAppendGroupCommit(b *testing.B) {
 	b.StopTimer()
 	st := w.Stats()
 	b.ReportMetric(float64(st.Events)/float64(st.Messages), "events/msg")
+	// Where a commit's time goes: publish to fsynced ack, and a request's
+	// wait before its message was published.
+	b.ReportMetric(float64(st.CommitNanos)/float64(st.Messages)/1e3, "commit-us")
+	b.ReportMetric(float64(st.WaitNanos)/float64(st.Requests)/1e3, "queue-us")
 }
 
 // BenchmarkPublishOnePerEvent is the baseline the writer exists to beat:
