@@ -196,7 +196,9 @@ func (d *DataKeys) take() (pooledKey, bool) {
 				case d.refilling <- struct{}{}:
 					go func() {
 						defer func() { <-d.refilling }()
-						_ = d.refill(context.Background(), false)
+						ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
+						defer cancel()
+						_ = d.refill(ctx, false)
 					}()
 				default:
 				}

@@ -30,6 +30,9 @@ const (
 	// maxQueuedRequests bounds what the writer takes off the channel while
 	// a message is in flight; past it callers wait in the channel.
 	maxQueuedRequests = 8192
+	// brokenGrace is how long the message in flight may still be
+	// acknowledged after the server reported a write error.
+	brokenGrace = 500 * time.Millisecond
 	// versionMapSoftLimit is when the writer forgets versions the
 	// projections have already applied.
 	versionMapSoftLimit = 100_000
@@ -242,7 +245,9 @@ func (w *Writer) run() {
 		)
 		if fl != nil {
 			acked, failed, timeout = fl.fut.Ok(), fl.fut.Err(), fl.timer.C
-			broken = w.guard.serverFailure()
+			if !fl.broken {
+				broken = w.guard.serverFailure()
+			}
 		}
 		reqs := w.reqs
 		if countQueued(queue) >= maxQueuedRequests {
@@ -270,20 +275,27 @@ func (w *Writer) run() {
 			queue = w.publishFailed(fl, err, queue)
 			fl = nil
 		case <-timeout:
+			if fl.broken {
+				// The server reported a write error and this ack did not
+				// come: it will not. Whether the message reached the disk
+				// is settled by the re-sync after recovery; its requests
+				// are answered now.
+				err := w.guard.state()
+				w.refuse(fl.g, err)
+				for _, g := range queue {
+					w.refuse(g, err)
+				}
+				queue, fl = nil, nil
+				w.needResync = true
+				continue
+			}
 			queue = w.publishFailed(fl, context.DeadlineExceeded, queue)
 			fl = nil
 		case <-broken:
-			// The server reported a write error: this ack will not come.
-			// Whether the message is on disk is settled by the re-sync
-			// after recovery; its requests are answered now.
-			fl.timer.Stop()
-			err := w.guard.state()
-			w.refuse(fl.g, err)
-			for _, g := range queue {
-				w.refuse(g, err)
-			}
-			queue, fl = nil, nil
-			w.needResync = true
+			// A write error somewhere in the server (maybe another
+			// stream): give this ack a moment before giving up on it.
+			fl.broken = true
+			fl.timer.Reset(brokenGrace)
 		case <-w.stop:
 			if fl != nil {
 				fl.timer.Stop()

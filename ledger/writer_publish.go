@@ -19,6 +19,9 @@ type flight struct {
 	fut    jetstream.PubAckFuture
 	sent   time.Time
 	timer  *time.Timer
+	// broken: the server reported a write error while this was in
+	// flight.
+	broken bool
 }
 
 // send seals g and publishes it fenced on the last stored sequence. It
