@@ -42,6 +42,9 @@ const (
 	DefaultDiskReserve = 64 << 20
 	// guardPoll is how often a tripped guard looks at the disk again.
 	guardPoll = 200 * time.Millisecond
+	// recoverMargin is free space wanted beyond the reserve before a
+	// tripped guard lets writes through again.
+	recoverMargin = 4 << 20
 )
 
 type storageGuard struct {
@@ -147,7 +150,7 @@ func (g *storageGuard) recover() {
 		}
 		free, err := g.freeFn(g.dir)
 		// A little more than the reserve, so the guard does not flap.
-		if err != nil || free < uint64(g.reserve.Load())*5/4 {
+		if err != nil || free < uint64(g.reserve.Load())*5/4+recoverMargin {
 			continue
 		}
 		g.mu.Lock()

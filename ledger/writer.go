@@ -275,12 +275,11 @@ func (w *Writer) run() {
 			queue = w.publishFailed(fl, err, queue)
 			fl = nil
 		case <-timeout:
-			if fl.broken {
+			if err := w.guard.state(); fl.broken && err != nil {
 				// The server reported a write error and this ack did not
 				// come: it will not. Whether the message reached the disk
 				// is settled by the re-sync after recovery; its requests
 				// are answered now.
-				err := w.guard.state()
 				w.refuse(fl.g, err)
 				for _, g := range queue {
 					w.refuse(g, err)
