@@ -36,6 +36,12 @@ cluster_addr  = "http://{{CLUSTER}}"
 disable_mlock = true
 ui            = false
 log_level     = "warn"
+# OpenBao takes audit devices from its configuration only.
+audit "file" "file" {
+  options {
+    file_path = "{{DATA}}/audit.log"
+  }
+}
 `
 
 type baoServer struct {
@@ -112,8 +118,8 @@ func (b *baoServer) output() string {
 	return b.out.String()
 }
 
-// setup initialises, unseals, waits to be the active node, enables the
-// file audit device and mounts KV v2 at secret/.
+// setup initialises, unseals, waits to be the active node, checks that
+// the configured file audit device is on and mounts KV v2 at secret/.
 func (b *baoServer) setup(ctx context.Context) error {
 	cfg := vault.DefaultConfig()
 	cfg.Address = b.addr
@@ -157,10 +163,12 @@ func (b *baoServer) setup(ctx context.Context) error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if err := c.Sys().EnableAuditWithOptionsWithContext(ctx, "file", &vault.EnableAuditOptions{
-		Type: "file", Options: map[string]string{"file_path": filepath.Join(b.dir, "audit.log")},
-	}); err != nil {
-		return fmt.Errorf("enable file audit: %w", err)
+	audits, err := c.Sys().ListAuditWithContext(ctx)
+	if err != nil {
+		return fmt.Errorf("list audit devices: %w", err)
+	}
+	if _, ok := audits["file/"]; !ok {
+		return fmt.Errorf("the file audit device from the configuration is not enabled (have %v)", audits)
 	}
 	if err := c.Sys().MountWithContext(ctx, kvMount, &vault.MountInput{Type: "kv", Options: map[string]string{"version": "2"}}); err != nil {
 		return fmt.Errorf("mount kv v2: %w", err)
