@@ -65,6 +65,7 @@ type config struct {
 	expiryTTL        time.Duration
 	out              string
 	bao              string
+	before           string
 	rounds           int
 	// statsClient reads sys/ledger/stats of the server being measured
 	// (nil for the reference server).
@@ -86,7 +87,8 @@ func main() {
 	flag.IntVar(&cfg.expiryLeases, "expiry-leases", 10000, "credentials the lease-expiry scenario issues")
 	flag.DurationVar(&cfg.expiryTTL, "expiry-ttl", time.Minute, "TTL of the lease-expiry scenario's credentials")
 	flag.StringVar(&cfg.bao, "bao", "", "also start this OpenBao binary (raft storage, file audit device) and compare, rounds interleaved")
-	flag.IntVar(&cfg.rounds, "rounds", 0, "rounds of each scenario per server (default 3 with -bao, else 1)")
+	flag.StringVar(&cfg.before, "before", "", "also start this (earlier) coffer binary and compare, rounds interleaved: before/after figures that do not depend on the day's disk")
+	flag.IntVar(&cfg.rounds, "rounds", 0, "rounds of each scenario per server (default 3 with -bao or -before, else 1)")
 	flag.Parse()
 	for _, s := range strings.Split(list, ",") {
 		if s = strings.TrimSpace(s); s != "" {
@@ -95,7 +97,7 @@ func main() {
 	}
 	if cfg.rounds == 0 {
 		cfg.rounds = 1
-		if cfg.bao != "" {
+		if cfg.bao != "" || cfg.before != "" {
 			cfg.rounds = 3
 		}
 	}
@@ -130,6 +132,14 @@ func run(cfg config) error {
 		}
 		defer cleanup()
 		targets = append(targets, &target{name: "openbao", addr: b.addr, token: b.token, reference: true})
+	}
+	if cfg.before != "" {
+		s, cleanup, err := startServer(cfg.before)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		targets = append(targets, &target{name: "before", addr: s.Addr, token: s.Token, reference: true})
 	}
 	for _, t := range targets {
 		if err := t.connect(); err != nil {
@@ -217,6 +227,8 @@ func (c config) validate() error {
 		return errors.New("no -scenarios")
 	case c.rounds < 0:
 		return errors.New("-rounds must not be negative")
+	case c.bao != "" && c.before != "":
+		return errors.New("give -bao or -before, not both")
 	}
 	for _, s := range c.scenarios {
 		if _, ok := scenarios[s]; !ok {
