@@ -61,15 +61,28 @@
 //
 // Measured on this project's 2-core machine (nats-server 2.15.2, R1, file
 // storage, SyncAlways, 16 producers, 512-byte events), with
-// `go test -run '^$' -bench . -benchtime 20000x ./ledger/`:
+// `go test -run '^$' -bench . -benchtime 20000x ./ledger/` (make
+// bench-ledger). The one-publish-per-event line is the machine's fsync
+// cost; quote it beside the others. On a quiet day:
 //
 //	one fsynced publish per event        148.6 us/event   ~6,700 events/s
 //	group-commit writer (this package)    35.7 us/event  ~28,000 events/s, 8 events/message
 //
+// On 2026-12-02, shared with other sessions (load average 4), the writer
+// before and after the in-flight packing, run alternately:
+//
+//	one fsynced publish per event        634-1,303 us/event
+//	group-commit writer, before          149-189 us/event, 8.0 events/message
+//	group-commit writer, after           100-159 us/event, 7.9 events/message,
+//	                                     a message in flight 93-95% of the time
+//
+// The writer is fsync-bound: a commit costs one fsync, and only more
+// requests per commit make it cheaper per request. docs/benchmarks.md has
+// the whole-server figures and the commands.
+//
 // JetStream's atomic batch publish would also work on R1 but stages each
 // batch with several fsyncs (~300 batches/s measured during design); on an
 // R3 stream it is the better tool and is the planned path for clusters.
-// Whole-server figures are in docs/benchmarks.md.
 //
 // # A full disk
 //
