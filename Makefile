@@ -5,7 +5,7 @@ BIN       ?= bin/coffer
 RUN_FLAGS ?= -dev
 TEST_FLAGS ?= -count=1 -timeout 20m
 
-.PHONY: all build run test test-short bench bench-compare bench-ledger vet fmt clean
+.PHONY: all build run test test-short bench bench-compare bench-ledger vet fmt clean ui ui-screenshots
 
 all: build
 
@@ -59,3 +59,15 @@ fmt:
 
 clean:
 	rm -rf bin
+
+# The web UI (ui/web -> ui/dist, embedded by the binary). dist/ is
+# committed, so build/run/test need no Node; run this after changing
+# ui/web (Node 20+ and npm): reproducible install from the lockfile, the
+# front-end unit tests, the production build.
+ui:
+	cd ui/web && npm ci --no-audit --no-fund && npm test && npm run build
+
+# Screenshots of the main pages for the README, taken by the browser test
+# (needs chromium).
+ui-screenshots: build
+	COFFER_UI_SCREENSHOTS=$(CURDIR)/docs/ui COFFER_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -run TestWebUI ./scenarios/

@@ -410,7 +410,7 @@ func (s *Server) authorize(ctx context.Context, req *framework.Request, entry *f
 	if err != nil {
 		return err
 	}
-	res := a.Check(path, acl.Operation(req.Operation))
+	res := a.Authorize(path, acl.Operation(req.Operation), acl.Request{Data: req.Data})
 	if !res.Allowed {
 		return framework.Errorf(http.StatusForbidden, "permission denied")
 	}

@@ -8,8 +8,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cofferhq/coffer/cmd/coffer/internal/agent"
 	"github.com/cofferhq/coffer/cmd/coffer/internal/clientcmd"
 	"github.com/cofferhq/coffer/cmd/coffer/internal/eventscmd"
+	"github.com/cofferhq/coffer/cmd/coffer/internal/injector"
 	"github.com/cofferhq/coffer/cmd/coffer/internal/ledgercmd"
 	"github.com/cofferhq/coffer/cmd/coffer/internal/servercmd"
 )
@@ -25,6 +27,8 @@ func main() {
 	clientcmd.Register(root, os.Stdout, os.Stderr)
 	ledgercmd.Register(root, os.Stdout, os.Stderr)
 	eventscmd.Register(root, os.Stdout, os.Stderr)
+	root.AddCommand(agent.New(os.Stdout, os.Stderr))
+	root.AddCommand(injector.New(os.Stdout, os.Stderr))
 	for _, c := range root.Commands() {
 		if c.Name() == "ledger" {
 			eventscmd.AddLedgerCommands(c, os.Stdout, os.Stderr)

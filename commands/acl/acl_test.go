@@ -165,7 +165,7 @@ func TestPriority(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			l, w := compileRule(tc.loser, ReadCap), compileRule(tc.winner, ReadCap)
+			l, w := compileRule(tc.loser, permissions{caps: ReadCap}), compileRule(tc.winner, permissions{caps: ReadCap})
 			assert.True(t, lowerPriority(l, w))
 			assert.False(t, lowerPriority(w, l))
 
@@ -242,11 +242,13 @@ path "sys/mounts"  { capabilities = ["read"] }`))
 
 	res := a.Check("sys/audit/file", OpUpdate)
 	assert.Equal(t, Result{Allowed: true, Sudo: true, RootPrivs: true, MatchedPattern: "sys/audit/*", Capabilities: SudoCap | UpdateCap}, res)
+	assert.Empty(t, res.Reason)
 
 	res = a.Check("sys/audit/file", OpRead)
 	assert.False(t, res.Allowed)
 	assert.True(t, res.Sudo)
 	assert.False(t, res.RootPrivs)
+	assert.Equal(t, ReasonCapability, res.Reason)
 
 	res = a.Check("sys/mounts", OpRead)
 	assert.True(t, res.Allowed)
@@ -288,7 +290,7 @@ func TestRoot(t *testing.T) {
 func TestEmptyAndNilACL(t *testing.T) {
 	for _, a := range []*ACL{New(), nil, {}} {
 		assert.False(t, a.IsRoot())
-		assert.Equal(t, Result{}, a.Check("secret/x", OpRead))
+		assert.Equal(t, Result{Reason: ReasonNoRule}, a.Check("secret/x", OpRead))
 		assert.Equal(t, []string{"deny"}, a.Capabilities("secret/x"))
 	}
 }

@@ -20,6 +20,11 @@ const (
 	ListCap
 	SudoCap
 	SubscribeCap
+	// RecoverCap (Vault 1.20's snapshot recovery) and ScanCap (OpenBao's
+	// recursive list) are accepted so that policies written for them
+	// parse; no Coffer operation needs either, so they grant nothing.
+	RecoverCap
+	ScanCap
 )
 
 // capabilityNames lists every capability in bit order.
@@ -36,6 +41,8 @@ var capabilityNames = [...]struct {
 	{ListCap, "list"},
 	{SudoCap, "sudo"},
 	{SubscribeCap, "subscribe"},
+	{RecoverCap, "recover"},
+	{ScanCap, "scan"},
 }
 
 // RootCapability is the single capability name reported for a root ACL.

@@ -1,119 +1,133 @@
 package acl
 
 import (
+	"errors"
+	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/zclconf/go-cty/cty"
+	"github.com/hashicorp/hcl/hcl/ast"
+	"github.com/hashicorp/hcl/hcl/token"
 )
 
-// checkConstraints validates the shape of the parameter and wrapping
-// constraints Vault allows in a path block and returns the names of those
-// present, in source order. The constraints themselves are NOT enforced.
-func checkConstraints(attrs hcl.Attributes) ([]string, error) {
-	var present []*hcl.Attribute
-	for _, n := range unenforcedAttrs {
-		if a, ok := attrs[n]; ok {
-			present = append(present, a)
-		}
-	}
-	// Source order, so error reporting and Unenforced are deterministic.
-	for i := 1; i < len(present); i++ {
-		for j := i; j > 0 && present[j].Range.Start.Byte < present[j-1].Range.Start.Byte; j-- {
-			present[j], present[j-1] = present[j-1], present[j]
-		}
-	}
-	var names []string
-	var minTTL, maxTTL time.Duration
-	for _, a := range present {
-		switch a.Name {
-		case "allowed_parameters", "denied_parameters":
-			if err := checkParamMap(a); err != nil {
-				return nil, err
-			}
-		case "required_parameters":
-			if _, _, err := stringList(a.Expr, a.Name); err != nil {
-				return nil, err
-			}
-		case "min_wrapping_ttl", "max_wrapping_ttl":
-			d, err := durationValue(a)
-			if err != nil {
-				return nil, err
-			}
-			if a.Name == "min_wrapping_ttl" {
-				minTTL = d
-			} else {
-				maxTTL = d
-			}
-			if minTTL != 0 && maxTTL != 0 && maxTTL < minTTL {
-				return nil, errAt(ErrParse, a.Expr.Range(), "max_wrapping_ttl cannot be less than min_wrapping_ttl")
-			}
-		}
-		names = append(names, a.Name)
-	}
-	return names, nil
+// Constraints are the parameter and response-wrapping constraints of a
+// path rule (Vault's allowed_parameters, denied_parameters,
+// required_parameters, min_wrapping_ttl and max_wrapping_ttl).
+//
+// Parameter names in AllowedParameters and DeniedParameters are
+// lowercased, as Vault stores them; the values are what HCL decoded:
+// string, bool, int, float64, map[string]any or []any. An empty value
+// list means any value. "*" as a name means every parameter.
+type Constraints struct {
+	AllowedParameters  map[string][]any
+	DeniedParameters   map[string][]any
+	RequiredParameters []string
+	// Zero means no bound; as in Vault, only positive bounds apply.
+	MinWrappingTTL time.Duration
+	MaxWrappingTTL time.Duration
 }
 
-// checkParamMap requires a map from parameter name to a list of values.
-func checkParamMap(a *hcl.Attribute) error {
-	v, diags := a.Expr.Value(nil)
-	if diags.HasErrors() {
-		return diagError(diags)
-	}
-	t := v.Type()
-	if !v.IsWhollyKnown() || v.IsNull() || !(t.IsObjectType() || t.IsMapType()) {
-		return errAt(ErrParse, a.Expr.Range(), "%s must be a map of parameter name to list of values", a.Name)
-	}
-	for it := v.ElementIterator(); it.Next(); {
-		k, ev := it.Element()
-		et := ev.Type()
-		if ev.IsNull() || !(et.IsTupleType() || et.IsListType() || et.IsSetType()) {
-			return errAt(ErrParse, a.Expr.Range(), "%s: value for %q must be a list", a.Name, k.AsString())
-		}
-	}
-	return nil
+// IsZero reports whether c constrains nothing.
+func (c *Constraints) IsZero() bool {
+	return len(c.AllowedParameters) == 0 && len(c.DeniedParameters) == 0 &&
+		len(c.RequiredParameters) == 0 && c.MinWrappingTTL == 0 && c.MaxWrappingTTL == 0
 }
 
-// durationValue parses a TTL the way Vault's ParseDurationSecond does:
-// a number of seconds, an integer string of seconds, "<n>d", or a Go
-// duration string such as "90s" or "1h30m".
-func durationValue(a *hcl.Attribute) (time.Duration, error) {
-	rng := a.Expr.Range()
-	v, diags := a.Expr.Value(nil)
-	if diags.HasErrors() {
-		return 0, diagError(diags)
+// constraints converts the decoded constraint attributes of one path
+// block, validating them as Vault does.
+func (ps *parser) constraints(raw hclPathRule, body *ast.ObjectList, label string, pos token.Pos) (Constraints, error) {
+	var c Constraints
+	var err error
+	if c.AllowedParameters, err = ps.paramMap(raw.AllowedParameters, "allowed_parameters", body, label, pos); err != nil {
+		return c, err
 	}
-	bad := func() (time.Duration, error) {
-		return 0, errAt(ErrParse, rng, "%s must be a duration such as \"300s\" or \"1h\"", a.Name)
+	if c.DeniedParameters, err = ps.paramMap(raw.DeniedParameters, "denied_parameters", body, label, pos); err != nil {
+		return c, err
 	}
-	if !v.IsWhollyKnown() || v.IsNull() {
-		return bad()
-	}
-	switch v.Type() {
-	case cty.Number:
-		secs, acc := v.AsBigFloat().Int64()
-		if acc != 0 || secs < 0 || secs > int64(time.Duration(1<<62)/time.Second) {
-			return bad()
+	for _, a := range []struct {
+		name string
+		raw  any
+		dst  *time.Duration
+	}{{"min_wrapping_ttl", raw.MinWrappingTTL, &c.MinWrappingTTL}, {"max_wrapping_ttl", raw.MaxWrappingTTL, &c.MaxWrappingTTL}} {
+		if *a.dst, err = parseDurationSecond(a.raw); err != nil {
+			return c, ps.errAt(ErrParse, attrPos(body, a.name, pos), "path %q: error parsing %s: %v", label, a.name, err)
 		}
-		return time.Duration(secs) * time.Second, nil
-	case cty.String:
-		s := strings.TrimSpace(v.AsString())
-		if s == "" {
+	}
+	if c.MinWrappingTTL != 0 && c.MaxWrappingTTL != 0 && c.MaxWrappingTTL < c.MinWrappingTTL {
+		return c, ps.errAt(ErrParse, attrPos(body, "max_wrapping_ttl", pos), "path %q: max_wrapping_ttl cannot be less than min_wrapping_ttl", label)
+	}
+	if len(raw.RequiredParameters) > 0 {
+		c.RequiredParameters = raw.RequiredParameters
+	}
+	return c, nil
+}
+
+// paramMap lowercases the parameter names of an allowed_parameters or
+// denied_parameters map. Names that Vault 1.21 reads as JSON pointers
+// into nested parameters ("/a/b", "/a/*") are refused: Coffer does not
+// evaluate them, and reading them as literal names would silently drop a
+// denial. Other wildcards than a lone "*" are refused, as Vault does.
+func (ps *parser) paramMap(raw map[string][]any, attr string, body *ast.ObjectList, label string, pos token.Pos) (map[string][]any, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	out := make(map[string][]any, len(raw))
+	for k, v := range raw {
+		switch {
+		case strings.HasPrefix(k, "/"):
+			return nil, ps.errAt(ErrUnsupported, attrPos(body, attr, pos), "path %q: %s: parameter key %q: nested (JSON pointer) parameter keys are not supported by Coffer", label, attr, k)
+		case k != "*" && strings.Contains(k, "*"):
+			return nil, ps.errAt(ErrParse, attrPos(body, attr, pos), "path %q: %s: parameter key %q cannot contain wildcards other than a lone \"*\"", label, attr, k)
+		}
+		out[strings.ToLower(k)] = v
+	}
+	return out, nil
+}
+
+var errDuration = errors.New("could not parse duration from input")
+
+// parseDurationSecond reads a TTL as Vault's parseutil.ParseDurationSecond
+// does: a number of seconds (fractions truncated), an integer string of
+// seconds, "<n>d", or a Go duration string. Negative values parse; like
+// Vault, the ACL ignores bounds that are not positive.
+func parseDurationSecond(v any) (time.Duration, error) {
+	switch x := v.(type) {
+	case nil:
+		return 0, nil
+	case string:
+		if x == "" {
 			return 0, nil
 		}
-		if n, err := strconv.ParseInt(s, 10, 32); err == nil && n >= 0 {
-			return time.Duration(n) * time.Second, nil
+		if n, err := strconv.ParseInt(x, 10, 64); err == nil {
+			return mulDuration(n, time.Second)
 		}
-		if days, ok := strings.CutSuffix(s, "d"); ok {
-			if n, err := strconv.ParseInt(days, 10, 16); err == nil && n >= 0 {
-				return time.Duration(n) * 24 * time.Hour, nil
+		if days, ok := strings.CutSuffix(x, "d"); ok {
+			n, err := strconv.ParseInt(days, 10, 64)
+			if err != nil {
+				return 0, err
 			}
+			return mulDuration(n, 24*time.Hour)
 		}
-		if d, err := time.ParseDuration(s); err == nil && d >= 0 {
-			return d, nil
+		return time.ParseDuration(x)
+	case int:
+		return mulDuration(int64(x), time.Second)
+	case int64:
+		return mulDuration(x, time.Second)
+	case float64:
+		if math.IsNaN(x) || x >= math.MaxInt64 || x <= math.MinInt64 {
+			return 0, errDuration
 		}
+		return mulDuration(int64(x), time.Second)
 	}
-	return bad()
+	return 0, errDuration
+}
+
+func mulDuration(n int64, unit time.Duration) (time.Duration, error) {
+	d := time.Duration(n) * unit
+	if n != 0 && d/time.Duration(n) != unit {
+		return 0, fmt.Errorf("multiplication overflows: %d * %v", n, unit)
+	}
+	return d, nil
 }

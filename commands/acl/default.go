@@ -128,7 +128,9 @@ func Default() *Policy {
 	p.Rules = make([]PathRule, len(p.Rules))
 	for i, r := range defaultOnce().Rules {
 		r.CapabilityNames = append([]string(nil), r.CapabilityNames...)
-		r.Unenforced = append([]string(nil), r.Unenforced...)
+		r.RequiredParameters = append([]string(nil), r.RequiredParameters...)
+		r.AllowedParameters = cloneParams(r.AllowedParameters)
+		r.DeniedParameters = cloneParams(r.DeniedParameters)
 		p.Rules[i] = r
 	}
 	return &p

@@ -14,7 +14,7 @@ const (
 type rule struct {
 	pattern string // as matched against, e.g. "secret/+/foo*"
 	kind    ruleKind
-	caps    Capability
+	perms   permissions
 
 	// Priority keys (Vault's CheckAllowedFromNonExactPaths).
 	wcPath    string // pattern without a trailing "*"
@@ -27,8 +27,8 @@ type rule struct {
 // compileRule classifies pattern exactly as Vault does: it has segment
 // wildcards if it is "+", contains "/+" or starts with "+/"; otherwise a
 // trailing "*" makes it a prefix rule; otherwise it is exact.
-func compileRule(pattern string, caps Capability) *rule {
-	r := &rule{pattern: pattern, caps: caps, wcPath: pattern}
+func compileRule(pattern string, perms permissions) *rule {
+	r := &rule{pattern: pattern, perms: perms, wcPath: pattern}
 	switch {
 	case pattern == "+" || strings.Contains(pattern, "/+") || strings.HasPrefix(pattern, "+/"):
 		r.kind = kindSegments
@@ -100,10 +100,14 @@ func lowerPriority(a, b *rule) bool {
 	return a.wcPath < b.wcPath
 }
 
-// lookup finds the rule governing path. Exact rules win outright;
-// otherwise the longest matching prefix rule competes with every matching
-// segment-wildcard rule and the highest priority wins. For list requests
-// a trailing "/" is also tried without the slash first, as Vault does.
+// lookup finds the rule governing path, in the order the fixed OpenBao
+// (2.6.0, GHSA-xp3c-3jw3-4vcr) uses: an exact rule for the path; for list
+// requests an exact rule for the path without its trailing "/"; the
+// highest-priority glob or "+" rule matching the path as given; and only
+// then, for list requests, one matching the path without its trailing
+// "/". Trying the trimmed path before the full one (as Vault and older
+// OpenBao do) lets `list` on "a/*" override `deny` on "a/b/*" for a
+// LIST of "a/b/": the trimmed "a/b" matches only "a/*".
 func (a *ACL) lookup(path string, list bool) *rule {
 	path = strings.TrimLeft(path, "/")
 	if r, ok := a.exact[path]; ok {
@@ -114,13 +118,14 @@ func (a *ACL) lookup(path string, list bool) *rule {
 		if r, ok := a.exact[trimmed]; ok {
 			return r
 		}
-		if hadSlash {
-			if r := a.nonExact(trimmed); r != nil {
-				return r
-			}
-		}
 	}
-	return a.nonExact(path)
+	if r := a.nonExact(path); r != nil {
+		return r
+	}
+	if list && hadSlash {
+		return a.nonExact(trimmed)
+	}
+	return nil
 }
 
 func (a *ACL) nonExact(path string) *rule {

@@ -56,7 +56,7 @@ func TestWriteRefusals(t *testing.T) {
 		{name: "", text: readSecret, reason: ErrInvalidName, msg: "policy name must be provided in the URL"},
 		{name: "a//b", text: readSecret, reason: ErrInvalidName, msg: "acl: invalid policy name", prefix: true},
 		{name: "x", text: "", reason: ErrEmpty, msg: "'policy' parameter not supplied or empty"},
-		{name: "x", text: "path \"a\" {\n  capabilities = [\"read\"\n", reason: ErrMalformed, msg: "failed to parse policy: 2:", prefix: true},
+		{name: "x", text: "path \"a\" {\n  capabilities = [\"read\"\n", reason: ErrMalformed, msg: "failed to parse policy: 3:1: ", prefix: true},
 		{name: "x", text: "path \"a\" {\n  capabilities = [\"reed\"]\n}", reason: ErrMalformed, msg: `failed to parse policy: 2:19: unknown capability "reed" in path "a"`},
 	} {
 		_, err := DecideWrite(State{}, Write{Name: tc.name, Text: tc.text})

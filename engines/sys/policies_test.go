@@ -50,7 +50,7 @@ func TestPolicyRefusals(t *testing.T) {
 		msg  string
 	}{
 		{"bad hcl", call{op: update, path: "policies/acl/bad", data: map[string]any{"policy": "path \"a\" {\n  capabilities = [\"read\"]\n"}},
-			"failed to parse policy: 1:10: Unclosed configuration block; There is no closing brace for this block before the end of the file. This may be caused by incorrect brace nesting elsewhere in this file."},
+			"failed to parse policy: 3:2: object expected closing RBRACE got: EOF"},
 		{"bad capability", call{op: update, path: "policies/acl/bad", data: map[string]any{"policy": `path "a" { capabilities = ["raed"] }`}},
 			`failed to parse policy: 1:28: unknown capability "raed" in path "a"`},
 		{"empty", call{op: update, path: "policies/acl/x", data: map[string]any{}}, "'policy' parameter not supplied or empty"},

@@ -20,6 +20,7 @@ import (
 	"github.com/cofferhq/coffer/commands"
 	leaseeng "github.com/cofferhq/coffer/engines/lease"
 	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/ui"
 )
 
 // Version is reported by sys/health and sys/seal-status.
@@ -45,6 +46,9 @@ type Config struct {
 	Seal SealConfig
 	// TLS, when set, serves HTTPS (TLS 1.2 minimum is the caller's job).
 	TLS *tls.Config
+	// UI serves the web UI at /ui/ (package ui: static files; the app
+	// uses the public API with the user's token).
+	UI  bool
 	Log *slog.Logger
 }
 
@@ -147,6 +151,10 @@ type handlerBox struct{ h http.Handler }
 
 // ServeHTTP delegates to the current gateway.
 func (n *Node) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if n.cfg.UI && ui.Served(r.URL.Path) {
+		ui.Handler().ServeHTTP(w, r)
+		return
+	}
 	n.handler.Load().h.ServeHTTP(w, r)
 }
 

@@ -21,6 +21,10 @@ type globals struct {
 	format     string
 	caCert     string
 	skipVerify bool
+	// outputCurlString and outputPolicy print the first request a command
+	// would send (as curl) or the policy it needs, instead of sending it.
+	outputCurlString bool
+	outputPolicy     bool
 }
 
 func (g *globals) addFlags(fs *pflag.FlagSet) {
@@ -28,6 +32,8 @@ func (g *globals) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&g.format, "format", "", `Output format: "table" or "json" (env COFFER_FORMAT, VAULT_FORMAT)`)
 	fs.StringVar(&g.caCert, "ca-cert", "", "PEM CA certificate file used to verify the server (env COFFER_CACERT, VAULT_CACERT)")
 	fs.BoolVar(&g.skipVerify, "tls-skip-verify", false, "Skip TLS certificate verification (insecure)")
+	fs.BoolVar(&g.outputCurlString, "output-curl-string", false, "Print the API request as a curl command instead of sending it")
+	fs.BoolVar(&g.outputPolicy, "output-policy", false, "Print the ACL policy the command needs instead of running it")
 }
 
 // outputFormat resolves -format, then the environment, then "table".

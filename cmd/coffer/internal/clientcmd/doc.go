@@ -11,4 +11,11 @@
 // The Vault CLI uses single-dash long flags (-format=json); cobra would read
 // those as shorthand clusters, so callers pass os.Args through NormalizeArgs
 // before execution.
+//
+// Every command takes Vault's -output-curl-string and -output-policy: the
+// api client stops at the command's first request and the command prints
+// it as curl (the token as $(coffer print token)) or as the policy it needs
+// (dryrun.go). The KV mount preflight still runs for real, as in Vault, so
+// what is printed is the command's real request. Shell completion is
+// cobra's (`coffer completion bash|zsh|fish`).
 package clientcmd

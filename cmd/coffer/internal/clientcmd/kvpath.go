@@ -64,7 +64,15 @@ func resolveKVArg(ctx context.Context, c *api.Client, mountFlag, arg string) (kv
 // and its options.version, as the Vault CLI does. A 404 means a server
 // without the endpoint, which can only have KV v1.
 func kvPreflight(ctx context.Context, c *api.Client, p string) (string, bool, error) {
-	resp, err := c.Logical().ReadRawWithContext(ctx, "sys/internal/ui/mounts/"+p)
+	type answer struct {
+		resp *api.Response
+		err  error
+	}
+	got := withoutDryRun(c, func() answer {
+		resp, err := c.Logical().ReadRawWithContext(ctx, "sys/internal/ui/mounts/"+p)
+		return answer{resp, err}
+	})
+	resp, err := got.resp, got.err
 	if resp != nil {
 		defer resp.Body.Close()
 	}

@@ -73,7 +73,7 @@ func Register(root *cobra.Command, stdout, stderr io.Writer) {
 	for _, c := range []*cobra.Command{
 		a.statusCmd(), a.kvCmd(),
 		a.readCmd(), a.writeCmd(), a.listCmd(), a.deleteCmd(),
-		a.secretsCmd(), a.tokenCmd(), a.policyCmd(), a.operatorCmd(), a.auditCmd(), a.leaseCmd(),
+		a.secretsCmd(), a.tokenCmd(), a.policyCmd(), a.operatorCmd(), a.auditCmd(), a.leaseCmd(), a.printCmd(),
 	} {
 		a.g.addFlags(c.PersistentFlags())
 		root.AddCommand(c)
@@ -119,6 +119,12 @@ func (a *app) exec(cmd *cobra.Command, args []string, fn body) error {
 	ctx := cmd.Context()
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if a.g.outputCurlString && a.g.outputPolicy {
+		return fail(1, "-output-curl-string and -output-policy cannot be used together")
+	}
+	if a.g.outputCurlString || a.g.outputPolicy {
+		return a.dryRun(ctx, cmd, args, c, o, fn)
 	}
 	return fn(ctx, cmd, args, c, o)
 }

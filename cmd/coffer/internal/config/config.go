@@ -15,9 +15,10 @@ type Config struct {
 	ClusterAddr string
 	// LogLevel is one of trace, debug, info, warn, error ("info" if unset).
 	LogLevel string
-	// UI and DisableMlock are accepted from Vault configs and have no
-	// effect.
-	UI           bool
+	// UI serves the web UI at /ui/ (`ui = true`; off unless set, as in
+	// Vault; dev mode turns it on).
+	UI bool
+	// DisableMlock is accepted from Vault configs and has no effect.
 	DisableMlock bool
 	// Warnings are things worth logging at start-up, each naming its place
 	// in the file (or its environment variable).

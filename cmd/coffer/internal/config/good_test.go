@@ -182,15 +182,15 @@ listener "tcp" {
 	}
 }
 
-func TestUIIsAcceptedWithAWarning(t *testing.T) {
-	cfg, err := Parse([]byte(`storage "ledger" { path = "/d" }
+func TestUISetting(t *testing.T) {
+	for text, want := range map[string]bool{"ui = true\n": true, "ui = false\n": false, "": false} {
+		cfg, err := Parse([]byte(`storage "ledger" { path = "/d" }
 listener "tcp" { tls_disable = true }
-ui = true
-`), "coffer.hcl", nil)
-	require.NoError(t, err)
-	require.True(t, cfg.UI)
-	require.Len(t, cfg.Warnings, 1)
-	require.Contains(t, cfg.Warnings[0], "coffer.hcl:3:1: ui:")
+`+text), "coffer.hcl", nil)
+		require.NoError(t, err)
+		require.Equal(t, want, cfg.UI, "%q", text)
+		require.Empty(t, cfg.Warnings, "the web UI exists: no warning")
+	}
 }
 
 func TestTLSVersion(t *testing.T) {

@@ -95,10 +95,7 @@ func decode(d *decoder, body hcl.Body) (*Config, *hcl.Block) {
 				"%q is not a log level; use trace, debug, info, warn or error.", level))
 		}
 	}
-	if d.boolean(attrs, "ui", &cfg.UI) && cfg.UI {
-		r := attrs["ui"].Range
-		cfg.Warnings = append(cfg.Warnings, fmt.Sprintf("%s:%d:%d: ui: Coffer has no web UI; the setting is ignored", r.Filename, r.Start.Line, r.Start.Column))
-	}
+	d.boolean(attrs, "ui", &cfg.UI)
 	d.boolean(attrs, "disable_mlock", &cfg.DisableMlock)
 
 	var storageSeen, sealSeen *hcl.Block

@@ -15,5 +15,7 @@
 // nothing printed twice; a revoked token or a refused request ends it.
 //
 // `ledger replay` follows the server's pagination to the end of the range
-// and prints JSON Lines (-format json) or a table.
+// and prints JSON Lines (-format json) or a table. When its output goes to
+// a file or a pipe and stderr is a terminal, a progress bar on stderr
+// shows the ledger index reached within the range.
 package eventscmd

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/url"
 	"strconv"
 	"strings"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cofferhq/coffer/cmd/coffer/internal/progress"
 )
 
 // replayPageSize is how many entries one request asks for.
@@ -71,8 +74,45 @@ type replayEntry struct {
 type replayPage struct {
 	Entries []json.RawMessage `json:"entries"`
 	Next    string            `json:"next"`
+	From    uint64            `json:"from"`
 	To      uint64            `json:"to"`
 }
+
+// replayProgress draws a bar on stderr while the records go to a file or a
+// pipe: only when stdout is not a terminal (there the records themselves
+// show progress) and stderr is one. It tracks the ledger index reached
+// within the range read.
+type replayProgress struct {
+	bar  *progress.Bar
+	from uint64
+}
+
+func newReplayProgress(stdout, stderr io.Writer) *replayProgress {
+	if progress.IsTerminal(stdout) {
+		return &replayProgress{}
+	}
+	return &replayProgress{bar: progress.New(stderr, "replaying", progress.Options{Unit: "messages"})}
+}
+
+func (p *replayProgress) page(pg *replayPage) {
+	if p.bar == nil {
+		return
+	}
+	if p.from == 0 {
+		p.from = pg.From
+		p.bar.SetTotal(int64(pg.To - pg.From + 1))
+	}
+	if n := len(pg.Entries); n > 0 {
+		var last struct {
+			LedgerIndex uint64 `json:"ledger_index"`
+		}
+		if json.Unmarshal(pg.Entries[n-1], &last) == nil && last.LedgerIndex >= p.from {
+			p.bar.Set(int64(last.LedgerIndex - p.from + 1))
+		}
+	}
+}
+
+func (p *replayProgress) finish() { p.bar.Finish() }
 
 func (a *app) replay(ctx context.Context, f *replayFlags) error {
 	c, err := f.conn.client()
@@ -91,6 +131,8 @@ func (a *app) replay(ctx context.Context, f *replayFlags) error {
 		fmt.Fprintln(tw, "CURSOR\tTIME\tTYPE\tACTOR\tPATH\tOPERATION\tERROR")
 		defer tw.Flush()
 	}
+	bar := newReplayProgress(a.stdout, a.stderr)
+	defer bar.finish()
 	printed := 0
 	for {
 		size := replayPageSize
@@ -106,6 +148,7 @@ func (a *app) replay(ctx context.Context, f *replayFlags) error {
 		if err := c.read(req.WithContext(ctx), &page); err != nil {
 			return err
 		}
+		bar.page(&page)
 		for _, raw := range page.Entries {
 			if err := a.printEntry(tw, raw); err != nil {
 				return err

@@ -15,6 +15,10 @@
 // checkpoints and say so: whoever can rewrite a data dir can replace that
 // record too.
 //
+// On a terminal, `verify` shows progress on stderr: a bar over the ledger's
+// messages offline, a spinner with the time elapsed online (the server
+// reports nothing until it is done). Off a terminal it draws nothing.
+//
 // Exit codes: 0 verified; 2 verification failed (the ledger, a checkpoint
 // or a proof does not check out); 1 usage errors and failures to read.
 package ledgercmd

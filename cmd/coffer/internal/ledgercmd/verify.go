@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cofferhq/coffer/cmd/coffer/internal/progress"
 	"github.com/cofferhq/coffer/ledger/transparency"
 )
 
@@ -75,7 +76,9 @@ func (t *target) verify(ctx context.Context, a *app) (transparency.Report, error
 		if err != nil {
 			return transparency.Report{}, err
 		}
-		return transparency.Verify(ctx, o, pub)
+		src, bar := withProgress(ctx, a, o)
+		defer bar.Finish()
+		return transparency.Verify(ctx, src, pub)
 	}
 	pinned, err := t.pinnedKey()
 	if err != nil {
@@ -88,7 +91,11 @@ func (t *target) verify(ctx context.Context, a *app) (transparency.Report, error
 			return transparency.Report{}, err
 		}
 	}
+	// One request: the server does the work and reports nothing until it
+	// is done, so the bar is a spinner with the time elapsed.
+	bar := progress.New(a.stderr, "verifying on the server", progress.Options{Tick: 100 * time.Millisecond})
 	data, err := t.readWith(ctx, path, want)
+	bar.Finish()
 	if err != nil {
 		return transparency.Report{}, err
 	}

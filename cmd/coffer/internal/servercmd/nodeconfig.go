@@ -18,7 +18,7 @@ func nodeConfig(fc *config.Config) (node.Config, error) {
 		return node.Config{}, fmt.Errorf("server: exactly one listener is supported, the config has %d", len(fc.Listeners))
 	}
 	l := fc.Listeners[0]
-	cfg := node.Config{DataDir: fc.Storage.Path, ListenAddr: l.Address}
+	cfg := node.Config{DataDir: fc.Storage.Path, ListenAddr: l.Address, UI: fc.UI}
 	if !l.TLSDisable {
 		cert, err := tls.LoadX509KeyPair(l.TLSCertFile, l.TLSKeyFile)
 		if err != nil {

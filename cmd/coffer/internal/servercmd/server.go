@@ -57,7 +57,7 @@ back every secret, token and policy.`,
 					dataDir = d
 					defer os.RemoveAll(d)
 				}
-				cfg = node.Config{DataDir: dataDir, ListenAddr: listen, Dev: true, DevRootTokenID: rootID}
+				cfg = node.Config{DataDir: dataDir, ListenAddr: listen, Dev: true, DevRootTokenID: rootID, UI: true}
 			} else {
 				fc, err := config.Load(configFile, os.Getenv)
 				if err != nil {

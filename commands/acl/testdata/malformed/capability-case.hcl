@@ -1,0 +1,1 @@
+path "secret/*" { capabilities = ["Read"] }

@@ -1,0 +1,4 @@
+name {
+  x = 1
+}
+path "a" { capabilities = ["read"] }

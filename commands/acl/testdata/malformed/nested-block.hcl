@@ -1,0 +1,5 @@
+path "a" {
+  path "b" {
+    capabilities = ["read"]
+  }
+}

@@ -1,0 +1,4 @@
+path "secret/metadata/*" {
+  capabilities = ["list"]
+  pagination_limit = 10
+}

@@ -1,0 +1,4 @@
+path "a" {
+  capabilities = ["update"]
+  allowed_parameters = { "x" = "y" }
+}

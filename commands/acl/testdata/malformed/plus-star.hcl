@@ -1,0 +1,2 @@
+
+path "secret/+*" { capabilities = ["read"] }

@@ -1,0 +1,4 @@
+path "sys/events/subscribe/*" {
+  capabilities = ["read"]
+  subscribe_event_types = ["kv*"]
+}

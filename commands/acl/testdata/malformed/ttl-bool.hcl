@@ -1,0 +1,4 @@
+path "a" {
+  capabilities = ["update"]
+  max_wrapping_ttl = true
+}

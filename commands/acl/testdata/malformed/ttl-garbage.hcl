@@ -1,0 +1,4 @@
+path "a" {
+  capabilities = ["update"]
+  min_wrapping_ttl = "soon"
+}

@@ -1,0 +1,5 @@
+path "a" {
+  capabilities = ["update"]
+  min_wrapping_ttl = "1h"
+  max_wrapping_ttl = "1m"
+}

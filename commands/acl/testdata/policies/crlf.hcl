@@ -1,0 +1,3 @@
+path "secret/crlf" {
+  capabilities = ["read"]
+}

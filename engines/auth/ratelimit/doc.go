@@ -1,0 +1,32 @@
+// Package ratelimit slows down brute force against login endpoints
+// (userpass passwords, AppRole secret IDs, Kubernetes JWTs) while leaving
+// honest users alone.
+//
+// Every login attempt reserves one failure from token buckets before the
+// credential is checked; a success hands the reservation back, so only
+// failures ever cost anything. Buckets:
+//
+//   - per source address and role (or user): by default 10 failures, then
+//     one more every 6 s (10 a minute). A success clears this bucket.
+//   - per role across all sources: by default 100 failures, refilling at
+//     100 a minute, so a distributed guesser stalls too.
+//   - per source for names that do not exist: by default 10 a minute, so
+//     guessing role IDs or user names from one address stalls.
+//
+// Failures against one role never delay a login to another role, from the
+// same source or any other: no bucket spans two existing roles. A refused
+// attempt is not a failure (a user retrying while refused does not dig
+// deeper) and carries a Retry-After value: the time until its emptiest
+// bucket holds one failure again, rounded up to whole seconds.
+//
+// IPv6 sources are grouped by /64 (one host usually owns a /64). State is
+// in memory and per node: a cluster of n nodes tolerates n times the rate,
+// which still stalls a brute force. Buckets that have refilled are swept;
+// the table is capped (Config.MaxEntries). The clock is injected.
+//
+// Callers: Begin before checking the credential; then exactly one of
+// Succeeded (credential accepted), Failed (credential wrong) or Abandon
+// (the check could not be made, e.g. the Kubernetes apiserver is down: not
+// the client's fault, so it must not throttle a fleet after an outage).
+// An attempt left without an outcome counts as a failure.
+package ratelimit

@@ -1,0 +1,260 @@
+package ratelimit
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+func newLimiter(cfg Config) (*Limiter, *clock) {
+	c := &clock{now: time.Unix(1_700_000_000, 0)}
+	cfg.Now = c.Now
+	return New(cfg), c
+}
+
+// fail records n failed attempts and returns the first refusal, if any.
+func fail(l *Limiter, n int, source, role string, known bool) (int, *Refusal) {
+	for i := 0; i < n; i++ {
+		a, r := l.Begin(source, "approle/", role, known)
+		if r != nil {
+			return i, r
+		}
+		a.Failed()
+	}
+	return n, nil
+}
+
+func TestHonestMistakesThenBackOff(t *testing.T) {
+	l, c := newLimiter(Config{})
+	n, r := fail(l, 11, "10.0.0.1:5000", "web", true)
+	if n != 10 || r == nil {
+		t.Fatalf("admitted %d failures before refusal %v, want 10", n, r)
+	}
+	if r.Scope != ScopePair || r.RetryAfterSeconds() != 6 || r.Status() != 429 || !errors.Is(r, ErrExceeded) {
+		t.Fatalf("refusal %+v retry %d", r, r.RetryAfterSeconds())
+	}
+	if got := r.Message("auth/approle/login"); got != `request path "auth/approle/login": rate limit quota exceeded` {
+		t.Fatalf("message %q", got)
+	}
+	// A refused attempt is not a failure: waiting out Retry-After admits
+	// exactly one more attempt.
+	for i := 0; i < 5; i++ {
+		if _, r := l.Begin("10.0.0.1:5001", "approle/", "web", true); r == nil {
+			t.Fatal("still refused before Retry-After")
+		}
+	}
+	c.Advance(5 * time.Second)
+	if _, r := l.Begin("10.0.0.1", "approle/", "web", true); r == nil || r.RetryAfterSeconds() != 1 {
+		t.Fatalf("after 5s: %+v", r)
+	}
+	c.Advance(time.Second)
+	a, r := l.Begin("10.0.0.1", "approle/", "web", true)
+	if r != nil {
+		t.Fatalf("after Retry-After: %+v", r)
+	}
+	a.Failed()
+	if _, r := l.Begin("10.0.0.1", "approle/", "web", true); r == nil {
+		t.Fatal("one failure per 6s once backed off")
+	}
+	// A minute later the whole burst is back.
+	c.Advance(time.Minute)
+	if n, r := fail(l, 10, "10.0.0.1", "web", true); n != 10 || r != nil {
+		t.Fatalf("after a minute: %d %v", n, r)
+	}
+}
+
+func TestOtherRoleNeverDelayed(t *testing.T) {
+	l, _ := newLimiter(Config{})
+	if _, r := fail(l, 50, "10.0.0.1", "web", true); r == nil {
+		t.Fatal("expected web to be throttled")
+	}
+	for i := 0; i < 100; i++ {
+		a, r := l.Begin("10.0.0.1", "approle/", "db", true)
+		if r != nil {
+			t.Fatalf("login %d to another role delayed: %+v", i, r)
+		}
+		a.Succeeded()
+	}
+	// The same role name on another mount is another role.
+	a, r := l.Begin("10.0.0.1", "userpass/", "web", true)
+	if r != nil {
+		t.Fatalf("another mount delayed: %+v", r)
+	}
+	a.Succeeded()
+}
+
+func TestSuccessCostsNothingAndClearsThePair(t *testing.T) {
+	l, _ := newLimiter(Config{})
+	for i := 0; i < 1000; i++ {
+		a, r := l.Begin("10.0.0.2", "approle/", "web", true)
+		if r != nil {
+			t.Fatalf("success %d refused", i)
+		}
+		a.Succeeded()
+	}
+	if n, r := fail(l, 9, "10.0.0.2", "web", true); n != 9 || r != nil {
+		t.Fatal(n, r)
+	}
+	a, r := l.Begin("10.0.0.2", "approle/", "web", true)
+	if r != nil {
+		t.Fatal(r)
+	}
+	a.Succeeded()
+	if n, r := fail(l, 10, "10.0.0.2", "web", true); n != 10 || r != nil {
+		t.Fatalf("after a success the pair starts afresh: %d %v", n, r)
+	}
+}
+
+func TestAbandonRefunds(t *testing.T) {
+	l, _ := newLimiter(Config{})
+	for i := 0; i < 100; i++ {
+		a, r := l.Begin("10.0.0.3", "kubernetes/", "app", true)
+		if r != nil {
+			t.Fatalf("abandoned attempt %d counted", i)
+		}
+		a.Abandon()
+	}
+	// An attempt without an outcome counts as a failure.
+	for i := 0; i < 10; i++ {
+		if _, r := l.Begin("10.0.0.3", "kubernetes/", "app", true); r != nil {
+			t.Fatalf("attempt %d refused", i)
+		}
+	}
+	if _, r := l.Begin("10.0.0.3", "kubernetes/", "app", true); r == nil {
+		t.Fatal("attempts without outcome must count")
+	}
+}
+
+func TestDistributedGuessingStallsTheRole(t *testing.T) {
+	l, _ := newLimiter(Config{})
+	for i := 0; i < 100; i++ {
+		if n, r := fail(l, 1, fmt.Sprintf("10.1.%d.%d", i/256, i%256), "web", true); n != 1 || r != nil {
+			t.Fatalf("source %d: %v", i, r)
+		}
+	}
+	_, r := l.Begin("10.9.9.9", "approle/", "web", true)
+	if r == nil || r.Scope != ScopeRole || r.RetryAfterSeconds() != 1 {
+		t.Fatalf("101st failure across sources: %+v", r)
+	}
+	a, r := l.Begin("10.9.9.9", "approle/", "db", true)
+	if r != nil {
+		t.Fatal("another role must not be delayed")
+	}
+	a.Succeeded()
+}
+
+func TestUnknownNamesPerSource(t *testing.T) {
+	l, _ := newLimiter(Config{})
+	for i := 0; i < 10; i++ {
+		a, r := l.Begin("10.0.0.4", "approle/", fmt.Sprintf("guess-%d", i), false)
+		if r != nil {
+			t.Fatalf("guess %d refused", i)
+		}
+		a.Failed()
+	}
+	if _, r := l.Begin("10.0.0.4", "approle/", "guess-x", false); r == nil || r.Scope != ScopeUnknown {
+		t.Fatalf("11th guess: %+v", r)
+	}
+	a, r := l.Begin("10.0.0.4", "approle/", "web", true)
+	if r != nil {
+		t.Fatal("an existing role must not be delayed by guesses")
+	}
+	a.Succeeded()
+	a, r = l.Begin("10.0.0.5", "approle/", "guess-y", false)
+	if r != nil {
+		t.Fatal("another source is not delayed")
+	}
+	a.Failed()
+}
+
+func TestIPv6GroupedBy64(t *testing.T) {
+	l, _ := newLimiter(Config{PairBurst: 2})
+	fail(l, 1, "[2001:db8:1:2::1]:443", "web", true)
+	fail(l, 1, "2001:db8:1:2:ffff::9", "web", true)
+	if _, r := l.Begin("2001:db8:1:2::77", "approle/", "web", true); r == nil {
+		t.Fatal("one /64 is one source")
+	}
+	if _, r := l.Begin("2001:db8:1:3::1", "approle/", "web", true); r != nil {
+		t.Fatal("another /64 is another source")
+	}
+}
+
+func TestDisabledBuckets(t *testing.T) {
+	l, _ := newLimiter(Config{PairBurst: -1, RoleBurst: -1, UnknownBurst: -1})
+	if n, r := fail(l, 500, "10.0.0.6", "web", true); n != 500 || r != nil {
+		t.Fatal(n, r)
+	}
+	if n, r := fail(l, 500, "10.0.0.6", "x", false); n != 500 || r != nil {
+		t.Fatal(n, r)
+	}
+}
+
+func TestConcurrentAttemptsNeverOverAdmit(t *testing.T) {
+	l, _ := newLimiter(Config{})
+	var admitted atomic.Int32
+	var wg sync.WaitGroup
+	for w := 0; w < 16; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				if a, r := l.Begin("10.0.0.7", "approle/", "web", true); r == nil {
+					admitted.Add(1)
+					a.Failed()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if got := admitted.Load(); got != 10 {
+		t.Fatalf("admitted %d failures concurrently, want exactly 10", got)
+	}
+}
+
+func TestTableIsSweptAndCapped(t *testing.T) {
+	l, c := newLimiter(Config{MaxEntries: 64})
+	for i := 0; i < 5000; i++ {
+		fail(l, 1, fmt.Sprintf("10.2.%d.%d", i/256, i%256), "web", true)
+	}
+	if n := l.Len(); n > 64+2*shardCount+1 {
+		t.Fatalf("table holds %d buckets, cap 64", n)
+	}
+	c.Advance(time.Hour)
+	for i := 0; i < 2048*shardCount/16; i++ {
+		a, _ := l.Begin(fmt.Sprintf("10.3.%d.%d", i/256, i%256), "approle/", "db", true)
+		a.Succeeded()
+	}
+	if n := l.Len(); n > 64+2*shardCount+1 {
+		t.Fatalf("refilled buckets must be swept, %d left", n)
+	}
+}
+
+func BenchmarkBeginSucceeded(b *testing.B) {
+	l := New(Config{})
+	var n atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		src := fmt.Sprintf("10.4.0.%d", n.Add(1))
+		for pb.Next() {
+			a, r := l.Begin(src, "approle/", "web", true)
+			if r != nil {
+				b.Fatal(r)
+			}
+			a.Succeeded()
+		}
+	})
+}
