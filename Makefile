@@ -5,7 +5,7 @@ BIN       ?= bin/coffer
 RUN_FLAGS ?= -dev
 TEST_FLAGS ?= -count=1 -timeout 20m
 
-.PHONY: all build run test test-short bench vet fmt clean ui ui-screenshots
+.PHONY: all build run test test-short bench bench-compare bench-ledger vet fmt clean ui ui-screenshots
 
 all: build
 
@@ -28,8 +28,28 @@ test-short:
 	$(GO) test -short -count=1 ./...
 
 # Load benchmarks: starts a server and drives it with the Vault Go client.
+# Prints this machine's fsync cost at the start and the end, and each
+# scenario's commit budget (commits per request, events per commit, commit
+# latency, ledger bytes per request).
 bench: build
 	$(GO) run ./scenarios/loadgen -bin ./$(BIN) $(BENCH_FLAGS)
+
+# The same load against Coffer and a reference OpenBao (raft storage on
+# disk, a file audit device) started beside it, rounds interleaved, with
+# the ratio per scenario. Build OpenBao from its source outside this
+# repository (docs/benchmarks.md says how) and pass its binary:
+#   make bench-compare BAO=/path/to/bao
+BAO ?=
+COMPARE_SCENARIOS ?= kv-read,kv-write-new,kv-write,transit-encrypt,token-create,db-issue-revoke
+COMPARE_FLAGS ?= -duration 5s -rounds 3
+bench-compare: build
+	@test -n "$(BAO)" || { echo "usage: make bench-compare BAO=/path/to/bao (docs/benchmarks.md says how to build it)"; exit 2; }
+	$(GO) run ./scenarios/loadgen -bin ./$(BIN) -bao $(BAO) -scenarios $(COMPARE_SCENARIOS) $(COMPARE_FLAGS)
+
+# The ledger writer's Go benchmarks (group commit against one publish per
+# event, the latter being this machine's fsync-bound baseline).
+bench-ledger:
+	$(GO) test -run '^$$' -bench . -benchtime 20000x ./ledger/
 
 vet:
 	$(GO) vet ./...

@@ -2,7 +2,7 @@ package gateway_test
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -33,7 +33,9 @@ type switchableAudit struct {
 	calls   atomic.Int32
 }
 
-var errDiskFull = errors.New("ledger: no space left on device")
+// errDiskFull is what the ledger answers on a full disk: its sentinel,
+// wrapped with a detail naming the data dir (not to be shown).
+var errDiskFull = fmt.Errorf("append to /secret/data/dir: %w", ledger.ErrStorageFull)
 
 func (a *switchableAudit) Append(ctx context.Context, events ...ledger.Event) (uint64, error) {
 	a.calls.Add(1)
@@ -105,7 +107,8 @@ func TestAuditFailureFailsClosed(t *testing.T) {
 	}
 	status, body, took := do("GET", "/v1/secret/data/app", "")
 	assert.Equal(t, http.StatusServiceUnavailable, status)
-	assert.JSONEq(t, `{"errors":["gateway: audit record could not be written"]}`, body)
+	assert.JSONEq(t, `{"errors":["gateway: audit record could not be written: `+ledger.ErrStorageFull.Error()+`; requests are refused until it recovers"]}`, body)
+	assert.NotContains(t, body, "/secret/data/dir", "the detail stays in the log")
 	assert.NotContains(t, body, value)
 	assert.Less(t, took, 5*time.Second, "answered at once, not when a client gives up")
 

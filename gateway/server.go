@@ -330,7 +330,15 @@ func headOnly(resp *framework.Response) *framework.Response {
 // appended: 503 at once, and nothing of the response.
 func (s *Server) auditFailed(w http.ResponseWriter, err error) {
 	s.cfg.Log.Error("audit append failed; failing closed", "err", err)
-	writeError(w, http.StatusServiceUnavailable, ErrAuditFailed.Error())
+	msg := ErrAuditFailed.Error()
+	// Say why when the disk is full: the operator's next step. Only the
+	// sentinel's text: the full error names the data dir.
+	for _, cause := range []error{ledger.ErrStorageFull, ledger.ErrStorageFailed} {
+		if errors.Is(err, cause) {
+			msg += ": " + cause.Error() + "; requests are refused until it recovers"
+		}
+	}
+	writeError(w, http.StatusServiceUnavailable, msg)
 }
 
 // waitIndex honours a client's X-Vault-Index: the read waits (briefly)

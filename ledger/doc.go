@@ -27,34 +27,90 @@
 //
 // With always-sync, one event per publish is capped by one fsync per message
 // (~3,300-3,600 publishes/s on R1 here, whatever the concurrency). A single
-// Writer per stream therefore takes every append request that queued while
-// its previous publish was in flight, checks each event's aggregate version
-// against an in-memory version map (falling back to the projections'
-// version table for aggregates it has not written since start), packs the
-// accepted events into one message and publishes it fenced with
-// Nats-Expected-Last-Sequence. A conflicting request is refused alone with
-// ErrConflict; the others in the group commit together. Audit records need no
-// concurrency control and ride in the same messages, so a request's audit
-// record costs no extra fsync. Each message carries a Nats-Msg-Id, so a
-// publish retried after a timeout is stored once.
+// Writer per stream therefore packs every append request that queued while
+// its previous publish was in flight into one message, published fenced
+// with Nats-Expected-Last-Sequence. Each event's aggregate version is
+// checked against an in-memory version map (falling back to the
+// projections' version table for aggregates it has not written since
+// start). A conflicting request is refused alone with ErrConflict (answered
+// once the version it lost to is stored, so its caller reloads a state that
+// has it); the others commit together. Audit records need no concurrency
+// control and ride in the same messages, so a request's audit record costs
+// no extra fsync. Each message carries a Nats-Msg-Id.
+//
+// Nothing but the wait for the fsynced ack is on the commit path: callers
+// encode their own events (in their goroutines), and while one message is
+// in flight the writer keeps taking requests, checks them against the
+// versions the message in flight will create, and packs them into the
+// next group, so that when the ack comes the next message is only
+// concatenated, sealed and published. Batches grow with the time a commit
+// takes: a slow fsync makes fewer, larger messages. One message is in
+// flight at a time: with SyncAlways the server fsyncs a stream's messages
+// one after the other anyway, and a second message published early would
+// carry fewer requests and cost a whole fsync of its own.
+//
+// A publish that fails is settled before anyone is answered. The fence
+// allows a message only at the sequence after the one it names, so: a
+// refused fence or no responder means it was not stored, and the writer
+// re-syncs (last sequence from the stream, versions from the projections)
+// and publishes its requests again, checked anew; a publish without an
+// answer is settled by reading that one slot (our message id: stored;
+// another: never will be) or, if it is empty, by publishing again with the
+// same id and fence. Only when that fails too is the caller told
+// ErrOutcomeUnknown (it may be stored, as any timed-out write).
 //
 // Measured on this project's 2-core machine (nats-server 2.15.2, R1, file
 // storage, SyncAlways, 16 producers, 512-byte events), with
-// `go test -run '^$' -bench . -benchtime 20000x ./ledger/`:
+// `go test -run '^$' -bench . -benchtime 20000x ./ledger/` (make
+// bench-ledger). The one-publish-per-event line is the machine's fsync
+// cost; quote it beside the others. On a quiet day:
 //
 //	one fsynced publish per event        148.6 us/event   ~6,700 events/s
 //	group-commit writer (this package)    35.7 us/event  ~28,000 events/s, 8 events/message
 //
+// On 2026-12-02, shared with other sessions (load average 4), the writer
+// before and after the in-flight packing, run alternately:
+//
+//	one fsynced publish per event        634-1,303 us/event
+//	group-commit writer, before          149-189 us/event, 8.0 events/message
+//	group-commit writer, after           100-159 us/event, 7.9 events/message,
+//	                                     a message in flight 93-95% of the time
+//
+// The writer is fsync-bound: a commit costs one fsync, and only more
+// requests per commit make it cheaper per request. docs/benchmarks.md has
+// the whole-server figures and the commands.
+//
 // JetStream's atomic batch publish would also work on R1 but stages each
 // batch with several fsyncs (~300 batches/s measured during design); on an
 // R3 stream it is the better tool and is the planned path for clusters.
-// Whole-server figures are in docs/benchmarks.md.
+//
+// # A full disk
+//
+// Audit is fail-closed, and on a full disk it is also prompt: the storage
+// guard (storage.go) refuses a commit with ErrStorageFull before it is
+// published when the embedded server's file system would keep less than
+// the reserve free (DefaultDiskReserve, SetDiskReserve), and turns a write
+// error the server logs into the same refusal at once, for the commit in
+// flight too. The gateway answers 503. Nothing refused is stored. When the
+// reserve is free again the guard restarts JetStream in place if the
+// server had met a write error (its file stores keep such errors until
+// reopened), the writer re-syncs and Consume binds again: the node serves
+// within a second or so, without a restart.
 //
 // # Crypto-shredding
 //
 // Erasable data (a KV version, a transit key) is encrypted under its own data
-// key kept in a mutable JetStream key-value bucket (DataKeys), itself sealed
-// by the barrier. Destroying the data key overwrites its stored message
-// (JetStream secure delete); ciphertext left in the immutable stream or in
-// projections becomes unreadable.
+// key kept outside the immutable stream, in a mutable stream of its own
+// (DataKeys). Keys are stored many to a message: a block of keys sealed
+// together by the barrier, on a subject named by the block's random id, a
+// key's id being "<block>-<slot>". Blocks are made ahead of demand, so a
+// write takes a key that is already durable (no fsync of its own).
+// Destroying keys stores each block they are in again without them and
+// overwrites the version that held them (JetStream secure delete), one
+// rewrite per block for however many keys of it are erased together
+// (DestroyLater's jobs are themselves group-committed and taken many at a
+// time by the eraser). Ciphertext left in the immutable stream or in
+// projections becomes unreadable, and the overwritten version is gone from
+// the data dir. Keys of older data dirs (one per message) still read and
+// erase.
 package ledger

@@ -31,10 +31,15 @@ func StartEmbedded(cfg EmbeddedConfig) (*server.Server, *nats.Conn, error) {
 		JetStream:  true,
 		StoreDir:   cfg.StoreDir,
 		SyncAlways: true,
-		MaxPayload: maxPayload,
-		NoSigs:     true,
-		NoLog:      true,
-		Host:       "127.0.0.1",
+		// Left unset, JetStream caps its storage at 75% of the disk space
+		// free when it starts, a limit that never grows with the disk.
+		// The ledger's storage guard watches the real disk instead
+		// (storage.go), so JetStream's own cap is set out of the way.
+		JetStreamMaxStore: 1 << 60,
+		MaxPayload:        maxPayload,
+		NoSigs:            true,
+		NoLog:             true,
+		Host:              "127.0.0.1",
 	}
 	switch cfg.Port {
 	case 0:

@@ -20,4 +20,15 @@ var (
 	ErrDataKeyDestroyed = errors.New("ledger: data key destroyed")
 	// ErrTooLarge reports an append larger than one ledger message may be.
 	ErrTooLarge = errors.New("ledger: append too large")
+	// ErrStorageFull reports that the data dir's disk has too little free
+	// space to commit: nothing was written, and requests are refused
+	// until space is freed (the ledger recovers by itself).
+	ErrStorageFull = errors.New("ledger: storage full (no space left for the ledger on the data dir's disk)")
+	// ErrStorageFailed reports another write error of the embedded
+	// server's store; the ledger retries until the store works again.
+	ErrStorageFailed = errors.New("ledger: storage write failed")
+	// ErrOutcomeUnknown reports an append whose publish could not be
+	// confirmed either way (it may still be stored, as any timed-out
+	// write): the caller must not decide again as after a conflict.
+	ErrOutcomeUnknown = errors.New("ledger: append outcome unknown")
 )

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -48,6 +49,9 @@ type Store struct {
 	sealType string
 	writer   *Writer
 	dataKeys *DataKeys
+	// guard is set when the stream lives in an embedded server (see
+	// storage.go).
+	guard *storageGuard
 }
 
 // Open creates (or binds to) the ledger stream over nc. The store starts
@@ -77,11 +81,15 @@ func Open(ctx context.Context, nc *nats.Conn, replicas int) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ledger: create stream: %w", err)
 	}
-	dk, err := openDataKeys(ctx, js, replicas)
+	var guard *storageGuard
+	if ns, ok := nc.Opts.InProcessServer.(*server.Server); ok {
+		guard = newStorageGuard(ns)
+	}
+	dk, err := openDataKeys(ctx, js, replicas, guard)
 	if err != nil {
 		return nil, err
 	}
-	return &Store{nc: nc, js: js, stream: stream, dataKeys: dk}, nil
+	return &Store{nc: nc, js: js, stream: stream, dataKeys: dk, guard: guard}, nil
 }
 
 // JetStream exposes the JetStream context for sibling streams (lease
@@ -404,8 +412,42 @@ func batchAAD(subject, msgID string) []byte {
 
 // Consume delivers every stored message from seq `from` on, in order, to fn
 // until ctx ends or fn fails. It uses an ordered consumer, which recreates
-// itself after gaps or server restarts.
+// itself after gaps or server restarts; Consume also binds anew (from the
+// next sequence it has not delivered) when the storage guard restarted
+// JetStream or the iterator failed, so a reader of the ledger outlives a
+// full disk without waiting for missed heartbeats.
 func (s *Store) Consume(ctx context.Context, from uint64, fn func(Message) error) error {
+	next := max(from, 1)
+	for {
+		err := s.consumeFrom(ctx, next, func(m Message) error {
+			if err := fn(m); err != nil {
+				return err
+			}
+			next = m.Seq + 1
+			return nil
+		})
+		var failed *consumerFailure
+		if !errors.As(err, &failed) {
+			return err
+		}
+		t := time.NewTimer(200 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// consumerFailure is an error of the consumer, not of fn: Consume binds
+// again.
+type consumerFailure struct{ err error }
+
+func (e *consumerFailure) Error() string { return e.err.Error() }
+func (e *consumerFailure) Unwrap() error { return e.err }
+
+func (s *Store) consumeFrom(ctx context.Context, from uint64, fn func(Message) error) error {
 	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
 	if from > 1 {
 		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
@@ -413,24 +455,37 @@ func (s *Store) Consume(ctx context.Context, from uint64, fn func(Message) error
 	}
 	cons, err := s.js.OrderedConsumer(ctx, StreamName, cfg)
 	if err != nil {
-		return fmt.Errorf("ledger: consumer: %w", err)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &consumerFailure{fmt.Errorf("ledger: consumer: %w", err)}
 	}
 	it, err := cons.Messages(jetstream.PullMaxMessages(512))
 	if err != nil {
-		return fmt.Errorf("ledger: consume: %w", err)
+		return &consumerFailure{fmt.Errorf("ledger: consume: %w", err)}
 	}
-	go func() { <-ctx.Done(); it.Stop() }()
+	recovered := s.guard.recovery()
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-recovered:
+		case <-stop:
+		}
+		it.Stop()
+	}()
 	for {
 		msg, err := it.Next()
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return fmt.Errorf("ledger: next message: %w", err)
+			return &consumerFailure{fmt.Errorf("ledger: next message: %w", err)}
 		}
 		md, err := msg.Metadata()
 		if err != nil {
-			return fmt.Errorf("ledger: message metadata: %w", err)
+			return &consumerFailure{fmt.Errorf("ledger: message metadata: %w", err)}
 		}
 		m := Message{Seq: md.Sequence.Stream, Subject: msg.Subject(), MsgID: msg.Headers().Get(jetstream.MsgIDHeader), Data: msg.Data(), Stored: md.Timestamp}
 		if err := fn(m); err != nil {
@@ -457,4 +512,6 @@ func (s *Store) Close() {
 	if w != nil {
 		w.close()
 	}
+	s.dataKeys.close()
+	s.guard.close()
 }

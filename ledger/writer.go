@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -28,18 +27,32 @@ const (
 	maxGroupRequests = 1024
 	maxGroupBytes    = 4 << 20
 	publishAttempts  = 5
+	// maxQueuedRequests bounds what the writer takes off the channel while
+	// a message is in flight; past it callers wait in the channel.
+	maxQueuedRequests = 8192
+	// brokenGrace is how long the message in flight may still be
+	// acknowledged after the server reported a write error.
+	brokenGrace = 500 * time.Millisecond
 	// versionMapSoftLimit is when the writer forgets versions the
 	// projections have already applied.
 	versionMapSoftLimit = 100_000
 )
 
 type appendReq struct {
-	ctx     context.Context
+	ctx context.Context
+	// events are the request's events; encoded is their JSON, comma
+	// separated, made by the caller's goroutine so that the writer only
+	// concatenates and seals.
 	events  []Event
+	encoded []byte
 	subject string // raw appends only
 	raw     []byte
 	size    int
-	done    chan appendResult
+	// attempts counts publishes of this request that were certainly not
+	// stored (fence lost, no responder); the writer retries those itself.
+	attempts int
+	queued   time.Time
+	done     chan appendResult
 }
 
 type appendResult struct {
@@ -57,6 +70,8 @@ type versionEntry struct {
 // doc for why.
 type Writer struct {
 	store *Store
+	js    jetstream.JetStream
+	guard *storageGuard
 	reqs  chan *appendReq
 	stop  chan struct{}
 	done  chan struct{}
@@ -69,8 +84,10 @@ type Writer struct {
 	committed atomic.Uint64
 
 	// Owned by the run goroutine.
-	lastSeq  uint64
-	versions map[string]versionEntry
+	lastSeq    uint64
+	versions   map[string]versionEntry
+	needResync bool
+	epoch      uint64 // the storage guard's epoch last synced at
 
 	statsMu sync.Mutex
 	stats   WriterStats
@@ -83,16 +100,37 @@ type WriterStats struct {
 	Requests  uint64
 	Conflicts uint64
 	Resyncs   uint64
+	// Bytes is the size of the stored batch messages (sealed bodies).
+	Bytes uint64
+	// CommitNanos is the time from publishing each message to its
+	// fsynced ack, summed: CommitNanos/Messages is the mean commit
+	// latency.
+	CommitNanos uint64
+	// WaitNanos is the time each request waited from Append until its
+	// message was published, summed over requests.
+	WaitNanos uint64
+	// Refused counts appends refused by the storage guard (full disk).
+	Refused uint64
+	// Retried counts requests republished after a publish that was
+	// certainly not stored.
+	Retried uint64
 }
 
 func newWriter(s *Store, lastSeq uint64) *Writer {
+	js, err := jetstream.New(s.nc, jetstream.WithPublishAsyncTimeout(apiTimeout))
+	if err != nil {
+		js = s.js
+	}
 	w := &Writer{
 		store:    s,
+		js:       js,
+		guard:    s.guard,
 		reqs:     make(chan *appendReq, 4096),
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 		lastSeq:  lastSeq,
 		versions: map[string]versionEntry{},
+		epoch:    s.guard.currentEpoch(),
 	}
 	w.committed.Store(lastSeq)
 	go w.run()
@@ -107,6 +145,12 @@ func (w *Writer) SetVersionSource(src VersionSource) {
 	w.srcMu.Unlock()
 }
 
+func (w *Writer) versionSource() VersionSource {
+	w.srcMu.RLock()
+	defer w.srcMu.RUnlock()
+	return w.source
+}
+
 // LastCommitted is the last sequence this writer stored (or found on
 // re-sync).
 func (w *Writer) LastCommitted() uint64 { return w.committed.Load() }
@@ -118,19 +162,30 @@ func (w *Writer) Stats() WriterStats {
 	return w.stats
 }
 
+func (w *Writer) count(fn func(*WriterStats)) {
+	w.statsMu.Lock()
+	fn(&w.stats)
+	w.statsMu.Unlock()
+}
+
 // Append stores events atomically and returns the sequence of the message
 // that holds them. Each event with an aggregate must carry the version it
 // creates (current+1, then +1 for each further event of the same aggregate
-// in the call); otherwise the whole call fails with ErrConflict.
+// in the call); otherwise the whole call fails with ErrConflict. On a full
+// disk it fails at once with ErrStorageFull and nothing is stored.
 func (w *Writer) Append(ctx context.Context, events ...Event) (uint64, error) {
 	if len(events) == 0 {
 		return 0, errors.New("ledger: empty append")
 	}
-	size := 0
-	for i := range events {
-		size += len(events[i].Data) + 256
+	if err := w.guard.state(); err != nil {
+		w.count(func(s *WriterStats) { s.Refused++ })
+		return 0, err
 	}
-	return w.submit(ctx, &appendReq{ctx: ctx, events: events, size: size})
+	encoded, err := encodeEvents(events)
+	if err != nil {
+		return 0, fmt.Errorf("ledger: encode events: %w", err)
+	}
+	return w.submit(ctx, &appendReq{ctx: ctx, events: events, encoded: encoded, size: len(encoded)})
 }
 
 func (w *Writer) appendRaw(ctx context.Context, subject string, body []byte) (uint64, error) {
@@ -142,6 +197,7 @@ func (w *Writer) submit(ctx context.Context, r *appendReq) (uint64, error) {
 		return 0, fmt.Errorf("%w: %d bytes", ErrTooLarge, r.size)
 	}
 	r.done = make(chan appendResult, 1)
+	r.queued = time.Now()
 	select {
 	case w.reqs <- r:
 	case <-w.stop:
@@ -164,44 +220,105 @@ func (w *Writer) close() {
 	<-w.done
 }
 
+// run is the writer's loop. While one message is in flight (published,
+// waiting for its fsynced ack) it keeps taking requests, checking their
+// versions against what the message in flight will have made them, and
+// packing them into the next group; when the ack comes, the next group is
+// only concatenated, sealed and published. Batches therefore grow with the
+// time a commit takes: a slow fsync makes fewer, larger messages.
 func (w *Writer) run() {
 	defer close(w.done)
-	var carry *appendReq
+	var (
+		queue []*group
+		fl    *flight
+	)
 	for {
-		first := carry
-		carry = nil
-		if first == nil {
-			select {
-			case first = <-w.reqs:
-			case <-w.stop:
-				w.failQueued()
-				return
+		for fl == nil && len(queue) > 0 {
+			g := queue[0]
+			fl, queue = w.send(g, queue[1:])
+		}
+		var (
+			acked   <-chan *jetstream.PubAck
+			failed  <-chan error
+			timeout <-chan time.Time
+			broken  <-chan struct{}
+		)
+		if fl != nil {
+			acked, failed, timeout = fl.fut.Ok(), fl.fut.Err(), fl.timer.C
+			if !fl.broken {
+				broken = w.guard.serverFailure()
 			}
 		}
-		if first.raw != nil {
-			w.commitRaw(first)
-			continue
+		reqs := w.reqs
+		if countQueued(queue) >= maxQueuedRequests {
+			reqs = nil
 		}
-		group, size := []*appendReq{first}, first.size
-	drain:
-		for len(group) < maxGroupRequests && size < maxGroupBytes {
-			select {
-			case r := <-w.reqs:
-				if r.raw != nil {
-					carry = r
+		select {
+		case r := <-reqs:
+			queue = w.enqueue(queue, fl, r)
+			// Take whatever else is already waiting.
+		drain:
+			for countQueued(queue) < maxQueuedRequests {
+				select {
+				case r := <-w.reqs:
+					queue = w.enqueue(queue, fl, r)
+				default:
 					break drain
 				}
-				group = append(group, r)
-				size += r.size
-			default:
-				break drain
 			}
+		case ack := <-acked:
+			fl.timer.Stop()
+			w.stored(fl, ack.Sequence)
+			fl = nil
+		case err := <-failed:
+			fl.timer.Stop()
+			queue = w.publishFailed(fl, err, queue)
+			fl = nil
+		case <-timeout:
+			if err := w.guard.state(); fl.broken && err != nil {
+				// The server reported a write error and this ack did not
+				// come: it will not. Whether the message reached the disk
+				// is settled by the re-sync after recovery; its requests
+				// are answered now.
+				w.refuse(fl.g, err)
+				for _, g := range queue {
+					w.refuse(g, err)
+				}
+				queue, fl = nil, nil
+				w.needResync = true
+				continue
+			}
+			queue = w.publishFailed(fl, context.DeadlineExceeded, queue)
+			fl = nil
+		case <-broken:
+			// A write error somewhere in the server (maybe another
+			// stream): give this ack a moment before giving up on it.
+			fl.broken = true
+			fl.timer.Reset(brokenGrace)
+		case <-w.stop:
+			if fl != nil {
+				fl.timer.Stop()
+				w.fail(fl.g.all(), ErrClosed)
+			}
+			w.failQueue(queue, ErrClosed)
+			w.failChannel()
+			return
 		}
-		w.commit(group)
 	}
 }
 
-func (w *Writer) failQueued() {
+func countQueued(queue []*group) int {
+	n := 0
+	for _, g := range queue {
+		n += len(g.reqs)
+		if g.raw != nil {
+			n++
+		}
+	}
+	return n
+}
+
+func (w *Writer) failChannel() {
 	for {
 		select {
 		case r := <-w.reqs:
@@ -212,185 +329,15 @@ func (w *Writer) failQueued() {
 	}
 }
 
-func (w *Writer) currentVersion(key, kind, id string) (uint64, error) {
-	if e, ok := w.versions[key]; ok {
-		return e.version, nil
-	}
-	w.srcMu.RLock()
-	src := w.source
-	w.srcMu.RUnlock()
-	if src == nil {
-		return 0, nil
-	}
-	return src.AggregateVersion(kind, id)
-}
-
-// check validates one request's versions against staged (this group) and
-// the version map, returning the versions it would set.
-func (w *Writer) check(r *appendReq, staged map[string]uint64) (map[string]uint64, error) {
-	mine := map[string]uint64{}
-	for i := range r.events {
-		e := &r.events[i]
-		if e.Kind == "" {
-			continue
-		}
-		key := e.AggregateKey()
-		cur, ok := mine[key]
-		if !ok {
-			if cur, ok = staged[key]; !ok {
-				v, err := w.currentVersion(key, e.Kind, e.Aggregate)
-				if err != nil {
-					return nil, err
-				}
-				cur = v
-			}
-		}
-		if e.Version != cur+1 {
-			return nil, fmt.Errorf("%w: %s %s is at version %d, event expects %d", ErrConflict, e.Kind, e.Aggregate, cur, e.Version-1)
-		}
-		mine[key] = e.Version
-	}
-	return mine, nil
-}
-
-func (w *Writer) commit(group []*appendReq) {
-	staged := map[string]uint64{}
-	accepted := group[:0:0]
-	var events []Event
-	conflicts := 0
-	for _, r := range group {
-		if err := r.ctx.Err(); err != nil {
-			r.done <- appendResult{err: err}
-			continue
-		}
-		mine, err := w.check(r, staged)
-		if err != nil {
-			if errors.Is(err, ErrConflict) {
-				conflicts++
-			}
-			r.done <- appendResult{err: err}
-			continue
-		}
-		for k, v := range mine {
-			staged[k] = v
-		}
-		accepted = append(accepted, r)
-		events = append(events, r.events...)
-	}
-	w.count(func(s *WriterStats) { s.Conflicts += uint64(conflicts) })
-	if len(accepted) == 0 {
-		return
-	}
-	body, err := encodeBatch(events)
-	if err != nil {
-		w.fail(accepted, fmt.Errorf("ledger: encode batch: %w", err))
-		return
-	}
-	seq, err := w.publish(SubjectBatch, body, true)
-	if err != nil {
-		w.fail(accepted, err)
-		return
-	}
-	for k, v := range staged {
-		w.versions[k] = versionEntry{version: v, seq: seq}
-	}
-	w.forgetApplied()
-	w.count(func(s *WriterStats) {
-		s.Messages++
-		s.Events += uint64(len(events))
-		s.Requests += uint64(len(accepted))
-	})
-	for _, r := range accepted {
-		r.done <- appendResult{seq: seq}
-	}
-}
-
-func (w *Writer) commitRaw(r *appendReq) {
-	seq, err := w.publish(r.subject, r.raw, false)
-	r.done <- appendResult{seq: seq, err: err}
-}
-
 func (w *Writer) fail(rs []*appendReq, err error) {
 	for _, r := range rs {
 		r.done <- appendResult{err: err}
 	}
 }
 
-func (w *Writer) count(fn func(*WriterStats)) {
-	w.statsMu.Lock()
-	fn(&w.stats)
-	w.statsMu.Unlock()
-}
-
-// publish stores one message fenced on the last sequence this writer knows.
-// Retries reuse the message id, so a publish that timed out but was stored
-// is not stored twice. After a fence failure or exhausted retries the
-// writer re-syncs from the stream and the projections.
-func (w *Writer) publish(subject string, body []byte, encrypt bool) (uint64, error) {
-	msgID := NewID()
-	data := body
-	if encrypt {
-		b := w.store.Barrier()
-		if b == nil {
-			return 0, ErrSealed
-		}
-		data = b.Seal(batchAAD(subject, msgID), body)
-	}
-	msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}
-	var lastErr error
-	for attempt := 0; attempt < publishAttempts; attempt++ {
-		ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
-		ack, err := w.store.js.PublishMsg(ctx, msg, jetstream.WithMsgID(msgID), jetstream.WithExpectLastSequence(w.lastSeq))
-		cancel()
-		if err == nil {
-			w.lastSeq = ack.Sequence
-			w.committed.Store(ack.Sequence)
-			return ack.Sequence, nil
-		}
-		lastErr = err
-		var apiErr *jetstream.APIError
-		if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence || apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
-			// Someone else appended (or our timed-out publish landed under
-			// a different id): our version map may be stale.
-			w.resync()
-			return 0, fmt.Errorf("%w: stream moved on: %v", ErrConflict, err)
-		}
-		if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, jetstream.ErrNoStreamResponse) {
-			break
-		}
-		time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)
-	}
-	w.resync()
-	return 0, fmt.Errorf("ledger: publish: %w", lastErr)
-}
-
-// resync forgets the version map and reloads the last sequence, waiting
-// until the projections have applied it so version look-ups are current.
-func (w *Writer) resync() {
-	w.count(func(s *WriterStats) { s.Resyncs++ })
-	w.versions = map[string]versionEntry{}
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
-		last, err := w.store.LastSeq(ctx)
-		cancel()
-		if err == nil {
-			w.lastSeq = last
-			w.committed.Store(last)
-			break
-		}
-		select {
-		case <-w.stop:
-			return
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-	w.srcMu.RLock()
-	src := w.source
-	w.srcMu.RUnlock()
-	if src != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		_ = src.WaitApplied(ctx, w.lastSeq)
-		cancel()
+func (w *Writer) failQueue(queue []*group, err error) {
+	for _, g := range queue {
+		w.fail(g.all(), err)
 	}
 }
 
@@ -400,9 +347,7 @@ func (w *Writer) forgetApplied() {
 	if len(w.versions) < versionMapSoftLimit {
 		return
 	}
-	w.srcMu.RLock()
-	src := w.source
-	w.srcMu.RUnlock()
+	src := w.versionSource()
 	if src == nil {
 		return
 	}

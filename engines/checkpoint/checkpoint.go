@@ -58,8 +58,9 @@ func run(ctx context.Context, l *ledger.Store, log *slog.Logger, interval time.D
 	}
 }
 
-// paths serve the online side of `coffer ledger verify|prove`. Verifying
-// and proving read the whole ledger: they need sudo.
+// paths serve the online side of `coffer ledger verify|prove` and the
+// writer's counters. Verifying and proving read the whole ledger: they
+// need sudo (as do the counters, as on main).
 func paths(l *ledger.Store) *framework.Backend {
 	src := transparency.NewSource(l.JetStream())
 	read := func(h framework.HandlerFunc) map[framework.Operation]framework.HandlerFunc {
@@ -76,6 +77,13 @@ func paths(l *ledger.Store) *framework.Backend {
 					return nil, err
 				}
 				return &framework.Response{Data: map[string]any{"verifier_key": rec.VerifierKey}}, nil
+			})},
+		// The writer's counters: make bench prints each scenario's commit
+		// budget from them.
+		{Pattern: `ledger/stats`, Sudo: true, Fields: map[string]*framework.FieldSchema{},
+			Synopsis: "The ledger writer's and data-key store's counters.",
+			Operations: read(func(req *framework.Request) (*framework.Response, error) {
+				return &framework.Response{Data: l.StatsData()}, nil
 			})},
 		{Pattern: `ledger/verify`, Sudo: true, Synopsis: "Recompute every checkpoint and report the first altered, missing or reordered message.",
 			Fields: map[string]*framework.FieldSchema{

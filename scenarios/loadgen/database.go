@@ -51,37 +51,55 @@ func init() {
 }
 
 // database is the cluster the scenarios share, started on first use and
-// destroyed by closeDatabase at exit.
+// destroyed by closeDatabase at exit; each server under load mounts and
+// configures it once (configured, by server address).
 var database struct {
-	once sync.Once
-	pg   *testpg.Cluster
-	err  error
+	once       sync.Once
+	pg         *testpg.Cluster
+	err        error
+	mu         sync.Mutex
+	configured map[string]error
 }
 
-// ensureDatabase starts PostgreSQL and configures the mount (once).
+// ensureDatabase starts PostgreSQL (once) and configures the mount on c's
+// server (once per server).
 func ensureDatabase(ctx context.Context, c *vault.Client, expiryTTL time.Duration) (*testpg.Cluster, error) {
 	database.once.Do(func() {
 		fmt.Fprintln(os.Stderr, "starting a throw-away PostgreSQL cluster...")
-		if database.pg, database.err = testpg.Launch(); database.err != nil {
-			return
+		database.pg, database.err = testpg.Launch()
+		if database.err == nil {
+			database.err = createGroupRole(ctx, database.pg)
 		}
-		database.err = configureDatabase(ctx, c, database.pg, expiryTTL)
 	})
-	return database.pg, database.err
+	if database.err != nil {
+		return nil, database.err
+	}
+	database.mu.Lock()
+	defer database.mu.Unlock()
+	if database.configured == nil {
+		database.configured = map[string]error{}
+	}
+	err, done := database.configured[c.Address()]
+	if !done {
+		err = configureDatabase(ctx, c, database.pg, expiryTTL)
+		database.configured[c.Address()] = err
+	}
+	return database.pg, err
 }
 
-func configureDatabase(ctx context.Context, c *vault.Client, pg *testpg.Cluster, expiryTTL time.Duration) error {
+func createGroupRole(ctx context.Context, pg *testpg.Cluster) error {
 	conn, err := pgx.Connect(ctx, pg.SuperURL())
 	if err != nil {
 		return err
 	}
+	defer conn.Close(ctx)
 	_, err = conn.Exec(ctx, `CREATE ROLE `+dbGroup+` NOLOGIN;
 		GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO `+dbGroup+`;
 		GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO `+dbGroup)
-	conn.Close(ctx)
-	if err != nil {
-		return err
-	}
+	return err
+}
+
+func configureDatabase(ctx context.Context, c *vault.Client, pg *testpg.Cluster, expiryTTL time.Duration) error {
 	if err := c.Sys().MountWithContext(ctx, dbMount, &vault.MountInput{Type: "database"}); err != nil {
 		return err
 	}

@@ -21,8 +21,16 @@
 //
 // Every latency is kept and percentiles are computed by sorting; failed
 // operations count as errors and are left out of the latencies. The timed
-// scenarios are bounded: at most (scenarios x (duration + grace)) plus
-// start-up.
+// scenarios are bounded: at most (scenarios x rounds x servers x
+// (duration + grace)) plus start-up.
+//
+// Every run prints this machine's fsync cost (fsync.go) at its start and
+// end, and for Coffer each scenario's commit budget (budget.go).
+//
+// With -bao PATH it also starts OpenBao (raft storage on disk, a file
+// audit device) and runs every scenario on both servers in interleaved
+// rounds (Coffer, OpenBao, Coffer, OpenBao, ...), so that no ratio
+// depends on the day's disk; compare.go prints the ratios.
 package main
 
 import (
@@ -40,6 +48,8 @@ import (
 	"syscall"
 	"time"
 
+	vault "github.com/hashicorp/vault/api"
+
 	"github.com/cofferhq/coffer/internal/testpg"
 	"github.com/cofferhq/coffer/scenarios/harness"
 )
@@ -54,6 +64,12 @@ type config struct {
 	expiryLeases     int
 	expiryTTL        time.Duration
 	out              string
+	bao              string
+	before           string
+	rounds           int
+	// statsClient reads sys/ledger/stats of the server being measured
+	// (nil for the reference server).
+	statsClient *vault.Client
 }
 
 func main() {
@@ -70,10 +86,19 @@ func main() {
 	flag.StringVar(&cfg.out, "out", "", "also write the results as markdown to this file")
 	flag.IntVar(&cfg.expiryLeases, "expiry-leases", 10000, "credentials the lease-expiry scenario issues")
 	flag.DurationVar(&cfg.expiryTTL, "expiry-ttl", time.Minute, "TTL of the lease-expiry scenario's credentials")
+	flag.StringVar(&cfg.bao, "bao", "", "also start this OpenBao binary (raft storage, file audit device) and compare, rounds interleaved")
+	flag.StringVar(&cfg.before, "before", "", "also start this (earlier) coffer binary and compare, rounds interleaved: before/after figures that do not depend on the day's disk")
+	flag.IntVar(&cfg.rounds, "rounds", 0, "rounds of each scenario per server (default 3 with -bao or -before, else 1)")
 	flag.Parse()
 	for _, s := range strings.Split(list, ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			cfg.scenarios = append(cfg.scenarios, s)
+		}
+	}
+	if cfg.rounds == 0 {
+		cfg.rounds = 1
+		if cfg.bao != "" || cfg.before != "" {
+			cfg.rounds = 3
 		}
 	}
 	if err := run(cfg); err != nil {
@@ -90,44 +115,93 @@ func run(cfg config) error {
 	defer stop()
 	defer closeDatabase()
 
-	target := cfg.addr
+	coffer := &target{name: "coffer", addr: cfg.addr, token: cfg.token}
 	if cfg.bin != "" {
 		s, cleanup, err := startServer(cfg.bin)
 		if err != nil {
 			return err
 		}
 		defer cleanup()
-		target, cfg.token = s.Addr, s.Token
+		coffer.addr, coffer.token = s.Addr, s.Token
+	}
+	targets := []*target{coffer}
+	if cfg.bao != "" {
+		b, cleanup, err := startBao(ctx, cfg.bao)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		targets = append(targets, &target{name: "openbao", addr: b.addr, token: b.token, reference: true})
+	}
+	if cfg.before != "" {
+		s, cleanup, err := startServer(cfg.before)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		targets = append(targets, &target{name: "before", addr: s.Addr, token: s.Token, reference: true})
+	}
+	for _, t := range targets {
+		if err := t.connect(); err != nil {
+			return err
+		}
 	}
 
-	env := environment(cfg, target)
+	env := environment(cfg, coffer.addr)
 	fmt.Print(env.text())
+	fsyncStart, err := measureFsync(os.TempDir())
+	if err != nil {
+		return fmt.Errorf("measuring fsync: %w", err)
+	}
+	fmt.Println(fsyncStart)
 	var results []result
 	for _, name := range cfg.scenarios {
-		if ctx.Err() != nil {
-			break
+		for round := 1; round <= cfg.rounds && ctx.Err() == nil; round++ {
+			for _, t := range targets {
+				if ctx.Err() != nil {
+					break
+				}
+				fmt.Fprintf(os.Stderr, "running %s on %s (round %d of %d) for %s with %d workers...\n", name, t.name, round, cfg.rounds, cfg.duration, cfg.workers)
+				r, err := runScenario(ctx, cfg.forTarget(t), t.addr, name)
+				if errors.Is(err, testpg.ErrNoPostgres) {
+					fmt.Fprintf(os.Stderr, "skipping %s: %v\n", name, err)
+					break
+				}
+				if err != nil {
+					return fmt.Errorf("%s on %s: %w", name, t.name, err)
+				}
+				r.server = t.name
+				results = append(results, r)
+				printErrors(os.Stdout, r)
+			}
 		}
-		fmt.Fprintf(os.Stderr, "running %s for %s with %d workers...\n", name, cfg.duration, cfg.workers)
-		r, err := runScenario(ctx, cfg, target, name)
-		if errors.Is(err, testpg.ErrNoPostgres) {
-			fmt.Fprintf(os.Stderr, "skipping %s: %v\n", name, err)
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		results = append(results, r)
-		printErrors(os.Stdout, r)
+	}
+	fsyncEnd, err := measureFsync(os.TempDir())
+	if err != nil {
+		return fmt.Errorf("measuring fsync: %w", err)
 	}
 	fmt.Println()
-	writeTable(os.Stdout, results)
+	fmt.Println(fsyncStart, "(start)")
+	fmt.Println(fsyncEnd, "(end)")
+	if len(targets) > 1 {
+		writeComparison(os.Stdout, results, targets)
+	} else {
+		writeTable(os.Stdout, results)
+	}
+	writeBudgets(os.Stdout, merged(results, coffer.name))
 	if cfg.out != "" {
 		f, err := os.Create(cfg.out)
 		if err != nil {
 			return err
 		}
 		io.WriteString(f, env.markdown())
-		writeMarkdown(f, results)
+		fmt.Fprintf(f, "- %s (start)\n- %s (end)\n\n", fsyncStart, fsyncEnd)
+		if len(targets) > 1 {
+			writeComparisonMarkdown(f, results, targets)
+		} else {
+			writeMarkdown(f, results)
+		}
+		writeBudgetsMarkdown(f, merged(results, coffer.name))
 		for _, r := range results {
 			printErrors(f, r)
 		}
@@ -151,6 +225,10 @@ func (c config) validate() error {
 		return errors.New("-workers, -duration, -value-size and -keys must be positive")
 	case len(c.scenarios) == 0:
 		return errors.New("no -scenarios")
+	case c.rounds < 0:
+		return errors.New("-rounds must not be negative")
+	case c.bao != "" && c.before != "":
+		return errors.New("give -bao or -before, not both")
 	}
 	for _, s := range c.scenarios {
 		if _, ok := scenarios[s]; !ok {

@@ -123,9 +123,39 @@ func (w *worker) value() string {
 func runScenario(ctx context.Context, cfg config, addr, name string) (result, error) {
 	sc := scenarios[name]
 	if sc.run != nil {
-		return sc.run(ctx, cfg, addr)
+		before := cfg.ledgerStats(ctx)
+		r, err := sc.run(ctx, cfg, addr)
+		if r.budget == nil {
+			r.budget = cfg.budgetSince(ctx, before, r.ops()+r.errors)
+		}
+		return r, err
 	}
 	return runLoop(ctx, cfg, addr, name, sc)
+}
+
+// ledgerStats reads Coffer's writer counters, or nil when this server has
+// none (the reference) or they cannot be read.
+func (c config) ledgerStats(ctx context.Context) ledgerStats {
+	if c.statsClient == nil {
+		return nil
+	}
+	st, err := fetchLedgerStats(ctx, c.statsClient)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "warning: no commit budget: %v\n", err)
+		return nil
+	}
+	return st
+}
+
+func (c config) budgetSince(ctx context.Context, before ledgerStats, requests int) *budget {
+	if before == nil {
+		return nil
+	}
+	after := c.ledgerStats(ctx)
+	if after == nil {
+		return nil
+	}
+	return newBudget(before, after, requests)
 }
 
 // runLoop is runScenario for a setup-and-operation scenario.
@@ -156,6 +186,7 @@ func runLoop(ctx context.Context, cfg config, addr, name string, sc scenario) (r
 		}
 	}
 
+	before := cfg.ledgerStats(ctx)
 	start := time.Now()
 	end := start.Add(cfg.duration)
 	opCtx, cancel := context.WithDeadline(ctx, end.Add(grace))
@@ -185,6 +216,7 @@ func runLoop(ctx context.Context, cfg config, addr, name string, sc scenario) (r
 		r.latencies = append(r.latencies, s...)
 	}
 	slices.Sort(r.latencies)
+	r.budget = cfg.budgetSince(ctx, before, r.ops()+r.errors)
 	return r, nil
 }
 

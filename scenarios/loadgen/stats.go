@@ -13,6 +13,8 @@ import (
 // operation's latency, sorted.
 type result struct {
 	name        string
+	server      string // which server (compare mode)
+	budget      *budget
 	errors      int
 	firstErrors []string // up to 3 distinct messages, in the order seen
 	elapsed     time.Duration

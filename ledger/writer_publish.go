@@ -1,0 +1,266 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// flight is the message published and not yet acknowledged.
+type flight struct {
+	g      *group
+	msgID  string
+	expect uint64 // the last sequence it is fenced on
+	msg    *nats.Msg
+	fut    jetstream.PubAckFuture
+	sent   time.Time
+	timer  *time.Timer
+	// broken: the server reported a write error while this was in
+	// flight.
+	broken bool
+}
+
+// send seals g and publishes it fenced on the last stored sequence. It
+// returns the flight, or nil if g was answered without one (refused by
+// the storage guard, or not stored and requeued), and the queue.
+func (w *Writer) send(g *group, queue []*group) (*flight, []*group) {
+	if w.needResync || w.epoch != w.guard.currentEpoch() {
+		if err := w.guard.state(); err != nil {
+			w.refuse(g, err)
+			return nil, queue
+		}
+		if !w.resync() {
+			w.fail(g.all(), ErrClosed)
+			return nil, queue
+		}
+		// Everything queued was checked against a version map that may
+		// have been stale.
+		queue = w.requeue(append([]*group{g}, queue...))
+		if len(queue) == 0 {
+			return nil, nil
+		}
+		g, queue = queue[0], queue[1:]
+	}
+	msgID := NewID()
+	subject, data := SubjectBatch, []byte(nil)
+	if g.raw != nil {
+		subject, data = g.raw.subject, g.raw.raw
+	} else {
+		b := w.store.Barrier()
+		if b == nil {
+			w.fail(g.all(), ErrSealed)
+			return nil, queue
+		}
+		data = b.Seal(batchAAD(subject, msgID), g.body())
+	}
+	if err := w.guard.check(len(data)); err != nil {
+		w.refuse(g, err)
+		return nil, queue
+	}
+	fl := &flight{g: g, msgID: msgID, expect: w.lastSeq, msg: &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}}
+	fl.sent = time.Now()
+	w.waited(g, fl.sent)
+	fut, err := w.js.PublishMsgAsync(fl.msg, jetstream.WithMsgID(msgID), jetstream.WithExpectLastSequence(fl.expect))
+	if err != nil {
+		// Never sent: certainly not stored.
+		return nil, w.notStored(fl, err, queue)
+	}
+	fl.fut, fl.timer = fut, time.NewTimer(apiTimeout)
+	return fl, queue
+}
+
+func (w *Writer) refuse(g *group, err error) {
+	w.count(func(s *WriterStats) { s.Refused += uint64(len(g.all())) })
+	w.fail(g.all(), err)
+}
+
+// stored answers a group whose message is stored at seq.
+func (w *Writer) stored(fl *flight, seq uint64) {
+	if seq != fl.expect+1 {
+		w.needResync = true // cannot happen with the fence; be safe
+	}
+	w.lastSeq = seq
+	w.committed.Store(seq)
+	for k, v := range fl.g.staged {
+		w.versions[k] = versionEntry{version: v, seq: seq}
+	}
+	w.forgetApplied()
+	if fl.g.raw == nil {
+		w.count(func(s *WriterStats) {
+			s.Messages++
+			s.Events += uint64(fl.g.events)
+			s.Requests += uint64(len(fl.g.reqs))
+			s.Bytes += uint64(len(fl.msg.Data))
+			s.CommitNanos += uint64(time.Since(fl.sent))
+		})
+	}
+	for _, r := range fl.g.reqs {
+		r.done <- appendResult{seq: seq}
+	}
+	if fl.g.raw != nil {
+		fl.g.raw.done <- appendResult{seq: seq}
+	}
+	for i, r := range fl.g.refused {
+		r.done <- appendResult{err: fl.g.refusedErr[i]}
+	}
+}
+
+// publishFailed handles a publish that returned an error or no ack in
+// time. A publish that timed out may still have been stored, so it is
+// settled before anyone is answered.
+func (w *Writer) publishFailed(fl *flight, err error, queue []*group) []*group {
+	if gerr := w.guard.state(); gerr != nil {
+		w.needResync = true
+		w.fail(fl.g.all(), gerr)
+		w.failQueue(queue, gerr)
+		return nil
+	}
+	if certainlyNotStored(err) {
+		return w.notStored(fl, err, queue)
+	}
+	seq, stored, known := w.settle(fl)
+	switch {
+	case stored:
+		w.stored(fl, seq)
+		return queue
+	case known:
+		return w.notStored(fl, err, queue)
+	}
+	// Cannot tell: answer so, and re-check everything after a re-sync.
+	w.needResync = true
+	w.fail(fl.g.all(), fmt.Errorf("%w: %v", ErrOutcomeUnknown, err))
+	if gerr := w.guard.state(); gerr != nil {
+		w.failQueue(queue, gerr)
+		return nil
+	}
+	return queue
+}
+
+// notStored retries a group that certainly was not stored: after a
+// re-sync, its requests and everything queued behind them are checked
+// again and go out in the next messages. A request that keeps failing is
+// answered with the error.
+func (w *Writer) notStored(fl *flight, err error, queue []*group) []*group {
+	if gerr := w.guard.state(); gerr != nil {
+		w.needResync = true
+		w.refuse(fl.g, gerr)
+		w.failQueue(queue, gerr)
+		return nil
+	}
+	var retry []*appendReq
+	for _, r := range fl.g.all() {
+		r.attempts++
+		if r.attempts >= publishAttempts {
+			r.done <- appendResult{err: fmt.Errorf("ledger: publish: %w", err)}
+			continue
+		}
+		retry = append(retry, r)
+	}
+	w.count(func(s *WriterStats) { s.Retried += uint64(len(retry)) })
+	if !isFence(err) && len(retry) > 0 {
+		// No responder: JetStream is restarting or the connection is
+		// down. Give it a moment.
+		w.pause(time.Duration(retry[0].attempts) * 50 * time.Millisecond)
+	}
+	w.needResync = true
+	if !w.resync() {
+		w.fail(retry, ErrClosed)
+		w.failQueue(queue, ErrClosed)
+		return nil
+	}
+	return w.requeue(append([]*group{{reqs: retry}}, queue...))
+}
+
+// settle finds out whether a message whose publish gave no answer was
+// stored. The fence allows it only at expect+1: if that slot holds our
+// message id it was stored; if it holds another, it never will be; if
+// it is empty, publishing again with the same id and fence decides (the
+// server stores it now, or refuses the fence because the slot was taken,
+// and then the slot is read again).
+func (w *Writer) settle(fl *flight) (seq uint64, stored, known bool) {
+	for attempt := 0; attempt < publishAttempts; attempt++ {
+		if w.guard.state() != nil {
+			return 0, false, false
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
+		m, err := w.store.stream.GetMsg(ctx, fl.expect+1)
+		cancel()
+		switch {
+		case err == nil:
+			return m.Sequence, m.Header.Get(jetstream.MsgIDHeader) == fl.msgID, true
+		case errors.Is(err, jetstream.ErrMsgNotFound):
+			ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
+			ack, perr := w.js.PublishMsg(ctx, fl.msg, jetstream.WithMsgID(fl.msgID), jetstream.WithExpectLastSequence(fl.expect))
+			cancel()
+			if perr == nil {
+				return ack.Sequence, true, true
+			}
+			if isFence(perr) {
+				continue
+			}
+		}
+		if !w.pause(time.Duration(attempt+1) * 100 * time.Millisecond) {
+			return 0, false, false
+		}
+	}
+	return 0, false, false
+}
+
+// pause waits d unless the writer is stopping; it reports whether to go
+// on.
+func (w *Writer) pause(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-w.stop:
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+func isFence(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
+}
+
+func certainlyNotStored(err error) bool {
+	return isFence(err) || errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) ||
+		errors.Is(err, nats.ErrConnectionClosed) || errors.Is(err, jetstream.ErrTooManyStalledMsgs)
+}
+
+func isConflict(err error) bool { return errors.Is(err, ErrConflict) }
+
+// resync forgets the version map and reloads the last sequence, waiting
+// until the projections have applied it so version look-ups are current.
+// It reports false only when the writer is stopping.
+func (w *Writer) resync() bool {
+	w.count(func(s *WriterStats) { s.Resyncs++ })
+	w.versions = map[string]versionEntry{}
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
+		last, err := w.store.LastSeq(ctx)
+		cancel()
+		if err == nil {
+			w.lastSeq = last
+			w.committed.Store(last)
+			break
+		}
+		if !w.pause(200 * time.Millisecond) {
+			return false
+		}
+	}
+	if src := w.versionSource(); src != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		_ = src.WaitApplied(ctx, w.lastSeq)
+		cancel()
+	}
+	w.needResync = false
+	w.epoch = w.guard.currentEpoch()
+	return true
+}
