@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cofferhq/coffer/cmd/coffer/internal/agent/config"
-	"github.com/cofferhq/coffer/node"
 	"github.com/cofferhq/coffer/internal/testpg"
+	"github.com/cofferhq/coffer/node"
 )
 
 func startNode(t *testing.T) (*node.Node, *vault.Client) {
