@@ -138,6 +138,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
+	if op == framework.ListOperation {
+		// A LIST names a prefix: route and authorise it with its trailing
+		// slash, as Vault's HTTP layer does, so "LIST sys/leases/lookup"
+		// is the sudo route "leases/lookup/" and not the lookup-by-id one.
+		path = acl.ListPath(path)
+	}
 	data, err := s.readData(w, r, op)
 	if err != nil {
 		s.fail(w, err)

@@ -97,12 +97,16 @@ func (b *Backend) InvalidateKey(ctx context.Context, kind, id string) {
 	}
 }
 
-// compile anchors and compiles the patterns once. A bad pattern is a
-// programming error and panics at start-up.
+// compile anchors and compiles the patterns once. A bad pattern (one that
+// does not compile, or is not anchored at segment boundaries, see
+// CheckAnchored) is a programming error and panics at start-up.
 func (b *Backend) compile() {
 	b.once.Do(func() {
 		for _, p := range b.Paths {
 			if p.re == nil {
+				if err := CheckAnchored(p.Pattern); err != nil {
+					panic(err)
+				}
 				p.re = regexp.MustCompile("^" + p.Pattern + "$")
 			}
 		}

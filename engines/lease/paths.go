@@ -31,10 +31,9 @@ func (m *Manager) sysPaths() *framework.Backend {
 		"sync":   {Type: framework.TypeBool, Default: true, Description: "Accepted for compatibility: prefix revocations always finish before the answer."},
 	}
 	return &framework.Backend{Paths: []*framework.Path{
-		{Pattern: `leases/lookup`, Fields: map[string]*framework.FieldSchema{"lease_id": leaseIDField}, Synopsis: "View or list lease metadata.", Operations: map[framework.Operation]framework.HandlerFunc{
-			framework.UpdateOperation: m.handleLookup,
-			framework.ListOperation:   m.handleList,
-		}},
+		// A LIST of "leases/lookup" reaches the sudo route below: the
+		// gateway routes every LIST with its trailing slash.
+		{Pattern: `leases/lookup`, Fields: map[string]*framework.FieldSchema{"lease_id": leaseIDField}, Synopsis: "View lease metadata.", Operations: op(m.handleLookup)},
 		{Pattern: `leases/lookup/(?P<prefix>.*)`, Fields: map[string]*framework.FieldSchema{"prefix": {Type: framework.TypeString, Description: "The path prefix to list leases under."}}, Sudo: true, Synopsis: "List leases by prefix.", Operations: list(m.handleList)},
 		{Pattern: `(leases/)?renew(/(?P<id>.+))?`, Fields: map[string]*framework.FieldSchema{
 			"lease_id":  leaseIDField,
