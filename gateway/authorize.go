@@ -58,10 +58,10 @@ func (s *Server) authorize(ctx context.Context, req *framework.Request, entry *f
 		return err
 	}
 	res := a.Authorize(path, acl.Operation(req.Operation), acl.Request{Data: req.Data})
-	if !res.Allowed {
+	if !res.Allowed && !entry.AnyToken {
 		return framework.Errorf(http.StatusForbidden, "permission denied")
 	}
-	req.Sudo = res.RootPrivs || res.IsRoot
+	req.Sudo = res.Allowed && (res.RootPrivs || res.IsRoot)
 	if entry.Sudo && !req.Sudo {
 		return framework.Errorf(http.StatusForbidden, "permission denied")
 	}

@@ -201,28 +201,34 @@ func (s *Server) sealed() bool { return s.cfg.Sealed != nil && s.cfg.Sealed() }
 // package doc's.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, path string, op framework.Operation, data map[string]any) {
 	sealed := s.sealed()
-	rt, err := s.resolve(path)
-	if err != nil {
-		if sealed {
-			writeError(w, http.StatusServiceUnavailable, "Vault is sealed")
-			return
+	rt, routeErr := s.resolve(path)
+	var entry *framework.Path
+	var vars map[string]string
+	rootHelp := false
+	if routeErr == nil {
+		var matchErr error
+		entry, vars, matchErr = rt.backend.Match(rt.rel)
+		rootHelp = op == framework.HelpOperation && rt.rel == ""
+		if matchErr != nil {
+			routeErr = framework.Errorf(http.StatusNotFound, "%v", matchErr)
 		}
-		s.fail(w, err)
-		return
-	}
-	entry, vars, matchErr := rt.backend.Match(rt.rel)
-	rootHelp := op == framework.HelpOperation && rt.rel == ""
-	if sealed && (matchErr != nil || !entry.Unauthenticated) {
-		writeError(w, http.StatusServiceUnavailable, "Vault is sealed")
-		return
-	}
-	if matchErr != nil && !rootHelp {
-		s.fail(w, framework.Errorf(http.StatusNotFound, "%v", matchErr))
-		return
 	}
 	if rootHelp {
 		// ?help=1 on the mount itself: a path that needs a token.
+		entry, vars, routeErr = &framework.Path{}, map[string]string{}, nil
+	}
+	if sealed && (routeErr != nil || !entry.Unauthenticated) {
+		writeError(w, http.StatusServiceUnavailable, "Vault is sealed")
+		return
+	}
+	if routeErr != nil {
+		// A path nothing serves is still authorised and audited, as in
+		// Vault: a token without a grant learns nothing (403), and an
+		// investigator sees every probe (issue 10, item 8).
 		entry, vars = &framework.Path{}, map[string]string{}
+		if rt.mount.Path == "" {
+			rt.rel = path
+		}
 	}
 	ctx, index := commands.WithIndexRecorder(r.Context())
 	requestID := newRequestID()
@@ -239,6 +245,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, path string, op f
 	}
 	ctx = commands.WithMeta(ctx, commands.Meta{Actor: actor, RequestID: requestID})
 	req.Ctx = ctx
+	if authErr == nil && routeErr != nil {
+		authErr = routeErr
+	}
+	if authErr == nil {
+		// A 412 comes after authorisation (a num_uses use is spent): it
+		// is audited like any refusal.
+		authErr = s.waitIndex(ctx, r)
+	}
 	if authErr != nil {
 		// Refused requests are audited too: an investigator needs to see
 		// who tried what.
@@ -251,10 +265,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, path string, op f
 			}
 		}
 		s.fail(w, authErr)
-		return
-	}
-	if err := s.waitIndex(ctx, r); err != nil {
-		s.fail(w, err)
 		return
 	}
 	audited := !entry.Unaudited

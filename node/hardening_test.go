@@ -7,6 +7,8 @@ import (
 	vault "github.com/hashicorp/vault/api"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cofferhq/coffer/internal/testpg"
 )
 
 // Regression tests of issue 10 (a review as an attacker with a narrow
@@ -95,4 +97,127 @@ path "secret/metadata/app/*" { capabilities = ["list"] }
 		assert.Equal(t, http.StatusOK, resp.StatusCode, "%s %s: %s", tc.method, tc.path, body)
 		assert.Contains(t, body, `"y"`)
 	}
+}
+
+// TestEveryRoutedRequestIsAudited: item 8. An unknown mount, an unknown
+// path inside a mount and an X-Vault-Index 412 (after authorisation, when
+// a num_uses use is spent) each leave a request and a response record.
+func TestEveryRoutedRequestIsAudited(t *testing.T) {
+	n := startNode(t, t.TempDir(), "root-token")
+	root := clientFor(t, n, "root-token")
+	require.NoError(t, root.Sys().PutPolicy("narrow", `path "secret/data/app/*" { capabilities = ["read"] }`))
+	narrow, _ := createToken(t, root, "narrow")
+	probes := []struct {
+		method, path, token string
+		status              int
+		header              []string
+	}{
+		{http.MethodGet, "/v1/nomount/probe-a", "root-token", http.StatusNotFound, nil},
+		{http.MethodGet, "/v1/secret/nosuchroute/probe-b", "root-token", http.StatusNotFound, nil},
+		{http.MethodGet, "/v1/nomount/probe-c", narrow, http.StatusForbidden, nil},
+		{http.MethodGet, "/v1/nomount/probe-d", "", http.StatusForbidden, nil},
+		{http.MethodGet, "/v1/secret/data/probe-e", "root-token", http.StatusPreconditionFailed, []string{"X-Vault-Index", "99999999"}},
+	}
+	for _, p := range probes {
+		resp, body := rawRequest(t, n, p.method, p.path, p.token, "", p.header...)
+		require.Equal(t, p.status, resp.StatusCode, "%s: %s", p.path, body)
+	}
+	recs := readAudit(t, n)
+	for _, p := range probes {
+		want := p.path[len("/v1/"):]
+		var req, resp int
+		for _, r := range recs {
+			if r.Request.Path != want {
+				continue
+			}
+			switch r.Type {
+			case "request":
+				req++
+			case "response":
+				resp++
+				assert.NotEmpty(t, r.Error, "%s: the response record says why", want)
+			}
+		}
+		assert.Equal(t, 1, req, "%s: request records", want)
+		assert.Equal(t, 1, resp, "%s: response records", want)
+	}
+}
+
+// TestEventsHashBearerMaterial: item 7. A subscriber without sudo sees
+// the accessor of the token that caused an event (root's among them) as
+// its audit HMAC; root sees it as it is.
+func TestEventsHashBearerMaterial(t *testing.T) {
+	n := startNode(t, t.TempDir(), "root-token")
+	root := clientFor(t, n, "root-token")
+	require.NoError(t, root.Sys().PutPolicy("app", `path "secret/data/app/*" { capabilities = ["read"] }`))
+	tok, _ := createToken(t, root, "app")
+	rootSelf, err := root.Auth().Token().LookupSelf()
+	require.NoError(t, err)
+	rootAccessor, _ := rootSelf.Data["accessor"].(string)
+	require.NotEmpty(t, rootAccessor)
+	hash, err := root.Sys().AuditHash("file", rootAccessor)
+	require.NoError(t, err)
+
+	low := openSSE(t, n, tok, "*", nil, "")
+	low.ready(t)
+	high := openSSE(t, n, "root-token", "kv-v2/*", nil, "")
+	high.ready(t)
+	putIndexed(t, n, "root-token", "app/a", map[string]any{"v": "x"})
+
+	seen := low.nextEvent(t)
+	assert.NotContains(t, seen.data, rootAccessor, "the root token's accessor reached a subscriber without sudo")
+	assert.Equal(t, hash, seen.cloud(t).Data.Actor)
+	assert.Equal(t, rootAccessor, high.nextEvent(t).cloud(t).Data.Actor)
+}
+
+// TestLeaseEventsAndOwnership: items 6 and 14. A subscriber that may read
+// a creds path sees its leases' events with the lease id HMAC'd; the
+// holder of a lease receives its events even once its policy no longer
+// covers the path; only the holder (or an explicit grant outside the
+// default policy) renews or revokes it, and sys/renew is gone from the
+// default policy.
+func TestLeaseEventsAndOwnership(t *testing.T) {
+	pg := testpg.Shared(t)
+	n := startLeaseNode(t, t.TempDir(), fastLeases)
+	root := clientFor(t, n, "root")
+	setupDatabase(t, root, pg, "1h", "24h")
+	require.NoError(t, root.Sys().PutPolicy("creds", `path "database/creds/myapp-readwrite" { capabilities = ["read"] }`))
+	require.NoError(t, root.Sys().PutPolicy("kv-only", `path "secret/data/x" { capabilities = ["read"] }`))
+	require.NoError(t, root.Sys().PutPolicy("lease-admin", `path "sys/leases/renew" { capabilities = ["update"] }`))
+	holder, _ := createToken(t, root, "creds")
+	other, _ := createToken(t, root, "creds")
+	admin, _ := createToken(t, root, "lease-admin")
+
+	watcher := openSSE(t, n, other, "*", nil, "")
+	watcher.ready(t)
+	cr := readCreds(t, clientFor(t, n, holder), "myapp-readwrite")
+	hash, err := root.Sys().AuditHash("file", cr.leaseID)
+	require.NoError(t, err)
+	ev := watcher.nextEvent(t)
+	require.Equal(t, "database/creds-create", ev.event)
+	assert.NotContains(t, ev.data, cr.leaseID, "a raw lease id reached another token's subscription")
+	assert.Equal(t, hash, ev.cloud(t).Data.Event.Metadata["lease_id"])
+
+	// Knowing the id is not enough to renew it.
+	for _, path := range []string{"/v1/sys/leases/renew", "/v1/sys/renew"} {
+		resp, body := rawRequest(t, n, http.MethodPut, path, other, `{"lease_id":"`+cr.leaseID+`"}`)
+		assert.Equal(t, http.StatusForbidden, resp.StatusCode, "%s: %s", path, body)
+	}
+	resp, body := rawRequest(t, n, http.MethodPut, "/v1/sys/leases/revoke", other, `{"lease_id":"`+cr.leaseID+`"}`)
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode, body)
+	resp, body = rawRequest(t, n, http.MethodPut, "/v1/sys/leases/renew", holder, `{"lease_id":"`+cr.leaseID+`"}`)
+	assert.Equal(t, http.StatusOK, resp.StatusCode, body)
+	resp, body = rawRequest(t, n, http.MethodPut, "/v1/sys/leases/renew", admin, `{"lease_id":"`+cr.leaseID+`"}`)
+	assert.Equal(t, http.StatusOK, resp.StatusCode, body)
+
+	// The holder follows its lease even without read on its path.
+	own := openSSE(t, n, holder, "*", nil, "")
+	own.ready(t)
+	require.NoError(t, root.Sys().PutPolicy("creds", `path "secret/data/x" { capabilities = ["read"] }`))
+	require.NoError(t, root.Sys().Revoke(cr.leaseID))
+	m := own.nextEvent(t)
+	for m.event != "lease/revoked" {
+		m = own.nextEvent(t)
+	}
+	assert.NotContains(t, m.data, cr.leaseID)
 }

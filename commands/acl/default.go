@@ -43,11 +43,10 @@ path "sys/internal/ui/resultant-acl" {
     capabilities = ["read"]
 }
 
-# Allow a token to renew a lease via lease_id in the request body; old path for
-# old clients, new path for newer
-path "sys/renew" {
-    capabilities = ["update"]
-}
+# Allow a token to renew a lease via lease_id in the request body. Coffer
+# lets it renew only the leases issued to it (a grant in another policy
+# extends it to any lease), and leaves out the legacy "sys/renew", as
+# OpenBao does.
 path "sys/leases/renew" {
     capabilities = ["update"]
 }

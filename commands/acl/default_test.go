@@ -26,7 +26,6 @@ func TestDefaultPolicy(t *testing.T) {
 		"identity/entity/id/{{identity.entity.id}}",
 		"identity/entity/name/{{identity.entity.name}}",
 		"sys/internal/ui/resultant-acl",
-		"sys/renew",
 		"sys/leases/renew",
 		"sys/leases/lookup",
 		"cubbyhole/*",
@@ -52,6 +51,7 @@ func TestDefaultPolicy(t *testing.T) {
 		{"sys/capabilities-self", OpUpdate, true, "sys/capabilities-self"},
 		{"sys/internal/ui/resultant-acl", OpRead, true, "sys/internal/ui/resultant-acl"},
 		{"sys/leases/renew", OpUpdate, true, "sys/leases/renew"},
+		{"sys/renew", OpUpdate, false, ""}, // issue 10, item 6: as OpenBao's
 		{"sys/leases/lookup", OpUpdate, true, "sys/leases/lookup"},
 		{"cubbyhole/my/secret", OpCreate, true, "cubbyhole/*"},
 		{"cubbyhole/", OpList, true, "cubbyhole/*"},

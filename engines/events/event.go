@@ -55,6 +55,23 @@ type published struct {
 	dataPath string
 	event    *Event
 	json     []byte
+	// owner is the accessor of the token the event is about: it receives
+	// the event whatever its policies (framework.PublicEvent.Owner).
+	owner string
+	// redacted is the event as a subscriber without sudo sees it (bearer
+	// values HMAC'd), and redactedJSON its JSON; the same as event and
+	// json when there is nothing to hide.
+	redacted     *Event
+	redactedJSON []byte
+}
+
+// view is what one subscriber receives: the whole event with sudo, the
+// redacted one otherwise.
+func (p *published) view(raw bool) []byte {
+	if raw {
+		return p.json
+	}
+	return p.redactedJSON
 }
 
 // matchesPrefix reports whether the event's path or data path starts with

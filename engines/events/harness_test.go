@@ -146,7 +146,7 @@ func newFakeSink() *fakeSink {
 	return &fakeSink{ended: make(chan struct{}), goneCh: make(chan struct{})}
 }
 
-func (f *fakeSink) send(p *published) error {
+func (f *fakeSink) send(p *published, _ []byte) error {
 	if f.hold != nil {
 		select {
 		case <-f.hold:

@@ -106,7 +106,7 @@ func NewHub(opts Options) *Hub {
 		stateAt: make(chan struct{}, 1),
 	}
 	h.maps = eventMaps(opts.Maps)
-	h.mapper = newMapper(h.source, h.mounts, h.maps)
+	h.mapper = newMapper(h.source, h.mounts, h.maps, h.opts.Deps)
 	if opts.Deps.Store != nil {
 		h.last = opts.Deps.Store.AppliedSeq()
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/events/auditevent"
 	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/projections/leasestore"
 )
 
 // mapper turns ledger records into public events. It is not safe for
@@ -25,10 +26,34 @@ type mapper struct {
 	// other is kv-v2/delete. The audit request precedes the domain event
 	// in the ledger, so an in-order reader always sees it first.
 	dataDeletes requestMemo
+	// deps reads lease owners and HMACs bearer values; a zero Deps (unit
+	// tests) knows no owner and redacts to a fixed marker.
+	deps framework.Deps
 }
 
-func newMapper(source string, mounts *mountCache, maps map[string]func(framework.EventContext, *ledger.Record) (framework.PublicEvent, bool)) *mapper {
-	return &mapper{source: source, mounts: mounts, maps: maps, marshal: true, dataDeletes: newRequestMemo(1024)}
+func newMapper(source string, mounts *mountCache, maps map[string]func(framework.EventContext, *ledger.Record) (framework.PublicEvent, bool), deps framework.Deps) *mapper {
+	return &mapper{source: source, mounts: mounts, maps: maps, marshal: true, dataDeletes: newRequestMemo(1024), deps: deps}
+}
+
+// LeaseOwner implements framework.EventContext.
+func (m *mapper) LeaseOwner(leaseID string) string {
+	if m.deps.Store == nil || m.deps.Ledger == nil {
+		return ""
+	}
+	st, err := leasestore.Get(m.deps.Store, m.deps.Ledger.Barrier(), leaseID)
+	if err != nil {
+		return ""
+	}
+	return st.TokenAccessor
+}
+
+// hmac is the audit HMAC of a bearer value, so an investigator can match
+// it with sys/audit-hash as in the audit trail.
+func (m *mapper) hmac(v string) string {
+	if m.deps.Ledger == nil {
+		return "hmac-sha256:redacted"
+	}
+	return m.deps.Ledger.Barrier().AuditHMAC(v)
 }
 
 // EventContext: what the modules' maps may ask about the ledger.
@@ -80,15 +105,53 @@ func (m *mapper) mapRecord(rec *ledger.Record) *published {
 			LedgerIndex: rec.Seq, Cursor: cur.String(), Actor: rec.Actor,
 		},
 	}
-	p := &published{cursor: cur, typ: d.Type, path: d.Path, dataPath: d.DataPath, event: ev}
+	p := &published{cursor: cur, typ: d.Type, path: d.Path, dataPath: d.DataPath, event: ev, owner: d.Owner}
+	p.redacted = m.redact(ev, d.Bearer)
 	if m.marshal {
 		raw, err := json.Marshal(ev)
 		if err != nil {
 			return nil // only strings, times and numbers: cannot fail
 		}
 		p.json = raw
+		if p.redacted != ev {
+			if p.redactedJSON, err = json.Marshal(p.redacted); err != nil {
+				return nil
+			}
+		} else {
+			p.redactedJSON = raw
+		}
 	}
 	return p
+}
+
+// redact returns ev as a subscriber without sudo sees it: every bearer
+// value (lease id, token accessor), and the actor's accessor, replaced by
+// its audit HMAC wherever it occurs (metadata, paths). ev itself when
+// there is nothing to hide.
+func (m *mapper) redact(ev *Event, bearer []string) *Event {
+	var pairs []string
+	for _, b := range bearer {
+		if b != "" {
+			pairs = append(pairs, b, m.hmac(b))
+		}
+	}
+	actor := ev.Data.Actor
+	if actor != "" && actor != "system" && !strings.HasPrefix(actor, "hmac-sha256:") {
+		pairs = append(pairs, actor, m.hmac(actor))
+	}
+	if len(pairs) == 0 {
+		return ev
+	}
+	r := strings.NewReplacer(pairs...)
+	out := *ev
+	out.Data.Event.Metadata = make(map[string]string, len(ev.Data.Event.Metadata))
+	for k, v := range ev.Data.Event.Metadata {
+		out.Data.Event.Metadata[k] = r.Replace(v)
+	}
+	if actor != "" {
+		out.Data.Actor = r.Replace(actor)
+	}
+	return &out
 }
 
 // deleteOp is how a DELETE request shows in its audit record; checking

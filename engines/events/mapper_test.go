@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/events/auditevent"
 	"github.com/cofferhq/coffer/events/kvevent"
 	"github.com/cofferhq/coffer/events/leaseevent"
@@ -30,7 +31,7 @@ func record(seq uint64, pos int, typ string, data any) ledger.Record {
 
 func testMapper(t *testing.T) *mapper {
 	t.Helper()
-	m := newMapper("coffer://test", newMountCache(nil), eventMaps(testMaps))
+	m := newMapper("coffer://test", newMountCache(nil), eventMaps(testMaps), framework.Deps{})
 	for i, en := range []mountevent.Enabled{
 		{Path: "secret/", Type: "kv", Accessor: "kv_1"},
 		{Path: "transit/", Type: "transit", Accessor: "transit_1"},
@@ -157,7 +158,7 @@ func TestMapperDataDeleteFromAuditRequest(t *testing.T) {
 }
 
 func TestMapperUnknownMountStillMaps(t *testing.T) {
-	m := newMapper("coffer://test", newMountCache(nil), eventMaps(testMaps))
+	m := newMapper("coffer://test", newMountCache(nil), eventMaps(testMaps), framework.Deps{})
 	rec := record(3, 0, kvevent.EventVersionWritten, kvevent.VersionWritten{Mount: "kv_gone", Path: "a", Version: 1})
 	p := m.mapRecord(&rec)
 	require.NotNil(t, p)

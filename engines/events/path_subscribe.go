@@ -12,7 +12,10 @@ func (h *Hub) subscribePaths() []*framework.Path {
 		return &framework.FieldSchema{Type: framework.TypeString, Query: true, Description: desc}
 	}
 	return []*framework.Path{
-		{Pattern: `events/subscribe/(?P<type>.+)`, Synopsis: "Subscribe to events (Server-Sent Events or WebSocket).", Fields: map[string]*framework.FieldSchema{
+		// Any valid token may subscribe: the session sends it only the
+		// events of paths it may read and of its own leases and token
+		// (issue 14), so no separate grant on this path is needed.
+		{Pattern: `events/subscribe/(?P<type>.+)`, AnyToken: true, Synopsis: "Subscribe to events (Server-Sent Events or WebSocket).", Fields: map[string]*framework.FieldSchema{
 			"type":          q("Event type glob (\"kv-v2/*\", \"*\")."),
 			"path_prefix":   q("Keep events whose path or data path starts with this."),
 			"last_event_id": q("Resume strictly after this cursor (for clients that cannot set Last-Event-ID)."),
@@ -44,6 +47,13 @@ func (h *Hub) handleSubscribe(req *framework.Request) (*framework.Response, erro
 	}
 	s.resume = resume
 	return &framework.Response{Stream: func(w http.ResponseWriter, r *http.Request) {
+		// Registered before the headers go out: a client that has seen
+		// 200 (or the WebSocket upgrade) misses no later event.
+		if err := s.register(); err != nil {
+			status, msgs := framework.StatusOf(err)
+			http.Error(w, strings.Join(msgs, "; "), status)
+			return
+		}
 		if sse {
 			s.sink = newSSESink(w, r)
 			s.run(r.Context())
@@ -51,6 +61,7 @@ func (h *Hub) handleSubscribe(req *framework.Request) (*framework.Response, erro
 		}
 		ws, err := newWSSink(w, r)
 		if err != nil {
+			s.cancel()
 			return // Accept has answered the client
 		}
 		defer ws.conn.CloseNow()

@@ -91,7 +91,7 @@ func (h *Hub) Replay(ctx context.Context, q ReplayQuery) (ReplayPage, error) {
 			from++
 		}
 	}
-	m := newMapper(h.source, h.mounts, h.maps)
+	m := newMapper(h.source, h.mounts, h.maps, h.opts.Deps)
 	m.marshal = false
 	err := readRange(ctx, l, from, q.To, func(_ ledger.Message, recs []ledger.Record) error {
 		for i := range recs {

@@ -13,8 +13,9 @@ import (
 
 // sink is a transport: SSE or WebSocket.
 type sink interface {
-	// send writes one event (buffered until flush).
-	send(p *published) error
+	// send writes one event (buffered until flush): data is the view of
+	// p the subscriber may see.
+	send(p *published, data []byte) error
 	flush() error
 	// advance tells the client everything up to c is settled, without an
 	// event (SSE: an id-only message; WebSocket: nothing).
@@ -39,9 +40,18 @@ type session struct {
 	resume *Cursor
 	sink   sink
 
-	auth    *framework.Caller
-	acl     *acl.ACL
+	auth *framework.Caller
+	acl  *acl.ACL
+	// raw: the subscriber is root or has sudo on its subscription path,
+	// and sees lease ids and accessors as they are; everyone else sees
+	// their HMAC (issue 10, items 6 and 7).
+	raw     bool
 	revoked <-chan struct{}
+	// sub and s0 are the hub registration, made before the response
+	// headers go out (register), so an event committed after the client
+	// saw 200 is never missed.
+	sub *subscriber
+	s0  uint64
 	// settled is the cursor up to which every event has been delivered or
 	// filtered out; told is the last cursor the client was given.
 	settled, told Cursor
@@ -50,12 +60,33 @@ type session struct {
 
 // run serves the subscription until the client leaves, the token dies,
 // the subscriber falls behind or the hub closes.
-func (s *session) run(ctx context.Context) {
+// register subscribes the session to the hub. The caller must run or
+// cancel the session once registered.
+func (s *session) register() error {
+	if s.sub != nil {
+		return nil
+	}
 	sub, s0, err := s.hub.subscribe(s.typeGlob, s.prefix, s.accessor)
 	if err != nil {
+		return err
+	}
+	s.sub, s.s0 = sub, s0
+	return nil
+}
+
+// cancel drops a registration whose stream never started.
+func (s *session) cancel() {
+	if s.sub != nil {
+		s.hub.unsubscribe(s.sub)
+	}
+}
+
+func (s *session) run(ctx context.Context) {
+	if err := s.register(); err != nil {
 		s.sink.end(err, Cursor{})
 		return
 	}
+	sub, s0 := s.sub, s.s0
 	defer s.hub.unsubscribe(sub)
 	s.revoked = sub.revoked
 	// Resolved after subscribing: a revocation between the gateway's
@@ -158,7 +189,7 @@ func (s *session) replay(ctx context.Context, s0 uint64) error {
 	if s.settled.Pos == wholeMessage {
 		from++
 	}
-	m := newMapper(s.hub.source, s.hub.mounts, s.hub.maps)
+	m := newMapper(s.hub.source, s.hub.mounts, s.hub.maps, s.hub.opts.Deps)
 	return readRange(ctx, s.hub.opts.Deps.Ledger, from, s0, func(msg ledger.Message, recs []ledger.Record) error {
 		var batch []*published
 		for i := range recs {
@@ -203,8 +234,8 @@ func (s *session) deliver(ctx context.Context, batch []*published) error {
 				}
 				checked = true
 			}
-			if s.allowed(p.dataPath) {
-				if err := s.sink.send(p); err != nil {
+			if s.allowed(p) {
+				if err := s.sink.send(p, p.view(s.raw)); err != nil {
 					return err
 				}
 				s.told, s.unflushed = p.cursor, true
@@ -253,7 +284,7 @@ func (s *session) check(ctx context.Context) error {
 
 func (s *session) refreshACL() error {
 	if s.auth.IsRoot {
-		s.acl = acl.NewRoot()
+		s.acl, s.raw = acl.NewRoot(), true
 		return nil
 	}
 	a, err := s.hub.opts.ACL(s.auth.Policies)
@@ -261,12 +292,23 @@ func (s *session) refreshACL() error {
 		return fmt.Errorf("events: compile ACL: %w", err)
 	}
 	s.acl = a
+	s.raw = a.Check(SubscribePath(s.typeGlob), acl.OpRead).Sudo
 	return nil
 }
 
-// allowed: subscribe or read on the event's data path.
-func (s *session) allowed(dataPath string) bool {
-	return s.acl.Check(dataPath, acl.OpSubscribe).Allowed || s.acl.Check(dataPath, acl.OpRead).Allowed
+// SubscribePath is the API path of a subscription to typeGlob: sudo on
+// it shows lease ids and accessors unhashed.
+func SubscribePath(typeGlob string) string { return "sys/events/subscribe/" + typeGlob }
+
+// allowed decides, server-side, what the subscriber receives: the events
+// of paths its policies let it read (or subscribe to), and the events of
+// its own leases and token whatever their path (framework.PublicEvent
+// .Owner), so an agent holding myapp-policy follows its database lease.
+func (s *session) allowed(p *published) bool {
+	if p.owner != "" && p.owner == s.accessor {
+		return true
+	}
+	return s.acl.Check(p.dataPath, acl.OpSubscribe).Allowed || s.acl.Check(p.dataPath, acl.OpRead).Allowed
 }
 
 // tell advances the client's cursor to settled when it lags.

@@ -33,13 +33,13 @@ func newSSESink(w http.ResponseWriter, r *http.Request) *sseSink {
 	return s
 }
 
-func (s *sseSink) send(p *published) error {
+func (s *sseSink) send(p *published, data []byte) error {
 	s.w.WriteString("id: ")
 	s.w.WriteString(p.cursor.String())
 	s.w.WriteString("\nevent: ")
 	s.w.WriteString(p.typ)
 	s.w.WriteString("\ndata: ")
-	s.w.Write(p.json) // compact JSON: no newline inside
+	s.w.Write(data) // compact JSON: no newline inside
 	_, err := s.w.WriteString("\n\n")
 	return err
 }

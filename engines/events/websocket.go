@@ -28,10 +28,10 @@ func newWSSink(w http.ResponseWriter, r *http.Request) (*wsSink, error) {
 	return &wsSink{conn: conn, ctx: ctx}, nil
 }
 
-func (s *wsSink) send(p *published) error {
+func (s *wsSink) send(p *published, data []byte) error {
 	ctx, cancel := context.WithTimeout(s.ctx, writeTimeout)
 	defer cancel()
-	return s.conn.Write(ctx, websocket.MessageText, p.json)
+	return s.conn.Write(ctx, websocket.MessageText, data)
 }
 
 func (s *wsSink) flush() error { return nil }

@@ -27,6 +27,14 @@ type PublicEvent struct {
 	Mount    MountRef
 	// Metadata are Vault's string-valued event metadata.
 	Metadata map[string]string
+	// Owner is the accessor of the token the event is about (a lease's
+	// holder, a token itself): that token receives the event whatever its
+	// policies say about DataPath, so an agent follows its own leases.
+	Owner string
+	// Bearer lists values (lease ids, token accessors) that act as a
+	// credential or name one: subscribers without sudo see them, wherever
+	// they occur in the event, as their audit HMAC.
+	Bearer []string
 }
 
 // MountRef names the mount an event happened in.
@@ -52,4 +60,7 @@ type EventContext interface {
 	// WasHTTPDelete reports whether the request with this id was an HTTP
 	// DELETE (its audit record precedes its events in the ledger).
 	WasHTTPDelete(requestID string) bool
+	// LeaseOwner returns the accessor of the token a lease was issued to,
+	// or "" when unknown.
+	LeaseOwner(leaseID string) string
 }

@@ -42,6 +42,10 @@ type Path struct {
 	// Sudo paths need the sudo capability on top of the operation's (as
 	// Vault's PathsSpecial.Root).
 	Sudo bool
+	// AnyToken paths need a valid token but no grant on the path: their
+	// handler filters what it returns by the token's own policies (the
+	// event stream sends each subscriber only what it may read).
+	AnyToken bool
 	// TakesArbitraryInput paths accept any body field without warning.
 	TakesArbitraryInput bool
 	// Synopsis and Description are the path's help (?help=1, OpenAPI).

@@ -31,6 +31,7 @@ func mapEvent(ec framework.EventContext, rec *ledger.Record) (framework.PublicEv
 		Renewable     bool      `json:"renewable"`
 		Reason        string    `json:"reason"`
 		Attempt       int       `json:"attempt"`
+		TokenAccessor string    `json:"token_accessor"`
 	}
 	if json.Unmarshal(rec.Data, &e) != nil {
 		return framework.PublicEvent{}, false
@@ -48,7 +49,14 @@ func mapEvent(ec framework.EventContext, rec *ledger.Record) (framework.PublicEv
 	if !ok {
 		mi, _ = ec.MountByPath(issuedFrom + "/")
 	}
-	d := framework.PublicEvent{Path: issuedFrom, DataPath: issuedFrom, Mount: mi, Metadata: map[string]string{"lease_id": id}}
+	// The holder receives its lease's events (an agent renews and
+	// re-fetches on them); the id is bearer material (issue 10, item 6).
+	owner := e.TokenAccessor
+	if owner == "" {
+		owner = ec.LeaseOwner(id)
+	}
+	d := framework.PublicEvent{Path: issuedFrom, DataPath: issuedFrom, Mount: mi, Metadata: map[string]string{"lease_id": id},
+		Owner: owner, Bearer: []string{id}}
 	switch rec.Type {
 	case leaseevent.EventIssued:
 		d.Type = "lease/issued"

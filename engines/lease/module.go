@@ -32,7 +32,11 @@ var Module = framework.Module{
 		if !ok {
 			return nil, ErrNoManager
 		}
-		return &framework.Instance{Sys: m.sysPaths()}, nil
+		var compile ACLFunc
+		if env.Policies != nil {
+			compile = env.Policies.ACL
+		}
+		return &framework.Instance{Sys: m.sysPaths(compile)}, nil
 	},
 }
 

@@ -19,7 +19,7 @@ var (
 // sysPaths is the sys/leases family, merged into the sys/ mount. Prefix
 // revocations, lookups by prefix and the irrevocable list need sudo, as
 // Vault's root paths say.
-func (m *Manager) sysPaths() *framework.Backend {
+func (m *Manager) sysPaths(compile ACLFunc) *framework.Backend {
 	op := func(h framework.HandlerFunc) map[framework.Operation]framework.HandlerFunc {
 		return map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: h}
 	}
@@ -38,11 +38,11 @@ func (m *Manager) sysPaths() *framework.Backend {
 		{Pattern: `(leases/)?renew(/(?P<id>.+))?`, Fields: map[string]*framework.FieldSchema{
 			"lease_id":  leaseIDField,
 			"increment": {Type: framework.TypeDurationSecond, Description: "The desired increment in seconds to the lease."},
-		}, Synopsis: "Renews a lease, requesting to extend the lease.", Operations: op(m.handleRenew)},
+		}, Synopsis: "Renews a lease, requesting to extend the lease.", Operations: op(m.handleRenew(compile))},
 		{Pattern: `(leases/)?revoke(/(?P<id>.+))?`, Fields: map[string]*framework.FieldSchema{
 			"lease_id": leaseIDField,
 			"sync":     {Type: framework.TypeBool, Default: true, Description: "Whether or not to perform the revocation synchronously."},
-		}, Synopsis: "Revokes a lease immediately.", Operations: op(m.handleRevoke)},
+		}, Synopsis: "Revokes a lease immediately.", Operations: op(m.handleRevoke(compile))},
 		{Pattern: `(leases/)?revoke-prefix/(?P<prefix>.+)`, Fields: prefixFields, Sudo: true, Synopsis: "Revokes all secrets (via a lease ID prefix) or tokens (via the tokens' path property) generated under a given mount path.", Operations: op(m.handleRevokePrefix(false))},
 		{Pattern: `(leases/)?revoke-force/(?P<prefix>.+)`, Fields: prefixFields, Sudo: true, Synopsis: "Revokes all secrets or tokens generated under a given prefix immediately, forgetting those whose revocation fails.", Operations: op(m.handleRevokePrefix(true))},
 		{Pattern: `leases/count`, Fields: map[string]*framework.FieldSchema{"type": typeField}, Synopsis: "Count of leases associated with this Coffer node.", Operations: map[framework.Operation]framework.HandlerFunc{framework.ReadOperation: m.handleCount}},
@@ -95,38 +95,52 @@ func (m *Manager) handleList(req *framework.Request) (*framework.Response, error
 	return &framework.Response{Data: map[string]any{"keys": keys}}, nil
 }
 
-func (m *Manager) handleRenew(req *framework.Request) (*framework.Response, error) {
-	id, err := leaseID(req)
-	if err != nil {
-		return nil, err
-	}
-	inc := req.Duration("increment")
-	cur, err := m.get(id)
-	if err != nil {
-		return nil, err
-	}
-	st, ttl, err := m.Renew(req.Context(), id, inc, cur.TTL)
-	if err != nil {
-		return nil, err
-	}
-	return &framework.Response{Secret: &framework.Secret{LeaseID: st.ID, LeaseDuration: ttl, Renewable: st.Renewable}}, nil
-}
-
-func (m *Manager) handleRevoke(req *framework.Request) (*framework.Response, error) {
-	id, err := leaseID(req)
-	if err != nil {
-		return nil, err
-	}
-	if !req.Bool("sync") {
-		if err := m.RevokeAsync(req.Context(), id); err != nil && !errors.Is(err, leaseevent.ErrNotFound) {
+func (m *Manager) handleRenew(compile ACLFunc) framework.HandlerFunc {
+	return func(req *framework.Request) (*framework.Response, error) {
+		id, err := leaseID(req)
+		if err != nil {
 			return nil, err
 		}
-		return &framework.Response{StatusCode: http.StatusAccepted}, nil
+		inc := req.Duration("increment")
+		cur, err := m.get(id)
+		if err != nil {
+			return nil, err
+		}
+		if !mayManage(req, cur, compile) {
+			return nil, framework.ErrPermissionDenied
+		}
+		st, ttl, err := m.Renew(req.Context(), id, inc, cur.TTL)
+		if err != nil {
+			return nil, err
+		}
+		return &framework.Response{Secret: &framework.Secret{LeaseID: st.ID, LeaseDuration: ttl, Renewable: st.Renewable}}, nil
 	}
-	if err := m.Revoke(req.Context(), id, "revoked"); err != nil && !errors.Is(err, leaseevent.ErrNotFound) {
-		return nil, framework.Errorf(http.StatusBadRequest, "failed to revoke lease: %v", err)
+}
+
+func (m *Manager) handleRevoke(compile ACLFunc) framework.HandlerFunc {
+	return func(req *framework.Request) (*framework.Response, error) {
+		id, err := leaseID(req)
+		if err != nil {
+			return nil, err
+		}
+		cur, err := m.get(id)
+		if err != nil && !errors.Is(err, leaseevent.ErrNotFound) {
+			return nil, err
+		}
+		if err == nil && !mayManage(req, cur, compile) {
+			return nil, framework.ErrPermissionDenied
+		}
+		if !req.Bool("sync") {
+			if err := m.RevokeAsync(req.Context(), id); err != nil && !errors.Is(err, leaseevent.ErrNotFound) {
+				return nil, err
+			}
+			return &framework.Response{StatusCode: http.StatusAccepted}, nil
+		}
+		if err := m.Revoke(req.Context(), id, "revoked"); err != nil && !errors.Is(err, leaseevent.ErrNotFound) {
+			return nil, framework.Errorf(http.StatusBadRequest, "failed to revoke lease: %v", err)
+		}
+		return nil, nil
 	}
-	return nil, nil
 }
 
 func (m *Manager) handleRevokePrefix(force bool) framework.HandlerFunc {

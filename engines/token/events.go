@@ -34,7 +34,10 @@ func mapEvent(_ framework.EventContext, rec *ledger.Record) (framework.PublicEve
 	if json.Unmarshal(rec.Data, &e) != nil || e.Accessor == "" {
 		return framework.PublicEvent{}, false
 	}
-	d := framework.PublicEvent{Mount: framework.TokenMountRef, DataPath: "auth/token/accessors/" + e.Accessor, Metadata: map[string]string{"accessor": e.Accessor}}
+	// The token itself receives its events; its accessor is shown only
+	// to subscribers with sudo (issue 10, item 7).
+	d := framework.PublicEvent{Mount: framework.TokenMountRef, DataPath: "auth/token/accessors/" + e.Accessor, Metadata: map[string]string{"accessor": e.Accessor},
+		Owner: e.Accessor, Bearer: []string{e.Accessor}}
 	if rec.Type == tokenevent.EventCreated {
 		d.Type, d.Path = "token/created", e.Path
 		if d.Path == "" {
