@@ -66,3 +66,15 @@ func TestJSONLimits(t *testing.T) {
 	_, err := l.decodeBody([]byte(strings.Repeat("[", 100)))
 	require.Error(t, err)
 }
+
+// TestPathLimits: issue 10, item 14. Oversized names are refused before
+// anything copies them; real paths fit.
+func TestPathLimits(t *testing.T) {
+	l := DefaultLimits
+	require.NoError(t, l.checkPath("secret/data/"+strings.Repeat("a", 4000)))
+	require.NoError(t, l.checkPath("secret/data/"+strings.Repeat("a/", 120)+"x"))
+	require.ErrorIs(t, l.checkPath("secret/data/"+strings.Repeat("a", 500<<10)), ErrPathTooLong)
+	require.ErrorIs(t, l.checkPath("secret/data/"+strings.Repeat("%41", 4096)), ErrPathTooLong)
+	require.ErrorIs(t, l.checkPath("secret/data/"+strings.Repeat("a/", 130)), ErrPathTooLong)
+	require.ErrorIs(t, Limits{MaxPathBytes: 10}.checkPath("secret/data/abc"), ErrPathTooLong)
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // Limits bound what a request may make the server parse. The JSON limits
@@ -16,7 +17,21 @@ type Limits struct {
 	MaxStringBytes   int
 	MaxObjectEntries int
 	MaxArrayElements int
+	// MaxPathBytes and MaxPathSegments bound the request path (after
+	// "/v1/", decoded). A path is copied into every event and audit
+	// record, so a 500 KB KV key must not be (issue 10, item 14); zero
+	// means the default.
+	MaxPathBytes    int
+	MaxPathSegments int
 }
+
+// Path bounds: generous for real paths (Vault's longest built-in paths
+// are under 200 bytes and 10 segments; KV keys of a few hundred bytes and
+// a few dozen levels are common), far below what makes records heavy.
+const (
+	DefaultMaxPathBytes    = 4096
+	DefaultMaxPathSegments = 128
+)
 
 // DefaultLimits are used when the server config sets none.
 var DefaultLimits = Limits{
@@ -25,6 +40,35 @@ var DefaultLimits = Limits{
 	MaxStringBytes:   1 << 20,
 	MaxObjectEntries: 10_000,
 	MaxArrayElements: 10_000,
+	MaxPathBytes:     DefaultMaxPathBytes,
+	MaxPathSegments:  DefaultMaxPathSegments,
+}
+
+// checkPath refuses a path longer than the limits, before anything else
+// looks at it. The escaped form is checked first: decoding cannot make a
+// path longer, so an oversized one is refused without decoding it.
+func (l Limits) checkPath(escaped string) error {
+	maxBytes, maxSegs := l.MaxPathBytes, l.MaxPathSegments
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxPathBytes
+	}
+	if maxSegs <= 0 {
+		maxSegs = DefaultMaxPathSegments
+	}
+	if len(escaped) > 3*maxBytes {
+		return fmt.Errorf("%w: longer than %d bytes", ErrPathTooLong, maxBytes)
+	}
+	p, err := unescape(escaped)
+	if err != nil {
+		return err
+	}
+	if len(p) > maxBytes {
+		return fmt.Errorf("%w: longer than %d bytes", ErrPathTooLong, maxBytes)
+	}
+	if n := strings.Count(strings.TrimSuffix(p, "/"), "/") + 1; n > maxSegs {
+		return fmt.Errorf("%w: more than %d segments", ErrPathTooLong, maxSegs)
+	}
+	return nil
 }
 
 // checkJSON walks the token stream of body and refuses it before any

@@ -124,7 +124,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound)
 		return
 	}
-	path, err := canonicalPath(strings.TrimPrefix(r.URL.EscapedPath(), "/v1/"))
+	escaped := strings.TrimPrefix(r.URL.EscapedPath(), "/v1/")
+	if err := s.cfg.Limits.checkPath(escaped); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	path, err := canonicalPath(escaped)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return

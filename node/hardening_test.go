@@ -2,7 +2,9 @@ package node
 
 import (
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	vault "github.com/hashicorp/vault/api"
 	"github.com/stretchr/testify/assert"
@@ -219,5 +221,49 @@ func TestLeaseEventsAndOwnership(t *testing.T) {
 	for m.event != "lease/revoked" {
 		m = own.nextEvent(t)
 	}
-	assert.NotContains(t, m.data, cr.leaseID)
+	assert.Equal(t, cr.leaseID, m.cloud(t).Data.Event.Metadata["lease_id"], "its own lease id is no secret to the holder")
+}
+
+// TestOversizedPathsAre400: item 14, through the API: a 500 KB KV key is
+// answered at once with 400 and a clear message, and leaves no record.
+func TestOversizedPathsAre400(t *testing.T) {
+	n := startNode(t, t.TempDir(), "root-token")
+	huge := strings.Repeat("k", 500<<10)
+	start := time.Now()
+	resp, body := rawRequest(t, n, http.MethodPost, "/v1/secret/data/"+huge, "root-token", `{"data":{"v":"1"}}`)
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	assert.Contains(t, body, "path too long")
+	assert.Less(t, time.Since(start), 2*time.Second)
+	for _, r := range readAudit(t, n) {
+		assert.NotContains(t, r.Request.Path, huge[:1000])
+	}
+	resp, body = rawRequest(t, n, http.MethodGet, "/v1/secret/data/"+strings.Repeat("a/", 200)+"x", "root-token", "")
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, body)
+	assert.Contains(t, body, "segments")
+	long := strings.Repeat("n", 3000)
+	putIndexed(t, n, "root-token", long, map[string]any{"v": "1"})
+}
+
+// TestPolicyNamesMustBeCanonical: item 5. A deny on
+// sys/policies/acl/admin covers every spelling of the name, because the
+// other spellings are refused.
+func TestPolicyNamesMustBeCanonical(t *testing.T) {
+	n := startNode(t, t.TempDir(), "root-token")
+	root := clientFor(t, n, "root-token")
+	const adminText = `path "secret/*" { capabilities = ["read"] }`
+	require.NoError(t, root.Sys().PutPolicy("admin", adminText))
+	require.NoError(t, root.Sys().PutPolicy("policy-editor", `
+path "sys/policies/acl/*" { capabilities = ["create", "update", "read", "delete"] }
+path "sys/policies/acl/admin" { capabilities = ["deny"] }
+`))
+	tok, _ := createToken(t, root, "policy-editor")
+	for _, name := range []string{"ADMIN", "admin%20", "%20admin", "Admin"} {
+		for _, method := range []string{http.MethodPut, http.MethodDelete, http.MethodGet} {
+			resp, body := rawRequest(t, n, method, "/v1/sys/policies/acl/"+name, tok, `{"policy":"path \"*\" { capabilities = [\"sudo\",\"read\"] }"}`)
+			assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "%s %s: %s", method, name, body)
+		}
+	}
+	got, err := root.Sys().GetPolicy("admin")
+	require.NoError(t, err)
+	assert.Equal(t, adminText, got)
 }

@@ -37,3 +37,15 @@ func ValidateName(name string) error {
 	}
 	return nil
 }
+
+// CanonicalName refuses a name that NormalizeName would change ("ADMIN",
+// "admin "). Vault and OpenBao normalise after the ACL check, so a deny
+// on sys/policies/acl/admin did not stop a write to ".../ADMIN"; Coffer
+// refuses rather than repairs, like its path canonicaliser (issue 10,
+// item 5).
+func CanonicalName(name string) error {
+	if n := NormalizeName(name); n != name {
+		return fmt.Errorf("%w: %q is not canonical: policy names are lower case without surrounding spaces (%q)", ErrInvalidName, name, n)
+	}
+	return nil
+}

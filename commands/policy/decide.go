@@ -38,6 +38,9 @@ func DecideWrite(s State, c Write) ([]ledger.Event, error) {
 	if name == "" {
 		return nil, refuse(ErrInvalidName, "policy name must be provided in the URL")
 	}
+	if err := acl.CanonicalName(c.Name); err != nil {
+		return nil, refuse(ErrInvalidName, err.Error())
+	}
 	for _, n := range immutable {
 		if name == n {
 			return nil, refuse(ErrImmutable, fmt.Sprintf("cannot update %q policy", name))
@@ -91,6 +94,9 @@ type Delete struct {
 // not exist (deleting a missing policy succeeds, as in Vault).
 func DecideDelete(s State, c Delete) ([]ledger.Event, error) {
 	name := acl.NormalizeName(c.Name)
+	if err := acl.CanonicalName(c.Name); err != nil {
+		return nil, refuse(ErrInvalidName, err.Error())
+	}
 	switch name {
 	case acl.DefaultPolicyName, acl.RootPolicyName:
 		return nil, refuse(ErrImmutable, fmt.Sprintf("cannot delete %s policy", name))

@@ -21,13 +21,13 @@ func refusalOf(t *testing.T, err error) *Refusal {
 }
 
 func TestWrite(t *testing.T) {
-	events, err := DecideWrite(State{Exists: true, Version: 4}, Write{Name: " App-Read ", Text: readSecret})
+	events, err := DecideWrite(State{Exists: true, Version: 4}, Write{Name: "app-read", Text: readSecret})
 	require.NoError(t, err)
 	require.Len(t, events, 1)
 	e := events[0]
 	assert.Equal(t, policyevent.EventWritten, e.Type)
 	assert.Equal(t, policyevent.Kind, e.Kind)
-	assert.Equal(t, "app-read", e.Aggregate, "names are stored lowercased")
+	assert.Equal(t, "app-read", e.Aggregate)
 	assert.Equal(t, uint64(5), e.Version)
 	var w policyevent.Written
 	require.NoError(t, json.Unmarshal(e.Data, &w))
@@ -50,7 +50,12 @@ func TestWriteRefusals(t *testing.T) {
 		prefix     bool
 	}{
 		{name: "root", text: readSecret, reason: ErrImmutable, msg: `cannot update "root" policy`},
-		{name: "ROOT", text: readSecret, reason: ErrImmutable, msg: `cannot update "root" policy`},
+		// Issue 10, item 5: a name that normalises to another is refused,
+		// not repaired, so a deny on .../admin covers every spelling.
+		{name: "ROOT", text: readSecret, reason: ErrInvalidName, msg: "acl: invalid policy name", prefix: true},
+		{name: "ADMIN", text: readSecret, reason: ErrInvalidName, msg: `"ADMIN" is not canonical`, prefix: true},
+		{name: "admin ", text: readSecret, reason: ErrInvalidName, msg: "acl: invalid policy name", prefix: true},
+		{name: " App-Read ", text: readSecret, reason: ErrInvalidName, msg: "acl: invalid policy name", prefix: true},
 		{name: "response-wrapping", text: readSecret, reason: ErrImmutable, msg: `cannot update "response-wrapping" policy`},
 		{name: "", text: readSecret, reason: ErrInvalidName, msg: "policy name must be provided in the URL"},
 		{name: "a//b", text: readSecret, reason: ErrInvalidName, msg: "acl: invalid policy name", prefix: true},
@@ -77,7 +82,7 @@ func TestWriteDefaultIsAllowed(t *testing.T) {
 }
 
 func TestDelete(t *testing.T) {
-	events, err := DecideDelete(State{Exists: true, Version: 2}, Delete{Name: "App"})
+	events, err := DecideDelete(State{Exists: true, Version: 2}, Delete{Name: "app"})
 	require.NoError(t, err)
 	require.Len(t, events, 1)
 	assert.Equal(t, policyevent.EventDeleted, events[0].Type)
@@ -90,12 +95,15 @@ func TestDelete(t *testing.T) {
 
 	for name, msg := range map[string]string{
 		"default":           "cannot delete default policy",
-		"Default":           "cannot delete default policy",
 		"root":              "cannot delete root policy",
 		"response-wrapping": `cannot delete "response-wrapping" policy`,
 	} {
 		_, err := DecideDelete(State{Exists: true}, Delete{Name: name})
 		assert.ErrorIs(t, err, ErrImmutable, name)
 		assert.Equal(t, msg, refusalOf(t, err).Message, name)
+	}
+	for _, name := range []string{"Default", "ADMIN", "admin "} {
+		_, err := DecideDelete(State{Exists: true}, Delete{Name: name})
+		assert.ErrorIs(t, err, ErrInvalidName, name)
 	}
 }

@@ -95,7 +95,10 @@ func (b *backend) readPolicy(legacy bool) framework.HandlerFunc {
 		textKey = "rules"
 	}
 	return func(req *framework.Request) (*framework.Response, error) {
-		name := acl.NormalizeName(req.Vars["name"])
+		name := req.Vars["name"]
+		if err := acl.CanonicalName(name); err != nil {
+			return nil, framework.BadRequest("%v", err)
+		}
 		if name == acl.RootPolicyName {
 			return respond(req, legacy, map[string]any{"name": name, textKey: ""})
 		}

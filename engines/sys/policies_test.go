@@ -23,13 +23,20 @@ func TestPolicies(t *testing.T) {
 	def := e.ok(t, call{op: read, path: "policies/acl/default"})
 	assert.Equal(t, map[string]any{"name": "default", "policy": acl.DefaultPolicy}, def.Data)
 
-	assert.Nil(t, e.ok(t, call{op: update, path: "policies/acl/App", data: map[string]any{"policy": appPolicy}}))
+	// Non-canonical names are refused, not lowercased (issue 10, item 5).
+	_, err := e.do(t, call{op: update, path: "policies/acl/App", data: map[string]any{"policy": appPolicy}})
+	status, _ := framework.StatusOf(err)
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Nil(t, e.ok(t, call{op: update, path: "policies/acl/app", data: map[string]any{"policy": appPolicy}}))
 	got := e.ok(t, call{op: read, path: "policies/acl/app"})
-	assert.Equal(t, map[string]any{"name": "app", "policy": appPolicy}, got.Data, "names are lowercased")
+	assert.Equal(t, map[string]any{"name": "app", "policy": appPolicy}, got.Data)
+	_, err = e.do(t, call{op: read, path: "policies/acl/App"})
+	status, _ = framework.StatusOf(err)
+	assert.Equal(t, http.StatusBadRequest, status)
 	resp = e.ok(t, call{op: list, path: "policies/acl/"})
 	assert.Equal(t, []string{"app", "default", "root"}, resp.Data["keys"])
 
-	_, err := e.do(t, call{op: read, path: "policies/acl/missing"})
+	_, err = e.do(t, call{op: read, path: "policies/acl/missing"})
 	assert.ErrorIs(t, err, framework.ErrNotFound)
 
 	root := e.ok(t, call{op: read, path: "policies/acl/root"})

@@ -120,7 +120,8 @@ func TestPoliciesThroughVaultClient(t *testing.T) {
 	e := start(t)
 	sys := e.client(t, "root-token").Sys()
 
-	require.NoError(t, sys.PutPolicy("App", appPolicy))
+	assert.Equal(t, http.StatusBadRequest, statusOf(t, sys.PutPolicy("App", appPolicy)), "non-canonical names are refused")
+	require.NoError(t, sys.PutPolicy("app", appPolicy))
 	text, err := sys.GetPolicy("app")
 	require.NoError(t, err)
 	assert.Equal(t, appPolicy, text)
