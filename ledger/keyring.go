@@ -3,6 +3,7 @@ package ledger
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -10,6 +11,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
@@ -30,7 +32,14 @@ type keyringRecord struct {
 	// AuditKey keys the HMAC of audit records; it never rotates, so old
 	// audit hashes stay comparable.
 	AuditKey []byte `json:"audit"`
+	// Derive is how the HMAC keys come from AuditKey (see Barrier.HMAC):
+	// 0 for keyrings made before per-purpose keys, deriveHKDF since.
+	Derive int `json:"derive,omitempty"`
 }
+
+// deriveHKDF: the audit HMAC and every storage purpose get their own key,
+// HKDF-SHA256 of AuditKey with the purpose as info (issue 10, item 9).
+const deriveHKDF = 1
 
 // Barrier encrypts and decrypts with the keyring: the active term seals,
 // every term opens. It is safe for concurrent use.
@@ -40,6 +49,20 @@ type Barrier struct {
 	terms    map[uint32]cipher.AEAD
 	created  map[uint32]time.Time
 	auditKey []byte
+	derive   int
+	// hkdfAudit is the audit HMAC key derived from auditKey; purposeKeys
+	// caches the per-purpose keys (deriveHKDF keyrings).
+	hkdfAudit   []byte
+	purposeKeys sync.Map
+}
+
+// derivedKey is HKDF-SHA256(auditKey, info) truncated to KeySize.
+func derivedKey(secret []byte, info string) []byte {
+	k, err := hkdf.Key(sha256.New, secret, nil, info, KeySize)
+	if err != nil {
+		panic("ledger: hkdf: " + err.Error()) // only for lengths out of range
+	}
+	return k
 }
 
 func newAEAD(key []byte) (cipher.AEAD, error) {
@@ -51,7 +74,8 @@ func newAEAD(key []byte) (cipher.AEAD, error) {
 }
 
 func newBarrier(rec keyringRecord) (*Barrier, error) {
-	b := &Barrier{terms: map[uint32]cipher.AEAD{}, created: map[uint32]time.Time{}, auditKey: rec.AuditKey}
+	b := &Barrier{terms: map[uint32]cipher.AEAD{}, created: map[uint32]time.Time{}, auditKey: rec.AuditKey, derive: rec.Derive}
+	b.hkdfAudit = derivedKey(rec.AuditKey, "coffer audit hmac")
 	for _, t := range rec.Terms {
 		aead, err := newAEAD(t.Key)
 		if err != nil {
@@ -113,16 +137,38 @@ func (b *Barrier) Open(aad, sealed []byte) ([]byte, error) {
 }
 
 // AuditHMAC returns "hmac-sha256:<hex>" of s under the audit key, the form
-// Vault's audit devices write.
+// Vault's audit devices write. sys/audit-hash computes it for any value a
+// caller sends, so it must never equal a storage key (HMAC): on a keyring
+// with per-purpose keys it is keyed by its own derived key; on an older
+// keyring (whose storage keys are HMAC(auditKey, purpose NUL value)) a
+// value holding a NUL, the only kind that could collide, is hashed under
+// the derived key instead, and every other value as before, so old audit
+// hashes stay comparable.
 func (b *Barrier) AuditHMAC(s string) string {
-	m := hmac.New(sha256.New, b.auditKey)
+	key := b.auditKey
+	if b.derive == deriveHKDF || strings.IndexByte(s, 0) >= 0 {
+		key = b.hkdfAudit
+	}
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(s))
 	return "hmac-sha256:" + hex.EncodeToString(m.Sum(nil))
 }
 
-// HMAC returns a raw HMAC-SHA256 of s under a key derived from the audit key
-// for the given purpose (used to name things without revealing them).
+// HMAC returns a raw HMAC-SHA256 of s for the given purpose (used to name
+// things without revealing them: storage keys, aggregate ids). On a
+// keyring with per-purpose keys each purpose has its own HKDF-derived
+// key; older keyrings keep HMAC(auditKey, purpose NUL s), so the keys
+// their projections and events already hold stay valid.
 func (b *Barrier) HMAC(purpose, s string) []byte {
+	if b.derive == deriveHKDF {
+		k, ok := b.purposeKeys.Load(purpose)
+		if !ok {
+			k, _ = b.purposeKeys.LoadOrStore(purpose, derivedKey(b.auditKey, "coffer hmac "+purpose))
+		}
+		m := hmac.New(sha256.New, k.([]byte))
+		m.Write([]byte(s))
+		return m.Sum(nil)
+	}
 	m := hmac.New(sha256.New, b.auditKey)
 	m.Write([]byte(purpose))
 	m.Write([]byte{0})
@@ -171,13 +217,14 @@ func newKeyringRecord() keyringRecord {
 	return keyringRecord{
 		Terms:    []Term{{Number: 1, Key: RandomKey(), CreatedAt: time.Now().UTC()}},
 		AuditKey: RandomKey(),
+		Derive:   deriveHKDF,
 	}
 }
 
 func (r keyringRecord) withNewTerm() keyringRecord {
 	last := r.Terms[len(r.Terms)-1].Number
 	terms := append(append([]Term(nil), r.Terms...), Term{Number: last + 1, Key: RandomKey(), CreatedAt: time.Now().UTC()})
-	return keyringRecord{Terms: terms, AuditKey: r.AuditKey}
+	return keyringRecord{Terms: terms, AuditKey: r.AuditKey, Derive: r.Derive}
 }
 
 func marshalKeyring(r keyringRecord) []byte {

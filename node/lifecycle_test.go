@@ -93,6 +93,8 @@ func TestSealingStopsEveryGoroutine(t *testing.T) {
 
 	init, err := c.Sys().Init(&vault.InitRequest{SecretShares: 1, SecretThreshold: 1})
 	require.NoError(t, err)
+	_, err = c.Sys().Unseal(init.Keys[0]) // init leaves it sealed
+	require.NoError(t, err)
 	c.SetToken(init.RootToken)
 	ctx := context.Background()
 	require.NoError(t, c.Sys().Mount("secret", &vault.MountInput{Type: "kv-v2"}))

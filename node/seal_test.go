@@ -35,7 +35,15 @@ func TestShamirInitUnsealSealRekey(t *testing.T) {
 	require.Len(t, init.Keys, 5)
 	require.Len(t, init.KeysB64, 5)
 	require.NotEmpty(t, init.RootToken)
-	require.Equal(t, http.StatusOK, healthCode(t, n), "init leaves the node unsealed")
+	// Issue 10, item 13: init leaves the node sealed until the threshold
+	// of shares is entered, as Vault does.
+	require.Equal(t, http.StatusServiceUnavailable, healthCode(t, n), "init leaves the node sealed")
+	for i, k := range init.Keys[:3] {
+		st, err := c.Sys().Unseal(k)
+		require.NoError(t, err)
+		require.Equal(t, i < 2, st.Sealed, "share %d", i)
+	}
+	require.Equal(t, http.StatusOK, healthCode(t, n), "unsealed after the threshold")
 	c.SetToken(init.RootToken)
 	require.NoError(t, c.Sys().Mount("secret", &vault.MountInput{Type: "kv", Options: map[string]string{"version": "2"}}))
 	_, err = c.KVv2("secret").Put(context.Background(), "app", map[string]any{"k": "v"})

@@ -79,6 +79,14 @@ log_level = "info"
 	require.NoError(t, json.Unmarshal([]byte(out), &init))
 	require.Len(t, init.KeysB64, 3)
 	s.Token = init.RootToken
+	// Init leaves the server sealed until the threshold is entered, as
+	// Vault's tutorial flow expects.
+	_, _, code = s.CLI(t, "status")
+	require.Equal(t, 2, code, "sealed after init")
+	for _, k := range init.KeysB64[:2] {
+		_, errOut, code = s.CLI(t, "operator", "unseal", k)
+		require.Equal(t, 0, code, errOut)
+	}
 
 	_, errOut, code = s.CLI(t, "secrets", "enable", "-path=secret", "-version=2", "kv")
 	require.Equal(t, 0, code, errOut)

@@ -296,7 +296,23 @@ func (m *Sealer) handleInit(req *framework.Request) (*framework.Response, error)
 	}
 	out["root_token"] = root
 	m.log.Info("coffer initialized", "seal", seal.Type())
-	return &framework.Response{Raw: mustJSON(out), RawContentType: "application/json"}, nil
+	if m.cfg.Type == kmsseal.SealType {
+		return &framework.Response{Raw: mustJSON(out), RawContentType: "application/json"}, nil
+	}
+	// Shamir: sealed again once the shares are out, as Vault and OpenBao
+	// are (issue 10, item 13): the operator proves the threshold of shares
+	// works before the node serves anything. The node was unsealed only to
+	// write the keyring and mint the root token.
+	body := mustJSON(out)
+	return &framework.Response{Stream: func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(body)
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		m.sealNow()
+	}}, nil
 }
 
 var recoveryAAD = []byte("coffer-recovery-check")

@@ -56,7 +56,7 @@ func TestStoreGetList(t *testing.T) {
 	_, err = policystore.Get(e.store, "nope")
 	assert.ErrorIs(t, err, policystore.ErrNotFound)
 
-	e.write(t, "Zeta", `path "z" { capabilities = ["read"] }`)
+	e.write(t, "zeta", `path "z" { capabilities = ["read"] }`)
 	e.write(t, "alpha", `path "a" { capabilities = ["read"] }`)
 	e.write(t, "default", `path "d" { capabilities = ["read"] }`)
 	names, err := policystore.List(e.store)
