@@ -58,7 +58,9 @@ func (s *Server) authorize(ctx context.Context, req *framework.Request, entry *f
 		return err
 	}
 	res := a.Authorize(path, acl.Operation(req.Operation), acl.Request{Data: req.Data})
-	if !res.Allowed && !entry.AnyToken {
+	// An AnyToken path needs no grant, but an explicit deny on it still
+	// refuses: an operator who writes `deny` means it.
+	if !res.Allowed && (!entry.AnyToken || res.Reason == acl.ReasonDenied) {
 		return framework.Errorf(http.StatusForbidden, "permission denied")
 	}
 	req.Sudo = res.Allowed && (res.RootPrivs || res.IsRoot)

@@ -106,15 +106,19 @@ func TestStreamDeliversAndResumesWithoutGapOrRepeat(t *testing.T) {
 
 func TestStreamStates(t *testing.T) {
 	n, c := startNode(t)
-	require.NoError(t, c.Sys().PutPolicy("reader", `path "secret/data/*" { capabilities = ["read"] }`))
-	plain, err := c.Auth().Token().Create(&vault.TokenCreateRequest{Policies: []string{"reader"}})
+	// Any token may follow the paths it can read; a policy that denies
+	// the subscription outright makes the stream unavailable, so the
+	// caller polls.
+	require.NoError(t, c.Sys().PutPolicy("nosub", `path "secret/data/*" { capabilities = ["read"] }
+path "sys/events/subscribe/*" { capabilities = ["deny"] }`))
+	denied, err := c.Auth().Token().Create(&vault.TokenCreateRequest{Policies: []string{"nosub"}})
 	require.NoError(t, err)
-	r := follow(n.Addr, plain.Auth.ClientToken, "")
-	require.Equal(t, Unavailable, r.nextStatus(t).State, "no subscribe grant: unavailable, so the caller polls")
+	r := follow(n.Addr, denied.Auth.ClientToken, "")
+	require.Equal(t, Unavailable, r.nextStatus(t).State, "subscription denied: unavailable, so the caller polls")
 	r.stop()
 
-	require.NoError(t, c.Sys().PutPolicy("sub", `path "sys/events/subscribe/*" { capabilities = ["read"] }`))
-	sub, err := c.Auth().Token().Create(&vault.TokenCreateRequest{Policies: []string{"sub"}})
+	require.NoError(t, c.Sys().PutPolicy("reader", `path "secret/data/*" { capabilities = ["read"] }`))
+	sub, err := c.Auth().Token().Create(&vault.TokenCreateRequest{Policies: []string{"reader"}})
 	require.NoError(t, err)
 	r = follow(n.Addr, sub.Auth.ClientToken, "")
 	defer r.stop()

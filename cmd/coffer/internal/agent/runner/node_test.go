@@ -131,10 +131,8 @@ func TestKVChangeIsPushedWithinASecond(t *testing.T) {
 	kv := s.root.KVv2("secret")
 	_, err := kv.Put(t.Context(), "myapp/config", map[string]any{"api_key": "v1"})
 	require.NoError(t, err)
-	// The tutorial's policy plus, until the server lets a token follow the
-	// paths it can read without it, the subscribe grant.
-	tok := s.token(t, "myapp", `path "secret/data/myapp/*" { capabilities = ["read", "list"] }
-path "sys/events/subscribe/*" { capabilities = ["read"] }`)
+	// The tutorial's policy alone: a token follows the paths it can read.
+	tok := s.token(t, "myapp", `path "secret/data/myapp/*" { capabilities = ["read", "list"] }`)
 	dir := t.TempDir()
 	a := startRunner(t, s, tok, time.Hour, tmplFor(dir, "config", kvTemplate))
 	waitFile(t, filepath.Join(dir, "config"), "api_key=v1", 10*time.Second)
@@ -156,7 +154,8 @@ func TestPollingWhenTheTokenMayNotSubscribe(t *testing.T) {
 	kv := s.root.KVv2("secret")
 	_, err := kv.Put(t.Context(), "myapp/config", map[string]any{"api_key": "p1"})
 	require.NoError(t, err)
-	tok := s.token(t, "myapp", `path "secret/data/myapp/*" { capabilities = ["read"] }`)
+	tok := s.token(t, "myapp", `path "secret/data/myapp/*" { capabilities = ["read"] }
+path "sys/events/subscribe/*" { capabilities = ["deny"] }`)
 	dir := t.TempDir()
 	a := startRunner(t, s, tok, 300*time.Millisecond, tmplFor(dir, "config", kvTemplate))
 	waitFile(t, filepath.Join(dir, "config"), "api_key=p1", 10*time.Second)
