@@ -22,12 +22,14 @@ import (
 // env runs PKI mounts on a real embedded ledger and pebble store. The
 // clock is the real one: openssl verifies at the current time.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	le     *ledgertest.Env
 	mounts map[string]*testkit.Mount
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvB(t) }
+
+func newEnvB(t testing.TB) *env {
 	t.Helper()
 	le := ledgertest.Start(t, ledgertest.Options{Register: []func(*projections.Projector){pkistore.Register}})
 	e := &env{t: t, le: le, mounts: map[string]*testkit.Mount{}}
