@@ -36,7 +36,7 @@ func (e *env) pkiEvents() []ledger.Record {
 			return err
 		}
 		for _, r := range recs {
-			if r.Kind == pkievent.KindMount || r.Kind == pkievent.KindRole || r.Kind == pkievent.KindCert {
+			if r.Kind == pkievent.KindMount || r.Kind == pkievent.KindRole || r.Kind == pkievent.KindCert || r.Kind == pkievent.KindACME {
 				out = append(out, r)
 			}
 		}
@@ -64,6 +64,8 @@ func TestEveryEventTypeIsRecorded(t *testing.T) {
 	e.read(intM, "crl/rotate")
 	e.write(intM, "config/crl", map[string]any{"expiry": "48h"})
 	e.write(intM, "config/urls", map[string]any{"ocsp_servers": "http://127.0.0.1:8200/v1/pki_int/ocsp"})
+	e.write(intM, "config/cluster", map[string]any{"path": "http://127.0.0.1:8200/v1/pki_int"})
+	e.write(intM, "config/acme", map[string]any{"enabled": true})
 	e.write(pkiM, "issuer/second", map[string]any{"leaf_not_after_behavior": "truncate"})
 	e.write(pkiM, "keys/generate/internal", map[string]any{"key_type": "ec", "key_name": "spare"})
 	e.write(pkiM, "key/spare", map[string]any{"key_name": "spare2"})
@@ -97,18 +99,26 @@ func TestEveryEventTypeIsRecorded(t *testing.T) {
 		pkievent.EventIssuerCreated, pkievent.EventIssuerUpdated, pkievent.EventIssuerDeleted,
 		pkievent.EventDefaultsSet, pkievent.EventURLsConfigured, pkievent.EventCRLConfigured, pkievent.EventCRLRotated,
 		pkievent.EventRoleWritten, pkievent.EventRoleDeleted, pkievent.EventCertIssued, pkievent.EventCertRevoked, pkievent.EventCertTidied,
+		pkievent.EventClusterConfigured, pkievent.EventACMEConfigured,
 	} {
 		r, ok := first[typ]
 		require.True(t, ok, "no %s event was recorded", typ)
-		if !*recordFixtures {
-			continue
-		}
-		path := filepath.Join("..", "..", "events", "testdata", typ+".v"+strconv.Itoa(pkievent.Schema)+".json")
-		if _, err := os.Stat(path); err == nil {
-			continue
-		}
-		var buf bytes.Buffer
-		require.NoError(t, json.Indent(&buf, r.Data, "", "  "))
-		require.NoError(t, os.WriteFile(path, append(buf.Bytes(), '\n'), 0o644))
+		writeFixture(t, r)
 	}
+}
+
+// writeFixture writes r as its type's golden fixture when
+// -record-fixtures is set and the fixture is missing.
+func writeFixture(t *testing.T, r ledger.Record) {
+	t.Helper()
+	if !*recordFixtures {
+		return
+	}
+	path := filepath.Join("..", "..", "events", "testdata", r.Type+".v"+strconv.Itoa(pkievent.Schema)+".json")
+	if _, err := os.Stat(path); err == nil {
+		return
+	}
+	var buf bytes.Buffer
+	require.NoError(t, json.Indent(&buf, r.Data, "", "  "))
+	require.NoError(t, os.WriteFile(path, append(buf.Bytes(), '\n'), 0o644))
 }

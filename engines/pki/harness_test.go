@@ -22,9 +22,10 @@ import (
 // env runs PKI mounts on a real embedded ledger and pebble store. The
 // clock is the real one: openssl verifies at the current time.
 type env struct {
-	t      testing.TB
-	le     *ledgertest.Env
-	mounts map[string]*testkit.Mount
+	t        testing.TB
+	le       *ledgertest.Env
+	mounts   map[string]*testkit.Mount
+	backends map[string]*Backend
 }
 
 func newEnv(t *testing.T) *env { return newEnvB(t) }
@@ -32,14 +33,16 @@ func newEnv(t *testing.T) *env { return newEnvB(t) }
 func newEnvB(t testing.TB) *env {
 	t.Helper()
 	le := ledgertest.Start(t, ledgertest.Options{Register: []func(*projections.Projector){pkistore.Register}})
-	e := &env{t: t, le: le, mounts: map[string]*testkit.Mount{}}
+	e := &env{t: t, le: le, mounts: map[string]*testkit.Mount{}, backends: map[string]*Backend{}}
 	return e
 }
 
 // mount adds (or, after a rebuild, re-adds) a PKI mount at path with the
 // given max lease TTL (secrets tune -max-lease-ttl).
 func (e *env) mount(path string, maxTTL time.Duration) *testkit.Mount {
-	fb := New(e.le.Deps, framework.MountInfo{Path: path + "/", Type: "pki", Accessor: "pki_" + path}, nil).Framework()
+	b := New(e.le.Deps, framework.MountInfo{Path: path + "/", Type: "pki", Accessor: "pki_" + path}, nil)
+	e.backends[path] = b
+	fb := b.Framework()
 	e.le.Projector.Observe(testkit.Observe(fb))
 	m := &testkit.Mount{Backend: fb, Path: path + "/", Type: "pki", Accessor: "pki_" + path, Sudo: true,
 		Config: framework.MountConfig{MaxLeaseTTL: maxTTL}}

@@ -3,12 +3,14 @@ package pki
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
 
 	cmdpki "github.com/cofferhq/coffer/commands/pki"
 	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/engines/pki/acme"
 	"github.com/cofferhq/coffer/engines/pki/policy"
 	"github.com/cofferhq/coffer/events/pkievent"
 	"github.com/cofferhq/coffer/projections/pkistore"
@@ -47,6 +49,11 @@ type Backend struct {
 	signers map[string]*signer
 	roles   map[string]*policy.Role
 	crls    map[string]*builtCRL
+
+	// acmeNonces are this node's replay nonces (single-use, node-local,
+	// as Vault's); acmeValidator validates http-01 challenges.
+	acmeNonces    *acme.Nonces
+	acmeValidator acme.Validator
 }
 
 // New builds a backend for one mount.
@@ -63,6 +70,8 @@ func New(deps framework.Deps, mount framework.MountInfo, now func() time.Time) *
 		deps: deps, mount: mount, reader: reader, log: log, now: now,
 		runner:  &cmdpki.Runner{Bus: deps.Bus, Reader: reader, Mount: mount.Accessor, Now: now},
 		signers: map[string]*signer{}, roles: map[string]*policy.Role{}, crls: map[string]*builtCRL{},
+		acmeNonces:    acme.NewNonces(acmeNonceLifetime, acmeMaxNonces, now),
+		acmeValidator: acme.HTTP01{Client: &http.Client{}, Timeout: 10 * time.Second},
 	}
 }
 
@@ -72,7 +81,7 @@ func (b *Backend) Framework() *framework.Backend {
 	for _, family := range [][]*framework.Path{
 		b.rootPaths(), b.intermediatePaths(), b.rolePaths(), b.issuePaths(),
 		b.fetchPaths(), b.issuerPaths(), b.keyPaths(), b.revokePaths(), b.crlPaths(),
-		b.ocspPaths(), b.configPaths(), b.tidyPaths(),
+		b.ocspPaths(), b.configPaths(), b.tidyPaths(), b.acmePaths(),
 	} {
 		paths = append(paths, family...)
 	}

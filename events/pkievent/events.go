@@ -172,6 +172,8 @@ func init() {
 		EventCertRevoked:    CertRevoked{},
 		EventCertTidied:     CertTidied{},
 	} {
-		ledger.RegisterEventType(typ, Schema, payload)
+		registerType(typ, payload)
 	}
 }
+
+func registerType(typ string, payload any) { ledger.RegisterEventType(typ, Schema, payload) }

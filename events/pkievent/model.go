@@ -75,6 +75,10 @@ type Config struct {
 	// CRLNumber counts revocations and crl/rotate calls: every CRL the
 	// mount builds is numbered by it, so every node numbers alike.
 	CRLNumber int64 `json:"crl_number,omitzero"`
+	// ACME is config/acme; ClusterPath and AIAPath are config/cluster.
+	ACME        *ACMEConfig `json:"acme,omitzero"`
+	ClusterPath string      `json:"cluster_path,omitzero"`
+	AIAPath     string      `json:"aia_path,omitzero"`
 }
 
 // Mount is the whole mount aggregate: config, keys and issuers.

@@ -28,6 +28,7 @@ func Register(p *projections.Projector) {
 	p.Handle(pkievent.EventCertIssued, decoded(applyCertIssued))
 	p.Handle(pkievent.EventCertRevoked, decoded(applyCertRevoked))
 	p.Handle(pkievent.EventCertTidied, decoded(applyCertTidied))
+	registerACME(p)
 }
 
 func decoded[T any](fn func(tx *projections.Tx, e *T) error) projections.ApplyFunc {

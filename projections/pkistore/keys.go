@@ -34,3 +34,16 @@ func revokedPrefix(mount, issuerID string) []byte {
 func revokedKey(mount, issuerID, serial string) []byte {
 	return append(revokedPrefix(mount, issuerID), serial...)
 }
+
+const (
+	kindACME       = 'a'
+	kindThumbprint = 't'
+)
+
+func acmeKey(mount, kind, id string) []byte {
+	k := append(kindPrefix(mount, kindACME), kind...)
+	k = append(k, 0)
+	return append(k, id...)
+}
+
+func thumbprintKey(mount, tp string) []byte { return append(kindPrefix(mount, kindThumbprint), tp...) }
