@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,4 +73,24 @@ func TestRefusals(t *testing.T) {
 	e.write(intM, "issuer/default", map[string]any{"leaf_not_after_behavior": "truncate"})
 	leaf := parsePEM(t, e.write(intM, "issue/long", map[string]any{"common_name": "x", "ttl": "90000h"}).Data["certificate"].(string))
 	require.Less(t, time.Until(leaf.NotAfter), 43800*time.Hour+time.Hour)
+}
+
+// TestNoStore: a no_store role's certificates are issued and recorded in
+// the ledger (serial and expiry) but not stored: not listed, not fetched.
+func TestNoStore(t *testing.T) {
+	e := newEnv(t)
+	_, intM, _, _ := e.tutorial()
+	e.write(intM, "roles/ephemeral", map[string]any{"allow_any_name": true, "no_store": true, "key_type": "ec"})
+	serial := e.write(intM, "issue/ephemeral", map[string]any{"common_name": "eph.example", "ttl": "1h"}).Data["serial_number"].(string)
+	require.NotContains(t, e.list(intM, "certs"), serial)
+	_, err := intM.Call(t, framework.ReadOperation, "cert/"+serial, nil)
+	require.ErrorIs(t, err, framework.ErrNotFound)
+	found := false
+	for _, r := range e.pkiEvents() {
+		if r.Type == "pki.cert_issued" && strings.Contains(string(r.Data), serial) {
+			found = true
+			require.NotContains(t, string(r.Data), "BEGIN CERTIFICATE", "no_store records no certificate")
+		}
+	}
+	require.True(t, found, "the issuance is in the ledger")
 }

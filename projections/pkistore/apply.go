@@ -174,6 +174,11 @@ func applyRoleDeleted(tx *projections.Tx, e *pkievent.RoleDeleted) error {
 }
 
 func applyCertIssued(tx *projections.Tx, e *pkievent.CertIssued) error {
+	if e.Cert.NoStore {
+		// Not listed, fetched or revoked, as Vault; the ledger keeps the
+		// issuance, and this record only holds its serial and expiry.
+		return sealJSON(tx, noStoreKey(e.Mount, e.Cert.Serial), e.Cert)
+	}
 	return sealJSON(tx, certKey(e.Mount, e.Cert.Serial), e.Cert)
 }
 

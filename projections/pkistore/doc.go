@@ -10,6 +10,11 @@
 //	                       the event as it is
 //	r<role>                a role (policy.Role JSON), sealed by the barrier
 //	c<serial>              a certificate record, sealed by the barrier
+//	n<serial>              a no_store issuance (serial, names, expiry; no
+//	                       certificate), sealed by the barrier
+//	a<kind>\x00<id>         an ACME object (account, order, authz, cert),
+//	                       sealed by the barrier
+//	t<thumbprint>          the ACME account id of an account key
 //	x<issuer id>\x00<serial>  a revocation entry: the revocation time
 //	                       (unix nanoseconds, big endian); public, as the
 //	                       CRL publishes it

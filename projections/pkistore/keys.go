@@ -38,7 +38,10 @@ func revokedKey(mount, issuerID, serial string) []byte {
 const (
 	kindACME       = 'a'
 	kindThumbprint = 't'
+	kindNoStore    = 'n'
 )
+
+func noStoreKey(mount, serial string) []byte { return append(kindPrefix(mount, kindNoStore), serial...) }
 
 func acmeKey(mount, kind, id string) []byte {
 	k := append(kindPrefix(mount, kindACME), kind...)
