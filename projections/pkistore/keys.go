@@ -41,7 +41,9 @@ const (
 	kindNoStore    = 'n'
 )
 
-func noStoreKey(mount, serial string) []byte { return append(kindPrefix(mount, kindNoStore), serial...) }
+func noStoreKey(mount, serial string) []byte {
+	return append(kindPrefix(mount, kindNoStore), serial...)
+}
 
 func acmeKey(mount, kind, id string) []byte {
 	k := append(kindPrefix(mount, kindACME), kind...)
