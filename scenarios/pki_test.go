@@ -93,6 +93,15 @@ func TestPKITutorialWithOurCLI(t *testing.T) {
 	serials := crlSerials(t, s.Addr+"/v1/pki_int/crl", rootOrIssuer(t, issued.Data.IssuingCA))
 	require.Contains(t, serials, normSerial(issued.Data.SerialNumber))
 
+	// The ledger answers which certificates the role issued (the README's
+	// example).
+	replay := cli("ledger", "replay", "-type", "pki/issue", "-path", "pki_int/cert/")
+	t.Logf("coffer ledger replay -type pki/issue -path pki_int/cert/:\n%s", replay)
+	require.Contains(t, replay, "pki_int/cert/"+issued.Data.SerialNumber)
+	replayJSON := cli("ledger", "replay", "-type", "pki/issue", "-path", "pki_int/cert/"+issued.Data.SerialNumber, "-format", "json")
+	require.Contains(t, replayJSON, `"role":"myapp-service"`)
+	require.Contains(t, cli("ledger", "replay", "-type", "pki/revoke"), "pki_int/cert/"+issued.Data.SerialNumber)
+
 	// Foreign names are refused with Vault's message and a non-zero exit.
 	_, errOut, code := s.CLI(t, "write", "pki_int/issue/myapp-service", "common_name=api.evil.com")
 	require.NotEqual(t, 0, code)
