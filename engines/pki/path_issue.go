@@ -74,16 +74,23 @@ func (b *Backend) issuerFor(req *framework.Request, role *policy.Role) (*signer,
 	return b.signing(req.Context(), ref)
 }
 
-func (b *Backend) issue(req *framework.Request) (*framework.Response, error) {
+// roleRequest reads what issue and sign share: the formats, the role
+// and the issuer that signs.
+func (b *Backend) roleRequest(req *framework.Request) (certs.Format, certs.KeyFormat, *policy.Role, *signer, error) {
 	f, kf, err := formats(req, false)
 	if err != nil {
-		return nil, err
+		return "", "", nil, nil, err
 	}
 	role, err := b.loadRole(req)
 	if err != nil {
-		return nil, err
+		return "", "", nil, nil, err
 	}
 	s, err := b.issuerFor(req, role)
+	return f, kf, role, s, err
+}
+
+func (b *Backend) issue(req *framework.Request) (*framework.Response, error) {
+	f, kf, role, s, err := b.roleRequest(req)
 	if err != nil {
 		return nil, err
 	}
@@ -105,15 +112,7 @@ func (b *Backend) issue(req *framework.Request) (*framework.Response, error) {
 }
 
 func (b *Backend) sign(req *framework.Request) (*framework.Response, error) {
-	f, _, err := formats(req, false)
-	if err != nil {
-		return nil, err
-	}
-	role, err := b.loadRole(req)
-	if err != nil {
-		return nil, err
-	}
-	s, err := b.issuerFor(req, role)
+	f, _, role, s, err := b.roleRequest(req)
 	if err != nil {
 		return nil, err
 	}
