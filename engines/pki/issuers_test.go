@@ -126,3 +126,19 @@ func hex2(c byte) string {
 	const digits = "0123456789abcdef"
 	return string([]byte{digits[c>>4], digits[c&0xf]})
 }
+
+// TestDeleteRoot: DELETE root forgets every issuer and erases every key.
+func TestDeleteRoot(t *testing.T) {
+	e := newEnv(t)
+	m := e.mount("pki", 87600*time.Hour)
+	e.write(m, "root/generate/internal", map[string]any{"common_name": "R", "key_type": "ec", "ttl": "8760h"})
+	e.write(m, "keys/generate/internal", map[string]any{"key_type": "ec"})
+	_, err := m.Call(t, framework.DeleteOperation, "root", nil)
+	require.NoError(t, err)
+	require.Empty(t, e.list(m, "issuers"))
+	require.Empty(t, e.list(m, "keys"))
+	status, msg := e.fail(m, framework.ReadOperation, "ca", nil)
+	require.Equal(t, 404, status, msg)
+	// A new root can be generated on the emptied mount.
+	e.write(m, "root/generate/internal", map[string]any{"common_name": "R2", "key_type": "ec", "ttl": "8760h"})
+}

@@ -45,7 +45,6 @@ func (b *Backend) intermediatePaths() []*framework.Path {
 		{
 			Pattern:    `(issuers/import/(cert|bundle)|config/ca)`,
 			Fields:     importFields,
-			Sudo:       true,
 			Synopsis:   "Import CA certificates and, for bundles, their keys.",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.importBundle(true)},
 		},

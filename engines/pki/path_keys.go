@@ -47,7 +47,6 @@ func (b *Backend) keyPaths() []*framework.Path {
 				"key_name":   {Type: framework.TypeString, Description: "The key's name."},
 				"pem_bundle": {Type: framework.TypeString, Required: true, Description: "The PEM private key."},
 			},
-			Sudo:       true,
 			Synopsis:   "Import a key.",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.importKey},
 		},

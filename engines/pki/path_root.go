@@ -28,7 +28,6 @@ func (b *Backend) rootPaths() []*framework.Path {
 			Fields: merge(subjectFields, caFields, map[string]*framework.FieldSchema{
 				"exported": {Type: framework.TypeString, Description: "internal, exported or existing."},
 			}),
-			Sudo:       true,
 			Synopsis:   "Generate a self-signed root CA.",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.generateRoot},
 		},
@@ -37,7 +36,6 @@ func (b *Backend) rootPaths() []*framework.Path {
 			Fields: merge(subjectFields, caFields, map[string]*framework.FieldSchema{
 				"exported": {Type: framework.TypeString, Description: "internal, exported or existing."},
 			}),
-			Sudo:       true,
 			Synopsis:   "Generate a self-signed root CA.",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.generateRoot},
 		},
@@ -69,16 +67,20 @@ func (b *Backend) rootPaths() []*framework.Path {
 			Fields: merge(subjectFields, caFields, map[string]*framework.FieldSchema{
 				"exported": {Type: framework.TypeString, Description: "internal, exported or existing."},
 			}),
-			Sudo:       true,
 			Synopsis:   "Generate a new root beside the current one (not made default).",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.rotateRoot},
+		},
+		{
+			Pattern:    "root",
+			Sudo:       true,
+			Synopsis:   "Delete every issuer and key of the mount (keys are erased).",
+			Operations: map[framework.Operation]framework.HandlerFunc{framework.DeleteOperation: b.deleteRoot},
 		},
 		{
 			Pattern: "root/replace",
 			Fields: map[string]*framework.FieldSchema{
 				"default": {Type: framework.TypeString, Default: "next", Description: "The issuer to make the default."},
 			},
-			Sudo:       true,
 			Synopsis:   "Make another issuer the default.",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.replaceRoot},
 		},
@@ -262,4 +264,27 @@ func (b *Backend) replaceRoot(req *framework.Request) (*framework.Response, erro
 		return nil, err
 	}
 	return &framework.Response{Data: map[string]any{"default": target.ID, "default_follows_latest_issuer": false}, StatusCode: http.StatusOK}, nil
+}
+
+// deleteRoot deletes every issuer, then every key (destroying its data
+// key), as Vault's DELETE pki/root; certificates and roles stay.
+func (b *Backend) deleteRoot(req *framework.Request) (*framework.Response, error) {
+	ctx := req.Context()
+	m, err := b.reader.Mount(b.mount.Accessor)
+	if err != nil {
+		return nil, err
+	}
+	for id := range m.Issuers {
+		err := b.runner.RunMount(ctx, func(st cmdpki.MountState) ([]ledgerEvent, error) { return cmdpki.DecideDeleteIssuer(st, id) })
+		if err != nil {
+			return nil, err
+		}
+	}
+	for id := range m.Keys {
+		if err := b.runner.DeleteKey(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	b.invalidate(ctx, pkievent.KindMount, b.mount.Accessor)
+	return nil, nil
 }
