@@ -185,6 +185,20 @@ func TestPKIWithVaultClient(t *testing.T) {
 	// Issuing still works after the restart (the CA key opened from its
 	// data key).
 	w("pki_int/issue/svc", map[string]any{"common_name": "b.internal.example.com"})
+
+	// A generate_lease certificate's lease expires with it, and the reaper
+	// revokes the certificate through the module's Revoker.
+	w("pki_int/roles/leased", map[string]any{"allowed_domains": "internal.example.com", "allow_subdomains": true, "key_type": "ec", "generate_lease": true})
+	leased := w("pki_int/issue/leased", map[string]any{"common_name": "short.internal.example.com", "ttl": "3s"})
+	require.NotEmpty(t, leased.LeaseID)
+	harness.Eventually(t, 2*time.Minute, 200*time.Millisecond, func() error {
+		for _, sn := range crlSerials(t, s.Addr+"/v1/pki_int/crl", intCert) {
+			if sn == normSerial(leased.Data["serial_number"].(string)) {
+				return nil
+			}
+		}
+		return fmt.Errorf("certificate of lease %s not on the CRL yet", leased.LeaseID)
+	})
 }
 
 func opensslOK(t *testing.T, root, intermediate, leaf string) {
