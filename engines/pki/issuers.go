@@ -26,40 +26,30 @@ type signer struct {
 // resolveIssuer finds an issuer by reference: "default" (or empty), an id
 // or a name.
 func resolveIssuer(m *pkievent.Mount, ref string) (*pkievent.Issuer, error) {
-	if ref == "" || ref == "default" {
-		if m.Config.DefaultIssuer == "" {
-			return nil, framework.BadRequest("no default issuer currently configured")
-		}
-		ref = m.Config.DefaultIssuer
-	}
-	if is, ok := m.Issuers[ref]; ok {
-		return is, nil
-	}
-	for _, is := range m.Issuers {
-		if is.Name == ref {
-			return is, nil
-		}
-	}
-	return nil, framework.BadRequest("unable to find PKI issuer for reference: %s", ref)
+	return resolveRef(m.Issuers, m.Config.DefaultIssuer, ref, "issuer", func(is *pkievent.Issuer) string { return is.Name })
 }
 
 // resolveKey finds a key by reference: "default", an id or a name.
 func resolveKey(m *pkievent.Mount, ref string) (*pkievent.Key, error) {
+	return resolveRef(m.Keys, m.Config.DefaultKey, ref, "key", func(k *pkievent.Key) string { return k.Name })
+}
+
+func resolveRef[T any](items map[string]*T, def, ref, what string, name func(*T) string) (*T, error) {
 	if ref == "" || ref == "default" {
-		if m.Config.DefaultKey == "" {
-			return nil, framework.BadRequest("no default key currently configured")
+		if def == "" {
+			return nil, framework.BadRequest("no default %s currently configured", what)
 		}
-		ref = m.Config.DefaultKey
+		ref = def
 	}
-	if k, ok := m.Keys[ref]; ok {
-		return k, nil
+	if it, ok := items[ref]; ok {
+		return it, nil
 	}
-	for _, k := range m.Keys {
-		if k.Name == ref {
-			return k, nil
+	for _, it := range items {
+		if name(it) == ref {
+			return it, nil
 		}
 	}
-	return nil, framework.BadRequest("unable to find PKI key for reference: %s", ref)
+	return nil, framework.BadRequest("unable to find PKI %s for reference: %s", what, ref)
 }
 
 // signer returns the opened issuer ref names, from the cache or freshly

@@ -16,6 +16,9 @@ import (
 const keyTypes = `(?P<exported>internal|exported|existing|kms)`
 
 func (b *Backend) rootPaths() []*framework.Path {
+	genFields := merge(subjectFields, caFields, map[string]*framework.FieldSchema{
+		"exported": {Type: framework.TypeString, Description: "internal, exported or existing."},
+	})
 	signFields := merge(subjectFields, caFields, map[string]*framework.FieldSchema{
 		"csr":            {Type: framework.TypeString, Required: true, Description: "The PEM CSR to sign."},
 		"use_csr_values": {Type: framework.TypeBool, Description: "Copy the CSR's subject and extensions."},
@@ -24,18 +27,14 @@ func (b *Backend) rootPaths() []*framework.Path {
 	})
 	return []*framework.Path{
 		{
-			Pattern: "root/generate/" + keyTypes,
-			Fields: merge(subjectFields, caFields, map[string]*framework.FieldSchema{
-				"exported": {Type: framework.TypeString, Description: "internal, exported or existing."},
-			}),
+			Pattern:    "root/generate/" + keyTypes,
+			Fields:     genFields,
 			Synopsis:   "Generate a self-signed root CA.",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.generateRoot},
 		},
 		{
-			Pattern: `issuers/generate/root/` + keyTypes,
-			Fields: merge(subjectFields, caFields, map[string]*framework.FieldSchema{
-				"exported": {Type: framework.TypeString, Description: "internal, exported or existing."},
-			}),
+			Pattern:    `issuers/generate/root/` + keyTypes,
+			Fields:     genFields,
 			Synopsis:   "Generate a self-signed root CA.",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.generateRoot},
 		},
@@ -63,10 +62,8 @@ func (b *Backend) rootPaths() []*framework.Path {
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.signSelfIssued},
 		},
 		{
-			Pattern: `root/rotate/` + keyTypes,
-			Fields: merge(subjectFields, caFields, map[string]*framework.FieldSchema{
-				"exported": {Type: framework.TypeString, Description: "internal, exported or existing."},
-			}),
+			Pattern:    `root/rotate/` + keyTypes,
+			Fields:     genFields,
 			Synopsis:   "Generate a new root beside the current one (not made default).",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.rotateRoot},
 		},
