@@ -16,6 +16,7 @@ import (
 	_ "github.com/cofferhq/coffer/events/kvevent"
 	_ "github.com/cofferhq/coffer/events/leaseevent"
 	_ "github.com/cofferhq/coffer/events/mountevent"
+	_ "github.com/cofferhq/coffer/events/pkievent"
 	_ "github.com/cofferhq/coffer/events/policyevent"
 	_ "github.com/cofferhq/coffer/events/tokenevent"
 	_ "github.com/cofferhq/coffer/events/transitevent"

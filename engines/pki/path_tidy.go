@@ -1,0 +1,106 @@
+package pki
+
+import (
+	"sync"
+	"time"
+
+	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/engines/pki/certs"
+	"github.com/cofferhq/coffer/engines/pki/revocation"
+	"github.com/cofferhq/coffer/events/pkievent"
+)
+
+// tidyStatus is the last tidy run of this node's mount (tidy-status).
+type tidyStatus struct {
+	mu                    sync.Mutex
+	state                 string
+	started, finished     time.Time
+	certsDeleted, revoked int
+	lastErr               string
+}
+
+var tidyStatuses sync.Map // mount accessor -> *tidyStatus
+
+func (b *Backend) tidyPaths() []*framework.Path {
+	return []*framework.Path{
+		{
+			Pattern: "tidy",
+			Fields: map[string]*framework.FieldSchema{
+				"tidy_cert_store":       {Type: framework.TypeBool, Description: "Remove expired certificates."},
+				"tidy_revoked_certs":    {Type: framework.TypeBool, Description: "Remove expired revocation entries."},
+				"safety_buffer":         {Type: framework.TypeDurationSecond, Default: 72 * 3600, Description: "How long after expiry."},
+				"revoked_safety_buffer": {Type: framework.TypeDurationSecond, Description: "The buffer for revoked certificates."},
+			},
+			Synopsis:   "Remove expired certificates from the store (synchronously).",
+			Operations: map[framework.Operation]framework.HandlerFunc{framework.UpdateOperation: b.tidy},
+		},
+		{
+			Pattern:    "tidy-status",
+			Synopsis:   "The last tidy run's outcome.",
+			Operations: map[framework.Operation]framework.HandlerFunc{framework.ReadOperation: b.readTidyStatus},
+		},
+	}
+}
+
+func (b *Backend) status() *tidyStatus {
+	v, _ := tidyStatuses.LoadOrStore(b.mount.Accessor, &tidyStatus{state: "Inactive"})
+	return v.(*tidyStatus)
+}
+
+// tidy runs to completion before it answers (Vault starts it in the
+// background and answers 202): each removal is a pki.cert_tidied event.
+func (b *Backend) tidy(req *framework.Request) (*framework.Response, error) {
+	o := revocation.TidyOptions{CertStore: req.Bool("tidy_cert_store"), RevokedCerts: req.Bool("tidy_revoked_certs"), SafetyBuffer: req.Duration("safety_buffer")}
+	if v, ok := req.GetOk("revoked_safety_buffer"); ok {
+		d := v.(time.Duration)
+		o.RevokedSafetyBuffer = &d
+	}
+	if !o.CertStore && !o.RevokedCerts {
+		return nil, framework.BadRequest("tidy request has no tidy operations enabled")
+	}
+	st := b.status()
+	st.mu.Lock()
+	st.state, st.started, st.lastErr, st.certsDeleted, st.revoked = "Running", b.ctxNow(), "", 0, 0
+	st.mu.Unlock()
+	var stored []revocation.StoredCert
+	err := b.reader.Certs(b.mount.Accessor, func(c *pkievent.Cert) bool {
+		if n := serialBig(c.Serial); n != nil {
+			stored = append(stored, revocation.StoredCert{Serial: n, NotAfter: c.NotAfter, Revoked: !c.RevokedAt.IsZero()})
+		}
+		return true
+	})
+	plan := revocation.Tidy(stored, b.ctxNow(), o)
+	for _, n := range plan.Certs {
+		if err != nil {
+			break
+		}
+		err = b.runner.Tidy(req.Context(), certs.FormatSerial(n))
+	}
+	st.mu.Lock()
+	st.state, st.finished, st.certsDeleted, st.revoked = "Finished", b.ctxNow(), len(plan.Certs), len(plan.Revoked)
+	if err != nil {
+		st.state, st.lastErr = "Error", err.Error()
+	}
+	st.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return &framework.Response{Data: map[string]any{"cert_store_deleted_count": len(plan.Certs), "revoked_cert_deleted_count": len(plan.Revoked)}}, nil
+}
+
+func (b *Backend) readTidyStatus(req *framework.Request) (*framework.Response, error) {
+	st := b.status()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	data := map[string]any{
+		"state": st.state, "error": st.lastErr, "cert_store_deleted_count": st.certsDeleted,
+		"revoked_cert_deleted_count": st.revoked,
+	}
+	if !st.started.IsZero() {
+		data["time_started"] = st.started.Format(time.RFC3339)
+	}
+	if !st.finished.IsZero() {
+		data["time_finished"] = st.finished.Format(time.RFC3339)
+	}
+	return &framework.Response{Data: data}, nil
+}
