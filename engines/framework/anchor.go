@@ -79,7 +79,11 @@ func mayStartWithWord(seq []*syntax.Regexp) bool {
 func firstWord(re *syntax.Regexp) (word, nullable bool) {
 	switch re.Op {
 	case syntax.OpLiteral:
-		return len(re.Rune) > 0 && isWordRune(re.Rune[0]), len(re.Rune) == 0
+		// A literal continuing a literal spells a fixed name: the parser
+		// factors "internal|exported|existing" into "internal|ex(?:ported|
+		// isting)", whose "ex" is followed by words that cannot run on.
+		// Only a class or wildcard lets a name run into the next segment.
+		return false, len(re.Rune) == 0
 	case syntax.OpCharClass:
 		for i := 0; i+1 < len(re.Rune); i += 2 {
 			for _, r := range []rune{'a', 'z', 'A', 'Z', '0', '9'} {

@@ -21,6 +21,7 @@ func TestCheckAnchored(t *testing.T) {
 		`creds/` + GenericNameRegex("name") + OptionalParamRegex("ttl"),
 		`.*`,
 		`lookup-self`,
+		`root/generate/(?P<exported>internal|exported|existing|kms)`, // factored to ex(?:ported|isting)
 	} {
 		assert.NoError(t, CheckAnchored(ok), ok)
 	}
