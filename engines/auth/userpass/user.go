@@ -6,17 +6,11 @@ import (
 
 	"github.com/cofferhq/coffer/engines/auth/authkit"
 	"github.com/cofferhq/coffer/engines/auth/tokenparams"
+	"github.com/cofferhq/coffer/events/userpassevent"
 )
 
-// User is auth/<path>/users/<username>.
-type User struct {
-	// Name is lower-cased, as Vault stores user names.
-	Name string `json:"name"`
-	// PasswordHash is the stored form of the password (never the password);
-	// still encrypt it at rest.
-	PasswordHash string             `json:"password_hash"`
-	Token        tokenparams.Params `json:"token"`
-}
+// User is auth/<path>/users/<username>; the type is the event schema's.
+type User = userpassevent.User
 
 // UserKey is the storage key of a user name.
 func UserKey(name string) string { return strings.ToLower(name) }
@@ -141,11 +135,4 @@ func setPassword(u *User, password, imported string, h Hasher) error {
 	}
 	u.PasswordHash = imported
 	return nil
-}
-
-// Data renders a user for a read (the hash is never shown).
-func (u *User) Data() map[string]any {
-	d := map[string]any{}
-	u.Token.Data(d)
-	return d
 }
