@@ -2,6 +2,7 @@ package node
 
 import (
 	"github.com/cofferhq/coffer/engines/audit"
+	"github.com/cofferhq/coffer/engines/auth/approle"
 	"github.com/cofferhq/coffer/engines/checkpoint"
 	"github.com/cofferhq/coffer/engines/database"
 	"github.com/cofferhq/coffer/engines/events"
@@ -28,6 +29,7 @@ func (n *Node) modules() []framework.Module {
 		kv.Module,
 		transit.Module,
 		database.Module,
+		approle.Module,
 	}
 	return append(list, n.cfg.ExtraModules...)
 }
