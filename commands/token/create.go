@@ -37,6 +37,14 @@ type CreateRequest struct {
 	Path string
 	// Sudo reports whether the caller holds sudo on the creation path.
 	Sudo bool
+	// BoundCIDRs come from a token role.
+	BoundCIDRs []string
+
+	// Set by ApplyRole: the role vouches for the policies and the period,
+	// and caps the TTL.
+	roleVouched bool
+	rolePeriod  bool
+	roleMaxTTL  time.Duration
 }
 
 var displayNameSanitize = regexp.MustCompile("[^a-zA-Z0-9-]")
@@ -89,7 +97,10 @@ func PlanCreate(parent *tokenevent.Token, c CreateRequest, limits Limits, now ti
 		entityID = parent.EntityID
 	}
 
-	if c.Period > 0 && !c.Sudo {
+	if c.roleMaxTTL > 0 && (limits.MaxTTL <= 0 || c.roleMaxTTL < limits.MaxTTL) {
+		limits.MaxTTL = c.roleMaxTTL
+	}
+	if c.Period > 0 && !c.Sudo && !c.rolePeriod {
 		return none, nil, fmt.Errorf("%w to create periodic token", ErrSudoRequired)
 	}
 	ttl := c.TTL.Truncate(time.Second)
@@ -135,6 +146,7 @@ func PlanCreate(parent *tokenevent.Token, c CreateRequest, limits Limits, now ti
 		Period:         tokenevent.Seconds(period),
 		Renewable:      renewable,
 		ExpireTime:     expire,
+		BoundCIDRs:     c.BoundCIDRs,
 	}, warnings, nil
 }
 
@@ -148,7 +160,7 @@ func planPolicies(parent *tokenevent.Token, c CreateRequest) ([]string, error) {
 	switch {
 	case len(requested) == 0:
 		requested = SanitizePolicies(parent.Policies, false)
-	case !c.Sudo:
+	case !c.Sudo && !c.roleVouched:
 		if !subset(SanitizePolicies(parent.Policies, false), SanitizePolicies(requested, false)) {
 			return nil, ErrNotSubset
 		}

@@ -25,6 +25,9 @@ var (
 	ErrNotRenewable            = refusal(3013, "lease is not renewable")
 	ErrPastMaxTTL              = refusal(3014, "past the max TTL, cannot renew")
 	ErrRootFromLogin           = refusal(3015, "auth methods cannot create root tokens")
+	ErrRoleDisallowedPolicy    = refusal(3016, "token policy is disallowed by this role")
+	ErrRoleNotSubset           = refusal(3017, "token policies must be subset of the role's allowed policies")
+	ErrUnknownRole             = refusal(3018, "unknown role")
 	ErrTooManyRounds           = errors.New("token: revocation kept finding new children")
 )
 

@@ -34,10 +34,8 @@ func (b *Backend) createPaths() []*framework.Path {
 		{Pattern: "create-orphan", Fields: createFields, Synopsis: "Create a root-level token (no parent)", Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.UpdateOperation: b.handleCreate(true),
 		}},
-		{Pattern: "create/" + framework.GenericNameRegex("role_name"), Fields: createFields, Synopsis: "Create a token against a role (roles are not supported)", Operations: map[framework.Operation]framework.HandlerFunc{
-			framework.UpdateOperation: func(req *framework.Request) (*framework.Response, error) {
-				return nil, framework.BadRequest("unknown role %s", req.Vars["role_name"])
-			},
+		{Pattern: "create/" + framework.GenericNameRegex("role_name"), Fields: createFields, Synopsis: "Create a token against a token role", Operations: map[framework.Operation]framework.HandlerFunc{
+			framework.UpdateOperation: b.handleCreate(false),
 		}},
 		{Pattern: "create", Fields: createFields, Synopsis: "Create a new token", Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.UpdateOperation: b.handleCreate(false),
@@ -59,6 +57,11 @@ func (b *Backend) handleCreate(orphan bool) framework.HandlerFunc {
 		cr.Orphan = orphan
 		cr.Path = "auth/token/" + req.Path
 		cr.Sudo = req.Sudo
+		if name := req.Vars["role_name"]; name != "" {
+			if cr, err = b.withRole(parent, cr, name, req.String("entity_alias")); err != nil {
+				return nil, err
+			}
+		}
 		plan, warnings, err := tokencmd.PlanCreate(parent, cr, limits(req), at)
 		if err != nil {
 			return nil, err
@@ -105,7 +108,7 @@ func parseCreate(req *framework.Request) (tokencmd.CreateRequest, string, error)
 	if renewable, set := req.BoolOk("renewable"); set {
 		cr.Renewable = &renewable
 	}
-	if req.String("entity_alias") != "" {
+	if req.String("entity_alias") != "" && req.Vars["role_name"] == "" {
 		return cr, "", framework.BadRequest("'entity_alias' is only allowed in combination with token role")
 	}
 	id := req.String("id")
