@@ -1,6 +1,9 @@
 package userpass
 
 import (
+	"errors"
+
+	"golang.org/x/crypto/bcrypt"
 	"slices"
 	"strings"
 
@@ -124,6 +127,9 @@ func setPassword(u *User, password, imported string, h Hasher) error {
 	}
 	if password != "" {
 		hash, err := h.Hash(password)
+		if errors.Is(err, bcrypt.ErrPasswordTooLong) {
+			return authkit.BadRequest("password is longer than 72 bytes, the most bcrypt takes")
+		}
 		if err != nil {
 			return err
 		}
