@@ -61,8 +61,7 @@ func PlanCreate(parent *tokenevent.Token, c CreateRequest, limits Limits, now ti
 	}
 	switch c.Type {
 	case "", tokenevent.TypeService:
-	case "batch":
-		return none, nil, ErrBatchUnsupported
+	case TypeBatch:
 	default:
 		return none, nil, fmt.Errorf("%w: invalid 'token_type' value", ErrInvalid)
 	}
@@ -131,7 +130,7 @@ func PlanCreate(parent *tokenevent.Token, c CreateRequest, limits Limits, now ti
 	if c.DisplayName != "" {
 		display = strings.TrimSuffix(displayNameSanitize.ReplaceAllString("token-"+c.DisplayName, "-"), "-")
 	}
-	return tokenevent.Created{
+	created := tokenevent.Created{
 		Parent:         parentHash,
 		Policies:       policies,
 		Meta:           c.Meta,
@@ -147,7 +146,13 @@ func PlanCreate(parent *tokenevent.Token, c CreateRequest, limits Limits, now ti
 		Renewable:      renewable,
 		ExpireTime:     expire,
 		BoundCIDRs:     c.BoundCIDRs,
-	}, warnings, nil
+	}
+	if c.Type == TypeBatch {
+		if err := planBatch(&created); err != nil {
+			return none, nil, err
+		}
+	}
+	return created, warnings, nil
 }
 
 // planPolicies is Vault's policy rule for creation without a role: no

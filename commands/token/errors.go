@@ -20,7 +20,6 @@ var (
 	ErrSudoRequired            = refusal(3008, "root or sudo privileges required")
 	ErrDuplicateID             = refusal(3009, "cannot create a token with a duplicate ID")
 	ErrUnassignablePolicy      = refusal(3010, "cannot assign policy")
-	ErrBatchUnsupported        = refusal(3011, "batch tokens are not supported")
 	ErrInvalid                 = refusal(3012, "invalid request")
 	ErrNotRenewable            = refusal(3013, "lease is not renewable")
 	ErrPastMaxTTL              = refusal(3014, "past the max TTL, cannot renew")

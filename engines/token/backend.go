@@ -73,6 +73,10 @@ func (b *Backend) live(raw string, now time.Time) (*tokenevent.Token, error) {
 	if err != nil {
 		return nil, err
 	}
+	if tokencmd.IsBatch(raw) {
+		t, err := tokencmd.OpenBatch(b.deps.Store, br, raw)
+		return liveOnly(t, err, now)
+	}
 	t, err := tokenstore.Lookup(b.deps.Store, br, raw)
 	return liveOnly(t, err, now)
 }

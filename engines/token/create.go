@@ -25,7 +25,7 @@ var createFields = map[string]*framework.FieldSchema{
 	"renewable":         {Type: framework.TypeBool, Default: true, Description: "Allow token to be renewed past its initial TTL up to system/mount maximum TTL"},
 	"display_name":      {Type: framework.TypeString, Description: "Name to associate with this token"},
 	"num_uses":          {Type: framework.TypeInt, Description: "Max number of uses for this token"},
-	"type":              {Type: framework.TypeString, Description: "Token type (only \"service\" is supported)"},
+	"type":              {Type: framework.TypeString, Description: "Token type: \"service\" (stored) or \"batch\" (sealed, not stored)"},
 	"entity_alias":      {Type: framework.TypeString, Description: "Name of the entity alias to associate with during token creation (only with a token role)"},
 }
 
@@ -65,6 +65,9 @@ func (b *Backend) handleCreate(orphan bool) framework.HandlerFunc {
 		plan, warnings, err := tokencmd.PlanCreate(parent, cr, limits(req), at)
 		if err != nil {
 			return nil, err
+		}
+		if plan.Type == tokencmd.TypeBatch {
+			return b.batch(plan, warnings)
 		}
 		raw := id
 		if raw == "" {
@@ -146,4 +149,22 @@ func authResponse(t *tokenevent.Token, raw string) *framework.Auth {
 		Orphan:        t.Orphan(),
 		NumUses:       t.NumUses,
 	}
+}
+
+// batch answers a batch token creation: the sealed record is the token,
+// nothing is appended.
+func (b *Backend) batch(plan tokenevent.Created, warnings []string) (*framework.Response, error) {
+	br, err := b.barrier()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := tokencmd.SealBatch(br, plan)
+	if err != nil {
+		return nil, err
+	}
+	t, err := tokencmd.OpenBatch(b.deps.Store, br, raw)
+	if err != nil {
+		return nil, err
+	}
+	return &framework.Response{Auth: authResponse(t, raw), Warnings: warnings}, nil
 }

@@ -118,10 +118,8 @@ func (b *Backend) handleWriteRole(req *framework.Request) (*framework.Response, 
 		}
 		if v, ok := req.StringOk("token_type"); ok {
 			switch v {
-			case "service", "default-service", "default":
+			case "service", "default-service", "default", "batch", "default-batch":
 				r.Type = v
-			case "batch", "default-batch":
-				return nil, framework.BadRequest("batch tokens are not supported by coffer yet")
 			default:
 				return nil, framework.BadRequest("invalid 'token_type' value %q", v)
 			}
