@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/cofferhq/coffer/commands"
+	"github.com/cofferhq/coffer/commands/authcmd"
 	"github.com/cofferhq/coffer/events/approleevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/authstore"
@@ -52,33 +53,26 @@ func (r *Runner) LoadSecretID(role, hash string) (SecretIDState, error) {
 	return st, err
 }
 
+func (r *Runner) roleLoader(name string) authcmd.Loader[approleevent.Role] {
+	return func() (*approleevent.Role, uint64, error) {
+		st, err := r.LoadRole(name)
+		return st.Role, st.Version, err
+	}
+}
+
 // WriteRole records the role decide makes from the current one (nil for a
 // create).
 func (r *Runner) WriteRole(ctx context.Context, name string, decide func(cur *approleevent.Role) (*approleevent.Role, error)) error {
-	_, err := r.Bus.Run(ctx, func(ctx context.Context) ([]ledger.Event, error) {
-		st, err := r.LoadRole(name)
-		if err != nil {
-			return nil, err
-		}
-		role, err := decide(st.Role)
-		if err != nil || role == nil {
-			return nil, err
-		}
-		return DecideWriteRole(st, *role), nil
+	return authcmd.Write(ctx, r.Bus, r.roleLoader(name), decide, func(v uint64, role approleevent.Role) []ledger.Event {
+		return DecideWriteRole(RoleState{Mount: r.Mount, Name: name, Version: v}, role)
 	})
-	return err
 }
 
 // DeleteRole removes a role and its secret IDs.
 func (r *Runner) DeleteRole(ctx context.Context, name string) error {
-	_, err := r.Bus.Run(ctx, func(ctx context.Context) ([]ledger.Event, error) {
-		st, err := r.LoadRole(name)
-		if err != nil {
-			return nil, err
-		}
-		return DecideDeleteRole(st), nil
+	return authcmd.Delete(ctx, r.Bus, r.roleLoader(name), func(v uint64) []ledger.Event {
+		return DecideDeleteRole(RoleState{Mount: r.Mount, Name: name, Version: v, Role: &approleevent.Role{}})
 	})
-	return err
 }
 
 // SecretIDDecision decides on one secret ID of a role: role is the role

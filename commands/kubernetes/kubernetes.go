@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/cofferhq/coffer/commands"
+	"github.com/cofferhq/coffer/commands/authcmd"
 	"github.com/cofferhq/coffer/events/kubernetesevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/authstore"
@@ -74,31 +75,24 @@ func (r *Runner) LoadRole(name string) (RoleState, error) {
 	return RoleState{Mount: r.Mount, Name: name, Role: role, Version: v}, err
 }
 
+func (r *Runner) roleLoader(name string) authcmd.Loader[kubernetesevent.Role] {
+	return func() (*kubernetesevent.Role, uint64, error) {
+		st, err := r.LoadRole(name)
+		return st.Role, st.Version, err
+	}
+}
+
 // WriteRole records the role decide makes from the current one (nil for a
 // create).
 func (r *Runner) WriteRole(ctx context.Context, name string, decide func(cur *kubernetesevent.Role) (*kubernetesevent.Role, error)) error {
-	_, err := r.Bus.Run(ctx, func(ctx context.Context) ([]ledger.Event, error) {
-		st, err := r.LoadRole(name)
-		if err != nil {
-			return nil, err
-		}
-		role, err := decide(st.Role)
-		if err != nil || role == nil {
-			return nil, err
-		}
-		return DecideWriteRole(st, *role), nil
+	return authcmd.Write(ctx, r.Bus, r.roleLoader(name), decide, func(v uint64, role kubernetesevent.Role) []ledger.Event {
+		return DecideWriteRole(RoleState{Mount: r.Mount, Name: name, Version: v}, role)
 	})
-	return err
 }
 
 // DeleteRole removes a role.
 func (r *Runner) DeleteRole(ctx context.Context, name string) error {
-	_, err := r.Bus.Run(ctx, func(ctx context.Context) ([]ledger.Event, error) {
-		st, err := r.LoadRole(name)
-		if err != nil {
-			return nil, err
-		}
-		return DecideDeleteRole(st), nil
+	return authcmd.Delete(ctx, r.Bus, r.roleLoader(name), func(v uint64) []ledger.Event {
+		return DecideDeleteRole(RoleState{Mount: r.Mount, Name: name, Version: v, Role: &kubernetesevent.Role{}})
 	})
-	return err
 }

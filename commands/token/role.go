@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/commands"
+	"github.com/cofferhq/coffer/commands/authcmd"
 	"github.com/cofferhq/coffer/events/tokenevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/authstore"
@@ -109,32 +110,22 @@ func LoadRole(bus *commands.Bus, name string) (*tokenevent.Role, uint64, error) 
 	return r, v, err
 }
 
+func roleLoader(bus *commands.Bus, name string) authcmd.Loader[tokenevent.Role] {
+	return func() (*tokenevent.Role, uint64, error) { return LoadRole(bus, name) }
+}
+
 // WriteRole records the role decide makes from the current one (nil for a
 // create).
 func WriteRole(ctx context.Context, bus *commands.Bus, name string, decide func(cur *tokenevent.Role) (*tokenevent.Role, error)) error {
-	_, err := bus.Run(ctx, func(ctx context.Context) ([]ledger.Event, error) {
-		cur, v, err := LoadRole(bus, name)
-		if err != nil {
-			return nil, err
-		}
-		r, err := decide(cur)
-		if err != nil {
-			return nil, err
-		}
+	return authcmd.Write(ctx, bus, roleLoader(bus, name), decide, func(v uint64, r tokenevent.Role) []ledger.Event {
 		r.Name = name
-		return DecideWriteRole(v, *r), nil
+		return DecideWriteRole(v, r)
 	})
-	return err
 }
 
 // DeleteRole removes a token role.
 func DeleteRole(ctx context.Context, bus *commands.Bus, name string) error {
-	_, err := bus.Run(ctx, func(ctx context.Context) ([]ledger.Event, error) {
-		cur, v, err := LoadRole(bus, name)
-		if err != nil {
-			return nil, err
-		}
-		return DecideDeleteRole(cur, v, name), nil
+	return authcmd.Delete(ctx, bus, roleLoader(bus, name), func(v uint64) []ledger.Event {
+		return DecideDeleteRole(&tokenevent.Role{}, v, name)
 	})
-	return err
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/cofferhq/coffer/commands"
+	"github.com/cofferhq/coffer/commands/authcmd"
 	"github.com/cofferhq/coffer/events/userpassevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/authstore"
@@ -55,31 +56,24 @@ func (r *Runner) LoadUser(name string) (UserState, error) {
 	return UserState{Mount: r.Mount, Name: name, User: u, Version: v}, err
 }
 
+func (r *Runner) userLoader(name string) authcmd.Loader[userpassevent.User] {
+	return func() (*userpassevent.User, uint64, error) {
+		st, err := r.LoadUser(name)
+		return st.User, st.Version, err
+	}
+}
+
 // WriteUser records the user decide makes from the current one (nil for a
 // create).
 func (r *Runner) WriteUser(ctx context.Context, name string, decide func(cur *userpassevent.User) (*userpassevent.User, error)) error {
-	_, err := r.Bus.Run(ctx, func(ctx context.Context) ([]ledger.Event, error) {
-		st, err := r.LoadUser(name)
-		if err != nil {
-			return nil, err
-		}
-		u, err := decide(st.User)
-		if err != nil || u == nil {
-			return nil, err
-		}
-		return DecideWriteUser(st, *u), nil
+	return authcmd.Write(ctx, r.Bus, r.userLoader(name), decide, func(v uint64, u userpassevent.User) []ledger.Event {
+		return DecideWriteUser(UserState{Mount: r.Mount, Name: name, Version: v}, u)
 	})
-	return err
 }
 
 // DeleteUser removes a user.
 func (r *Runner) DeleteUser(ctx context.Context, name string) error {
-	_, err := r.Bus.Run(ctx, func(ctx context.Context) ([]ledger.Event, error) {
-		st, err := r.LoadUser(name)
-		if err != nil {
-			return nil, err
-		}
-		return DecideDeleteUser(st), nil
+	return authcmd.Delete(ctx, r.Bus, r.userLoader(name), func(v uint64) []ledger.Event {
+		return DecideDeleteUser(UserState{Mount: r.Mount, Name: name, Version: v, User: &userpassevent.User{}})
 	})
-	return err
 }

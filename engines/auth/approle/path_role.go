@@ -31,7 +31,7 @@ func (b *backend) rolePaths() []*framework.Path {
 			Pattern:    "role/?",
 			Fields:     map[string]*framework.FieldSchema{},
 			Synopsis:   "Lists all the roles registered with the backend.",
-			Operations: authpath.Ops{framework.ListOperation: b.listRoles},
+			Operations: authpath.Ops{framework.ListOperation: authpath.List(func() ([]string, error) { return authstore.ListAppRoles(b.m.deps.Store, b.mount) })},
 		},
 		{
 			Pattern:  rolePattern,
@@ -63,17 +63,6 @@ func (b *backend) rolePaths() []*framework.Path {
 func (b *backend) roleExists(req *framework.Request) (bool, error) {
 	st, err := b.runner.LoadRole(RoleKey(req.Vars["role_name"]))
 	return st.Role != nil, err
-}
-
-func (b *backend) listRoles(req *framework.Request) (*framework.Response, error) {
-	names, err := authstore.ListAppRoles(b.m.deps.Store, b.mount)
-	if err != nil {
-		return nil, err
-	}
-	if len(names) == 0 {
-		return nil, framework.ErrNotFound
-	}
-	return &framework.Response{Data: map[string]any{"keys": names}}, nil
 }
 
 // checkRoleID refuses a role_id another role of the mount has.

@@ -114,3 +114,18 @@ func Wrap(h framework.HandlerFunc) framework.HandlerFunc {
 		return resp, Err(err)
 	}
 }
+
+// List answers a LIST with the names list returns: Vault's {"keys": [...]},
+// or 404 when there are none.
+func List(list func() ([]string, error)) framework.HandlerFunc {
+	return func(*framework.Request) (*framework.Response, error) {
+		names, err := list()
+		if err != nil {
+			return nil, err
+		}
+		if len(names) == 0 {
+			return nil, framework.ErrNotFound
+		}
+		return &framework.Response{Data: map[string]any{"keys": names}}, nil
+	}
+}

@@ -25,7 +25,7 @@ func (b *backend) rolePaths() []*framework.Path {
 			Pattern:    "role/?",
 			Fields:     map[string]*framework.FieldSchema{},
 			Synopsis:   "Lists all the roles registered with the backend.",
-			Operations: authpath.Ops{framework.ListOperation: b.listRoles},
+			Operations: authpath.Ops{framework.ListOperation: authpath.List(func() ([]string, error) { return authstore.ListKubernetesRoles(b.m.deps.Store, b.mount) })},
 		},
 		{
 			Pattern:  "role/" + framework.GenericNameRegex("name"),
@@ -43,17 +43,6 @@ func (b *backend) rolePaths() []*framework.Path {
 			},
 		},
 	}
-}
-
-func (b *backend) listRoles(*framework.Request) (*framework.Response, error) {
-	names, err := authstore.ListKubernetesRoles(b.m.deps.Store, b.mount)
-	if err != nil {
-		return nil, err
-	}
-	if len(names) == 0 {
-		return nil, framework.ErrNotFound
-	}
-	return &framework.Response{Data: map[string]any{"keys": names}}, nil
 }
 
 func (b *backend) writeRole(req *framework.Request) (*framework.Response, error) {

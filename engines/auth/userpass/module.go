@@ -72,7 +72,7 @@ func (b *backend) paths() []*framework.Path {
 			Pattern:    "users/?",
 			Fields:     map[string]*framework.FieldSchema{},
 			Synopsis:   "Manage users allowed to authenticate.",
-			Operations: authpath.Ops{framework.ListOperation: b.listUsers},
+			Operations: authpath.Ops{framework.ListOperation: authpath.List(func() ([]string, error) { return authstore.ListUsers(b.m.deps.Store, b.mount) })},
 		},
 		{
 			Pattern: userPattern,
@@ -106,17 +106,6 @@ func (b *backend) paths() []*framework.Path {
 			Operations: authpath.Ops{framework.UpdateOperation: authpath.Wrap(b.writePolicies)},
 		},
 	}
-}
-
-func (b *backend) listUsers(*framework.Request) (*framework.Response, error) {
-	names, err := authstore.ListUsers(b.m.deps.Store, b.mount)
-	if err != nil {
-		return nil, err
-	}
-	if len(names) == 0 {
-		return nil, framework.ErrNotFound
-	}
-	return &framework.Response{Data: map[string]any{"keys": names}}, nil
 }
 
 func (b *backend) write(req *framework.Request, decide func(cur *User) (*User, error)) (*framework.Response, error) {
