@@ -40,7 +40,7 @@ bench: build
 # repository (docs/benchmarks.md says how) and pass its binary:
 #   make bench-compare BAO=/path/to/bao
 BAO ?=
-COMPARE_SCENARIOS ?= kv-read,kv-write-new,kv-write,transit-encrypt,token-create,db-issue-revoke,pki-issue
+COMPARE_SCENARIOS ?= kv-read,kv-write-new,kv-write,transit-encrypt,token-create,approle-login,userpass-login,db-issue-revoke,pki-issue
 COMPARE_FLAGS ?= -duration 5s -rounds 3
 bench-compare: build
 	@test -n "$(BAO)" || { echo "usage: make bench-compare BAO=/path/to/bao (docs/benchmarks.md says how to build it)"; exit 2; }

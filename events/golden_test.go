@@ -11,8 +11,10 @@ import (
 	"strconv"
 	"testing"
 
+	_ "github.com/cofferhq/coffer/events/approleevent"
 	_ "github.com/cofferhq/coffer/events/auditevent"
 	_ "github.com/cofferhq/coffer/events/databaseevent"
+	_ "github.com/cofferhq/coffer/events/kubernetesevent"
 	_ "github.com/cofferhq/coffer/events/kvevent"
 	_ "github.com/cofferhq/coffer/events/leaseevent"
 	_ "github.com/cofferhq/coffer/events/mountevent"
@@ -20,6 +22,7 @@ import (
 	_ "github.com/cofferhq/coffer/events/policyevent"
 	_ "github.com/cofferhq/coffer/events/tokenevent"
 	_ "github.com/cofferhq/coffer/events/transitevent"
+	_ "github.com/cofferhq/coffer/events/userpassevent"
 	"github.com/cofferhq/coffer/ledger"
 )
 

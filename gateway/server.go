@@ -193,6 +193,12 @@ func (s *Server) readData(w http.ResponseWriter, r *http.Request, op framework.O
 
 func (s *Server) fail(w http.ResponseWriter, err error) {
 	status, msgs := framework.StatusOf(err)
+	// A refusal that says when to come back (a throttled login) says so
+	// in Retry-After.
+	var ra interface{ RetryAfterSeconds() int }
+	if errors.As(err, &ra) {
+		w.Header().Set("Retry-After", strconv.Itoa(ra.RetryAfterSeconds()))
+	}
 	if status == http.StatusInternalServerError {
 		s.cfg.Log.Error("request failed", "err", err)
 	}

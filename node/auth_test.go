@@ -183,14 +183,12 @@ path "sys/auth" { capabilities = ["read"] }`))
 	requireStatus(t, err, http.StatusForbidden)
 }
 
-// TestAuthEnableRefusesMethodsTheNodeLacks: with no auth module but the
-// token store, enabling any method is refused as Vault refuses a plugin
-// missing from its catalog (scenarios skip on this until AppRole and
-// Kubernetes exist).
+// TestAuthEnableRefusesMethodsTheNodeLacks: enabling a method no module
+// serves is refused as Vault refuses a plugin missing from its catalog.
 func TestAuthEnableRefusesMethodsTheNodeLacks(t *testing.T) {
 	n := startNode(t, t.TempDir(), "root-token")
 	root := clientFor(t, n, "root-token")
-	for _, typ := range []string{"approle", "kubernetes", "test-static"} {
+	for _, typ := range []string{"ldap", "oidc", "test-static"} {
 		err := root.Sys().EnableAuthWithOptions(typ, &vault.EnableAuthOptions{Type: typ})
 		requireStatus(t, err, http.StatusBadRequest)
 		assert.ErrorContains(t, err, "plugin not found in the catalog: "+typ)

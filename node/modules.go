@@ -2,6 +2,9 @@ package node
 
 import (
 	"github.com/cofferhq/coffer/engines/audit"
+	"github.com/cofferhq/coffer/engines/auth/approle"
+	"github.com/cofferhq/coffer/engines/auth/kubernetes"
+	"github.com/cofferhq/coffer/engines/auth/userpass"
 	"github.com/cofferhq/coffer/engines/checkpoint"
 	"github.com/cofferhq/coffer/engines/database"
 	"github.com/cofferhq/coffer/engines/events"
@@ -30,6 +33,9 @@ func (n *Node) modules() []framework.Module {
 		transit.Module,
 		database.Module,
 		pki.Module,
+		approle.Module,
+		kubernetes.Module,
+		userpass.Module,
 	}
 	return append(list, n.cfg.ExtraModules...)
 }

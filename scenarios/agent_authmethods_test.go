@@ -62,7 +62,16 @@ func fakeTokenReview(t *testing.T, jwt, ns, name string) *httptest.Server {
 		}
 		tr.TypeMeta = metav1.TypeMeta{APIVersion: "authentication.k8s.io/v1", Kind: "TokenReview"}
 		if tr.Spec.Token == jwt {
-			tr.Status = authv1.TokenReviewStatus{Authenticated: true, User: authv1.UserInfo{
+			// As the apiserver does, the status names the audiences both
+			// the request and the token accept (the token's default is the
+			// cluster's issuer).
+			var auds []string
+			for _, a := range tr.Spec.Audiences {
+				if a == "https://kubernetes.default.svc.cluster.local" {
+					auds = append(auds, a)
+				}
+			}
+			tr.Status = authv1.TokenReviewStatus{Authenticated: true, Audiences: auds, User: authv1.UserInfo{
 				Username: "system:serviceaccount:" + ns + ":" + name, UID: "7e2b2b2c-1111-4c3a-9d1e-000000000001",
 				Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + ns, "system:authenticated"}}}
 		} else {
@@ -77,14 +86,11 @@ func fakeTokenReview(t *testing.T, jwt, ns, name string) *httptest.Server {
 
 // TestInjectedSidecarKubernetesLogin is the tutorial end to end with the
 // injector's generated configuration unchanged (auto_auth method
-// "kubernetes"): it needs the server's Kubernetes auth method (issue 13)
-// and skips, saying so, until `auth enable kubernetes` works.
+// "kubernetes") against the server's Kubernetes auth method.
 func TestInjectedSidecarKubernetesLogin(t *testing.T) {
 	s := start(t)
 	root := s.Client(t)
-	if err := root.Sys().EnableAuthWithOptions("kubernetes", &vault.EnableAuthOptions{Type: "kubernetes"}); err != nil {
-		t.Skipf("waits for issue 13: the server has no Kubernetes auth method yet (auth enable kubernetes: %v)", err)
-	}
+	require.NoError(t, root.Sys().EnableAuthWithOptions("kubernetes", &vault.EnableAuthOptions{Type: "kubernetes"}))
 	pg := testpg.Start(t)
 	tutorialDatabase(t, s, pg, "1h")
 	appToken(t, root, "1h") // writes myapp-policy
@@ -120,14 +126,11 @@ func certPEM(c *tls.Config) string {
 }
 
 // TestAgentAppRoleLogin: auto_auth method "approle" against the server's
-// AppRole method; it needs issue 13 and skips, saying so, until
-// `auth enable approle` works.
+// AppRole method.
 func TestAgentAppRoleLogin(t *testing.T) {
 	s := start(t)
 	root := s.Client(t)
-	if err := root.Sys().EnableAuthWithOptions("approle", &vault.EnableAuthOptions{Type: "approle"}); err != nil {
-		t.Skipf("waits for issue 13: the server has no AppRole auth method yet (auth enable approle: %v)", err)
-	}
+	require.NoError(t, root.Sys().EnableAuthWithOptions("approle", &vault.EnableAuthOptions{Type: "approle"}))
 	appToken(t, root, "1h") // writes myapp-policy
 	putKV(t, root, "myapp/config", map[string]any{"api_key": "from-approle"})
 	_, err := root.Logical().Write("auth/approle/role/myapp", map[string]any{"token_policies": "myapp-policy", "token_ttl": "1h"})

@@ -37,6 +37,14 @@ type CreateRequest struct {
 	Path string
 	// Sudo reports whether the caller holds sudo on the creation path.
 	Sudo bool
+	// BoundCIDRs come from a token role.
+	BoundCIDRs []string
+
+	// Set by ApplyRole: the role vouches for the policies and the period,
+	// and caps the TTL.
+	roleVouched bool
+	rolePeriod  bool
+	roleMaxTTL  time.Duration
 }
 
 var displayNameSanitize = regexp.MustCompile("[^a-zA-Z0-9-]")
@@ -53,8 +61,7 @@ func PlanCreate(parent *tokenevent.Token, c CreateRequest, limits Limits, now ti
 	}
 	switch c.Type {
 	case "", tokenevent.TypeService:
-	case "batch":
-		return none, nil, ErrBatchUnsupported
+	case TypeBatch:
 	default:
 		return none, nil, fmt.Errorf("%w: invalid 'token_type' value", ErrInvalid)
 	}
@@ -89,7 +96,10 @@ func PlanCreate(parent *tokenevent.Token, c CreateRequest, limits Limits, now ti
 		entityID = parent.EntityID
 	}
 
-	if c.Period > 0 && !c.Sudo {
+	if c.roleMaxTTL > 0 && (limits.MaxTTL <= 0 || c.roleMaxTTL < limits.MaxTTL) {
+		limits.MaxTTL = c.roleMaxTTL
+	}
+	if c.Period > 0 && !c.Sudo && !c.rolePeriod {
 		return none, nil, fmt.Errorf("%w to create periodic token", ErrSudoRequired)
 	}
 	ttl := c.TTL.Truncate(time.Second)
@@ -120,7 +130,7 @@ func PlanCreate(parent *tokenevent.Token, c CreateRequest, limits Limits, now ti
 	if c.DisplayName != "" {
 		display = strings.TrimSuffix(displayNameSanitize.ReplaceAllString("token-"+c.DisplayName, "-"), "-")
 	}
-	return tokenevent.Created{
+	created := tokenevent.Created{
 		Parent:         parentHash,
 		Policies:       policies,
 		Meta:           c.Meta,
@@ -135,7 +145,14 @@ func PlanCreate(parent *tokenevent.Token, c CreateRequest, limits Limits, now ti
 		Period:         tokenevent.Seconds(period),
 		Renewable:      renewable,
 		ExpireTime:     expire,
-	}, warnings, nil
+		BoundCIDRs:     c.BoundCIDRs,
+	}
+	if c.Type == TypeBatch {
+		if err := planBatch(&created); err != nil {
+			return none, nil, err
+		}
+	}
+	return created, warnings, nil
 }
 
 // planPolicies is Vault's policy rule for creation without a role: no
@@ -148,7 +165,7 @@ func planPolicies(parent *tokenevent.Token, c CreateRequest) ([]string, error) {
 	switch {
 	case len(requested) == 0:
 		requested = SanitizePolicies(parent.Policies, false)
-	case !c.Sudo:
+	case !c.Sudo && !c.roleVouched:
 		if !subset(SanitizePolicies(parent.Policies, false), SanitizePolicies(requested, false)) {
 			return nil, ErrNotSubset
 		}

@@ -91,7 +91,9 @@ func TestPlanCreateOrphansAndSudo(t *testing.T) {
 		{name: "custom id needs sudo", req: CreateRequest{CustomID: true}, wantErr: ErrSudoRequired},
 		{name: "custom id with sudo", req: CreateRequest{CustomID: true, Sudo: true}, wantParent: "app-hash", wantEntity: "ent-1"},
 		{name: "period needs sudo", req: CreateRequest{Period: time.Hour}, wantErr: ErrSudoRequired},
-		{name: "batch tokens refused", req: CreateRequest{Type: "batch"}, wantErr: ErrBatchUnsupported},
+		{name: "batch token", req: CreateRequest{Type: "batch"}, wantParent: "app-hash", wantEntity: "ent-1"},
+		{name: "periodic batch refused", req: CreateRequest{Type: "batch", Period: time.Hour, Sudo: true}, wantErr: ErrInvalid},
+		{name: "limited batch refused", req: CreateRequest{Type: "batch", NumUses: 2}, wantErr: ErrInvalid},
 		{name: "unknown type refused", req: CreateRequest{Type: "weird"}, wantErr: ErrInvalid},
 		{name: "negative uses refused", req: CreateRequest{NumUses: -1}, wantErr: ErrInvalid},
 	}

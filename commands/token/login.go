@@ -45,8 +45,7 @@ func PlanLogin(l Login, limits Limits, now time.Time) (tokenevent.Created, []str
 	var none tokenevent.Created
 	switch l.TokenType {
 	case "", "default", "service", "default-service":
-	case "batch", "default-batch":
-		return none, nil, ErrBatchUnsupported
+	case TypeBatch, "default-batch":
 	default:
 		return none, nil, fmt.Errorf("%w: invalid 'token_type' value", ErrInvalid)
 	}
@@ -73,7 +72,7 @@ func PlanLogin(l Login, limits Limits, now time.Time) (tokenevent.Created, []str
 		return none, nil, err
 	}
 	mountName := strings.TrimSuffix(strings.TrimPrefix(l.MountPath, "auth/"), "/")
-	return tokenevent.Created{
+	created := tokenevent.Created{
 		Policies:       policies,
 		Meta:           l.Meta,
 		DisplayName:    mountName + "-" + l.DisplayName,
@@ -90,5 +89,11 @@ func PlanLogin(l Login, limits Limits, now time.Time) (tokenevent.Created, []str
 		MountAccessor:  l.MountAccessor,
 		Alias:          l.Alias,
 		InternalData:   l.InternalData,
-	}, warnings, nil
+	}
+	if l.TokenType == TypeBatch || l.TokenType == "default-batch" {
+		if err := planBatch(&created); err != nil {
+			return none, nil, err
+		}
+	}
+	return created, warnings, nil
 }

@@ -146,8 +146,8 @@ type Auth struct {
 	NumUses        int
 	// BoundCIDRs restrict where the minted token may be used from.
 	BoundCIDRs []string
-	// TokenType is "", "service", "default", "default-service"; "batch"
-	// and "default-batch" are refused (Coffer issues service tokens).
+	// TokenType is "", "service", "default", "default-service", or
+	// "batch"/"default-batch" for a batch token (sealed, not stored).
 	TokenType string
 	Renewable bool
 

@@ -19,15 +19,6 @@ func (b *Backend) adminPaths() []*framework.Path {
 		{Pattern: "tidy", Fields: map[string]*framework.FieldSchema{}, Synopsis: "Revoke expired tokens", Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.UpdateOperation: b.handleTidy,
 		}},
-		{Pattern: "roles/?", Fields: map[string]*framework.FieldSchema{}, Synopsis: "Token roles (not supported)", Operations: map[framework.Operation]framework.HandlerFunc{
-			framework.ListOperation: func(*framework.Request) (*framework.Response, error) { return nil, framework.ErrNotFound },
-		}},
-		{Pattern: "roles/" + framework.GenericNameRegex("role_name"), TakesArbitraryInput: true, Synopsis: "Token roles (not supported)", Operations: map[framework.Operation]framework.HandlerFunc{
-			framework.ReadOperation: func(*framework.Request) (*framework.Response, error) { return nil, framework.ErrNotFound },
-			framework.UpdateOperation: func(*framework.Request) (*framework.Response, error) {
-				return nil, framework.BadRequest("token roles are not supported by coffer")
-			},
-		}},
 	}
 }
 

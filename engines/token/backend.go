@@ -8,6 +8,7 @@ import (
 	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/events/tokenevent"
 	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/projections/authstore"
 	"github.com/cofferhq/coffer/projections/tokenstore"
 )
 
@@ -20,9 +21,10 @@ var Module = framework.Module{
 	Builtin:         "auth/token/",
 	BuiltinAccessor: "auth_token",
 	Description:     "token based credentials",
-	ReadModels: []framework.ReadModel{{
-		Name: "tokenstore", Prefixes: []string{"tok/"}, Register: tokenstore.Register,
-	}},
+	ReadModels: []framework.ReadModel{
+		{Name: "tokenstore", Prefixes: []string{"tok/"}, Register: tokenstore.Register},
+		{Name: "tokenroles", Prefixes: []string{authstore.TokenRolePrefix}, Register: authstore.RegisterTokenRoles},
+	},
 	Events:  []framework.EventMap{eventMap},
 	StateAt: []framework.StateQuery{stateQuery},
 	Start: func(env *framework.Env) (*framework.Instance, error) {
@@ -43,7 +45,7 @@ type Backend struct {
 func New(deps framework.Deps, mount framework.MountInfo) *framework.Backend {
 	b := &Backend{deps: deps, mount: mount}
 	var paths []*framework.Path
-	for _, family := range [][]*framework.Path{b.createPaths(), b.lookupPaths(), b.renewPaths(), b.revokePaths(), b.adminPaths()} {
+	for _, family := range [][]*framework.Path{b.createPaths(), b.lookupPaths(), b.renewPaths(), b.revokePaths(), b.adminPaths(), b.rolePaths()} {
 		paths = append(paths, family...)
 	}
 	return &framework.Backend{Paths: paths, Help: "The token credential backend is always enabled and builtin to Coffer. Client tokens are used to identify a client and to allow Coffer to associate policies and ACLs which are enforced on every request."}
@@ -70,6 +72,10 @@ func (b *Backend) live(raw string, now time.Time) (*tokenevent.Token, error) {
 	br, err := b.barrier()
 	if err != nil {
 		return nil, err
+	}
+	if tokencmd.IsBatch(raw) {
+		t, err := tokencmd.OpenBatch(b.deps.Store, br, raw)
+		return liveOnly(t, err, now)
 	}
 	t, err := tokenstore.Lookup(b.deps.Store, br, raw)
 	return liveOnly(t, err, now)

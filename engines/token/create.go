@@ -25,7 +25,7 @@ var createFields = map[string]*framework.FieldSchema{
 	"renewable":         {Type: framework.TypeBool, Default: true, Description: "Allow token to be renewed past its initial TTL up to system/mount maximum TTL"},
 	"display_name":      {Type: framework.TypeString, Description: "Name to associate with this token"},
 	"num_uses":          {Type: framework.TypeInt, Description: "Max number of uses for this token"},
-	"type":              {Type: framework.TypeString, Description: "Token type (only \"service\" is supported)"},
+	"type":              {Type: framework.TypeString, Description: "Token type: \"service\" (stored) or \"batch\" (sealed, not stored)"},
 	"entity_alias":      {Type: framework.TypeString, Description: "Name of the entity alias to associate with during token creation (only with a token role)"},
 }
 
@@ -34,10 +34,8 @@ func (b *Backend) createPaths() []*framework.Path {
 		{Pattern: "create-orphan", Fields: createFields, Synopsis: "Create a root-level token (no parent)", Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.UpdateOperation: b.handleCreate(true),
 		}},
-		{Pattern: "create/" + framework.GenericNameRegex("role_name"), Fields: createFields, Synopsis: "Create a token against a role (roles are not supported)", Operations: map[framework.Operation]framework.HandlerFunc{
-			framework.UpdateOperation: func(req *framework.Request) (*framework.Response, error) {
-				return nil, framework.BadRequest("unknown role %s", req.Vars["role_name"])
-			},
+		{Pattern: "create/" + framework.GenericNameRegex("role_name"), Fields: createFields, Synopsis: "Create a token against a token role", Operations: map[framework.Operation]framework.HandlerFunc{
+			framework.UpdateOperation: b.handleCreate(false),
 		}},
 		{Pattern: "create", Fields: createFields, Synopsis: "Create a new token", Operations: map[framework.Operation]framework.HandlerFunc{
 			framework.UpdateOperation: b.handleCreate(false),
@@ -59,9 +57,17 @@ func (b *Backend) handleCreate(orphan bool) framework.HandlerFunc {
 		cr.Orphan = orphan
 		cr.Path = "auth/token/" + req.Path
 		cr.Sudo = req.Sudo
+		if name := req.Vars["role_name"]; name != "" {
+			if cr, err = b.withRole(parent, cr, name, req.String("entity_alias")); err != nil {
+				return nil, err
+			}
+		}
 		plan, warnings, err := tokencmd.PlanCreate(parent, cr, limits(req), at)
 		if err != nil {
 			return nil, err
+		}
+		if plan.Type == tokencmd.TypeBatch {
+			return b.batch(plan, warnings)
 		}
 		raw := id
 		if raw == "" {
@@ -105,7 +111,7 @@ func parseCreate(req *framework.Request) (tokencmd.CreateRequest, string, error)
 	if renewable, set := req.BoolOk("renewable"); set {
 		cr.Renewable = &renewable
 	}
-	if req.String("entity_alias") != "" {
+	if req.String("entity_alias") != "" && req.Vars["role_name"] == "" {
 		return cr, "", framework.BadRequest("'entity_alias' is only allowed in combination with token role")
 	}
 	id := req.String("id")
@@ -143,4 +149,22 @@ func authResponse(t *tokenevent.Token, raw string) *framework.Auth {
 		Orphan:        t.Orphan(),
 		NumUses:       t.NumUses,
 	}
+}
+
+// batch answers a batch token creation: the sealed record is the token,
+// nothing is appended.
+func (b *Backend) batch(plan tokenevent.Created, warnings []string) (*framework.Response, error) {
+	br, err := b.barrier()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := tokencmd.SealBatch(br, plan)
+	if err != nil {
+		return nil, err
+	}
+	t, err := tokencmd.OpenBatch(b.deps.Store, br, raw)
+	if err != nil {
+		return nil, err
+	}
+	return &framework.Response{Auth: authResponse(t, raw), Warnings: warnings}, nil
 }

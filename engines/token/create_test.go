@@ -126,7 +126,7 @@ func TestCreateRules(t *testing.T) {
 		{"custom id may not look generated", root, false, "create", map[string]any{"id": "hvs.x"}, 400},
 		{"custom id may not contain dots", root, false, "create", map[string]any{"id": "a.b"}, 400},
 		{"periodic needs sudo", app, false, "create", map[string]any{"period": "1h"}, 400},
-		{"batch tokens are not supported", root, false, "create", map[string]any{"type": "batch"}, 400},
+		{"root batch tokens are refused", root, false, "create", map[string]any{"type": "batch"}, 400},
 		{"roles are not supported", root, false, "create/myrole", nil, 400},
 		{"bad field type", root, false, "create", map[string]any{"ttl": map[string]any{"a": 1}}, 400},
 	}

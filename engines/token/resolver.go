@@ -8,6 +8,7 @@ import (
 
 	tokencmd "github.com/cofferhq/coffer/commands/token"
 	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/events/tokenevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/tokenstore"
 )
@@ -36,7 +37,13 @@ func (r *Resolver) Resolve(ctx context.Context, raw string) (*framework.Caller, 
 	if b == nil {
 		return nil, ledger.ErrSealed
 	}
-	t, err := tokenstore.Get(r.deps.Store, b, tokenstore.Hash(b, raw))
+	var t *tokenevent.Token
+	var err error
+	if tokencmd.IsBatch(raw) {
+		t, err = tokencmd.OpenBatch(r.deps.Store, b, raw)
+	} else {
+		t, err = tokenstore.Get(r.deps.Store, b, tokenstore.Hash(b, raw))
+	}
 	if errors.Is(err, tokenstore.ErrNotFound) {
 		return nil, fmt.Errorf("%w: unknown or revoked token", framework.ErrPermissionDenied)
 	}
@@ -83,8 +90,19 @@ func (r *Resolver) Login(ctx context.Context, req *framework.Request, auth *fram
 	if err != nil {
 		return nil, err
 	}
-	raw := tokencmd.NewToken()
-	t, err := tokencmd.Create(ctx, r.deps.Bus, raw, tokencmd.NewAccessor(), plan)
+	var t *tokenevent.Token
+	var raw string
+	if plan.Type == tokencmd.TypeBatch {
+		// Nothing is stored: the login's audit records are its trace.
+		b := r.deps.Ledger.Barrier()
+		if raw, err = tokencmd.SealBatch(b, plan); err != nil {
+			return nil, err
+		}
+		t, err = tokencmd.OpenBatch(r.deps.Store, b, raw)
+	} else {
+		raw = tokencmd.NewToken()
+		t, err = tokencmd.Create(ctx, r.deps.Bus, raw, tokencmd.NewAccessor(), plan)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -100,8 +118,8 @@ func (r *Resolver) Login(ctx context.Context, req *framework.Request, auth *fram
 // was resolved (a concurrent request took the last one) is refused with
 // framework.ErrPermissionDenied.
 func (r *Resolver) Use(ctx context.Context, auth *framework.Caller) error {
-	if auth == nil || auth.ClientToken == "" {
-		return nil
+	if auth == nil || auth.ClientToken == "" || auth.TokenType == tokencmd.TypeBatch {
+		return nil // batch tokens have no use limit
 	}
 	b := r.deps.Ledger.Barrier()
 	if b == nil {

@@ -106,3 +106,46 @@ func init() {
 		ledger.RegisterEventType(typ, Schema, payload)
 	}
 }
+
+// Token roles (auth/token/roles/:name) are aggregate KindRole with the
+// role's name as id.
+const (
+	KindRole         = "token.role"
+	EventRoleWritten = "token.role_written"
+	EventRoleDeleted = "token.role_deleted"
+)
+
+// Role is a token role: what tokens created against it may and must be.
+// Durations are in seconds.
+type Role struct {
+	Name                 string   `json:"name"`
+	AllowedPolicies      []string `json:"allowed_policies,omitempty"`
+	DisallowedPolicies   []string `json:"disallowed_policies,omitempty"`
+	AllowedEntityAliases []string `json:"allowed_entity_aliases,omitempty"`
+	Orphan               bool     `json:"orphan"`
+	Renewable            bool     `json:"renewable"`
+	PathSuffix           string   `json:"path_suffix,omitempty"`
+	TTL                  int64    `json:"token_ttl,omitempty"`
+	MaxTTL               int64    `json:"token_max_ttl,omitempty"`
+	Period               int64    `json:"token_period,omitempty"`
+	ExplicitMaxTTL       int64    `json:"token_explicit_max_ttl,omitempty"`
+	NumUses              int      `json:"token_num_uses,omitempty"`
+	BoundCIDRs           []string `json:"token_bound_cidrs,omitempty"`
+	NoDefaultPolicy      bool     `json:"token_no_default_policy,omitempty"`
+	Type                 string   `json:"token_type,omitempty"`
+}
+
+// RoleWritten records a token role after a create or update.
+type RoleWritten struct {
+	Role Role `json:"role"`
+}
+
+// RoleDeleted records a token role's deletion.
+type RoleDeleted struct {
+	Name string `json:"name"`
+}
+
+func init() {
+	ledger.RegisterEventType(EventRoleWritten, Schema, RoleWritten{})
+	ledger.RegisterEventType(EventRoleDeleted, Schema, RoleDeleted{})
+}

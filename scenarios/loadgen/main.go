@@ -82,7 +82,7 @@ func main() {
 	flag.DurationVar(&cfg.duration, "duration", 10*time.Second, "timed length of each scenario")
 	flag.IntVar(&cfg.valueSize, "value-size", 100, "bytes of random value per KV write")
 	flag.IntVar(&cfg.keys, "keys", 1000, "distinct KV paths written and read")
-	flag.StringVar(&list, "scenarios", "kv-write,kv-write-new,kv-read,token-create,transit-encrypt,transit-decrypt,transit-encrypt-batch100,transit-sign-ed25519,db-issue-revoke,pki-issue,lease-expiry", "comma-separated scenarios: "+strings.Join(scenarioNames(), ","))
+	flag.StringVar(&list, "scenarios", "kv-write,kv-write-new,kv-read,token-create,approle-login,userpass-login,transit-encrypt,transit-decrypt,transit-encrypt-batch100,transit-sign-ed25519,db-issue-revoke,pki-issue,lease-expiry", "comma-separated scenarios: "+strings.Join(scenarioNames(), ","))
 	flag.StringVar(&cfg.out, "out", "", "also write the results as markdown to this file")
 	flag.IntVar(&cfg.expiryLeases, "expiry-leases", 10000, "credentials the lease-expiry scenario issues")
 	flag.DurationVar(&cfg.expiryTTL, "expiry-ttl", time.Minute, "TTL of the lease-expiry scenario's credentials")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/engines/auth/authkit"
+	"github.com/cofferhq/coffer/engines/auth/tokenparams"
 )
 
 // MetaRoleName is the metadata key AppRole logins always carry.
@@ -127,7 +128,7 @@ func DecideLogin(role *Role, entry *SecretID, req LoginRequest, now time.Time) (
 		Metadata:     metadata,
 		Alias:        &authkit.Alias{Name: role.RoleID, Metadata: maps.Clone(metadata)},
 	}
-	role.Token.Populate(auth)
+	tokenparams.Populate(role.Token, auth)
 	auth.BoundCIDRs = append([]string(nil), tokenCIDRs...)
 	return &LoginResult{Auth: auth, Events: events}, nil
 }

@@ -7,21 +7,11 @@ import (
 
 	"github.com/cofferhq/coffer/engines/auth/authkit"
 	"github.com/cofferhq/coffer/engines/auth/tokenparams"
+	"github.com/cofferhq/coffer/events/approleevent"
 )
 
-// Role is auth/<path>/role/<role_name>.
-type Role struct {
-	// Name is lower-cased, as Vault stores names of new roles.
-	Name               string             `json:"name"`
-	RoleID             string             `json:"role_id"`
-	HMACKey            string             `json:"hmac_key"` // a secret: encrypt at rest
-	BindSecretID       bool               `json:"bind_secret_id"`
-	SecretIDBoundCIDRs []string           `json:"secret_id_bound_cidrs,omitempty"`
-	SecretIDNumUses    int                `json:"secret_id_num_uses,omitempty"`
-	SecretIDTTL        time.Duration      `json:"secret_id_ttl,omitempty"`
-	LocalSecretIDs     bool               `json:"local_secret_ids,omitempty"`
-	Token              tokenparams.Params `json:"token"`
-}
+// Role is auth/<path>/role/<role_name>; the type is the event schema's.
+type Role = approleevent.Role
 
 // MountLimits are the mount's TTL limits.
 type MountLimits struct {
@@ -139,14 +129,10 @@ func DecideRoleWrite(existing *Role, name string, f authkit.Fields, mount MountL
 	if mount.MaxLeaseTTL > 0 && r.Token.MaxTTL > mount.MaxLeaseTTL {
 		warnings = append(warnings, "token_max_ttl is greater than the backend mount's maximum TTL value; issued tokens' max TTL value will be truncated")
 	}
-	if !r.hasConstraint() {
+	if !r.HasConstraint() {
 		return nil, nil, authkit.BadRequest(msgNoConstraint)
 	}
 	return &r, warnings, nil
-}
-
-func (r *Role) hasConstraint() bool {
-	return r.BindSecretID || len(r.SecretIDBoundCIDRs) > 0 || len(r.Token.BoundCIDRs) > 0
 }
 
 func nonEmpty(in []string) []string {
@@ -177,25 +163,4 @@ func DecideRoleIDWrite(existing *Role, f authkit.Fields) (*Role, error) {
 	r := *existing
 	r.RoleID = v
 	return &r, nil
-}
-
-// Data renders a role for a read, as Vault does, with its warnings.
-func (r *Role) Data() (map[string]any, []string) {
-	cidrs := r.SecretIDBoundCIDRs
-	if cidrs == nil {
-		cidrs = []string{}
-	}
-	d := map[string]any{
-		"bind_secret_id":        r.BindSecretID,
-		"secret_id_bound_cidrs": cidrs,
-		"secret_id_num_uses":    r.SecretIDNumUses,
-		"secret_id_ttl":         int64(r.SecretIDTTL / time.Second),
-		"local_secret_ids":      r.LocalSecretIDs,
-	}
-	r.Token.Data(d)
-	var warnings []string
-	if !r.hasConstraint() {
-		warnings = append(warnings, "Role does not have any constraints set on it. Updates to this role will require a constraint to be set")
-	}
-	return d, warnings
 }

@@ -7,50 +7,12 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/engines/auth/authkit"
+	"github.com/cofferhq/coffer/events/approleevent"
 )
 
-// SecretID is the state of one secret ID, filed under its HMAC. The secret
-// ID itself is not part of it.
-type SecretID struct {
-	HMAC            string            `json:"secret_id_hmac"`
-	Accessor        string            `json:"secret_id_accessor"`
-	NumUses         int               `json:"secret_id_num_uses"` // remaining; 0 is unlimited
-	TTL             time.Duration     `json:"secret_id_ttl"`
-	CreationTime    time.Time         `json:"creation_time"`
-	ExpirationTime  time.Time         `json:"expiration_time"` // zero: never
-	LastUpdatedTime time.Time         `json:"last_updated_time"`
-	Metadata        map[string]string `json:"metadata"`
-	CIDRList        []string          `json:"cidr_list,omitempty"`
-	TokenBoundCIDRs []string          `json:"token_bound_cidrs,omitempty"`
-}
-
-// Expired reports whether the secret ID is past its expiration time.
-func (s *SecretID) Expired(now time.Time) bool {
-	return !s.ExpirationTime.IsZero() && !now.Before(s.ExpirationTime)
-}
-
-// Data renders a lookup, as Vault does.
-func (s *SecretID) Data() map[string]any {
-	tb := s.TokenBoundCIDRs
-	if tb == nil {
-		tb = []string{}
-	}
-	meta := s.Metadata
-	if meta == nil {
-		meta = map[string]string{}
-	}
-	return map[string]any{
-		"secret_id_accessor": s.Accessor,
-		"secret_id_num_uses": s.NumUses,
-		"secret_id_ttl":      int64(s.TTL / time.Second),
-		"creation_time":      s.CreationTime,
-		"expiration_time":    s.ExpirationTime,
-		"last_updated_time":  s.LastUpdatedTime,
-		"metadata":           meta,
-		"cidr_list":          s.CIDRList,
-		"token_bound_cidrs":  tb,
-	}
-}
+// SecretID is the state of one secret ID, filed under its HMAC; the type
+// is the event schema's.
+type SecretID = approleevent.SecretID
 
 // SecretIDRequest is a secret-id or custom-secret-id write.
 type SecretIDRequest struct {

@@ -1,36 +1,23 @@
 package authkit
 
-import "time"
+import (
+	"time"
 
-// TokenType is the kind of token a login asks the core for, as Vault's
-// logical.TokenType. The zero value is TokenTypeDefault: the mount's
-// default, which is a service token.
-type TokenType uint8
+	"github.com/cofferhq/coffer/events/authevent"
+)
+
+// TokenType is the kind of token a login asks the core for; it is stored
+// with roles, so it lives with the auth event schemas.
+type TokenType = authevent.TokenType
 
 // Token types, spelled as Vault spells them on the wire.
 const (
-	TokenTypeDefault TokenType = iota
-	TokenTypeService
-	TokenTypeBatch
-	TokenTypeDefaultService
-	TokenTypeDefaultBatch
+	TokenTypeDefault        = authevent.TokenTypeDefault
+	TokenTypeService        = authevent.TokenTypeService
+	TokenTypeBatch          = authevent.TokenTypeBatch
+	TokenTypeDefaultService = authevent.TokenTypeDefaultService
+	TokenTypeDefaultBatch   = authevent.TokenTypeDefaultBatch
 )
-
-// String is the wire spelling ("default", "service", "batch",
-// "default-service", "default-batch").
-func (t TokenType) String() string {
-	switch t {
-	case TokenTypeService:
-		return "service"
-	case TokenTypeBatch:
-		return "batch"
-	case TokenTypeDefaultService:
-		return "default-service"
-	case TokenTypeDefaultBatch:
-		return "default-batch"
-	}
-	return "default"
-}
 
 // Alias is the entity alias a login names.
 type Alias struct {

@@ -11,18 +11,13 @@ import (
 	"strings"
 
 	"github.com/cofferhq/coffer/engines/auth/authkit"
+	"github.com/cofferhq/coffer/events/kubernetesevent"
 )
 
 // Config is the mount's auth/<path>/config.
 type Config struct {
-	Host                          string   `json:"kubernetes_host"`
-	CACert                        string   `json:"kubernetes_ca_cert,omitempty"`
-	TokenReviewerJWT              string   `json:"token_reviewer_jwt,omitempty"` // a credential: encrypt at rest
-	PEMKeys                       []string `json:"pem_keys,omitempty"`
-	Issuer                        string   `json:"issuer,omitempty"`
-	DisableISSValidation          bool     `json:"disable_iss_validation"`
-	DisableLocalCAJWT             bool     `json:"disable_local_ca_jwt"`
-	UseAnnotationsAsAliasMetadata bool     `json:"use_annotations_as_alias_metadata"`
+	// Config is the stored part (the event schema's).
+	kubernetesevent.Config
 
 	publicKeys []crypto.PublicKey
 }
@@ -31,7 +26,7 @@ type Config struct {
 // the write replaces the whole config; disable_iss_validation defaults to
 // true. Refusals are 400 with Vault's messages.
 func ParseConfig(f authkit.Fields) (*Config, error) {
-	c := &Config{DisableISSValidation: true}
+	c := &Config{Config: kubernetesevent.Config{DisableISSValidation: true}}
 	var err error
 	if c.Host, _, err = f.String("kubernetes_host"); err != nil {
 		return nil, err

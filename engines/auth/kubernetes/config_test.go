@@ -2,6 +2,7 @@ package kubernetes
 
 import (
 	"encoding/json"
+	"github.com/cofferhq/coffer/events/kubernetesevent"
 	"net/http"
 	"reflect"
 	"strings"
@@ -106,7 +107,7 @@ func TestDecideRoleWrite(t *testing.T) {
 
 func TestValidateJWTClockRules(t *testing.T) {
 	signer := testk8s.NewRSASigner(t)
-	cfg := &Config{DisableISSValidation: true}
+	cfg := &Config{Config: kubernetesevent.Config{DisableISSValidation: true}}
 	role := &Role{}
 	now := time.Unix(1_800_000_000, 0)
 	sign := func(extra map[string]any) string {

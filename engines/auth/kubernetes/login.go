@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/engines/auth/authkit"
+	"github.com/cofferhq/coffer/engines/auth/tokenparams"
 )
 
 // Metadata keys of a Kubernetes login, as Vault's.
@@ -140,7 +141,7 @@ func Login(ctx context.Context, cfg *Config, role *Role, rv Reviewer, req LoginR
 		InternalData: map[string]string{MetaRole: req.Role},
 		Alias:        &authkit.Alias{Name: alias, Metadata: aliasMeta},
 	}
-	role.Token.Populate(auth)
+	tokenparams.Populate(role.Token, auth)
 	return auth, nil
 }
 

@@ -3,6 +3,7 @@ package kubernetes
 import (
 	"context"
 	"errors"
+	"github.com/cofferhq/coffer/events/kubernetesevent"
 	"net/http"
 	"reflect"
 	"strings"
@@ -32,7 +33,7 @@ func newFixture(t *testing.T) *fixture {
 	reviewer := f.srv.AddServiceAccount("coffer", "token-reviewer")
 	f.srv.GrantTokenReview(reviewer)
 	f.reviewerJWT = f.signer.MustSign(t, f.srv.Claims(reviewer))
-	f.cfg = &Config{Host: f.srv.URL(), CACert: f.srv.CACertPEM(), TokenReviewerJWT: f.reviewerJWT, DisableISSValidation: true, DisableLocalCAJWT: true}
+	f.cfg = &Config{Config: kubernetesevent.Config{Host: f.srv.URL(), CACert: f.srv.CACertPEM(), TokenReviewerJWT: f.reviewerJWT, DisableISSValidation: true, DisableLocalCAJWT: true}}
 	f.role = &Role{
 		BoundServiceAccountNames:      []string{"web"},
 		BoundServiceAccountNamespaces: []string{"apps"},
@@ -344,7 +345,7 @@ func TestLocalFilesSupplyCAAndToken(t *testing.T) {
 	lf := &LocalFiles{CAPath: dir + "/ca.crt", JWTPath: dir + "/token"}
 	writeFile(t, lf.CAPath, f.srv.CACertPEM())
 	writeFile(t, lf.JWTPath, f.reviewerJWT+"\n")
-	cfg := &Config{Host: f.srv.URL()}
+	cfg := &Config{Config: kubernetesevent.Config{Host: f.srv.URL()}}
 	cl, err := NewClient(cfg, ClientOptions{Local: lf})
 	if err != nil {
 		t.Fatal(err)

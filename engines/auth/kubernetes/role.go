@@ -7,23 +7,17 @@ import (
 
 	"github.com/cofferhq/coffer/engines/auth/authkit"
 	"github.com/cofferhq/coffer/engines/auth/tokenparams"
+	"github.com/cofferhq/coffer/events/kubernetesevent"
 )
 
 // Alias name sources.
 const (
-	AliasNameSourceUID  = "serviceaccount_uid"
-	AliasNameSourceName = "serviceaccount_name"
+	AliasNameSourceUID  = kubernetesevent.AliasNameSourceUID
+	AliasNameSourceName = kubernetesevent.AliasNameSourceName
 )
 
-// Role is auth/<path>/role/<name>.
-type Role struct {
-	BoundServiceAccountNames             []string           `json:"bound_service_account_names"`
-	BoundServiceAccountNamespaces        []string           `json:"bound_service_account_namespaces,omitempty"`
-	BoundServiceAccountNamespaceSelector string             `json:"bound_service_account_namespace_selector,omitempty"`
-	Audience                             string             `json:"audience,omitempty"`
-	AliasNameSource                      string             `json:"alias_name_source"`
-	Token                                tokenparams.Params `json:"token"`
-}
+// Role is auth/<path>/role/<name>; the type is the event schema's.
+type Role = kubernetesevent.Role
 
 // RoleKey is the storage key of a role name: Vault lower-cases role names.
 func RoleKey(name string) string { return strings.ToLower(name) }
@@ -116,26 +110,4 @@ func DecideRoleWrite(existing *Role, f authkit.Fields, mount MountLimits) (*Role
 		return nil, nil, authkit.BadRequest("invalid alias_name_source, must be one of: %s, %s", AliasNameSourceUID, AliasNameSourceName)
 	}
 	return r, warnings, nil
-}
-
-// Data renders a role for a read, as Vault does.
-func (r *Role) Data() map[string]any {
-	d := map[string]any{
-		"bound_service_account_names":              nonNil(r.BoundServiceAccountNames),
-		"bound_service_account_namespaces":         nonNil(r.BoundServiceAccountNamespaces),
-		"bound_service_account_namespace_selector": r.BoundServiceAccountNamespaceSelector,
-		"alias_name_source":                        r.AliasNameSource,
-	}
-	if r.Audience != "" {
-		d["audience"] = r.Audience
-	}
-	r.Token.Data(d)
-	return d
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }

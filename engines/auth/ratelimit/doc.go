@@ -2,9 +2,13 @@
 // (userpass passwords, AppRole secret IDs, Kubernetes JWTs) while leaving
 // honest users alone.
 //
-// Every login attempt reserves one failure from token buckets before the
-// credential is checked; a success hands the reservation back, so only
-// failures ever cost anything. Buckets:
+// An attempt is admitted while its buckets hold room for one more failure,
+// and only a failure is charged, after the credential was checked: so any
+// number of honest logins may be in flight at once from one address (a
+// fleet behind one NAT starting up; reserving a failure per attempt in
+// flight refused them, measured with 16 concurrent AppRole logins), while
+// failures that were in flight together all count, even past the burst,
+// and the next attempt is refused. Buckets:
 //
 //   - per source address and role (or user): by default 10 failures, then
 //     one more every 6 s (10 a minute). A success clears this bucket.
@@ -28,5 +32,5 @@
 // Succeeded (credential accepted), Failed (credential wrong) or Abandon
 // (the check could not be made, e.g. the Kubernetes apiserver is down: not
 // the client's fault, so it must not throttle a fleet after an outage).
-// An attempt left without an outcome counts as a failure.
+// An attempt left without an outcome counts as nothing.
 package ratelimit

@@ -191,33 +191,30 @@ func (l *Limiter) Begin(source, mount, role string, known bool) (*Attempt, *Refu
 		keys = []key{{scope: ScopeUnknown, source: src, mount: mount}}
 	}
 	now := l.cfg.Now()
-	taken := keys[:0:0]
 	var refusal *Refusal
 	for _, k := range keys {
 		p := l.params[k.scope]
 		if p.burst == 0 {
 			continue
 		}
-		wait := l.take(k, p, now)
-		if wait > 0 {
-			if refusal == nil || wait > refusal.RetryAfter {
-				refusal = &Refusal{RetryAfter: wait, Scope: k.scope}
-			}
-			continue
+		if wait := l.peek(k, p, now); wait > 0 && (refusal == nil || wait > refusal.RetryAfter) {
+			refusal = &Refusal{RetryAfter: wait, Scope: k.scope}
 		}
-		taken = append(taken, k)
 	}
 	if refusal != nil {
-		for _, k := range taken {
-			l.give(k, now, false)
-		}
 		return nil, refusal
 	}
-	return &Attempt{l: l, keys: taken}, nil
+	keep := keys[:0:0]
+	for _, k := range keys {
+		if l.params[k.scope].burst != 0 {
+			keep = append(keep, k)
+		}
+	}
+	return &Attempt{l: l, keys: keep}, nil
 }
 
-// Succeeded hands the reservation back and clears the source-and-role
-// bucket, as a correct credential ends a run of honest mistakes.
+// Succeeded clears the source-and-role bucket, as a correct credential
+// ends a run of honest mistakes.
 func (a *Attempt) Succeeded() {
 	if a == nil || a.done {
 		return
@@ -225,27 +222,29 @@ func (a *Attempt) Succeeded() {
 	a.done = true
 	now := a.l.cfg.Now()
 	for _, k := range a.keys {
-		a.l.give(k, now, k.scope == ScopePair)
+		if k.scope == ScopePair {
+			a.l.give(k, now, true)
+		}
 	}
 }
 
-// Failed keeps the reservation: the failure counts.
+// Failed counts the failure in every bucket of the attempt.
 func (a *Attempt) Failed() {
-	if a != nil {
-		a.done = true
-	}
-}
-
-// Abandon hands the reservation back without clearing anything: the
-// credential could not be checked, which is not the client's failure.
-func (a *Attempt) Abandon() {
 	if a == nil || a.done {
 		return
 	}
 	a.done = true
 	now := a.l.cfg.Now()
 	for _, k := range a.keys {
-		a.l.give(k, now, false)
+		a.l.charge(k, a.l.params[k.scope], now)
+	}
+}
+
+// Abandon counts nothing: the credential could not be checked, which is
+// not the client's failure.
+func (a *Attempt) Abandon() {
+	if a != nil {
+		a.done = true
 	}
 }
 
@@ -261,8 +260,29 @@ func (l *Limiter) shardOf(k key) *shard {
 	return &l.shards[h.Sum64()%shardCount]
 }
 
-// take removes one token, or returns how long until one is there.
-func (l *Limiter) take(k key, p params, now time.Time) time.Duration {
+// peek returns how long until the bucket holds one failure again (0:
+// now), without changing it.
+func (l *Limiter) peek(k key, p params, now time.Time) time.Duration {
+	s := l.shardOf(k)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.buckets[k]
+	if !ok {
+		return 0
+	}
+	start := b.tat
+	if start.Before(now) {
+		start = now
+	}
+	if over := start.Add(p.interval).Sub(now) - time.Duration(p.burst)*p.interval; over > 0 {
+		return over
+	}
+	return 0
+}
+
+// charge counts one failure, even past the burst: failures that were in
+// flight together all count.
+func (l *Limiter) charge(k key, p params, now time.Time) {
 	s := l.shardOf(k)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -272,16 +292,10 @@ func (l *Limiter) take(k key, p params, now time.Time) time.Duration {
 		b = &bucket{tat: now}
 		s.buckets[k] = b
 	}
-	start := b.tat
-	if start.Before(now) {
-		start = now
+	if b.tat.Before(now) {
+		b.tat = now
 	}
-	next := start.Add(p.interval)
-	if over := next.Sub(now) - time.Duration(p.burst)*p.interval; over > 0 {
-		return over
-	}
-	b.tat = next
-	return 0
+	b.tat = b.tat.Add(p.interval)
 }
 
 // give returns one token, or forgets the bucket when clear is set.

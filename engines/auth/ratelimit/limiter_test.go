@@ -129,14 +129,38 @@ func TestAbandonRefunds(t *testing.T) {
 		}
 		a.Abandon()
 	}
-	// An attempt without an outcome counts as a failure.
-	for i := 0; i < 10; i++ {
-		if _, r := l.Begin("10.0.0.3", "kubernetes/", "app", true); r != nil {
-			t.Fatalf("attempt %d refused", i)
+}
+
+// TestConcurrentLoginsAreNotRefused: many honest logins in flight at once
+// from one address (a fleet behind one NAT starting up) are admitted; only
+// failures are counted.
+func TestConcurrentLoginsAreNotRefused(t *testing.T) {
+	l, _ := newLimiter(Config{})
+	var inflight []*Attempt
+	for i := 0; i < 50; i++ {
+		a, r := l.Begin("10.0.0.4", "approle/", "fleet", true)
+		if r != nil {
+			t.Fatalf("attempt %d in flight refused: %v", i, r)
 		}
+		inflight = append(inflight, a)
 	}
-	if _, r := l.Begin("10.0.0.3", "kubernetes/", "app", true); r == nil {
-		t.Fatal("attempts without outcome must count")
+	for _, a := range inflight {
+		a.Succeeded()
+	}
+	// Failures in flight together all count, even past the burst.
+	inflight = inflight[:0]
+	for i := 0; i < 12; i++ {
+		a, r := l.Begin("10.0.0.4", "approle/", "fleet", true)
+		if r != nil {
+			t.Fatalf("attempt %d refused before any failure was counted", i)
+		}
+		inflight = append(inflight, a)
+	}
+	for _, a := range inflight {
+		a.Failed()
+	}
+	if _, r := l.Begin("10.0.0.4", "approle/", "fleet", true); r == nil {
+		t.Fatal("12 failures must stall the pair")
 	}
 }
 

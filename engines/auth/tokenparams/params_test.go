@@ -150,7 +150,7 @@ func TestDataAndPopulate(t *testing.T) {
 		t.Fatal("unset legacy names are not echoed")
 	}
 	var a authkit.Auth
-	p.Populate(&a)
+	Populate(p, &a)
 	if !a.Renewable || a.TTL != time.Hour || a.TokenType != authkit.TokenTypeBatch || !reflect.DeepEqual(a.Policies, []string{"dev"}) ||
 		!reflect.DeepEqual(a.BoundCIDRs, []string{"127.0.0.1"}) {
 		t.Fatalf("populate: %+v", a)

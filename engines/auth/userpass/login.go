@@ -52,7 +52,7 @@ func DecideLogin(user *User, req LoginRequest, h Hasher) (*authkit.Auth, error) 
 		Metadata:    map[string]string{"username": user.Name},
 		Alias:       &authkit.Alias{Name: user.Name},
 	}
-	user.Token.Populate(auth)
+	tokenparams.Populate(user.Token, auth)
 	return auth, nil
 }
 

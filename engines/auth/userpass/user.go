@@ -1,22 +1,19 @@
 package userpass
 
 import (
+	"errors"
+
+	"golang.org/x/crypto/bcrypt"
 	"slices"
 	"strings"
 
 	"github.com/cofferhq/coffer/engines/auth/authkit"
 	"github.com/cofferhq/coffer/engines/auth/tokenparams"
+	"github.com/cofferhq/coffer/events/userpassevent"
 )
 
-// User is auth/<path>/users/<username>.
-type User struct {
-	// Name is lower-cased, as Vault stores user names.
-	Name string `json:"name"`
-	// PasswordHash is the stored form of the password (never the password);
-	// still encrypt it at rest.
-	PasswordHash string             `json:"password_hash"`
-	Token        tokenparams.Params `json:"token"`
-}
+// User is auth/<path>/users/<username>; the type is the event schema's.
+type User = userpassevent.User
 
 // UserKey is the storage key of a user name.
 func UserKey(name string) string { return strings.ToLower(name) }
@@ -130,6 +127,9 @@ func setPassword(u *User, password, imported string, h Hasher) error {
 	}
 	if password != "" {
 		hash, err := h.Hash(password)
+		if errors.Is(err, bcrypt.ErrPasswordTooLong) {
+			return authkit.BadRequest("password is longer than 72 bytes, the most bcrypt takes")
+		}
 		if err != nil {
 			return err
 		}
@@ -141,11 +141,4 @@ func setPassword(u *User, password, imported string, h Hasher) error {
 	}
 	u.PasswordHash = imported
 	return nil
-}
-
-// Data renders a user for a read (the hash is never shown).
-func (u *User) Data() map[string]any {
-	d := map[string]any{}
-	u.Token.Data(d)
-	return d
 }

@@ -73,7 +73,7 @@ func Register(root *cobra.Command, stdout, stderr io.Writer) {
 	for _, c := range []*cobra.Command{
 		a.statusCmd(), a.kvCmd(),
 		a.readCmd(), a.writeCmd(), a.listCmd(), a.deleteCmd(),
-		a.secretsCmd(), a.tokenCmd(), a.policyCmd(), a.operatorCmd(), a.auditCmd(), a.leaseCmd(), a.printCmd(),
+		a.secretsCmd(), a.authCmd(), a.loginCmd(), a.tokenCmd(), a.policyCmd(), a.operatorCmd(), a.auditCmd(), a.leaseCmd(), a.printCmd(),
 	} {
 		a.g.addFlags(c.PersistentFlags())
 		root.AddCommand(c)
