@@ -8,6 +8,7 @@ import (
 	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/engines/kv"
 	"github.com/cofferhq/coffer/engines/lease"
+	"github.com/cofferhq/coffer/engines/metrics"
 	"github.com/cofferhq/coffer/engines/sys"
 	"github.com/cofferhq/coffer/engines/token"
 	"github.com/cofferhq/coffer/engines/transit"
@@ -28,6 +29,7 @@ func (n *Node) modules() []framework.Module {
 		kv.Module,
 		transit.Module,
 		database.Module,
+		metrics.Module(n.metrics),
 	}
 	return append(list, n.cfg.ExtraModules...)
 }
