@@ -31,6 +31,7 @@ var (
 	descLeases     = desc("coffer_leases", "Leases the projections hold, by state.", "state")
 	descOverdue    = desc("coffer_lease_oldest_overdue_seconds", "How long ago the earliest still-active lease should have expired (0 when none is due).")
 	descReaperJobs = desc("coffer_reaper_queue_jobs", "Revocations queued for the reaper and not yet done.")
+	descExpiring   = desc("coffer_leases_expiring", "Active leases due to expire within the window (the web UI's expiries ahead).", "within")
 	descCheckpoint = desc("coffer_checkpoint_age_seconds", "Time since the last signed transparency checkpoint was stored.")
 )
 
@@ -38,6 +39,12 @@ var (
 // sees 0 rather than nothing.
 var leaseStates = []string{leaseevent.StatePending, leaseevent.StateActive, leaseevent.StateExpired,
 	leaseevent.StateRevoking, leaseevent.StateRevoked, leaseevent.StateForgotten}
+
+// expiryWindows are the horizons of coffer_leases_expiring.
+var (
+	expiryWindows     = []time.Duration{time.Minute, 15 * time.Minute, time.Hour, 24 * time.Hour}
+	expiryWindowNames = []string{"1m", "15m", "1h", "24h"}
+)
 
 // activeCollector reads what exists only while the node is unsealed: the
 // projections and the streams beside the ledger. close makes it report
@@ -59,7 +66,7 @@ func (c *activeCollector) close() {
 }
 
 func (c *activeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descLastSeq, descApplied, descLag, descStalled, descLeases, descOverdue, descReaperJobs, descCheckpoint} {
+	for _, d := range []*prometheus.Desc{descLastSeq, descApplied, descLag, descStalled, descLeases, descOverdue, descExpiring, descReaperJobs, descCheckpoint} {
 		ch <- d
 	}
 }
@@ -99,6 +106,13 @@ func (c *activeCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(descOverdue, overdue)
 	} else {
 		c.skip("next expiry", err)
+	}
+	if counts, err := leasestore.ExpiringWithin(c.store, c.now(), expiryWindows); err == nil {
+		for i, n := range counts {
+			gauge(descExpiring, float64(n), expiryWindowNames[i])
+		}
+	} else {
+		c.skip("leases expiring", err)
 	}
 	if jobs, err := c.reaperJobs(ctx); err == nil {
 		gauge(descReaperJobs, float64(jobs))

@@ -26,7 +26,10 @@ type jsonGauge struct {
 }
 
 type jsonSampled struct {
-	Name   string            `json:"Name"`
+	Name string `json:"Name"`
+	// Value is a counter's cumulative value (the web UI turns two polls
+	// into a rate); absent from samples.
+	Value  *float64          `json:"Value,omitempty"`
 	Count  float64           `json:"Count"`
 	Sum    float64           `json:"Sum"`
 	Mean   float64           `json:"Mean"`
@@ -46,7 +49,7 @@ func (r *Registry) JSON() ([]byte, error) {
 			switch mf.GetType() {
 			case dto.MetricType_COUNTER:
 				v := m.GetCounter().GetValue()
-				out.Counters = append(out.Counters, jsonSampled{Name: name, Count: v, Sum: v, Labels: labels})
+				out.Counters = append(out.Counters, jsonSampled{Name: name, Value: &v, Count: v, Sum: v, Labels: labels})
 			case dto.MetricType_GAUGE:
 				out.Gauges = append(out.Gauges, jsonGauge{Name: name, Value: m.GetGauge().GetValue(), Labels: labels})
 			case dto.MetricType_UNTYPED:

@@ -132,6 +132,9 @@ func TestMetricsNeedATokenAndCountRequests(t *testing.T) {
 	active, ok := value(mfs, "coffer_leases", map[string]string{"state": "active"})
 	require.True(t, ok)
 	require.Zero(t, active)
+	expiring, ok := value(mfs, "coffer_leases_expiring", map[string]string{"within": "1h"})
+	require.True(t, ok, "the web UI's expiries-ahead chart reads it")
+	require.Zero(t, expiring)
 
 	// JSON without format, in Vault's shape.
 	status, body := get(t, n, "/v1/sys/metrics", rootToken)
@@ -139,6 +142,7 @@ func TestMetricsNeedATokenAndCountRequests(t *testing.T) {
 	var js struct {
 		Counters []struct {
 			Name   string
+			Value  float64
 			Count  float64
 			Labels map[string]string
 		}
@@ -148,7 +152,7 @@ func TestMetricsNeedATokenAndCountRequests(t *testing.T) {
 	found := false
 	for _, c := range js.Counters {
 		if c.Name == "coffer_http_requests_total" && c.Labels["mount"] == "secret/" && c.Labels["operation"] == "update" {
-			found = c.Count >= 1
+			found = c.Count >= 1 && c.Value == c.Count // the web UI rates Value
 		}
 	}
 	require.True(t, found, "JSON counters lack the write: %s", body)

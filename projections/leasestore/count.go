@@ -1,7 +1,9 @@
 package leasestore
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"time"
 
 	"github.com/cofferhq/coffer/projections"
 )
@@ -27,5 +29,33 @@ func CountByState(s *projections.Store) (map[string]int, error) {
 	if err == nil {
 		err = bad
 	}
+	return counts, err
+}
+
+// ExpiringWithin counts the active leases due to expire within each of
+// horizons from now (sorted ascending; counts are cumulative). It reads
+// the expiry index only up to the longest horizon.
+func ExpiringWithin(s *projections.Store, now time.Time, horizons []time.Duration) ([]int, error) {
+	counts := make([]int, len(horizons))
+	if len(horizons) == 0 {
+		return counts, nil
+	}
+	last := uint64(now.Add(horizons[len(horizons)-1]).UnixNano())
+	err := s.Scan(prefixExpiry, func(k, _ []byte) bool {
+		rest := k[len(prefixExpiry):]
+		if len(rest) < 8 {
+			return true
+		}
+		at := binary.BigEndian.Uint64(rest[:8])
+		if at > last {
+			return false
+		}
+		for i, h := range horizons {
+			if at <= uint64(now.Add(h).UnixNano()) {
+				counts[i]++
+			}
+		}
+		return true
+	})
 	return counts, err
 }
