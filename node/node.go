@@ -97,6 +97,9 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
+	// The last log lines are kept for sys/debug/logs (coffer debug).
+	cfg.Telemetry.Logs = metrics.NewLogRing(cfg.Log.Handler(), 0)
+	cfg.Log = slog.New(cfg.Telemetry.Logs)
 	if cfg.DataDir == "" {
 		return nil, errors.New("node: no data dir")
 	}

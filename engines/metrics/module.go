@@ -20,7 +20,7 @@ func Module(r *Registry) framework.Module {
 				return nil, err
 			}
 			return &framework.Instance{
-				Sys:       framework.Merge(r.metricsPaths(), pprofPaths()),
+				Sys:       framework.Merge(r.metricsPaths(), pprofPaths(), r.debugPaths()),
 				Observers: []projections.Observer{r.leases.observer(env)},
 				Stop: func() {
 					unregister()

@@ -32,6 +32,11 @@ type Config struct {
 	// Unauthenticated serves sys/metrics without a token (the listener's
 	// unauthenticated_metrics_access; dev mode sets it).
 	Unauthenticated bool
+	// Sanitized is the server's configuration without secrets, served at
+	// sys/config/state/sanitized (as Vault's).
+	Sanitized map[string]any
+	// Logs keeps the recent log lines sys/debug/logs serves (nil: none).
+	Logs *LogRing
 }
 
 // Registry holds the node's metrics; it lives as long as the node.

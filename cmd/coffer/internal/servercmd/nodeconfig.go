@@ -31,6 +31,7 @@ func nodeConfig(fc *config.Config) (node.Config, error) {
 		Retention:          fc.Telemetry.PrometheusRetentionTime,
 		PrometheusDisabled: fc.Telemetry.Set && fc.Telemetry.PrometheusRetentionTime == 0,
 		Unauthenticated:    l.Telemetry.UnauthenticatedMetricsAccess,
+		Sanitized:          sanitized(fc),
 	}
 	cfg.Seal.Type = fc.Seal.Type
 	if k := fc.Seal.AWSKMS; k != nil {

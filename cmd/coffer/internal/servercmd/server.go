@@ -60,7 +60,7 @@ back every secret, token and policy.`,
 				}
 				// Vault's dev listener serves sys/metrics without a token.
 				cfg = node.Config{DataDir: dataDir, ListenAddr: listen, Dev: true, DevRootTokenID: rootID, UI: true,
-					Telemetry: metrics.Config{Unauthenticated: true}}
+					Telemetry: metrics.Config{Unauthenticated: true, Sanitized: sanitizedDev(dataDir, listen)}}
 			} else {
 				fc, err := config.Load(configFile, os.Getenv)
 				if err != nil {
