@@ -100,16 +100,5 @@ func (b *v1Backend) delete(req *framework.Request) (*framework.Response, error) 
 
 // list answers LIST <prefix>/; an empty folder is 404 as in Vault.
 func (b *v1Backend) list(req *framework.Request) (*framework.Response, error) {
-	prefix := req.Vars["path"]
-	if prefix != "" && !strings.HasSuffix(prefix, "/") {
-		prefix += "/"
-	}
-	keys, err := b.reader.List(req.MountAccessor, prefix)
-	if err != nil {
-		return nil, err
-	}
-	if len(keys) == 0 {
-		return nil, framework.ErrNotFound
-	}
-	return &framework.Response{Data: map[string]any{"keys": keys}}, nil
+	return listFolder(b.reader, req)
 }

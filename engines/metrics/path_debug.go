@@ -8,13 +8,10 @@ import (
 // profiles: the configuration without secrets (Vault's path, sudo as in
 // Vault) and the recent log lines (sudo: logs name paths and accessors).
 func (r *Registry) debugPaths() *framework.Backend {
-	read := func(h framework.HandlerFunc) map[framework.Operation]framework.HandlerFunc {
-		return map[framework.Operation]framework.HandlerFunc{framework.ReadOperation: h}
-	}
 	return &framework.Backend{Paths: []*framework.Path{
 		{Pattern: `config/state/sanitized`, Sudo: true, Fields: map[string]*framework.FieldSchema{},
 			Synopsis: "The server's configuration, without secrets.",
-			Operations: read(func(*framework.Request) (*framework.Response, error) {
+			Operations: readOnly(func(*framework.Request) (*framework.Response, error) {
 				data := map[string]any{}
 				for k, v := range r.cfg.Sanitized {
 					data[k] = v
@@ -23,7 +20,7 @@ func (r *Registry) debugPaths() *framework.Backend {
 			})},
 		{Pattern: `debug/logs`, Sudo: true, Fields: map[string]*framework.FieldSchema{},
 			Synopsis: "The server's recent log lines (logfmt), oldest first.",
-			Operations: read(func(*framework.Request) (*framework.Response, error) {
+			Operations: readOnly(func(*framework.Request) (*framework.Response, error) {
 				text := []byte{}
 				if r.cfg.Logs != nil {
 					text = r.cfg.Logs.Text()

@@ -15,7 +15,7 @@ func (r *Registry) metricsPaths() *framework.Backend {
 		Fields: map[string]*framework.FieldSchema{
 			"format": {Type: framework.TypeString, Query: true, Description: `"prometheus" for Prometheus's text exposition format; JSON otherwise.`},
 		},
-		Operations: map[framework.Operation]framework.HandlerFunc{framework.ReadOperation: func(req *framework.Request) (*framework.Response, error) {
+		Operations: readOnly(func(req *framework.Request) (*framework.Response, error) {
 			body, ct, err := r.render(req.String("format"))
 			if errors.Is(err, ErrPrometheusDisabled) {
 				return nil, framework.BadRequest("prometheus is not enabled")
@@ -24,6 +24,6 @@ func (r *Registry) metricsPaths() *framework.Backend {
 				return nil, err
 			}
 			return &framework.Response{Raw: body, RawContentType: ct}, nil
-		}},
+		}),
 	}}}
 }

@@ -27,16 +27,13 @@ const (
 // pprofPaths serve Go's profiles, all behind sudo: stricter than Vault
 // (read), because a heap profile shows memory and memory holds secrets.
 func pprofPaths() *framework.Backend {
-	read := func(h framework.HandlerFunc) map[framework.Operation]framework.HandlerFunc {
-		return map[framework.Operation]framework.HandlerFunc{framework.ReadOperation: h}
-	}
 	seconds := map[string]*framework.FieldSchema{
 		"seconds": {Type: framework.TypeInt, Query: true, Default: 30, Description: "How long to record, in seconds (at most 300)."},
 	}
 	return &framework.Backend{Paths: []*framework.Path{
 		{Pattern: `pprof/?`, Sudo: true, Fields: map[string]*framework.FieldSchema{},
 			Synopsis:   "The profiles sys/pprof serves.",
-			Operations: read(pprofIndex)},
+			Operations: readOnly(pprofIndex)},
 		{Pattern: `pprof/(?P<name>` + strings.Join(lookupProfiles, "|") + `)`, Sudo: true,
 			Synopsis: "A runtime profile: pprof's protobuf, or text with debug=1 or 2.",
 			Fields: map[string]*framework.FieldSchema{
@@ -44,17 +41,22 @@ func pprofPaths() *framework.Backend {
 				"debug": {Type: framework.TypeInt, Query: true, Description: "0 for pprof's protobuf, 1 or 2 for text."},
 				"gc":    {Type: framework.TypeBool, Query: true, Description: "Run a garbage collection before a heap profile."},
 			},
-			Operations: read(pprofLookup)},
+			Operations: readOnly(pprofLookup)},
 		{Pattern: `pprof/cmdline`, Sudo: true, Fields: map[string]*framework.FieldSchema{},
 			Synopsis: "The server's command line, arguments separated by NUL bytes.",
-			Operations: read(func(*framework.Request) (*framework.Response, error) {
+			Operations: readOnly(func(*framework.Request) (*framework.Response, error) {
 				return &framework.Response{Raw: []byte(strings.Join(os.Args, "\x00")), RawContentType: contentText}, nil
 			})},
 		{Pattern: `pprof/profile`, Sudo: true, Fields: seconds, Synopsis: "A CPU profile over the given seconds.",
-			Operations: read(pprofCPU)},
+			Operations: readOnly(pprofCPU)},
 		{Pattern: `pprof/trace`, Sudo: true, Fields: seconds, Synopsis: "An execution trace over the given seconds.",
-			Operations: read(pprofTrace)},
+			Operations: readOnly(pprofTrace)},
 	}}
+}
+
+// readOnly is the operations of a path that only reads.
+func readOnly(h framework.HandlerFunc) map[framework.Operation]framework.HandlerFunc {
+	return map[framework.Operation]framework.HandlerFunc{framework.ReadOperation: h}
 }
 
 func pprofIndex(*framework.Request) (*framework.Response, error) {
