@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -32,8 +33,10 @@ type requestMetrics struct {
 	duration *prometheus.HistogramVec
 	inFlight *prometheus.GaugeVec
 
-	mu   sync.Mutex
-	seen map[[3]string]time.Time // mount, operation, code -> last update
+	// seen holds each counter series' last update (unix nanoseconds);
+	// a request only takes the write lock for a series it is the first of.
+	mu   sync.RWMutex
+	seen map[[3]string]*atomic.Int64 // mount, operation, code
 }
 
 func newRequestMetrics(retention time.Duration, now func() time.Time) *requestMetrics {
@@ -53,29 +56,41 @@ func newRequestMetrics(retention time.Duration, now func() time.Time) *requestMe
 			Name: "coffer_http_requests_in_flight",
 			Help: "Requests being served, by mount (event subscriptions stay in flight while they stream).",
 		}, []string{"mount"}),
-		seen: map[[3]string]time.Time{},
+		seen: map[[3]string]*atomic.Int64{},
 	}
 }
 
 func (m *requestMetrics) observe(mount, op string, code int, took time.Duration) {
 	c := strconv.Itoa(code)
+	// The series is marked live before it is counted, so a scrape's prune
+	// never deletes a series this request is about to count.
+	key, at := [3]string{mount, op, c}, m.now().UnixNano()
+	m.mu.RLock()
+	last, ok := m.seen[key]
+	m.mu.RUnlock()
+	if !ok {
+		m.mu.Lock()
+		if last, ok = m.seen[key]; !ok {
+			last = new(atomic.Int64)
+			m.seen[key] = last
+		}
+		m.mu.Unlock()
+	}
+	last.Store(at)
 	m.total.WithLabelValues(mount, op, c).Inc()
 	m.duration.WithLabelValues(mount, op).Observe(took.Seconds())
-	m.mu.Lock()
-	m.seen[[3]string{mount, op, c}] = m.now()
-	m.mu.Unlock()
 }
 
 // prune drops the series not updated within the retention time: a
 // counter's (mount, operation, code), and a histogram's (mount, operation)
 // once none of its codes is left.
 func (m *requestMetrics) prune() {
-	cutoff := m.now().Add(-m.retention)
+	cutoff := m.now().Add(-m.retention).UnixNano()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	stale := map[[2]string]bool{}
 	for k, at := range m.seen {
-		if at.Before(cutoff) {
+		if at.Load() < cutoff {
 			m.total.DeleteLabelValues(k[0], k[1], k[2])
 			delete(m.seen, k)
 			stale[[2]string{k[0], k[1]}] = true

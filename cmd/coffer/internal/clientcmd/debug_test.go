@@ -18,6 +18,18 @@ import (
 	"github.com/cofferhq/coffer/node"
 )
 
+// startDevNode runs an in-process dev node whose root token is "root".
+func startDevNode(t *testing.T) *node.Node {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	n, err := node.Start(ctx, node.Config{DataDir: t.TempDir(), ListenAddr: "127.0.0.1:0", Dev: true, DevRootTokenID: "root",
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = n.Close() })
+	return n
+}
+
 // readBundle returns the bundle's files by name (without the directory).
 func readBundle(t *testing.T, path string) map[string]string {
 	t.Helper()
@@ -43,12 +55,7 @@ func readBundle(t *testing.T, path string) map[string]string {
 // TestDebugBundleFromARealNode runs `coffer debug` against an in-process
 // node with the root token, then with a token that may read nothing.
 func TestDebugBundleFromARealNode(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	n, err := node.Start(ctx, node.Config{DataDir: t.TempDir(), ListenAddr: "127.0.0.1:0", Dev: true, DevRootTokenID: "root",
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = n.Close() })
+	n := startDevNode(t)
 	t.Setenv("COFFER_TOKEN", "root")
 	_, stderr, code := runCLI("", "kv", "put", "-address="+n.Addr, "secret/app", "password=hunter2")
 	require.Zero(t, code, stderr)
