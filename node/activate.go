@@ -87,7 +87,7 @@ func (n *Node) activate(ctx context.Context) (err error) {
 	}
 	n.active = a
 	n.Leases = a.leases
-	n.handler.Store(&handlerBox{gw})
+	n.handler.Store(&handlerBox{n.metrics.Wrap(gw, a.mounts)})
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/engines/kv"
 	"github.com/cofferhq/coffer/engines/lease"
+	"github.com/cofferhq/coffer/engines/metrics"
 	"github.com/cofferhq/coffer/engines/pki"
 	"github.com/cofferhq/coffer/engines/sys"
 	"github.com/cofferhq/coffer/engines/token"
@@ -36,6 +37,7 @@ func (n *Node) modules() []framework.Module {
 		approle.Module,
 		kubernetes.Module,
 		userpass.Module,
+		metrics.Module(n.metrics),
 	}
 	return append(list, n.cfg.ExtraModules...)
 }

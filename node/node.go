@@ -21,6 +21,7 @@ import (
 	"github.com/cofferhq/coffer/commands/acl"
 	"github.com/cofferhq/coffer/engines/framework"
 	leaseeng "github.com/cofferhq/coffer/engines/lease"
+	"github.com/cofferhq/coffer/engines/metrics"
 	"github.com/cofferhq/coffer/engines/sys"
 	"github.com/cofferhq/coffer/engines/token"
 	"github.com/cofferhq/coffer/gateway"
@@ -56,8 +57,11 @@ type Config struct {
 	ExtraModules []framework.Module
 	// UI serves the web UI at /ui/ (package ui: static files; the app
 	// uses the public API with the user's token).
-	UI  bool
-	Log *slog.Logger
+	UI bool
+	// Telemetry configures sys/metrics (`coffer server -dev` serves it
+	// without a token, as Vault's dev mode does).
+	Telemetry metrics.Config
+	Log       *slog.Logger
 }
 
 // Node is a running server.
@@ -75,6 +79,7 @@ type Node struct {
 	listener net.Listener
 	handler  atomic.Pointer[handlerBox]
 	seal     *sys.Sealer
+	metrics  *metrics.Registry
 
 	// mu guards active: the parts that exist only while unsealed.
 	mu     sync.Mutex
@@ -92,6 +97,9 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
+	// The last log lines are kept for sys/debug/logs (coffer debug).
+	cfg.Telemetry.Logs = metrics.NewLogRing(cfg.Log.Handler(), 0)
+	cfg.Log = slog.New(cfg.Telemetry.Logs)
 	if cfg.DataDir == "" {
 		return nil, errors.New("node: no data dir")
 	}
@@ -110,6 +118,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 	if n.ledger, err = ledger.Open(ctx, n.nc, 1); err != nil {
 		return nil, err
 	}
+	n.metrics = metrics.NewRegistry(cfg.Telemetry, n.ledger)
 	n.seal, err = sys.NewSealer(ctx, sys.SealerOptions{
 		Ledger: n.ledger, Seal: cfg.Seal, Dev: cfg.Dev, Version: Version, Log: cfg.Log,
 		Hooks: sys.NodeHooks{Activate: n.activate, Deactivate: n.deactivate, Active: n.isActive, RootToken: n.newRootToken},
@@ -239,7 +248,7 @@ func (n *Node) newRootToken(ctx context.Context) (string, error) {
 // sealedGateway serves a sealed node: health, seal status, init and
 // unseal; everything else answers 503.
 func (n *Node) sealedGateway() http.Handler {
-	return gateway.New(gateway.Config{
+	return n.metrics.Wrap(gateway.New(gateway.Config{
 		Deps:     framework.Deps{Ledger: n.ledger, Log: n.cfg.Log},
 		Limits:   gateway.DefaultLimits,
 		ACL:      func([]string) (*acl.ACL, error) { return acl.New(), nil },
@@ -247,7 +256,7 @@ func (n *Node) sealedGateway() http.Handler {
 		Builtins: []gateway.Builtin{{Path: "sys/", Type: "system", Accessor: "system", Backend: n.seal.SealedPaths()}},
 		Sealed:   func() bool { return true },
 		Log:      n.cfg.Log,
-	})
+	}), nil)
 }
 
 // sealedTokens refuses every token: nothing can be authenticated while

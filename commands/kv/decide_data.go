@@ -75,7 +75,7 @@ func DecideWrite(st State, cmd Write) ([]ledger.Event, Written, error) {
 	if err := requireObject(cmd.Value); err != nil {
 		return nil, Written{}, err
 	}
-	return decideNewVersion(st, cmd.Secret, cmd.Value, false, cmd.Sealer)
+	return decideNewVersion(st, cmd.Secret, cmd.Value, false, false, cmd.Sealer)
 }
 
 // DecidePatch decides a data patch. current is the plaintext of the
@@ -106,7 +106,7 @@ func DecidePatch(st State, current []byte, cmd Patch) ([]ledger.Event, Written, 
 	if err != nil {
 		return nil, Written{}, fmt.Errorf("kv: encode patched version: %w", err)
 	}
-	return decideNewVersion(st, cmd.Secret, merged, true, cmd.Sealer)
+	return decideNewVersion(st, cmd.Secret, merged, true, false, cmd.Sealer)
 }
 
 func requireObject(value []byte) error {
@@ -119,8 +119,9 @@ func requireObject(value []byte) error {
 
 // decideNewVersion seals value as the next version and prunes what
 // max_versions no longer keeps, as Vault's KeyMetadata.AddVersion does:
-// oldest_version stays 0 until the first pruning.
-func decideNewVersion(st State, sec Secret, value []byte, patched bool, sealer Sealer) ([]ledger.Event, Written, error) {
+// oldest_version stays 0 until the first pruning. version1 marks a KV v1
+// write.
+func decideNewVersion(st State, sec Secret, value []byte, patched, version1 bool, sealer Sealer) ([]ledger.Event, Written, error) {
 	var current, oldest uint64
 	var ownMax uint32
 	if st.Meta != nil {
@@ -159,7 +160,7 @@ func decideNewVersion(st State, sec Secret, value []byte, patched bool, sealer S
 	written := newEvent(kvevent.EventVersionWritten, kvevent.VersionWritten{
 		Mount: sec.Mount, Path: sec.Path, Version: next,
 		CreatedTime: vm.CreatedTime, DeletionTime: vm.DeletionTime,
-		DataKey: keyID, Ciphertext: ct, OldestVersion: oldest, Patched: patched,
+		DataKey: keyID, Ciphertext: ct, OldestVersion: oldest, Patched: patched, Version1: version1,
 	})
 	events := sec.sequence(st, append([]ledger.Event{written}, pruned...)...)
 	return events, Written{Version: next, Meta: vm, CustomMetadata: st.customMetadata(), Erase: erase}, nil

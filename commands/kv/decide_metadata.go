@@ -157,6 +157,10 @@ func DecideMetadataPatch(st State, sec Secret, cmd MetadataPatch) ([]ledger.Even
 // DecideMetadataDelete removes a secret with all its versions. It returns
 // every data key of the secret, to erase once the event is stored.
 func DecideMetadataDelete(st State, sec Secret) ([]ledger.Event, []string) {
+	return metadataDelete(st, sec, false)
+}
+
+func metadataDelete(st State, sec Secret, version1 bool) ([]ledger.Event, []string) {
 	if st.Meta == nil {
 		return nil, nil
 	}
@@ -167,6 +171,6 @@ func DecideMetadataDelete(st State, sec Secret) ([]ledger.Event, []string) {
 		}
 	}
 	return sec.sequence(st, newEvent(kvevent.EventMetadataDeleted, kvevent.MetadataDeleted{
-		Mount: sec.Mount, Path: sec.Path, DataKeys: keys,
+		Mount: sec.Mount, Path: sec.Path, DataKeys: keys, Version1: version1,
 	})), keys
 }

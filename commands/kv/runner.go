@@ -86,6 +86,23 @@ func (r *Runner) Write(ctx context.Context, mount, path string, value []byte, ca
 	return r.finishVersion(ctx, sealer, stored, out, err)
 }
 
+// WriteV1 stores value as a KV v1 secret's only value.
+func (r *Runner) WriteV1(ctx context.Context, mount, path string, value []byte) (Written, error) {
+	sealer := &dataKeySealer{ctx: ctx, keys: r.Reader.Ledger.DataKeys()}
+	var out Written
+	stored, err := r.run(ctx, mount, path, func(st State, sec Secret) ([]ledger.Event, error) {
+		events, w, err := DecideWriteV1(st, Write{Secret: sec, Value: value, Sealer: sealer})
+		out = w
+		return events, err
+	})
+	return r.finishVersion(ctx, sealer, stored, out, err)
+}
+
+// DeleteV1 removes a KV v1 secret, then erases its data keys.
+func (r *Runner) DeleteV1(ctx context.Context, mount, path string) error {
+	return r.deleteAll(ctx, mount, path, DecideDeleteV1)
+}
+
 // Patch merge-patches the current version into the next one.
 func (r *Runner) Patch(ctx context.Context, mount, path string, patch map[string]any, cas *int64) (Written, error) {
 	sealer := &dataKeySealer{ctx: ctx, keys: r.Reader.Ledger.DataKeys()}
@@ -205,9 +222,15 @@ func (r *Runner) PatchMetadata(ctx context.Context, mount, path string, cmd Meta
 // DeleteMetadata removes a secret and all its versions, then erases every
 // data key it had.
 func (r *Runner) DeleteMetadata(ctx context.Context, mount, path string) error {
+	return r.deleteAll(ctx, mount, path, DecideMetadataDelete)
+}
+
+// deleteAll runs a decision that removes a secret, then erases every
+// data key it had.
+func (r *Runner) deleteAll(ctx context.Context, mount, path string, decide func(State, Secret) ([]ledger.Event, []string)) error {
 	var erase []string
 	_, err := r.run(ctx, mount, path, func(st State, sec Secret) ([]ledger.Event, error) {
-		events, keys := DecideMetadataDelete(st, sec)
+		events, keys := decide(st, sec)
 		erase = keys
 		return events, nil
 	})

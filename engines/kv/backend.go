@@ -6,12 +6,10 @@ import (
 	"github.com/cofferhq/coffer/projections/kvstore"
 )
 
-// errVersion1 is the answer of a KV version 1 mount.
-const errVersion1 = "kv: version 1 is not supported yet"
-
 // Module is the KV secrets engine. Mounts of type "kv" with options
 // version "2" (and the "kv-v2" alias sys/mounts resolves to it) get KV
-// version 2; a version 1 mount refuses every request.
+// version 2; others (options version "1" or none, as in Vault) KV version
+// 1.
 var Module = framework.Module{
 	Type:        "kv",
 	Kind:        framework.SecretEngine,
@@ -29,13 +27,14 @@ var Module = framework.Module{
 }
 
 // New builds the engine for one mount: KV v2 for type "kv-v2" or type "kv"
-// with options version "2"; a backend that refuses everything for KV v1.
+// with options version "2", KV v1 otherwise.
 func New(deps framework.Deps, mount framework.MountInfo) *framework.Backend {
-	if !isVersion2(mount) {
-		return version1Backend()
-	}
 	reader := kvstore.Reader{Store: deps.Store, Ledger: deps.Ledger}
-	b := &backend{reader: reader, runner: &kvcmd.Runner{Bus: deps.Bus, Reader: reader}}
+	runner := &kvcmd.Runner{Bus: deps.Bus, Reader: reader}
+	if !isVersion2(mount) {
+		return newV1(reader, runner)
+	}
+	b := &backend{reader: reader, runner: runner}
 	return &framework.Backend{
 		Help: backendHelp,
 		Paths: []*framework.Path{
@@ -63,19 +62,4 @@ func isVersion2(mount framework.MountInfo) bool {
 type backend struct {
 	reader kvstore.Reader
 	runner *kvcmd.Runner
-}
-
-// version1Backend answers every request of a KV v1 mount with 400.
-func version1Backend() *framework.Backend {
-	refuse := func(*framework.Request) (*framework.Response, error) {
-		return nil, framework.BadRequest(errVersion1)
-	}
-	ops := map[framework.Operation]framework.HandlerFunc{}
-	for _, op := range []framework.Operation{
-		framework.CreateOperation, framework.ReadOperation, framework.UpdateOperation,
-		framework.PatchOperation, framework.DeleteOperation, framework.ListOperation,
-	} {
-		ops[op] = refuse
-	}
-	return &framework.Backend{Paths: []*framework.Path{{Pattern: ".*", Operations: ops, TakesArbitraryInput: true, Synopsis: "KV version 1 (not supported)"}}}
 }

@@ -4,6 +4,10 @@
 // read model directly, and run writes through commands/kv.
 //
 // Mounts of type "kv-v2", or "kv" with options version "2", get the engine.
-// KV version 1 is not implemented: such a mount answers every request with
-// 400 "kv: version 1 is not supported yet".
+// Other "kv" mounts are KV version 1 (path_v1.go): one unversioned value per
+// path, stored on the same aggregate and read model as a v2 secret, so it
+// has the same encryption (a data key per value), events (kv-v1/write,
+// kv-v1/delete) and erasure (an overwritten or deleted value's data key is
+// erased), and a tune to options version "2" (`kv enable-versioning`)
+// turns each value into the current version of a v2 secret.
 package kv

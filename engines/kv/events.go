@@ -29,6 +29,7 @@ type kvPayload struct {
 	OldestVersion uint64 `json:"oldest_version"`
 	Patched       bool   `json:"patched"`
 	Pruned        bool   `json:"pruned"`
+	Version1      bool   `json:"kv_v1"`
 	Versions      []struct {
 		Version uint64 `json:"version"`
 	} `json:"versions"`
@@ -45,6 +46,18 @@ func mapEvent(ec framework.EventContext, rec *ledger.Record) (framework.PublicEv
 	}
 	d := framework.PublicEvent{Mount: mi, DataPath: mi.Path + "data/" + e.Path, Metadata: map[string]string{}}
 	at := func(typ, family string) { d.Type, d.Path = "kv-v2/"+typ, mi.Path+family+e.Path }
+	if e.Version1 {
+		// A KV v1 secret is read at <mount><path>: Vault's kv-v1 names.
+		d.Path, d.DataPath = mi.Path+e.Path, mi.Path+e.Path
+		d.Metadata["modified"] = "true"
+		switch rec.Type {
+		case kvevent.EventVersionWritten:
+			d.Type = "kv-v1/write"
+		case kvevent.EventMetadataDeleted:
+			d.Type = "kv-v1/delete"
+		}
+		return d, true
+	}
 	switch rec.Type {
 	case kvevent.EventVersionWritten:
 		if e.Patched {

@@ -7,6 +7,7 @@ import (
 
 	kvcmd "github.com/cofferhq/coffer/commands/kv"
 	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/projections/kvstore"
 )
 
 // metadataPath is metadata/<path>: a secret's versions and settings, and
@@ -131,11 +132,17 @@ func (b *backend) deleteMetadata(req *framework.Request) (*framework.Response, e
 // listMetadata answers LIST metadata/<prefix>/; an empty folder is 404 as
 // in Vault.
 func (b *backend) listMetadata(req *framework.Request) (*framework.Response, error) {
+	return listFolder(b.reader, req)
+}
+
+// listFolder answers a LIST of the folder req.Vars["path"] names (v2's
+// metadata/ and v1's paths alike).
+func listFolder(reader kvstore.Reader, req *framework.Request) (*framework.Response, error) {
 	prefix := req.Vars["path"]
 	if prefix != "" && !strings.HasSuffix(prefix, "/") {
 		prefix += "/"
 	}
-	keys, err := b.reader.List(req.MountAccessor, prefix)
+	keys, err := reader.List(req.MountAccessor, prefix)
 	if err != nil {
 		return nil, err
 	}

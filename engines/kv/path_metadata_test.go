@@ -1,6 +1,7 @@
 package kv_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -165,14 +166,24 @@ func TestConfig(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, e.do(framework.UpdateOperation, "config", map[string]any{"max_versions": "many"}).status)
 }
 
-func TestVersion1MountsAreRefused(t *testing.T) {
+func TestVersion1MountsServeUnversionedSecrets(t *testing.T) {
 	e := startEngine(t)
-	for _, opts := range []map[string]string{nil, {"version": "1"}} {
-		b := kv.New(e.deps, framework.MountInfo{Path: "old/", Type: "kv", Accessor: "kv_old", Options: opts})
-		m := &testkit.Mount{Backend: b, Path: "old/", Type: "kv", Accessor: "kv_old"}
-		res := m.Do(t, framework.ReadOperation, "anything/at/all", nil)
-		assert.Equal(t, http.StatusBadRequest, res.Status)
-		assert.Equal(t, []string{"kv: version 1 is not supported yet"}, res.Errors)
+	for i, opts := range []map[string]string{nil, {"version": "1"}} {
+		acc := fmt.Sprintf("kv_old%d", i)
+		b := kv.New(e.deps, framework.MountInfo{Path: "old/", Type: "kv", Accessor: acc, Options: opts})
+		m := &testkit.Mount{Backend: b, Path: "old/", Type: "kv", Accessor: acc}
+		assert.Equal(t, http.StatusNotFound, m.Do(t, framework.ReadOperation, "app/db", nil).Status)
+		assert.Equal(t, http.StatusNoContent, m.Do(t, framework.CreateOperation, "app/db", map[string]any{"pw": "one"}).Status)
+		assert.Equal(t, http.StatusNoContent, m.Do(t, framework.UpdateOperation, "app/db", map[string]any{"pw": "two"}).Status)
+		res := m.Do(t, framework.ReadOperation, "app/db", nil)
+		assert.Equal(t, http.StatusOK, res.Status)
+		assert.Equal(t, map[string]any{"pw": "two"}, res.Data)
+		assert.Equal(t, http.StatusBadRequest, m.Do(t, framework.UpdateOperation, "app/empty", map[string]any{}).Status)
+		list := m.Do(t, framework.ListOperation, "app/", nil)
+		assert.Equal(t, []any{"db"}, list.Data["keys"])
+		assert.Equal(t, http.StatusNoContent, m.Do(t, framework.DeleteOperation, "app/db", nil).Status)
+		assert.Equal(t, http.StatusNotFound, m.Do(t, framework.ReadOperation, "app/db", nil).Status)
+		assert.Equal(t, http.StatusNotFound, m.Do(t, framework.ListOperation, "app/", nil).Status)
 	}
 	b := kv.New(e.deps, framework.MountInfo{Path: "new/", Type: "kv", Accessor: "kv_new", Options: map[string]string{"version": "2"}})
 	_, _, err := b.Match("data/x")

@@ -42,6 +42,9 @@ type VersionWritten struct {
 	OldestVersion uint64 `json:"oldest_version"`
 	// Patched marks a version made by a JSON merge patch of the previous.
 	Patched bool `json:"patched,omitzero"`
+	// Version1 marks a write through a KV version 1 mount (which keeps
+	// only this version): subscribers see Vault's kv-v1 event names.
+	Version1 bool `json:"kv_v1,omitzero"`
 }
 
 // VersionDeletion is one version's new deletion time.
@@ -95,6 +98,8 @@ type MetadataDeleted struct {
 	Mount    string   `json:"mount"`
 	Path     string   `json:"path"`
 	DataKeys []string `json:"data_keys,omitempty"`
+	// Version1 marks a delete through a KV version 1 mount.
+	Version1 bool `json:"kv_v1,omitzero"`
 }
 
 // ConfigWritten records the mount's engine configuration.

@@ -99,6 +99,10 @@ func TestRequests(t *testing.T) {
 				"config":{"options":null,"default_lease_ttl":"","max_lease_ttl":"","force_no_cache":false}}`)}},
 		{args: []string{"secrets", "disable", "kv2"}, want: []request{req("DELETE", "/v1/sys/mounts/kv2", "")}},
 		{args: []string{"secrets", "list", "-detailed"}, want: []request{req("GET", "/v1/sys/mounts", "")}},
+		{args: []string{"kv", "enable-versioning", "kv1"}, want: []request{
+			req("POST", "/v1/sys/mounts/kv1/tune", `{"options":{"version":"2"}}`)}},
+		{args: []string{"secrets", "enable", "-version=1", "-path=kv", "kv"}, want: []request{
+			req("POST", "/v1/sys/mounts/kv", `{"type":"kv","description":"","config":{"default_lease_ttl":"","max_lease_ttl":"","force_no_cache":false,"options":null},"local":false,"seal_wrap":false,"external_entropy_access":false,"options":{"version":"1"}}`)}},
 		{args: []string{"secrets", "tune", "-max-lease-ttl=2h", "-default-lease-ttl=30m", "-description=d", "secret"}, want: []request{
 			req("POST", "/v1/sys/mounts/secret/tune", `{"max_lease_ttl":"2h0m0s","default_lease_ttl":"30m0s","description":"d"}`)}},
 		// token.

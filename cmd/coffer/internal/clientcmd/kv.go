@@ -14,7 +14,7 @@ func (a *app) kvCmd() *cobra.Command {
 	return commandGroup("kv", "Interact with KV secrets engines (v1 and v2)",
 		a.kvPutCmd(), a.kvGetCmd(), a.kvPatchCmd(), a.kvListCmd(),
 		a.kvDeleteCmd(), a.kvVersionsCmd("undelete"), a.kvVersionsCmd("destroy"),
-		a.kvMetadataCmd())
+		a.kvMetadataCmd(), a.kvEnableVersioningCmd())
 }
 
 func (a *app) kvPutCmd() *cobra.Command {

@@ -26,7 +26,9 @@ func TestParseBadConfigs(t *testing.T) {
 		want string // part of the message
 	}{
 		{"unknown top-level attribute", base + `cluster_name = "x"` + "\n", "coffer.hcl:7:1", `Unsupported argument; An argument named "cluster_name" is not expected here.`},
-		{"unknown block", base + "telemetry {\n}\n", "coffer.hcl:7:1", `Unsupported block type; Blocks of type "telemetry" are not expected here.`},
+		{"unknown block", base + "replication {\n}\n", "coffer.hcl:7:1", `Unsupported block type; Blocks of type "replication" are not expected here.`},
+		{"bad retention", base + "telemetry {\n  prometheus_retention_time = \"soon\"\n}\n", "coffer.hcl:8:31", `prometheus_retention_time must be a duration such as "24h"`},
+		{"unknown telemetry attribute", base + "telemetry {\n  statsd_address = \"x:8125\"\n}\n", "coffer.hcl:8:3", `An argument named "statsd_address" is not expected here.`},
 		{"unknown listener attribute", `storage "ledger" { path = "/d" }
 listener "tcp" {
   tls_disable        = true

@@ -24,6 +24,7 @@ var (
 			{Name: "tls_disable"},
 			{Name: "tls_min_version"},
 		},
+		Blocks: []hcl.BlockHeaderSchema{{Type: "telemetry"}},
 	}
 	// kms_key_id is required, but the environment may supply it, so
 	// applyEnv checks it.
@@ -113,6 +114,13 @@ func decodeListener(d *decoder, b *hcl.Block) (Listener, bool) {
 	d.str(attrs, "tls_cert_file", &l.TLSCertFile)
 	d.str(attrs, "tls_key_file", &l.TLSKeyFile)
 	d.boolean(attrs, "tls_disable", &l.TLSDisable)
+	for i, tb := range content.Blocks {
+		if i > 0 {
+			d.add(duplicate(tb, content.Blocks[0]))
+			continue
+		}
+		l.Telemetry = decodeListenerTelemetry(d, tb)
+	}
 	if d.str(attrs, "tls_min_version", &l.TLSMinVersion) && l.TLSMinVersion != "tls12" && l.TLSMinVersion != "tls13" {
 		d.add(problem(rangeOf(attrs, "tls_min_version", b.DefRange), "Invalid tls_min_version",
 			`tls_min_version must be "tls12" or "tls13"; older versions are not offered.`))

@@ -18,6 +18,8 @@ type Config struct {
 	// UI serves the web UI at /ui/ (`ui = true`; off unless set, as in
 	// Vault; dev mode turns it on).
 	UI bool
+	// Telemetry is the telemetry block (metrics).
+	Telemetry Telemetry
 	// DisableMlock is accepted from Vault configs and has no effect.
 	DisableMlock bool
 	// Warnings are things worth logging at start-up, each naming its place
@@ -58,6 +60,8 @@ type Listener struct {
 	TLSDisable  bool
 	// TLSMinVersion is "tls12" (the default) or "tls13".
 	TLSMinVersion string
+	// Telemetry is the listener's telemetry block.
+	Telemetry ListenerTelemetry
 }
 
 // DefaultAddress is a listener's address when the block does not say.

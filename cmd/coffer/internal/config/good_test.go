@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -65,6 +66,43 @@ listener "tcp" { tls_disable = true }
 				Listeners: []Listener{{Type: "tcp", Address: "127.0.0.1:8200", TLSDisable: true, TLSMinVersion: "tls12"}},
 				Seal:      Seal{Type: "shamir"},
 				LogLevel:  "info",
+			},
+		},
+		{
+			name: "telemetry, as Vault's",
+			src: `storage "ledger" { path = "/data" }
+listener "tcp" {
+  tls_disable = true
+  telemetry {
+    unauthenticated_metrics_access = true
+  }
+}
+telemetry {
+  prometheus_retention_time = "30s"
+  disable_hostname          = true
+}
+`,
+			want: Config{
+				Storage: Storage{Type: "ledger", Path: "/data"},
+				Listeners: []Listener{{Type: "tcp", Address: "127.0.0.1:8200", TLSDisable: true, TLSMinVersion: "tls12",
+					Telemetry: ListenerTelemetry{UnauthenticatedMetricsAccess: true}}},
+				Seal:      Seal{Type: "shamir"},
+				LogLevel:  "info",
+				Telemetry: Telemetry{PrometheusRetentionTime: 30 * time.Second, Set: true, DisableHostname: true},
+			},
+		},
+		{
+			name: "telemetry off: retention 0 (seconds as a number)",
+			src: `storage "ledger" { path = "/data" }
+listener "tcp" { tls_disable = true }
+telemetry { prometheus_retention_time = 0 }
+`,
+			want: Config{
+				Storage:   Storage{Type: "ledger", Path: "/data"},
+				Listeners: []Listener{{Type: "tcp", Address: "127.0.0.1:8200", TLSDisable: true, TLSMinVersion: "tls12"}},
+				Seal:      Seal{Type: "shamir"},
+				LogLevel:  "info",
+				Telemetry: Telemetry{Set: true},
 			},
 		},
 		{

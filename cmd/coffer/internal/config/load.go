@@ -23,6 +23,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "storage", LabelNames: []string{"type"}},
 		{Type: "listener", LabelNames: []string{"type"}},
 		{Type: "seal", LabelNames: []string{"type"}},
+		{Type: "telemetry"},
 	},
 }
 
@@ -98,7 +99,7 @@ func decode(d *decoder, body hcl.Body) (*Config, *hcl.Block) {
 	d.boolean(attrs, "ui", &cfg.UI)
 	d.boolean(attrs, "disable_mlock", &cfg.DisableMlock)
 
-	var storageSeen, sealSeen *hcl.Block
+	var storageSeen, sealSeen, telemetrySeen *hcl.Block
 	for _, b := range content.Blocks {
 		switch b.Type {
 		case "storage":
@@ -124,6 +125,13 @@ func decode(d *decoder, body hcl.Body) (*Config, *hcl.Block) {
 			}
 			sealSeen = b
 			cfg.Seal = decodeSeal(d, b)
+		case "telemetry":
+			if telemetrySeen != nil {
+				d.add(duplicate(b, telemetrySeen))
+				continue
+			}
+			telemetrySeen = b
+			cfg.Telemetry = decodeTelemetry(d, b)
 		}
 	}
 	missing := body.MissingItemRange()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/cofferhq/coffer/cmd/coffer/internal/config"
+	"github.com/cofferhq/coffer/engines/metrics"
 	"github.com/cofferhq/coffer/ledger/kmsseal"
 	"github.com/cofferhq/coffer/node"
 )
@@ -25,6 +26,12 @@ func nodeConfig(fc *config.Config) (node.Config, error) {
 			return node.Config{}, fmt.Errorf("server: listener TLS certificate: %w", err)
 		}
 		cfg.TLS = &tls.Config{MinVersion: l.TLSVersion(), Certificates: []tls.Certificate{cert}}
+	}
+	cfg.Telemetry = metrics.Config{
+		Retention:          fc.Telemetry.PrometheusRetentionTime,
+		PrometheusDisabled: fc.Telemetry.Set && fc.Telemetry.PrometheusRetentionTime == 0,
+		Unauthenticated:    l.Telemetry.UnauthenticatedMetricsAccess,
+		Sanitized:          sanitized(fc),
 	}
 	cfg.Seal.Type = fc.Seal.Type
 	if k := fc.Seal.AWSKMS; k != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cofferhq/coffer/cmd/coffer/internal/config"
+	"github.com/cofferhq/coffer/engines/metrics"
 	"github.com/cofferhq/coffer/node"
 )
 
@@ -57,7 +58,9 @@ back every secret, token and policy.`,
 					dataDir = d
 					defer os.RemoveAll(d)
 				}
-				cfg = node.Config{DataDir: dataDir, ListenAddr: listen, Dev: true, DevRootTokenID: rootID, UI: true}
+				// Vault's dev listener serves sys/metrics without a token.
+				cfg = node.Config{DataDir: dataDir, ListenAddr: listen, Dev: true, DevRootTokenID: rootID, UI: true,
+					Telemetry: metrics.Config{Unauthenticated: true, Sanitized: sanitizedDev(dataDir, listen)}}
 			} else {
 				fc, err := config.Load(configFile, os.Getenv)
 				if err != nil {
