@@ -19,6 +19,7 @@ func (mounts) MountByAccessor(string) (framework.MountRef, bool) {
 }
 func (mounts) MountByPath(string) (framework.MountRef, bool) { return framework.MountRef{}, false }
 func (mounts) WasHTTPDelete(string) bool                     { return false }
+func (mounts) LeaseOwner(string) string                      { return "" }
 
 func TestVersion1EventsHaveVaultsKVv1Names(t *testing.T) {
 	rec := func(typ string, payload any) *ledger.Record {
