@@ -223,6 +223,12 @@ func (w *Writer) submit(ctx context.Context, r *appendReq) (uint64, error) {
 func (w *Writer) close() {
 	w.once.Do(func() { close(w.stop) })
 	<-w.done
+	if w.js != w.store.js {
+		// Its own context's reply subscription and reconnect watcher
+		// would otherwise live as long as the connection: one goroutine
+		// per seal/unseal cycle.
+		w.js.CleanupPublisher()
+	}
 }
 
 // run is the writer's loop. While one message is in flight (published,
