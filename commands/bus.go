@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
-	"time"
 
+	"github.com/cofferhq/coffer/events/auditevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 )
@@ -22,6 +22,8 @@ const maxAttempts = 16
 type Bus struct {
 	Ledger      *ledger.Store
 	Projections *projections.Store
+
+	lanes lanes
 }
 
 // DecideFunc loads the state it needs and returns the events to append
@@ -31,12 +33,35 @@ type DecideFunc func(ctx context.Context) ([]ledger.Event, error)
 
 // Run executes decide until its events are appended, then waits for the
 // local projections to apply them. It returns the ledger index of the
-// write (or the current applied index for a no-op).
+// write (or the current applied index for a no-op). Within a request
+// (audit.go) the request's audit record rides in the same message.
 func (b *Bus) Run(ctx context.Context, decide DecideFunc) (uint64, error) {
+	return b.run(ctx, decide, false)
+}
+
+// RunLast is Run for a request's last command whose caller answers from
+// what decide saw, without reading the projections back: within a request
+// its events are held by the writer and stored in one message with the
+// request's audit records when the gateway appends the response record
+// (audit.go). It then returns 0 and the write is not stored yet: run what
+// must follow the commit through AfterCommit. Outside a request it is Run.
+func (b *Bus) RunLast(ctx context.Context, decide DecideFunc) (uint64, error) {
+	return b.run(ctx, decide, true)
+}
+
+func (b *Bus) run(ctx context.Context, decide DecideFunc, last bool) (uint64, error) {
 	w := b.Ledger.Writer()
 	if w == nil {
 		return 0, ledger.ErrSealed
 	}
+	sc := scopeOf(ctx)
+	if sc != nil {
+		if err := b.flushHeld(ctx, sc); err != nil {
+			return 0, err
+		}
+	}
+	var lane *lane
+	defer func() { lane.leave() }()
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		events, err := decide(ctx)
 		if err != nil {
@@ -45,20 +70,48 @@ func (b *Bus) Run(ctx context.Context, decide DecideFunc) (uint64, error) {
 		if len(events) == 0 {
 			return b.Projections.AppliedSeq(), nil
 		}
+		if lane == nil && attempt == 0 {
+			if l := b.lanes.of(events); l.busy() {
+				// Others are retrying on this aggregate: queue behind
+				// them and decide again on what they stored.
+				lane = l.enter()
+				continue
+			}
+		}
 		stamp(ctx, events)
-		seq, err := w.Append(ctx, events...)
+		all := events
+		if pre := sc.pending(); len(pre) > 0 {
+			all = append(append(make([]ledger.Event, 0, len(pre)+len(events)), pre...), events...)
+		}
+		var seq uint64
+		if last && sc != nil {
+			var h *ledger.Held
+			h, err = w.Hold(ctx, all...)
+			if err == nil {
+				sc.stored()
+				sc.mu.Lock()
+				sc.held = h
+				sc.mu.Unlock()
+				return 0, nil
+			}
+		} else {
+			seq, err = w.Append(ctx, all...)
+		}
 		if errors.Is(err, ledger.ErrConflict) {
 			// Our state was stale: let the projections catch up with what
 			// the writer has stored, then decide again.
+			if lane == nil {
+				lane = b.lanes.of(events).enter()
+			}
 			if err := b.Projections.WaitApplied(ctx, w.LastCommitted()); err != nil {
 				return 0, err
 			}
-			time.Sleep(time.Duration(attempt) * time.Millisecond)
 			continue
 		}
 		if err != nil {
 			return 0, err
 		}
+		sc.stored()
 		recordIndex(ctx, seq)
 		if err := b.Projections.WaitApplied(ctx, seq); err != nil {
 			return seq, err
@@ -69,8 +122,13 @@ func (b *Bus) Run(ctx context.Context, decide DecideFunc) (uint64, error) {
 }
 
 // Append stores events that need no concurrency control (audit records)
-// without waiting for the projections.
+// without waiting for the projections. Within a request (audit.go) the
+// gateway's response record closes the request: it is stored with the
+// request record and any held events, in one message.
 func (b *Bus) Append(ctx context.Context, events ...ledger.Event) (uint64, error) {
+	if sc := scopeOf(ctx); sc != nil && isResponse(events) {
+		return b.finish(ctx, sc, events)
+	}
 	w := b.Ledger.Writer()
 	if w == nil {
 		return 0, ledger.ErrSealed
@@ -159,4 +217,8 @@ func recordIndex(ctx context.Context, seq uint64) {
 			return
 		}
 	}
+}
+
+func isResponse(events []ledger.Event) bool {
+	return len(events) > 0 && events[len(events)-1].Type == auditevent.EventResponse
 }

@@ -11,8 +11,13 @@
 //     sees only the canonical path;
 //  3. route to a mount and a path entry; decide create vs update;
 //  4. authenticate the token and check the ACL (sudo for root paths);
-//  5. audit: writes append their request record before they run; every
-//     request appends its response record before the response is sent.
-//     Reads append request and response together at the end (nothing has
-//     left the server before that). No record, no response (503).
+//  5. audit: one request, one commit (commands/audit.go). The request
+//     record rides in the request's first ledger message: with its events
+//     for a write (a KV write's events wait for the response record and
+//     all three are one message), with the response record for a request
+//     that appended nothing (reads, transit). Code about to act outside
+//     the ledger (a lease revocation dropping a database role) stores the
+//     request record first (Bus.AuditNow). The response record is stored
+//     before the response is sent. No record, no response (503), and a
+//     write whose response record could not be stored is not stored.
 package gateway

@@ -60,8 +60,8 @@ func (rootTokens) Login(context.Context, *framework.Request, *framework.Auth) (*
 
 // TestAuditFailureFailsClosed: no audit record, no response. With the
 // audit append failing, a read answers 503 at once with no byte of the
-// secret, and a write answers 503 without running (its request record
-// goes first).
+// secret, and a write answers 503 with nothing stored (its events wait in
+// the writer for the response record, which could not be stored).
 func TestAuditFailureFailsClosed(t *testing.T) {
 	env := ledgertest.Start(t, ledgertest.Options{Register: []func(*projections.Projector){kvstore.Register}})
 	audit := &switchableAudit{next: env.Bus}
@@ -117,7 +117,7 @@ func TestAuditFailureFailsClosed(t *testing.T) {
 	assert.NotContains(t, body, "new")
 	now, err := env.Ledger.LastSeq(context.Background())
 	require.NoError(t, err)
-	assert.Equal(t, last, now, "the refused write appended nothing: its request record comes first")
+	assert.Equal(t, last, now, "the refused write appended nothing: its events go with its audit records")
 
 	status, _, _ = do("GET", "/v1/secret/data/app", "", "not-a-token")
 	assert.Equal(t, http.StatusServiceUnavailable, status, "refused requests are audited too, so they fail closed as well")

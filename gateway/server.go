@@ -283,12 +283,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, path string, op f
 	if audited {
 		reqRec = s.audit.request(req, path, r.RemoteAddr)
 	}
-	isRead := op == framework.ReadOperation || op == framework.ListOperation || op == framework.HelpOperation
-	if audited && !isRead {
-		if err := s.appendAudit(ctx, auditEvent(auditevent.EventRequest, reqRec)); err != nil {
-			s.auditFailed(w, err)
-			return
-		}
+	if audited && s.cfg.Deps.Bus != nil {
+		// One request, one commit: the request record rides in the
+		// request's first ledger message (commands/audit.go).
+		ctx = commands.WithAudit(ctx, auditEvent(auditevent.EventRequest, reqRec))
+		req.Ctx = ctx
+		defer s.cfg.Deps.Bus.CloseAudit(ctx)
 	}
 	var resp *framework.Response
 	var herr error
@@ -307,7 +307,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, path string, op f
 			errMsg = strings.Join(msgs, "; ")
 		}
 		events := []ledger.Event{auditEvent(auditevent.EventResponse, s.audit.response(reqRec, resp, errMsg))}
-		if isRead {
+		if s.cfg.Deps.Bus == nil {
 			events = append([]ledger.Event{auditEvent(auditevent.EventRequest, reqRec)}, events...)
 		}
 		if err := s.appendAudit(ctx, events...); err != nil {

@@ -113,4 +113,11 @@
 // projections becomes unreadable, and the overwritten version is gone from
 // the data dir. Keys of older data dirs (one per message) still read and
 // erase.
+//
+// Held appends (Hold, then Commit or Abort) give one commit per request:
+// a write's events are checked and their versions reserved at once, and
+// its message waits until the request's audit response record joins them
+// (commands/audit.go). What queued behind a held request waits for it;
+// a hold not committed within maxHold is dropped and nothing of it is
+// stored.
 package ledger

@@ -53,6 +53,8 @@ type appendReq struct {
 	attempts int
 	queued   time.Time
 	done     chan appendResult
+	// hold is set for Hold's requests (writer_hold.go).
+	hold *holdState
 }
 
 type appendResult struct {
@@ -73,9 +75,11 @@ type Writer struct {
 	js    jetstream.JetStream
 	guard *storageGuard
 	reqs  chan *appendReq
-	stop  chan struct{}
-	done  chan struct{}
-	once  sync.Once
+	// release carries Held.Commit's last events to the run goroutine.
+	release chan *release
+	stop    chan struct{}
+	done    chan struct{}
+	once    sync.Once
 
 	srcMu  sync.RWMutex
 	source VersionSource
@@ -126,6 +130,7 @@ func newWriter(s *Store, lastSeq uint64) *Writer {
 		js:       js,
 		guard:    s.guard,
 		reqs:     make(chan *appendReq, 4096),
+		release:  make(chan *release, 256),
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 		lastSeq:  lastSeq,
@@ -218,6 +223,12 @@ func (w *Writer) submit(ctx context.Context, r *appendReq) (uint64, error) {
 func (w *Writer) close() {
 	w.once.Do(func() { close(w.stop) })
 	<-w.done
+	if w.js != w.store.js {
+		// Its own context's reply subscription and reconnect watcher
+		// would otherwise live as long as the connection: one goroutine
+		// per seal/unseal cycle.
+		w.js.CleanupPublisher()
+	}
 }
 
 // run is the writer's loop. While one message is in flight (published,
@@ -233,8 +244,22 @@ func (w *Writer) run() {
 		fl    *flight
 	)
 	for {
+		var holdTimer <-chan time.Time
 		for fl == nil && len(queue) > 0 {
 			g := queue[0]
+			if g.raw == nil && len(g.reqs) == 0 && g.held == 0 {
+				// Everything in it was dropped (writer_hold.go).
+				w.unqueue(g)
+				queue = queue[1:]
+				continue
+			}
+			if g.held > 0 {
+				// Its held requests still wait for their last events.
+				if left := w.overdue(g, time.Now()); g.held > 0 {
+					holdTimer = time.After(left)
+					break
+				}
+			}
 			fl, queue = w.send(g, queue[1:])
 		}
 		var (
@@ -266,6 +291,10 @@ func (w *Writer) run() {
 					break drain
 				}
 			}
+		case rel := <-w.release:
+			w.released(rel)
+		case <-holdTimer:
+			// The loop's top publishes what outstayed maxHold.
 		case ack := <-acked:
 			fl.timer.Stop()
 			w.stored(fl, ack.Sequence)

@@ -14,6 +14,9 @@ type group struct {
 	staged map[string]uint64 // aggregate versions once this group is stored
 	size   int
 	events int
+	// held counts requests that wait for Held.Commit: the group is not
+	// published before it is zero.
+	held int
 	// refused are requests that conflict with a version this group (or
 	// one before it) stores. They are answered once it is stored, so the
 	// caller that reloads after ErrConflict finds that version applied
@@ -121,6 +124,7 @@ func (w *Writer) enqueue(queue []*group, fl *flight, r *appendReq) []*group {
 	tail.reqs = append(tail.reqs, r)
 	tail.size += r.size
 	tail.events += len(r.events)
+	r.reserve(tail)
 	return queue
 }
 

@@ -39,11 +39,9 @@ func (w *Writer) send(g *group, queue []*group) (*flight, []*group) {
 		}
 		// Everything queued was checked against a version map that may
 		// have been stale.
-		queue = w.requeue(append([]*group{g}, queue...))
-		if len(queue) == 0 {
-			return nil, nil
-		}
-		g, queue = queue[0], queue[1:]
+		// The run loop publishes the first group, unless it holds
+		// requests that wait for their commit.
+		return nil, w.requeue(append([]*group{g}, queue...))
 	}
 	msgID := NewID()
 	subject, data := SubjectBatch, []byte(nil)

@@ -120,11 +120,6 @@ func TestSealingStopsEveryGoroutine(t *testing.T) {
 	// finishing its fetch, the writer stopping) takes a moment more.
 	closeIdle()
 	opts := append(append(httpConns, sealed), testkit.IgnoreEmbeddedNATS()...)
-	// KNOWN LEAK (ledger/writer.go, not this package): each unseal's writer
-	// makes its own jetstream context for async publishes, whose
-	// reconnect watcher only ends when the NATS connection closes, so one
-	// goroutine stays per seal/unseal cycle until the node closes.
-	opts = append(opts, goleak.IgnoreTopFunction("github.com/nats-io/nats.go/jetstream.(*jetStream).resetPendingAcksOnReconnect"))
 	testkit.CheckFor(t, 20*time.Second, 100*time.Millisecond, func() error { return goleak.Find(opts...) })
 }
 

@@ -57,11 +57,18 @@ func (r *Runner) Load(sec Secret) (State, error) {
 // of one attempt; Run reports whether the last attempt's events may have
 // been stored (then the caller must not undo its side effects).
 func (r *Runner) run(ctx context.Context, mount, path string, decide func(State, Secret) ([]ledger.Event, error)) (stored bool, err error) {
+	return r.runWith(r.Bus.Run, ctx, mount, path, decide)
+}
+
+// runWith is run through the bus's Run or RunLast. Writes and patches
+// answer from what decide saw, so they use RunLast: within a request the
+// version is stored in one message with its audit records.
+func (r *Runner) runWith(runBus func(context.Context, commands.DecideFunc) (uint64, error), ctx context.Context, mount, path string, decide func(State, Secret) ([]ledger.Event, error)) (stored bool, err error) {
 	sec, err := r.Secret(mount, path)
 	if err != nil {
 		return false, err
 	}
-	_, err = r.Bus.Run(ctx, func(ctx context.Context) ([]ledger.Event, error) {
+	_, err = runBus(ctx, func(ctx context.Context) ([]ledger.Event, error) {
 		stored = false
 		st, err := r.Load(sec)
 		if err != nil {
@@ -78,7 +85,7 @@ func (r *Runner) run(ctx context.Context, mount, path string, decide func(State,
 func (r *Runner) Write(ctx context.Context, mount, path string, value []byte, cas *int64) (Written, error) {
 	sealer := &dataKeySealer{ctx: ctx, keys: r.Reader.Ledger.DataKeys()}
 	var out Written
-	stored, err := r.run(ctx, mount, path, func(st State, sec Secret) ([]ledger.Event, error) {
+	stored, err := r.runWith(r.Bus.RunLast, ctx, mount, path, func(st State, sec Secret) ([]ledger.Event, error) {
 		events, w, err := DecideWrite(st, Write{Secret: sec, Value: value, CAS: cas, Sealer: sealer})
 		out = w
 		return events, err
@@ -107,7 +114,7 @@ func (r *Runner) DeleteV1(ctx context.Context, mount, path string) error {
 func (r *Runner) Patch(ctx context.Context, mount, path string, patch map[string]any, cas *int64) (Written, error) {
 	sealer := &dataKeySealer{ctx: ctx, keys: r.Reader.Ledger.DataKeys()}
 	var out Written
-	stored, err := r.run(ctx, mount, path, func(st State, sec Secret) ([]ledger.Event, error) {
+	stored, err := r.runWith(r.Bus.RunLast, ctx, mount, path, func(st State, sec Secret) ([]ledger.Event, error) {
 		current, err := r.currentValue(ctx, st, sec)
 		if err != nil {
 			return nil, err
@@ -150,10 +157,18 @@ func (r *Runner) finishVersion(ctx context.Context, sealer *dataKeySealer, store
 	// queue, not inline: a secure delete costs ~750 µs, serialised, and
 	// the write need not wait for housekeeping. The queue is durable, so
 	// a crash only delays the erasure.
-	if err := r.Reader.Ledger.DataKeys().DestroyLater(context.WithoutCancel(ctx), out.Erase...); err != nil {
-		if err := r.erase(ctx, out.Erase); err != nil {
-			out.Warnings = append(out.Warnings, "error occurred when cleaning up old versions: "+err.Error())
+	// After the commit: a write held for its audit record (RunLast) is not
+	// stored yet, and a version must not be erased for a write that fails.
+	var warning string
+	commands.AfterCommit(ctx, func(ctx context.Context) {
+		if err := r.Reader.Ledger.DataKeys().DestroyLater(context.WithoutCancel(ctx), out.Erase...); err != nil {
+			if err := r.erase(ctx, out.Erase); err != nil {
+				warning = "error occurred when cleaning up old versions: " + err.Error()
+			}
 		}
+	})
+	if warning != "" {
+		out.Warnings = append(out.Warnings, warning)
 	}
 	return out, nil
 }

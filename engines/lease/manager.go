@@ -290,6 +290,11 @@ func (m *Manager) revokeNow(ctx context.Context, st *leaseevent.State, reason st
 	if err != nil {
 		return err
 	}
+	// The revocation acts outside the ledger: within a request, its audit
+	// record is stored first (commands/audit.go).
+	if err := m.deps.Bus.AuditNow(ctx); err != nil {
+		return err
+	}
 	if st.Reason != "" && reason == "" {
 		reason = st.Reason
 	}
