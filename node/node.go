@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -56,9 +57,45 @@ type Config struct {
 	ExtraModules []framework.Module
 	// UI serves the web UI at /ui/ (package ui: static files; the app
 	// uses the public API with the user's token).
-	UI  bool
-	Log *slog.Logger
+	UI bool
+	// Cluster, when set, makes the embedded NATS server a member of a
+	// NATS cluster with the other nodes, and the ledger stream R3.
+	Cluster *Cluster
+	// External, when set, puts the ledger on an existing JetStream
+	// cluster instead of the embedded server; DataDir then holds only
+	// projections.
+	External *External
+	Log      *slog.Logger
 }
+
+// Cluster is a node's place in a cluster of embedded servers.
+type Cluster struct {
+	// NodeID names the node (its NATS server name); unique in the cluster.
+	NodeID string
+	// Addr is host:port the node's NATS routes listen on (cluster_addr).
+	Addr string
+	// Peers are the other nodes' route addresses (host:port).
+	Peers []string
+	// Replicas of the ledger stream (3 when 0).
+	Replicas int
+	// FormWait bounds how long Start waits for the cluster to form (a
+	// JetStream meta leader and enough peers); 2 minutes when 0.
+	FormWait time.Duration
+}
+
+// External is an existing JetStream cluster.
+type External struct {
+	Conn ledger.ExternalConfig
+	// Replicas of the ledger stream (3 when 0).
+	Replicas int
+	// FormWait as in Cluster.
+	FormWait time.Duration
+}
+
+const (
+	defaultReplicas = 3
+	defaultFormWait = 2 * time.Minute
+)
 
 // Node is a running server.
 type Node struct {
@@ -104,10 +141,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 			n.Close()
 		}
 	}()
-	if n.ns, n.nc, err = ledger.StartEmbedded(ledger.EmbeddedConfig{StoreDir: filepath.Join(cfg.DataDir, "nats")}); err != nil {
-		return nil, err
-	}
-	if n.ledger, err = ledger.Open(ctx, n.nc, 1); err != nil {
+	if err := n.openLedger(ctx); err != nil {
 		return nil, err
 	}
 	n.seal, err = sys.NewSealer(ctx, sys.SealerOptions{
@@ -136,6 +170,31 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 	}
 	n.seal.StartAutoUnseal()
 	return n, nil
+}
+
+// openLedger starts the embedded NATS server (alone or as a cluster
+// member) or connects to the external cluster, and opens the ledger.
+func (n *Node) openLedger(ctx context.Context) (err error) {
+	cfg := n.cfg
+	opts := ledger.OpenOptions{Replicas: 1}
+	if e := cfg.External; e != nil {
+		if n.nc, err = ledger.ConnectExternal(e.Conn); err != nil {
+			return err
+		}
+		opts = ledger.OpenOptions{Replicas: cmp.Or(e.Replicas, defaultReplicas), External: true, FormWait: cmp.Or(e.FormWait, defaultFormWait)}
+	} else {
+		ec := ledger.EmbeddedConfig{StoreDir: filepath.Join(cfg.DataDir, "nats")}
+		if c := cfg.Cluster; c != nil {
+			ec.ServerName, ec.ClusterAddr, ec.Routes = c.NodeID, c.Addr, c.Peers
+			opts = ledger.OpenOptions{Replicas: cmp.Or(c.Replicas, defaultReplicas), FormWait: cmp.Or(c.FormWait, defaultFormWait)}
+			cfg.Log.Info("joining the cluster", "node_id", c.NodeID, "cluster_addr", c.Addr, "peers", c.Peers, "replicas", opts.Replicas)
+		}
+		if n.ns, n.nc, err = ledger.StartEmbedded(ec); err != nil {
+			return err
+		}
+	}
+	n.ledger, err = ledger.OpenWithOptions(ctx, n.nc, opts)
+	return err
 }
 
 func bootContext(ctx context.Context) context.Context {
