@@ -58,8 +58,12 @@ func StartEmbedded(cfg EmbeddedConfig) (*server.Server, *nats.Conn, error) {
 		NoLog:             true,
 		Host:              "127.0.0.1",
 	}
-	switch cfg.Port {
-	case 0:
+	switch {
+	case cfg.Port == 0 && cfg.ClusterAddr != "":
+		// Routes start only once the client listener is up, so a
+		// cluster member listens on a random loopback port.
+		opts.Port = -1
+	case cfg.Port == 0:
 		opts.DontListen = true
 	default:
 		opts.Port = cfg.Port

@@ -129,15 +129,24 @@ func subjectsCover(subjects []string, want string) bool {
 }
 
 // formingRetry is the pause between attempts while a cluster forms.
-const formingRetry = 250 * time.Millisecond
+const (
+	formingRetry   = 250 * time.Millisecond
+	formingAttempt = 3 * time.Second
+)
 
 // whileForming runs fn until it succeeds, retrying for up to wait while
 // the JetStream cluster is still forming (no meta leader, too few peers
 // for the replicas). A settings error is never retried.
 func whileForming(ctx context.Context, wait time.Duration, fn func(context.Context) error) error {
 	deadline := time.Now().Add(wait)
+	attempt := apiTimeout
+	if wait > 0 {
+		// A request sent before the meta leader exists may go unanswered:
+		// ask again soon rather than wait out the whole API timeout.
+		attempt = formingAttempt
+	}
 	for {
-		actx, cancel := context.WithTimeout(ctx, apiTimeout)
+		actx, cancel := context.WithTimeout(ctx, attempt)
 		err := fn(actx)
 		cancel()
 		if err == nil || errors.Is(err, ErrStreamSettings) || ctx.Err() != nil || time.Now().After(deadline) {
