@@ -161,3 +161,13 @@ func whileForming(ctx context.Context, wait time.Duration, fn func(context.Conte
 		}
 	}
 }
+
+// StreamInfo is the ledger stream's state and, in a cluster, its leader
+// and replicas with their lag (sys/ha-status).
+func (s *Store) StreamInfo(ctx context.Context) (*jetstream.StreamInfo, error) {
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: stream info: %w", err)
+	}
+	return info, nil
+}

@@ -183,3 +183,55 @@ func TestClusterWritesOnAnyNodeReadOnAll(t *testing.T) {
 	require.NoError(t, err)
 	c.readKV(0, "after-restart", "y")
 }
+
+// leaders lists the indexes of the running nodes that run the singletons.
+func (c *testCluster) leaders(skip int) []int {
+	var out []int
+	for i, n := range c.nodes {
+		if i != skip && n.Leading() {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func TestClusterSingletonsOnOneNodeAndFailover(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three nodes")
+	}
+	c := newTestCluster(t)
+	var leader int
+	testkit.CheckFor(t, 15*time.Second, 100*time.Millisecond, func() error {
+		l := c.leaders(-1)
+		if len(l) != 1 {
+			return fmt.Errorf("%d nodes run the singletons", len(l))
+		}
+		leader = l[0]
+		return nil
+	})
+	// Every node reports the same holder, and the stream's three replicas.
+	for i := range 3 {
+		s, err := c.client(i).Logical().Read("sys/ha-status")
+		require.NoError(t, err)
+		sing := s.Data["singletons"].(map[string]any)
+		require.Contains(t, sing["holder"], fmt.Sprintf("node-%d/", leader+1), "node %d", i+1)
+		require.Equal(t, i == leader, sing["leading"])
+		require.Len(t, s.Data["nodes"], 3)
+		require.NotEmpty(t, s.Data["stream_leader"])
+		ldr, err := c.client(i).Sys().Leader()
+		require.NoError(t, err)
+		require.True(t, ldr.IsSelf, "every node is active")
+	}
+	// The leader dies (a crash: its lease is not handed over); another
+	// node runs the singletons within 10 s.
+	start := time.Now()
+	c.nodes[leader].ns.Shutdown()
+	c.stop(leader)
+	testkit.CheckFor(t, 10*time.Second, 100*time.Millisecond, func() error {
+		if l := c.leaders(leader); len(l) != 1 {
+			return fmt.Errorf("%d nodes run the singletons", len(l))
+		}
+		return nil
+	})
+	t.Logf("singletons moved after %s", time.Since(start).Round(time.Millisecond))
+}

@@ -6,6 +6,7 @@ import (
 	"github.com/cofferhq/coffer/engines/database"
 	"github.com/cofferhq/coffer/engines/events"
 	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/engines/ha"
 	"github.com/cofferhq/coffer/engines/kv"
 	"github.com/cofferhq/coffer/engines/lease"
 	"github.com/cofferhq/coffer/engines/sys"
@@ -28,6 +29,7 @@ func (n *Node) modules() []framework.Module {
 		kv.Module,
 		transit.Module,
 		database.Module,
+		ha.Module(n.clusterStatus),
 	}
 	return append(list, n.cfg.ExtraModules...)
 }

@@ -85,7 +85,9 @@ type Cluster struct {
 
 // External is an existing JetStream cluster.
 type External struct {
-	Conn ledger.ExternalConfig
+	// NodeID names the node among those sharing the cluster.
+	NodeID string
+	Conn   ledger.ExternalConfig
 	// Replicas of the ledger stream (3 when 0).
 	Replicas int
 	// FormWait as in Cluster.
@@ -319,4 +321,15 @@ func (sealedTokens) Resolve(context.Context, string) (*framework.Caller, error) 
 func (sealedTokens) Use(context.Context, *framework.Caller) error { return nil }
 func (sealedTokens) Login(context.Context, *framework.Request, *framework.Auth) (*framework.Auth, error) {
 	return nil, framework.ErrPermissionDenied
+}
+
+// nodeID names the node in the cluster ("coffer" on a single node).
+func (n *Node) nodeID() string {
+	if c := n.cfg.Cluster; c != nil && c.NodeID != "" {
+		return c.NodeID
+	}
+	if e := n.cfg.External; e != nil && e.NodeID != "" {
+		return e.NodeID
+	}
+	return "coffer"
 }

@@ -24,7 +24,7 @@ func Module(interval time.Duration) framework.Module {
 			l, log := env.Ledger, env.Log
 			return &framework.Instance{
 				Sys: paths(l),
-				Services: []framework.Service{{Name: "checkpointer", Run: func(ctx context.Context) error {
+				Services: []framework.Service{{Name: "checkpointer", Singleton: true, Run: func(ctx context.Context) error {
 					run(ctx, l, log, interval)
 					return nil
 				}}},

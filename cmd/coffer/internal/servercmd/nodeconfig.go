@@ -45,7 +45,7 @@ func nodeConfig(fc *config.Config) (node.Config, error) {
 func clusterConfig(fc *config.Config, cfg *node.Config) error {
 	st := fc.Storage
 	if n := st.NATS; n != nil {
-		ext := &node.External{Replicas: n.Replicas, Conn: ledger.ExternalConfig{
+		ext := &node.External{NodeID: st.NodeID, Replicas: n.Replicas, Conn: ledger.ExternalConfig{
 			URLs: n.URLs, CredsFile: n.CredsFile, User: n.User, Password: n.Password.Reveal(), NkeySeedFile: n.NkeySeedFile,
 			Name: "coffer-" + cmp.Or(st.NodeID, "node"),
 		}}
