@@ -77,6 +77,14 @@ func TestFullDiskFailsClosedAndRecovers(t *testing.T) {
 		require.NotContains(t, string(body), "before", "no secret data in a refused answer")
 		require.Less(t, took, 3*time.Second, "%s %s answered promptly", r.method, r.path)
 	}
+	// A load balancer's health check takes the node out of the pool.
+	resp, err := hc.Get(s.Addr + "/v1/sys/health")
+	require.NoError(t, err)
+	hbody, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "%s", hbody)
+	require.Contains(t, string(hbody), `"storage_error"`)
+	require.Contains(t, string(hbody), "storage full")
 
 	require.NoError(t, os.Remove(filler))
 	var recovered time.Duration
@@ -87,6 +95,9 @@ func TestFullDiskFailsClosedAndRecovers(t *testing.T) {
 		return err
 	})
 	t.Logf("serving again %s after space was freed", recovered.Round(time.Millisecond))
+	healthy, err := c.Sys().Health()
+	require.NoError(t, err, "sys/health is 200 again once space returns")
+	require.False(t, healthy.Sealed)
 
 	// Nothing refused was applied: app/db is still at its first version,
 	// app/new does not exist.

@@ -56,6 +56,9 @@ type healthBody struct {
 	Version                    string `json:"version"`
 	ClusterName                string `json:"cluster_name,omitempty"`
 	ClusterID                  string `json:"cluster_id,omitempty"`
+	// StorageError says why the node refuses requests while its ledger
+	// cannot write (a full disk); Vault has no such field.
+	StorageError string `json:"storage_error,omitempty"`
 }
 
 // health answers GET/HEAD sys/health with Vault's status codes: 200
@@ -63,6 +66,10 @@ type healthBody struct {
 // by a query parameter (activecode, standbycode, uninitcode, sealedcode;
 // standbyok=true makes a standby answer as active). Every node of a
 // Coffer cluster serves reads and writes, so none is ever a standby.
+// An unsealed node whose ledger cannot write (a full disk) answers every
+// audited request with 503, so its health says so too (503, or
+// sealedcode, with storage_error): a load balancer takes it out of the
+// pool until space returns, when the guard recovers in place.
 func (b *backend) health(req *framework.Request) (*framework.Response, error) {
 	q := req.Query
 	codes := map[string]int{
@@ -100,15 +107,32 @@ func (b *backend) health(req *framework.Request) (*framework.Response, error) {
 	case standby && !standbyOK:
 		code = codes["standbycode"]
 	}
+	storageErr := b.storageError(initialized, sealed)
+	if storageErr != "" {
+		code = codes["sealedcode"]
+	}
 	body := healthBody{
 		Initialized: initialized, Sealed: sealed, Standby: standby,
 		ReplicationPerformanceMode: "disabled", ReplicationDRMode: "disabled",
 		ServerTimeUTC: time.Now().UTC().Unix(), Version: b.opts.Version,
+		StorageError: storageErr,
 	}
 	if !sealed {
 		body.ClusterName, body.ClusterID = b.cluster()
 	}
 	return rawJSON(code, body)
+}
+
+// storageError is the ledger's refusal of writes, if any, on a node that
+// would otherwise serve.
+func (b *backend) storageError(initialized, sealed bool) string {
+	if !initialized || sealed || b.deps.Ledger == nil {
+		return ""
+	}
+	if err := b.deps.Ledger.StorageError(); err != nil {
+		return err.Error()
+	}
+	return ""
 }
 
 // badHealthQuery is Vault's answer to an unparsable code or standbyok.
