@@ -5,14 +5,18 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	vault "github.com/hashicorp/vault/api"
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/stretchr/testify/require"
 
 	"github.com/cofferhq/coffer/internal/testkit"
+	"github.com/cofferhq/coffer/ledger"
 )
 
 // testCluster is three in-process nodes whose embedded NATS servers form
@@ -234,4 +238,28 @@ func TestClusterSingletonsOnOneNodeAndFailover(t *testing.T) {
 		return nil
 	})
 	t.Logf("singletons moved after %s", time.Since(start).Round(time.Millisecond))
+}
+
+func TestExternalJetStream(t *testing.T) {
+	ns, err := server.NewServer(&server.Options{
+		Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: filepath.Join(t.TempDir(), "js"),
+		Username: "coffer", Password: "nats-pw", NoLog: true, NoSigs: true,
+	})
+	require.NoError(t, err)
+	go ns.Start()
+	require.True(t, ns.ReadyForConnections(10*time.Second))
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+
+	dir := t.TempDir()
+	n := startNode(t, dir, "root", func(c *Config) {
+		c.External = &External{NodeID: "ext-1", Replicas: 1, Conn: ledger.ExternalConfig{URLs: []string{ns.ClientURL()}, User: "coffer", Password: "nats-pw"}}
+	})
+	_, err = clientFor(t, n, "root").KVv2("secret").Put(context.Background(), "a", map[string]any{"v": "1"})
+	require.NoError(t, err)
+	_, err = os.Stat(filepath.Join(dir, "nats"))
+	require.True(t, os.IsNotExist(err), "the data dir holds only projections")
+	st, err := n.clusterStatus(context.Background())
+	require.NoError(t, err)
+	require.True(t, st.Clustered)
+	require.Greater(t, st.LastSeq, uint64(0))
 }
