@@ -137,10 +137,11 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("node: data dir: %w", err)
 	}
-	n = &Node{cfg: cfg, DataDir: cfg.DataDir}
+	started := &Node{cfg: cfg, DataDir: cfg.DataDir}
+	n = started
 	defer func() {
 		if err != nil {
-			n.Close()
+			started.Close() // n is nil by now
 		}
 	}()
 	if err := n.openLedger(ctx); err != nil {
