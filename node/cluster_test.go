@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -30,25 +29,8 @@ type testCluster struct {
 	root   string
 }
 
-// freeAddrs reserves n loopback addresses; the ports are released at once
-// for the servers to take (a port taken in between fails the test loudly).
-func freeAddrs(t *testing.T, n int) []string {
-	var out []string
-	var ls []net.Listener
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		ls = append(ls, l)
-		out = append(out, l.Addr().String())
-	}
-	for _, l := range ls {
-		l.Close()
-	}
-	return out
-}
-
 func newTestCluster(t *testing.T) *testCluster {
-	c := &testCluster{t: t, routes: freeAddrs(t, 3), nodes: make([]*Node, 3)}
+	c := &testCluster{t: t, routes: testkit.FreeLoopbackAddrs(t, 3), nodes: make([]*Node, 3)}
 	for range 3 {
 		c.dirs = append(c.dirs, t.TempDir())
 	}

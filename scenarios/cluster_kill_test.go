@@ -3,7 +3,6 @@ package scenarios_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	vault "github.com/hashicorp/vault/api"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cofferhq/coffer/internal/testkit"
 	"github.com/cofferhq/coffer/scenarios/harness"
 )
 
@@ -42,17 +42,7 @@ cluster_addr = "http://%s"
 // it through node 1 and unseals every node.
 func startCluster(t *testing.T) []*harness.Server {
 	t.Helper()
-	var routes []string
-	var ls []net.Listener
-	for range 3 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		ls = append(ls, l)
-		routes = append(routes, l.Addr().String())
-	}
-	for _, l := range ls {
-		l.Close()
-	}
+	routes := testkit.FreeLoopbackAddrs(t, 3)
 	bin := harness.Binary(t)
 	// The harness writes each config beside the data dir: one parent each.
 	var dirs []string
