@@ -5,7 +5,7 @@ BIN       ?= bin/coffer
 RUN_FLAGS ?= -dev
 TEST_FLAGS ?= -count=1 -timeout 20m
 
-.PHONY: all build run test test-short bench bench-compare bench-ledger vet fmt clean ui ui-screenshots
+.PHONY: all build run cluster test test-short bench bench-compare bench-ledger vet fmt clean ui ui-screenshots
 
 all: build
 
@@ -16,6 +16,11 @@ build:
 # token printed). Extra flags: make run RUN_FLAGS="-dev -data-dir .data"
 run: build
 	./$(BIN) server $(RUN_FLAGS)
+
+# Three local nodes as one cluster (loopback, ports 8200/8210/8220, data
+# and logs in .cluster/): prints their addresses and the root token.
+cluster: build
+	BIN=./$(BIN) scenarios/cluster/make-cluster.sh
 
 # The whole test suite: unit tests, integration tests on an embedded NATS
 # server, API tests through HashiCorp's Go client, and the end-to-end

@@ -2,6 +2,9 @@ package ledger
 
 import (
 	"fmt"
+	"net"
+	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -15,6 +18,16 @@ type EmbeddedConfig struct {
 	// Port is the client port; 0 means no TCP listener at all (in-process
 	// connections only), -1 a random port.
 	Port int
+	// ServerName names the server in a cluster ("coffer" when empty).
+	ServerName string
+	// ClusterAddr, when set, makes the server a member of a NATS cluster:
+	// host:port its routes listen on (a port of 0 picks one). Routes are
+	// the other members' host:port; JetStream places each stream's
+	// replicas and elects its leader over them (NATS's Raft).
+	ClusterAddr string
+	Routes      []string
+	// ClusterName is the NATS cluster's name ("coffer" when empty).
+	ClusterName string
 }
 
 // maxPayload is the largest message the embedded server accepts: NATS's own
@@ -26,8 +39,12 @@ const maxPayload = 64 << 20
 // returns it with a connection to it. Every write is fsynced before it is
 // acknowledged (SyncAlways).
 func StartEmbedded(cfg EmbeddedConfig) (*server.Server, *nats.Conn, error) {
+	name := cfg.ServerName
+	if name == "" {
+		name = "coffer"
+	}
 	opts := &server.Options{
-		ServerName: "coffer",
+		ServerName: name,
 		JetStream:  true,
 		StoreDir:   cfg.StoreDir,
 		SyncAlways: true,
@@ -41,11 +58,18 @@ func StartEmbedded(cfg EmbeddedConfig) (*server.Server, *nats.Conn, error) {
 		NoLog:             true,
 		Host:              "127.0.0.1",
 	}
-	switch cfg.Port {
-	case 0:
+	switch {
+	case cfg.Port == 0 && cfg.ClusterAddr != "":
+		// Routes start only once the client listener is up, so a
+		// cluster member listens on a random loopback port.
+		opts.Port = -1
+	case cfg.Port == 0:
 		opts.DontListen = true
 	default:
 		opts.Port = cfg.Port
+	}
+	if err := clusterOptions(opts, cfg); err != nil {
+		return nil, nil, err
 	}
 	ns, err := server.NewServer(opts)
 	if err != nil {
@@ -56,10 +80,38 @@ func StartEmbedded(cfg EmbeddedConfig) (*server.Server, *nats.Conn, error) {
 		ns.Shutdown()
 		return nil, nil, fmt.Errorf("ledger: nats server not ready after 30s")
 	}
-	nc, err := nats.Connect("", nats.InProcessServer(ns), nats.Name("coffer"), nats.MaxReconnects(-1))
+	nc, err := nats.Connect("", nats.InProcessServer(ns), nats.Name("coffer-"+name), nats.MaxReconnects(-1))
 	if err != nil {
 		ns.Shutdown()
 		return nil, nil, fmt.Errorf("ledger: connect to embedded nats: %w", err)
 	}
 	return ns, nc, nil
+}
+
+// clusterOptions sets the route listener and the routes of a clustered
+// embedded server.
+func clusterOptions(opts *server.Options, cfg EmbeddedConfig) error {
+	if cfg.ClusterAddr == "" {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(cfg.ClusterAddr)
+	if err != nil {
+		return fmt.Errorf("ledger: cluster address %q: %w", cfg.ClusterAddr, err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		return fmt.Errorf("ledger: cluster address %q: port: %w", cfg.ClusterAddr, err)
+	}
+	if p == 0 {
+		p = -1 // nats-server's "random port"
+	}
+	opts.Cluster.Name = cfg.ClusterName
+	if opts.Cluster.Name == "" {
+		opts.Cluster.Name = "coffer"
+	}
+	opts.Cluster.Host, opts.Cluster.Port = host, p
+	for _, r := range cfg.Routes {
+		opts.Routes = append(opts.Routes, &url.URL{Scheme: "nats-route", Host: r})
+	}
+	return nil
 }

@@ -52,19 +52,74 @@ type Store struct {
 	// guard is set when the stream lives in an embedded server (see
 	// storage.go).
 	guard *storageGuard
+	// replicas is the stream's replication factor.
+	replicas int
+}
+
+// OpenOptions says how the ledger stream is set up.
+type OpenOptions struct {
+	// Replicas is the stream's replication factor (1 on a single node, 3
+	// in a cluster).
+	Replicas int
+	// External marks a JetStream cluster Coffer does not own: an existing
+	// ledger stream is checked and, if its settings differ from the
+	// ledger's, refused (ErrStreamSettings), never changed.
+	External bool
+	// FormWait is how long Open keeps retrying while the JetStream
+	// cluster has no meta leader yet (its members still starting); 0
+	// tries once.
+	FormWait time.Duration
 }
 
 // Open creates (or binds to) the ledger stream over nc. The store starts
 // sealed: call Init on a new ledger, then Unseal.
 func Open(ctx context.Context, nc *nats.Conn, replicas int) (*Store, error) {
+	return OpenWithOptions(ctx, nc, OpenOptions{Replicas: replicas})
+}
+
+// OpenWithOptions is Open with every option.
+func OpenWithOptions(ctx context.Context, nc *nats.Conn, o OpenOptions) (*Store, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: jetstream: %w", err)
 	}
-	if replicas < 1 {
-		replicas = 1
+	replicas := max(o.Replicas, 1)
+	cfg := streamConfig(replicas)
+	var stream jetstream.Stream
+	err = whileForming(ctx, o.FormWait, func(ctx context.Context) error {
+		var err error
+		if o.External {
+			stream, err = bindExternal(ctx, js, cfg)
+		} else {
+			stream, err = js.CreateOrUpdateStream(ctx, cfg)
+		}
+		return err
+	})
+	if errors.Is(err, ErrStreamSettings) {
+		return nil, err
 	}
-	cfg := jetstream.StreamConfig{
+	if err != nil {
+		return nil, fmt.Errorf("ledger: create stream: %w", err)
+	}
+	var guard *storageGuard
+	if ns, ok := nc.Opts.InProcessServer.(*server.Server); ok {
+		guard = newStorageGuard(ns)
+	}
+	var dk *DataKeys
+	err = whileForming(ctx, o.FormWait, func(ctx context.Context) error {
+		var err error
+		dk, err = openDataKeys(ctx, js, replicas, guard)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Store{nc: nc, js: js, stream: stream, dataKeys: dk, guard: guard, replicas: replicas}, nil
+}
+
+// streamConfig is the ledger stream as Coffer requires it.
+func streamConfig(replicas int) jetstream.StreamConfig {
+	return jetstream.StreamConfig{
 		Name:        StreamName,
 		Description: "Coffer ledger: encrypted events and audit records",
 		Subjects:    []string{subjectsAll},
@@ -77,20 +132,14 @@ func Open(ctx context.Context, nc *nats.Conn, replicas int) (*Store, error) {
 		Replicas:    replicas,
 		MaxMsgSize:  maxPayload,
 	}
-	stream, err := js.CreateOrUpdateStream(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("ledger: create stream: %w", err)
-	}
-	var guard *storageGuard
-	if ns, ok := nc.Opts.InProcessServer.(*server.Server); ok {
-		guard = newStorageGuard(ns)
-	}
-	dk, err := openDataKeys(ctx, js, replicas, guard)
-	if err != nil {
-		return nil, err
-	}
-	return &Store{nc: nc, js: js, stream: stream, dataKeys: dk, guard: guard}, nil
 }
+
+// Replicas is the ledger stream's replication factor; sibling streams
+// (lease jobs, checkpoints) use the same.
+func (s *Store) Replicas() int { return s.replicas }
+
+// Conn is the node's NATS connection (elections, cluster status).
+func (s *Store) Conn() *nats.Conn { return s.nc }
 
 // JetStream exposes the JetStream context for sibling streams (lease
 // timers, checkpoints).

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cofferhq/coffer/cluster/election"
 	"github.com/cofferhq/coffer/commands"
 	"github.com/cofferhq/coffer/commands/mount"
 	"github.com/cofferhq/coffer/engines/framework"
@@ -38,6 +39,7 @@ type activeNode struct {
 	modules   []framework.Module
 	instances []*framework.Instance
 	gateway   atomic.Pointer[gateway.Server]
+	elector   *election.Elector
 
 	cancel     context.CancelFunc
 	projecting bool           // the projector goroutine was started
@@ -118,11 +120,17 @@ func (n *Node) startModules(runCtx context.Context, a *activeNode) error {
 	a.policies = policystore.NewCache(a.store)
 	a.projector.Observe(a.mounts.Observer())
 	a.projector.Observe(a.policies.Observer())
+	el, err := election.Open(runCtx, n.ledger.JetStream(), election.Options{NodeID: n.nodeID(), Replicas: n.ledger.Replicas(), Log: n.cfg.Log})
+	if err != nil {
+		return err
+	}
+	a.elector = el
 	a.tokens = token.NewResolver(a.deps)
 	a.leases = leaseeng.NewManager(a.deps, n.cfg.Leases)
 	env := &framework.Env{
 		Deps: a.deps, Ctx: runCtx, DataDir: n.cfg.DataDir, Now: time.Now,
 		Leases: a.leases, Tokens: a.tokens, Mounts: a.mounts, Policies: a.policies, Modules: a.modules,
+		Leading: a.leading,
 	}
 	for _, m := range a.modules {
 		inst, err := m.Start(env)
@@ -203,32 +211,65 @@ func (n *Node) catchUp(ctx context.Context, a *activeNode) error {
 	return nil
 }
 
-// runServices is the third stage: the lease manager's scheduler and
-// reaper, the data-key eraser and every module's services, on read models
-// that are current.
+// runServices is the third stage: the reaper and every module's services
+// on read models that are current, and the election that runs the
+// singletons (lease scheduler, data-key eraser, singleton services) on
+// one node of the cluster.
 func (n *Node) runServices(runCtx context.Context, a *activeNode) error {
-	if err := a.leases.Start(runCtx); err != nil {
+	if err := a.leases.StartReaper(runCtx); err != nil {
 		return err
+	}
+	var singletons []framework.Service
+	singletons = append(singletons,
+		framework.Service{Name: "lease scheduler", Run: func(ctx context.Context) error { a.leases.RunScheduler(ctx); return nil }},
+		framework.Service{Name: "data-key eraser", Run: func(ctx context.Context) error { return n.ledger.DataKeys().RunEraser(ctx, n.cfg.Log) }},
+	)
+	for _, inst := range a.instances {
+		for _, svc := range inst.Services {
+			if svc.Singleton {
+				singletons = append(singletons, svc)
+				continue
+			}
+			n.runService(runCtx, a, svc)
+		}
 	}
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
-		if err := n.ledger.DataKeys().RunEraser(runCtx, n.cfg.Log); err != nil && runCtx.Err() == nil {
-			n.cfg.Log.Error("data-key eraser stopped", "err", err)
+		a.elector.Run(runCtx, func(ctx context.Context) {
+			var wg sync.WaitGroup
+			for _, svc := range singletons {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if err := svc.Run(ctx); err != nil && ctx.Err() == nil {
+						n.cfg.Log.Error("singleton stopped", "service", svc.Name, "err", err)
+					}
+				}()
+			}
+			wg.Wait()
+		})
+	}()
+	return nil
+}
+
+func (n *Node) runService(ctx context.Context, a *activeNode, svc framework.Service) {
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		if err := svc.Run(ctx); err != nil && ctx.Err() == nil {
+			n.cfg.Log.Error("service stopped", "service", svc.Name, "err", err)
 		}
 	}()
-	for _, inst := range a.instances {
-		for _, svc := range inst.Services {
-			a.wg.Add(1)
-			go func() {
-				defer a.wg.Done()
-				if err := svc.Run(runCtx); err != nil && runCtx.Err() == nil {
-					n.cfg.Log.Error("service stopped", "service", svc.Name, "err", err)
-				}
-			}()
-		}
+}
+
+// leading reports whether this node runs the singletons.
+func (a *activeNode) leading() bool {
+	if a.elector == nil {
+		return false
 	}
-	return nil
+	ok, _ := a.elector.Leading()
+	return ok
 }
 
 // buildGateway is the last stage: the full gateway, routing sys/ to the

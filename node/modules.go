@@ -9,6 +9,7 @@ import (
 	"github.com/cofferhq/coffer/engines/database"
 	"github.com/cofferhq/coffer/engines/events"
 	"github.com/cofferhq/coffer/engines/framework"
+	"github.com/cofferhq/coffer/engines/ha"
 	"github.com/cofferhq/coffer/engines/kv"
 	"github.com/cofferhq/coffer/engines/lease"
 	"github.com/cofferhq/coffer/engines/metrics"
@@ -38,6 +39,7 @@ func (n *Node) modules() []framework.Module {
 		kubernetes.Module,
 		userpass.Module,
 		metrics.Module(n.metrics),
+		ha.Module(n.clusterStatus),
 	}
 	return append(list, n.cfg.ExtraModules...)
 }

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -61,8 +62,46 @@ type Config struct {
 	// Telemetry configures sys/metrics (`coffer server -dev` serves it
 	// without a token, as Vault's dev mode does).
 	Telemetry metrics.Config
-	Log       *slog.Logger
+	// Cluster, when set, makes the embedded NATS server a member of a
+	// NATS cluster with the other nodes, and the ledger stream R3.
+	Cluster *Cluster
+	// External, when set, puts the ledger on an existing JetStream
+	// cluster instead of the embedded server; DataDir then holds only
+	// projections.
+	External *External
+	Log      *slog.Logger
 }
+
+// Cluster is a node's place in a cluster of embedded servers.
+type Cluster struct {
+	// NodeID names the node (its NATS server name); unique in the cluster.
+	NodeID string
+	// Addr is host:port the node's NATS routes listen on (cluster_addr).
+	Addr string
+	// Peers are the other nodes' route addresses (host:port).
+	Peers []string
+	// Replicas of the ledger stream (3 when 0).
+	Replicas int
+	// FormWait bounds how long Start waits for the cluster to form (a
+	// JetStream meta leader and enough peers); 2 minutes when 0.
+	FormWait time.Duration
+}
+
+// External is an existing JetStream cluster.
+type External struct {
+	// NodeID names the node among those sharing the cluster.
+	NodeID string
+	Conn   ledger.ExternalConfig
+	// Replicas of the ledger stream (3 when 0).
+	Replicas int
+	// FormWait as in Cluster.
+	FormWait time.Duration
+}
+
+const (
+	defaultReplicas = 3
+	defaultFormWait = 2 * time.Minute
+)
 
 // Node is a running server.
 type Node struct {
@@ -106,16 +145,14 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("node: data dir: %w", err)
 	}
-	n = &Node{cfg: cfg, DataDir: cfg.DataDir}
+	started := &Node{cfg: cfg, DataDir: cfg.DataDir}
+	n = started
 	defer func() {
 		if err != nil {
-			n.Close()
+			started.Close() // n is nil by now
 		}
 	}()
-	if n.ns, n.nc, err = ledger.StartEmbedded(ledger.EmbeddedConfig{StoreDir: filepath.Join(cfg.DataDir, "nats")}); err != nil {
-		return nil, err
-	}
-	if n.ledger, err = ledger.Open(ctx, n.nc, 1); err != nil {
+	if err := n.openLedger(ctx); err != nil {
 		return nil, err
 	}
 	n.metrics = metrics.NewRegistry(cfg.Telemetry, n.ledger)
@@ -145,6 +182,31 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 	}
 	n.seal.StartAutoUnseal()
 	return n, nil
+}
+
+// openLedger starts the embedded NATS server (alone or as a cluster
+// member) or connects to the external cluster, and opens the ledger.
+func (n *Node) openLedger(ctx context.Context) (err error) {
+	cfg := n.cfg
+	opts := ledger.OpenOptions{Replicas: 1}
+	if e := cfg.External; e != nil {
+		if n.nc, err = ledger.ConnectExternal(e.Conn); err != nil {
+			return err
+		}
+		opts = ledger.OpenOptions{Replicas: cmp.Or(e.Replicas, defaultReplicas), External: true, FormWait: cmp.Or(e.FormWait, defaultFormWait)}
+	} else {
+		ec := ledger.EmbeddedConfig{StoreDir: filepath.Join(cfg.DataDir, "nats")}
+		if c := cfg.Cluster; c != nil {
+			ec.ServerName, ec.ClusterAddr, ec.Routes = c.NodeID, c.Addr, c.Peers
+			opts = ledger.OpenOptions{Replicas: cmp.Or(c.Replicas, defaultReplicas), FormWait: cmp.Or(c.FormWait, defaultFormWait)}
+			cfg.Log.Info("joining the cluster", "node_id", c.NodeID, "cluster_addr", c.Addr, "peers", c.Peers, "replicas", opts.Replicas)
+		}
+		if n.ns, n.nc, err = ledger.StartEmbedded(ec); err != nil {
+			return err
+		}
+	}
+	n.ledger, err = ledger.OpenWithOptions(ctx, n.nc, opts)
+	return err
 }
 
 func bootContext(ctx context.Context) context.Context {
@@ -269,4 +331,15 @@ func (sealedTokens) Resolve(context.Context, string) (*framework.Caller, error) 
 func (sealedTokens) Use(context.Context, *framework.Caller) error { return nil }
 func (sealedTokens) Login(context.Context, *framework.Request, *framework.Auth) (*framework.Auth, error) {
 	return nil, framework.ErrPermissionDenied
+}
+
+// nodeID names the node in the cluster ("coffer" on a single node).
+func (n *Node) nodeID() string {
+	if c := n.cfg.Cluster; c != nil && c.NodeID != "" {
+		return c.NodeID
+	}
+	if e := n.cfg.External; e != nil && e.NodeID != "" {
+		return e.NodeID
+	}
+	return "coffer"
 }

@@ -24,7 +24,7 @@ func Module(interval time.Duration) framework.Module {
 			l, log := env.Ledger, env.Log
 			return &framework.Instance{
 				Sys: paths(l),
-				Services: []framework.Service{{Name: "checkpointer", Run: func(ctx context.Context) error {
+				Services: []framework.Service{{Name: "checkpointer", Singleton: true, Run: func(ctx context.Context) error {
 					run(ctx, l, log, interval)
 					return nil
 				}}},
@@ -38,7 +38,7 @@ func Module(interval time.Duration) framework.Module {
 // an inconsistent leaf store: those need an operator, and restarting would
 // hide them.
 func run(ctx context.Context, l *ledger.Store, log *slog.Logger, interval time.Duration) {
-	cp := transparency.NewCheckpointer(l, transparency.Options{Log: log, Interval: interval})
+	cp := transparency.NewCheckpointer(l, transparency.Options{Log: log, Interval: interval, Replicas: l.Replicas()})
 	for ctx.Err() == nil {
 		err := cp.Run(ctx)
 		if ctx.Err() != nil {

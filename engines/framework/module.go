@@ -110,6 +110,10 @@ type Instance struct {
 type Service struct {
 	Name string
 	Run  func(ctx context.Context) error
+	// Singleton services run on one node of a cluster at a time: the
+	// elected one (package cluster/election). Run's context ends when the
+	// node loses the election.
+	Singleton bool
 }
 
 // Deps are the stores an engine is built on.
@@ -141,6 +145,9 @@ type Env struct {
 	Policies *policystore.Cache
 	// Modules is the node's module list.
 	Modules []Module
+	// Leading reports whether this node runs the cluster's singletons
+	// (timers that must fire on one node only); nil means it does.
+	Leading func() bool
 }
 
 // Clock returns env.Now, or time.Now when unset.

@@ -40,6 +40,7 @@ func newReaper(ctx context.Context, m *Manager) (*reaper, error) {
 		Storage:     jetstream.FileStorage,
 		Retention:   jetstream.WorkQueuePolicy,
 		Duplicates:  2 * time.Minute,
+		Replicas:    max(m.deps.Ledger.Replicas(), 1),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("lease: reaper stream: %w", err)

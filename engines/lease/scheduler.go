@@ -19,24 +19,38 @@ const scanBatch = 500
 // ends. On a cluster only the elected node would run it; a single node
 // always does.
 func (m *Manager) Start(ctx context.Context) error {
+	if err := m.StartReaper(ctx); err != nil {
+		return err
+	}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		m.RunScheduler(ctx)
+	}()
+	return nil
+}
+
+// StartReaper starts the reaper alone: a consumer of the shared job
+// queue, which every node of a cluster runs (the jobs spread over them).
+func (m *Manager) StartReaper(ctx context.Context) error {
 	r, err := newReaper(ctx, m)
 	if err != nil {
 		return err
 	}
 	m.reaper = r
-	m.wg.Add(2)
+	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
 		if err := r.run(ctx); err != nil && ctx.Err() == nil {
 			m.deps.Log.Error("reaper stopped", "err", err)
 		}
 	}()
-	go func() {
-		defer m.wg.Done()
-		m.schedule(ctx)
-	}()
 	return nil
 }
+
+// RunScheduler turns due leases into expiries until ctx ends; in a
+// cluster only the elected node runs it.
+func (m *Manager) RunScheduler(ctx context.Context) { m.schedule(ctx) }
 
 // Wait blocks until the loops Start began have stopped (after their
 // context ended), so the stores they read can be closed safely.

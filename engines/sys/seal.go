@@ -117,8 +117,20 @@ func (m *Sealer) Sealed() bool {
 
 func (m *Sealer) Initialized() bool {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.initialized
+	ok := m.initialized
+	m.mu.Unlock()
+	if !ok {
+		// In a cluster another node may have initialised the shared
+		// ledger since this one started.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if m.Refresh(ctx) == nil {
+			m.mu.Lock()
+			ok = m.initialized
+			m.mu.Unlock()
+		}
+	}
+	return ok
 }
 
 func (m *Sealer) SealType() string {

@@ -23,6 +23,9 @@ func (b *Backend) autoRotate(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			if b.leading != nil && !b.leading() {
+				continue // another node of the cluster rotates
+			}
 			rctx, cancel := context.WithTimeout(ctx, interval)
 			_, err := b.RotateDueKeys(rctx)
 			cancel()

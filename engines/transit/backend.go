@@ -23,6 +23,9 @@ type Options struct {
 	// AutoRotateInterval overrides the timer's period; negative disables
 	// the timer (tests drive RotateDueKeys themselves).
 	AutoRotateInterval time.Duration
+	// Leading, when set, reports whether this node runs the cluster's
+	// singletons; auto-rotation skips its ticks on the others.
+	Leading func() bool
 }
 
 // Module is the transit secrets engine: encryption as a service. Each
@@ -38,7 +41,7 @@ var Module = framework.Module{
 	Events: []framework.EventMap{eventMap},
 	Start: func(env *framework.Env) (*framework.Instance, error) {
 		return &framework.Instance{Factory: func(mount framework.MountInfo) (*framework.Backend, error) {
-			return New(env.Deps, mount, Options{Now: env.Now}).Framework(), nil
+			return New(env.Deps, mount, Options{Now: env.Now, Leading: env.Leading}).Framework(), nil
 		}}, nil
 	},
 }
@@ -51,6 +54,8 @@ type Backend struct {
 	cache  *keyCache
 	log    *slog.Logger
 	now    func() time.Time
+	// leading gates auto-rotation to the node running the singletons.
+	leading func() bool
 
 	stopOnce sync.Once
 	cancel   context.CancelFunc // ends the timer and any rotation in flight
@@ -70,7 +75,7 @@ func New(deps framework.Deps, mount framework.MountInfo, opts Options) *Backend 
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &Backend{
-		deps: deps, mount: mount.Accessor, cache: &keyCache{}, log: log, now: now,
+		deps: deps, mount: mount.Accessor, cache: &keyCache{}, log: log, now: now, leading: opts.Leading,
 		runner: &cmdtransit.Runner{Bus: deps.Bus, Mount: mount.Accessor, Now: now},
 		cancel: cancel, done: make(chan struct{}),
 	}

@@ -35,6 +35,8 @@ var rules = []struct {
 	layer  int
 }{
 	{"ledger", layerBase},
+	// The singleton election builds on JetStream alone.
+	{"cluster/", layerBase},
 	// apierror is the error catalogue every layer raises its errors with;
 	// it imports nothing of Coffer's.
 	{"internal/apierror", layerBase},

@@ -36,11 +36,11 @@ listener "tcp" {
 }
 `, "coffer.hcl:4:3", `An argument named "tls_client_ca_file" is not expected here.`},
 		{"unknown storage attribute", `storage "ledger" {
-  path    = "/d"
-  node_id = "n1"
+  path      = "/d"
+  performance_multiplier = 1
 }
 listener "tcp" { tls_disable = true }
-`, "coffer.hcl:3:3", `An argument named "node_id" is not expected here.`},
+`, "coffer.hcl:3:3", `An argument named "performance_multiplier" is not expected here.`},
 		{"unknown seal attribute", base + `seal "awskms" {
   kms_key_id = "k"
   disabled   = true
@@ -174,9 +174,68 @@ listener "tcp" {
   tls_disable = true
 }
 `, "coffer.hcl:7:1", "Another listener already uses 127.0.0.1:8200."},
-		{"storage type", `storage "raft" { path = "/d" }
+		{"storage type", `storage "consul" { path = "/d" }
 listener "tcp" { tls_disable = true }
-`, "coffer.hcl:1:9", `storage "raft" is not supported; use "ledger".`},
+`, "coffer.hcl:1:9", `storage "consul" is not supported; use "ledger" (or "raft", its synonym).`},
+		{"retry_join without node_id", `storage "raft" {
+  path = "/d"
+  retry_join { leader_api_addr = "https://n2:8200" }
+}
+listener "tcp" { tls_disable = true }
+`, "coffer.hcl:1:1", "needs a node_id"},
+		{"retry_join with nats", `storage "ledger" {
+  path    = "/d"
+  node_id = "n1"
+  retry_join { leader_api_addr = "https://n2:8200" }
+  nats { urls = ["nats://a:4222"] }
+}
+listener "tcp" { tls_disable = true }
+`, "coffer.hcl:1:1", "Use one or the other."},
+		{"retry_join bad url", `storage "raft" {
+  path    = "/d"
+  node_id = "n1"
+  retry_join { leader_api_addr = "n2:8200" }
+}
+listener "tcp" { tls_disable = true }
+`, "coffer.hcl:4:34", "leader_api_addr must be an http:// or https:// URL."},
+		{"nats two credentials", `storage "ledger" {
+  path = "/d"
+  nats {
+    urls       = ["nats://a:4222"]
+    creds_file = "/c"
+    user       = "u"
+    password   = "p"
+  }
+}
+listener "tcp" { tls_disable = true }
+`, "coffer.hcl:3:3", "Use one of creds_file, user/password or nkey_seed_file."},
+		{"nats user without password", `storage "ledger" {
+  path = "/d"
+  nats {
+    urls = ["nats://a:4222"]
+    user = "u"
+  }
+}
+listener "tcp" { tls_disable = true }
+`, "coffer.hcl:3:3", "user and password go together."},
+		{"nats other stream", `storage "ledger" {
+  path = "/d"
+  nats {
+    urls   = ["nats://a:4222"]
+    stream = "OTHER"
+  }
+}
+listener "tcp" { tls_disable = true }
+`, "coffer.hcl:5:14", `stream must be "COFFER_LEDGER"`},
+		{"nats tls cert without key", `storage "ledger" {
+  path = "/d"
+  nats {
+    urls = ["nats://a:4222"]
+    tls { cert_file = "c.pem" }
+  }
+}
+listener "tcp" { tls_disable = true }
+`, "coffer.hcl:5:5", "cert_file and key_file go together."},
 		{"listener type", `storage "ledger" { path = "/d" }
 listener "unix" { address = "/run/coffer.sock" }
 `, "coffer.hcl:2:10", `listener "unix" is not supported; use "tcp".`},

@@ -10,11 +10,21 @@ import (
 
 var (
 	storageSchema = &hcl.BodySchema{
-		Attributes: []hcl.AttributeSchema{{Name: "path", Required: true}},
-		Blocks:     []hcl.BlockHeaderSchema{{Type: "nats"}},
+		Attributes: []hcl.AttributeSchema{{Name: "path", Required: true}, {Name: "node_id"}},
+		Blocks:     []hcl.BlockHeaderSchema{{Type: "nats"}, {Type: "retry_join"}},
+	}
+	retryJoinSchema = &hcl.BodySchema{
+		Attributes: []hcl.AttributeSchema{{Name: "leader_api_addr", Required: true}, {Name: "leader_cluster_addr"}},
 	}
 	natsSchema = &hcl.BodySchema{
-		Attributes: []hcl.AttributeSchema{{Name: "urls", Required: true}, {Name: "replicas"}},
+		Attributes: []hcl.AttributeSchema{
+			{Name: "urls", Required: true}, {Name: "replicas"}, {Name: "stream"},
+			{Name: "creds_file"}, {Name: "user"}, {Name: "password"}, {Name: "nkey_seed_file"},
+		},
+		Blocks: []hcl.BlockHeaderSchema{{Type: "tls"}},
+	}
+	natsTLSSchema = &hcl.BodySchema{
+		Attributes: []hcl.AttributeSchema{{Name: "ca_file"}, {Name: "cert_file"}, {Name: "key_file"}},
 	}
 	listenerSchema = &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{
@@ -52,8 +62,14 @@ func unknownLabel(b *hcl.Block, known string) *hcl.Diagnostic {
 
 func decodeStorage(d *decoder, b *hcl.Block) Storage {
 	s := Storage{Type: b.Labels[0]}
-	if s.Type != "ledger" {
-		d.add(unknownLabel(b, `"ledger"`))
+	switch s.Type {
+	case "ledger":
+	case "raft":
+		// The tutorial's Integrated Storage block: the ledger stream's
+		// replication is NATS's Raft, so the block means the same.
+		s.Type, s.RaftSynonym = "ledger", true
+	default:
+		d.add(unknownLabel(b, `"ledger" (or "raft", its synonym)`))
 		return s
 	}
 	content, diags := b.Body.Content(storageSchema)
@@ -61,8 +77,13 @@ func decodeStorage(d *decoder, b *hcl.Block) Storage {
 	if d.str(content.Attributes, "path", &s.Path) && s.Path == "" {
 		d.add(problem(rangeOf(content.Attributes, "path", b.DefRange), "Invalid path", "path must not be empty."))
 	}
+	d.str(content.Attributes, "node_id", &s.NodeID)
 	var seen *hcl.Block
 	for _, nb := range content.Blocks {
+		if nb.Type == "retry_join" {
+			s.RetryJoin = append(s.RetryJoin, decodeRetryJoin(d, nb))
+			continue
+		}
 		if seen != nil {
 			d.add(duplicate(nb, seen))
 			continue
@@ -70,11 +91,32 @@ func decodeStorage(d *decoder, b *hcl.Block) Storage {
 		seen = nb
 		s.NATS = decodeNATS(d, nb)
 	}
+	if len(s.RetryJoin) > 0 && s.NATS != nil {
+		d.add(problem(b.DefRange, "Conflicting storage blocks",
+			"retry_join joins the embedded NATS servers of other nodes; with a nats block the nodes share an external cluster instead. Use one or the other."))
+	}
+	if len(s.RetryJoin) > 0 && s.NodeID == "" {
+		d.add(problem(b.DefRange, "Missing node_id", "A node that joins a cluster (retry_join) needs a node_id unique in the cluster."))
+	}
 	return s
 }
 
+func decodeRetryJoin(d *decoder, b *hcl.Block) RetryJoin {
+	var r RetryJoin
+	content, diags := b.Body.Content(retryJoinSchema)
+	d.add(diags...)
+	attrs := content.Attributes
+	if d.str(attrs, "leader_api_addr", &r.LeaderAPIAddr) {
+		checkURL(d, "leader_api_addr", r.LeaderAPIAddr, rangeOf(attrs, "leader_api_addr", b.DefRange))
+	}
+	if d.str(attrs, "leader_cluster_addr", &r.LeaderClusterAddr) {
+		checkURL(d, "leader_cluster_addr", r.LeaderClusterAddr, rangeOf(attrs, "leader_cluster_addr", b.DefRange))
+	}
+	return r
+}
+
 func decodeNATS(d *decoder, b *hcl.Block) *NATS {
-	n := &NATS{Replicas: DefaultNATSReplicas}
+	n := &NATS{Replicas: DefaultNATSReplicas, Stream: DefaultStream}
 	content, diags := b.Body.Content(natsSchema)
 	d.add(diags...)
 	attrs := content.Attributes
@@ -92,7 +134,52 @@ func decodeNATS(d *decoder, b *hcl.Block) *NATS {
 	if d.integer(attrs, "replicas", &n.Replicas) && (n.Replicas < 1 || n.Replicas > 5) {
 		d.add(problem(rangeOf(attrs, "replicas", b.DefRange), "Invalid replicas", "replicas must be between 1 and 5 (JetStream's limit)."))
 	}
+	if d.str(attrs, "stream", &n.Stream) && n.Stream != DefaultStream {
+		d.add(problem(rangeOf(attrs, "stream", b.DefRange), "Unsupported stream",
+			"stream must be %q: the ledger's subjects (coffer.ledger.>) and its sibling streams are fixed, so one NATS account holds one Coffer ledger.", DefaultStream))
+	}
+	d.str(attrs, "creds_file", &n.CredsFile)
+	d.str(attrs, "user", &n.User)
+	var password string
+	d.str(attrs, "password", &password)
+	n.Password = Sensitive(password)
+	d.str(attrs, "nkey_seed_file", &n.NkeySeedFile)
+	methods := 0
+	for _, set := range []bool{n.CredsFile != "", n.User != "" || password != "", n.NkeySeedFile != ""} {
+		if set {
+			methods++
+		}
+	}
+	if methods > 1 {
+		d.add(problem(b.DefRange, "Conflicting credentials", "Use one of creds_file, user/password or nkey_seed_file."))
+	}
+	if (n.User == "") != (password == "") {
+		d.add(problem(b.DefRange, "Incomplete credentials", "user and password go together."))
+	}
+	var tlsSeen *hcl.Block
+	for _, tb := range content.Blocks {
+		if tlsSeen != nil {
+			d.add(duplicate(tb, tlsSeen))
+			continue
+		}
+		tlsSeen = tb
+		n.TLS = decodeNATSTLS(d, tb)
+	}
 	return n
+}
+
+func decodeNATSTLS(d *decoder, b *hcl.Block) *NATSTLS {
+	t := &NATSTLS{}
+	content, diags := b.Body.Content(natsTLSSchema)
+	d.add(diags...)
+	attrs := content.Attributes
+	d.str(attrs, "ca_file", &t.CAFile)
+	d.str(attrs, "cert_file", &t.CertFile)
+	d.str(attrs, "key_file", &t.KeyFile)
+	if (t.CertFile == "") != (t.KeyFile == "") {
+		d.add(problem(b.DefRange, "Incomplete client certificate", "cert_file and key_file go together."))
+	}
+	return t
 }
 
 func decodeListener(d *decoder, b *hcl.Block) (Listener, bool) {

@@ -1,6 +1,12 @@
 package config
 
-import "crypto/tls"
+import (
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+)
 
 // Config is the validated server configuration.
 type Config struct {
@@ -27,27 +33,102 @@ type Config struct {
 	Warnings []string
 }
 
-// Storage is the `storage "ledger"` block.
+// Storage is the `storage "ledger"` block (`storage "raft"` is read as a
+// synonym: the ledger stream's replication is NATS's Raft).
 type Storage struct {
-	// Type is the block label; only "ledger" exists.
+	// Type is "ledger" (a "raft" block is stored as "ledger" with
+	// RaftSynonym set).
 	Type string
-	// Path is the data directory (nats/ and projections/ below it).
+	// RaftSynonym is set when the block was written `storage "raft"`.
+	RaftSynonym bool
+	// Path is the data directory (nats/ and projections/ below it; only
+	// projections/ with an external cluster).
 	Path string
+	// NodeID names this node in the cluster (the embedded NATS server's
+	// name); empty on a single node.
+	NodeID string
+	// RetryJoin lists the other nodes of an embedded cluster.
+	RetryJoin []RetryJoin
 	// NATS, when set, names an external JetStream cluster instead of the
 	// embedded server.
 	NATS *NATS
 }
 
-// NATS is the optional `nats` block inside storage.
+// RetryJoin is one `retry_join` block: another node of the cluster.
+type RetryJoin struct {
+	// LeaderAPIAddr is the node's API URL, as in Vault.
+	LeaderAPIAddr string
+	// LeaderClusterAddr is the node's cluster URL (its NATS routes). It
+	// is a Coffer extension; unset, it is LeaderAPIAddr's host with the
+	// port after the API port (Vault's own default for cluster_addr).
+	LeaderClusterAddr string
+}
+
+// ClusterHostPort is host:port of the node's NATS routes.
+func (r RetryJoin) ClusterHostPort() (string, error) {
+	if r.LeaderClusterAddr != "" {
+		u, err := url.Parse(r.LeaderClusterAddr)
+		if err != nil {
+			return "", err
+		}
+		return u.Host, nil
+	}
+	return NextPort(r.LeaderAPIAddr)
+}
+
+// NextPort returns host:port+1 of an http(s) URL (Vault's default
+// cluster port: the API port plus one).
+func NextPort(apiURL string) (string, error) {
+	u, err := url.Parse(apiURL)
+	if err != nil {
+		return "", err
+	}
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		port = "443"
+		if u.Scheme == "http" {
+			port = "80"
+		}
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		return "", fmt.Errorf("config: port of %s: %w", apiURL, err)
+	}
+	return net.JoinHostPort(host, strconv.Itoa(n+1)), nil
+}
+
+// NATS is the optional `nats` block inside storage: an external JetStream
+// cluster.
 type NATS struct {
 	URLs []string
+	// CredsFile is a NATS credentials file (JWT and nkey seed).
+	CredsFile string
+	// User and Password authenticate with a user name and password.
+	User     string
+	Password Sensitive
+	// NkeySeedFile holds an nkey seed for nkey authentication.
+	NkeySeedFile string
+	// TLS is the client TLS configuration (nil: none beyond tls:// URLs).
+	TLS *NATSTLS
+	// Stream is the ledger stream's name (COFFER_LEDGER).
+	Stream string
 	// Replicas is the stream replication factor (1 to 5; 3 if unset).
 	Replicas int
+}
+
+// NATSTLS is the `tls` block inside `nats`.
+type NATSTLS struct {
+	CAFile   string
+	CertFile string
+	KeyFile  string
 }
 
 // DefaultNATSReplicas is the replication factor of an external cluster
 // when the nats block does not say (R3, as the design prescribes).
 const DefaultNATSReplicas = 3
+
+// DefaultStream is the ledger stream's name.
+const DefaultStream = "COFFER_LEDGER"
 
 // Listener is a `listener "tcp"` block.
 type Listener struct {

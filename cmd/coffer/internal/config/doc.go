@@ -1,9 +1,21 @@
 // Package config reads the server configuration file: HCL (or HCL's JSON
 // form for a .json file) with Vault's stanza names where they apply.
 //
-//	storage "ledger" {
-//	  path = "/var/lib/coffer"
-//	  nats { urls = ["nats://n1:4222"], replicas = 3 }   # optional
+//	storage "ledger" {                # "raft" is read as a synonym
+//	  path    = "/var/lib/coffer"
+//	  node_id = "coffer-1"
+//	  # Three nodes whose embedded NATS servers form one cluster (routes on
+//	  # cluster_addr's port; a peer's on its API port + 1 unless
+//	  # leader_cluster_addr says otherwise):
+//	  retry_join { leader_api_addr = "https://coffer-2:8200" }
+//	  retry_join { leader_api_addr = "https://coffer-3:8200" }
+//	  # Or an external JetStream cluster instead (not both):
+//	  # nats {
+//	  #   urls = ["tls://n1:4222"]
+//	  #   creds_file = "..." | user = ".." password = ".." | nkey_seed_file = "..."
+//	  #   tls { ca_file = "..." cert_file = "..." key_file = "..." }
+//	  #   stream = "COFFER_LEDGER"   replicas = 3
+//	  # }
 //	}
 //	listener "tcp" {
 //	  address       = "127.0.0.1:8200"
@@ -11,8 +23,9 @@
 //	  tls_key_file  = "/etc/coffer/tls.key"
 //	}
 //	seal "awskms" { region = "us-east-1", kms_key_id = "alias/coffer-unseal" }
-//	api_addr  = "https://coffer-1:8200"
-//	log_level = "info"
+//	api_addr     = "https://coffer-1:8200"
+//	cluster_addr = "https://coffer-1:8201"
+//	log_level    = "info"
 //
 // Nothing is ignored silently: an unknown block or attribute, a value of
 // the wrong type, a missing required value or an invalid one fails Load with

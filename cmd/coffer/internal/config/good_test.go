@@ -106,6 +106,62 @@ telemetry { prometheus_retention_time = 0 }
 			},
 		},
 		{
+			name: "the tutorial's three-node raft stanza",
+			src: `storage "raft" {
+  path    = "/vault/data"
+  node_id = "vault-node-1"
+  retry_join {
+    leader_api_addr = "https://vault-node-2:8200"
+  }
+  retry_join {
+    leader_api_addr     = "https://vault-node-3:8200"
+    leader_cluster_addr = "https://vault-node-3:9201"
+  }
+}
+listener "tcp" { tls_disable = true }
+api_addr     = "https://vault-node-1:8200"
+cluster_addr = "https://vault-node-1:8201"
+`,
+			want: Config{
+				Storage: Storage{Type: "ledger", RaftSynonym: true, Path: "/vault/data", NodeID: "vault-node-1", RetryJoin: []RetryJoin{
+					{LeaderAPIAddr: "https://vault-node-2:8200"},
+					{LeaderAPIAddr: "https://vault-node-3:8200", LeaderClusterAddr: "https://vault-node-3:9201"},
+				}},
+				Listeners:   []Listener{{Type: "tcp", Address: "127.0.0.1:8200", TLSDisable: true, TLSMinVersion: "tls12"}},
+				Seal:        Seal{Type: "shamir"},
+				APIAddr:     "https://vault-node-1:8200",
+				ClusterAddr: "https://vault-node-1:8201",
+				LogLevel:    "info",
+			},
+		},
+		{
+			name: "external JetStream with nkey and client TLS",
+			src: `storage "ledger" {
+  path = "/data"
+  nats {
+    urls           = ["tls://n1:4222"]
+    nkey_seed_file = "/etc/coffer/nats.nk"
+    stream         = "COFFER_LEDGER"
+    tls {
+      ca_file   = "ca.pem"
+      cert_file = "c.pem"
+      key_file  = "k.pem"
+    }
+  }
+}
+listener "tcp" { tls_disable = true }
+`,
+			want: Config{
+				Storage: Storage{Type: "ledger", Path: "/data", NATS: &NATS{
+					URLs: []string{"tls://n1:4222"}, NkeySeedFile: "/etc/coffer/nats.nk", Stream: DefaultStream, Replicas: 3,
+					TLS: &NATSTLS{CAFile: "ca.pem", CertFile: "c.pem", KeyFile: "k.pem"},
+				}},
+				Listeners: []Listener{{Type: "tcp", Address: "127.0.0.1:8200", TLSDisable: true, TLSMinVersion: "tls12"}},
+				Seal:      Seal{Type: "shamir"},
+				LogLevel:  "info",
+			},
+		},
+		{
 			name: "a Vault-style file",
 			src: `storage "ledger" {
   path = "/opt/coffer/data"
@@ -156,7 +212,7 @@ seal "awskms" {
 }
 `,
 			want: Config{
-				Storage: Storage{Type: "ledger", Path: "/data", NATS: &NATS{URLs: []string{"nats://n1:4222", "tls://n2:4222"}, Replicas: 3}},
+				Storage: Storage{Type: "ledger", Path: "/data", NATS: &NATS{URLs: []string{"nats://n1:4222", "tls://n2:4222"}, Stream: DefaultStream, Replicas: 3}},
 				Listeners: []Listener{
 					{Type: "tcp", Address: "[::1]:8200", TLSCertFile: "c.pem", TLSKeyFile: "k.pem", TLSMinVersion: "tls13"},
 					{Type: "tcp", Address: "127.0.0.1:8210", TLSDisable: true, TLSMinVersion: "tls12"},
@@ -184,7 +240,7 @@ listener "tcp" {
 }
 `,
 			want: Config{
-				Storage:   Storage{Type: "ledger", Path: "/data", NATS: &NATS{URLs: []string{"nats://n1:4222"}, Replicas: 1}},
+				Storage:   Storage{Type: "ledger", Path: "/data", NATS: &NATS{URLs: []string{"nats://n1:4222"}, Stream: DefaultStream, Replicas: 1}},
 				Listeners: []Listener{{Type: "tcp", Address: "127.0.0.1:8200", TLSCertFile: "c", TLSKeyFile: "k", TLSMinVersion: "tls12"}},
 				Seal:      Seal{Type: "shamir"},
 				LogLevel:  "info",
@@ -253,4 +309,16 @@ func TestLoadReadsTheFile(t *testing.T) {
 	_, err = Load(path, nil)
 	require.ErrorIs(t, err, ErrInvalid)
 	require.Contains(t, err.Error(), path+":1:")
+}
+
+func TestRetryJoinClusterAddress(t *testing.T) {
+	hp, err := RetryJoin{LeaderAPIAddr: "https://vault-node-2:8200"}.ClusterHostPort()
+	require.NoError(t, err)
+	require.Equal(t, "vault-node-2:8201", hp)
+	hp, err = RetryJoin{LeaderAPIAddr: "https://a:8200", LeaderClusterAddr: "https://b:9000"}.ClusterHostPort()
+	require.NoError(t, err)
+	require.Equal(t, "b:9000", hp)
+	hp, err = RetryJoin{LeaderAPIAddr: "https://a"}.ClusterHostPort()
+	require.NoError(t, err)
+	require.Equal(t, "a:444", hp)
 }

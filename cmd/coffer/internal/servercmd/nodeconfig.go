@@ -1,20 +1,21 @@
 package servercmd
 
 import (
+	"cmp"
 	"crypto/tls"
 	"fmt"
+	"net"
+	"net/url"
 
 	"github.com/cofferhq/coffer/cmd/coffer/internal/config"
 	"github.com/cofferhq/coffer/engines/metrics"
+	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/ledger/kmsseal"
 	"github.com/cofferhq/coffer/node"
 )
 
 // nodeConfig turns a parsed config file into a node's configuration.
 func nodeConfig(fc *config.Config) (node.Config, error) {
-	if fc.Storage.NATS != nil {
-		return node.Config{}, fmt.Errorf("server: storage \"ledger\" { nats { ... } } (an external JetStream cluster) is not implemented yet")
-	}
 	if len(fc.Listeners) != 1 {
 		return node.Config{}, fmt.Errorf("server: exactly one listener is supported, the config has %d", len(fc.Listeners))
 	}
@@ -33,6 +34,9 @@ func nodeConfig(fc *config.Config) (node.Config, error) {
 		Unauthenticated:    l.Telemetry.UnauthenticatedMetricsAccess,
 		Sanitized:          sanitized(fc),
 	}
+	if err := clusterConfig(fc, &cfg); err != nil {
+		return node.Config{}, err
+	}
 	cfg.Seal.Type = fc.Seal.Type
 	if k := fc.Seal.AWSKMS; k != nil {
 		cfg.Seal.KMS = kmsseal.Config{
@@ -41,4 +45,69 @@ func nodeConfig(fc *config.Config) (node.Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// clusterConfig fills in the node's cluster membership: retry_join peers
+// of embedded servers, or an external JetStream cluster.
+func clusterConfig(fc *config.Config, cfg *node.Config) error {
+	st := fc.Storage
+	if n := st.NATS; n != nil {
+		ext := &node.External{NodeID: st.NodeID, Replicas: n.Replicas, Conn: ledger.ExternalConfig{
+			URLs: n.URLs, CredsFile: n.CredsFile, User: n.User, Password: n.Password.Reveal(), NkeySeedFile: n.NkeySeedFile,
+			Name: "coffer-" + cmp.Or(st.NodeID, "node"),
+		}}
+		if t := n.TLS; t != nil {
+			ext.Conn.CAFile, ext.Conn.CertFile, ext.Conn.KeyFile = t.CAFile, t.CertFile, t.KeyFile
+		}
+		cfg.External = ext
+		return nil
+	}
+	if len(st.RetryJoin) == 0 {
+		return nil
+	}
+	addr, err := routeListenAddr(fc)
+	if err != nil {
+		return err
+	}
+	c := &node.Cluster{NodeID: st.NodeID, Addr: addr}
+	for _, r := range st.RetryJoin {
+		hp, err := r.ClusterHostPort()
+		if err != nil {
+			return fmt.Errorf("server: retry_join %s: %w", r.LeaderAPIAddr, err)
+		}
+		c.Peers = append(c.Peers, hp)
+	}
+	cfg.Cluster = c
+	return nil
+}
+
+// routeListenAddr is where this node's NATS routes listen: the listener's
+// host (0.0.0.0 in the tutorial) and cluster_addr's port, or the port
+// after api_addr's (Vault's default) when cluster_addr is unset.
+func routeListenAddr(fc *config.Config) (string, error) {
+	var hp string
+	switch {
+	case fc.ClusterAddr != "":
+		u, err := url.Parse(fc.ClusterAddr)
+		if err != nil {
+			return "", fmt.Errorf("server: cluster_addr: %w", err)
+		}
+		hp = u.Host
+	case fc.APIAddr != "":
+		var err error
+		if hp, err = config.NextPort(fc.APIAddr); err != nil {
+			return "", err
+		}
+	default:
+		return "", fmt.Errorf("server: a node with retry_join needs cluster_addr (or api_addr) so the others can reach it")
+	}
+	_, port, err := net.SplitHostPort(hp)
+	if err != nil || port == "" {
+		return "", fmt.Errorf("server: cluster_addr %q has no port", fc.ClusterAddr)
+	}
+	host, _, err := net.SplitHostPort(fc.Listeners[0].Address)
+	if err != nil {
+		return "", fmt.Errorf("server: listener address: %w", err)
+	}
+	return net.JoinHostPort(host, port), nil
 }

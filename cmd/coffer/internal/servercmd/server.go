@@ -47,7 +47,7 @@ back every secret, token and policy.`,
 				return fmt.Errorf("server: -log-level: %w", err)
 			}
 			var cfg node.Config
-			temp := false
+			temp, raftSynonym := false, false
 			if dev {
 				temp = dataDir == ""
 				if temp {
@@ -69,6 +69,7 @@ back every secret, token and policy.`,
 				if cfg, err = nodeConfig(fc); err != nil {
 					return err
 				}
+				raftSynonym = fc.Storage.RaftSynonym
 				if !cmd.Flags().Changed("log-level") && fc.LogLevel != "" {
 					if err := level.UnmarshalText([]byte(strings.Replace(fc.LogLevel, "trace", "debug", 1))); err != nil {
 						return fmt.Errorf("server: log_level: %w", err)
@@ -82,6 +83,9 @@ back every secret, token and policy.`,
 			}
 			log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 			cfg.Log = log
+			if raftSynonym {
+				log.Info(`storage "raft" is read as storage "ledger": the ledger stream's replication is NATS JetStream's Raft`)
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			n, err := node.Start(ctx, cfg)

@@ -1,0 +1,46 @@
+package ha
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestStatusShapes(t *testing.T) {
+	st := Status{
+		NodeID: "n2", APIAddr: "https://n2:8200", Clustered: true, StreamLeader: "n1",
+		Peers: []Peer{
+			{Name: "n1", Leader: true, Current: true},
+			{Name: "n2", Current: true, Active: 120 * time.Millisecond},
+			{Name: "n3", Lag: 4, Active: 3 * time.Second},
+		},
+		LastSeq: 40, Applied: 37, SingletonHolder: "n3/ab12", SingletonToken: 9,
+	}
+	hs := haStatus(st)
+	require.Equal(t, uint64(3), hs["lag"])
+	nodes := hs["nodes"].([]map[string]any)
+	require.Len(t, nodes, 3)
+	require.Equal(t, "https://n2:8200", nodes[1]["api_address"])
+	require.Equal(t, "", nodes[0]["api_address"])
+	require.Equal(t, true, nodes[0]["stream_leader"])
+	require.Equal(t, int64(3000), nodes[2]["last_echo_ms"])
+	sing := hs["singletons"].(map[string]any)
+	require.Equal(t, "n3/ab12", sing["holder"])
+	require.Equal(t, false, sing["leading"])
+	require.Equal(t, "n3/ab12", sing["services"].(map[string]any)["lease scheduler"])
+
+	l := leader(st)
+	require.Equal(t, true, l["is_self"])
+	require.Equal(t, true, l["ha_enabled"])
+	require.Equal(t, uint64(37), l["raft_applied_index"])
+
+	servers := raftConfiguration(st)["config"].(map[string]any)["servers"].([]map[string]any)
+	require.Len(t, servers, 3)
+	require.Equal(t, true, servers[0]["leader"])
+
+	// An applied index past the last sequence read (the stream info was
+	// taken first) is no negative lag.
+	st.Applied = 41
+	require.Equal(t, uint64(0), haStatus(st)["lag"])
+}

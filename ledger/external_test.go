@@ -1,0 +1,89 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+)
+
+// startExternal starts a password-protected JetStream server on a random
+// loopback port: the "existing cluster" Coffer is pointed at.
+func startExternal(t *testing.T) string {
+	t.Helper()
+	ns, err := server.NewServer(&server.Options{
+		Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: filepath.Join(t.TempDir(), "js"),
+		Username: "coffer", Password: "s3cret-pw", NoLog: true, NoSigs: true,
+	})
+	require.NoError(t, err)
+	go ns.Start()
+	require.True(t, ns.ReadyForConnections(10*time.Second))
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	return fmt.Sprintf("nats://%s", ns.Addr().String())
+}
+
+func TestExternalStreamCreatedThenBound(t *testing.T) {
+	url := startExternal(t)
+	ctx := context.Background()
+
+	_, err := ConnectExternal(ExternalConfig{URLs: []string{url}, User: "coffer", Password: "wrong"})
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), "wrong")
+
+	nc, err := ConnectExternal(ExternalConfig{URLs: []string{url}, User: "coffer", Password: "s3cret-pw"})
+	require.NoError(t, err)
+	defer nc.Close()
+	st, err := OpenWithOptions(ctx, nc, OpenOptions{Replicas: 1, External: true})
+	require.NoError(t, err)
+	st.Close()
+	// The second node binds to the stream the first created.
+	st, err = OpenWithOptions(ctx, nc, OpenOptions{Replicas: 1, External: true})
+	require.NoError(t, err)
+	require.Equal(t, 1, st.Replicas())
+	st.Close()
+}
+
+func TestExternalStreamWithOtherSettingsRefusedAndUnchanged(t *testing.T) {
+	url := startExternal(t)
+	ctx := context.Background()
+	nc, err := ConnectExternal(ExternalConfig{URLs: []string{url}, User: "coffer", Password: "s3cret-pw"})
+	require.NoError(t, err)
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	bad := streamConfig(1)
+	bad.Storage, bad.DenyPurge, bad.Duplicates = jetstream.MemoryStorage, false, 10*time.Second
+	_, err = js.CreateStream(ctx, bad)
+	require.NoError(t, err)
+
+	_, err = OpenWithOptions(ctx, nc, OpenOptions{Replicas: 1, External: true, FormWait: 5 * time.Second})
+	require.ErrorIs(t, err, ErrStreamSettings)
+	for _, want := range []string{"storage is memory, want file", "deny_purge is off", "duplicate window is 10s"} {
+		require.Contains(t, err.Error(), want)
+	}
+	s, err := js.Stream(ctx, StreamName)
+	require.NoError(t, err)
+	cfg := s.CachedInfo().Config
+	require.Equal(t, jetstream.MemoryStorage, cfg.Storage, "the stream was changed")
+	require.False(t, cfg.DenyPurge)
+}
+
+func TestStreamProblems(t *testing.T) {
+	want := streamConfig(3)
+	require.Empty(t, streamProblems(want, want))
+	have := want
+	have.Replicas, have.DenyDelete, have.MaxAge = 1, false, time.Hour
+	require.Equal(t, []string{
+		"deny_delete is off, want on (the ledger is append-only)",
+		"replicas is 1, want 3",
+		"a max age, message, byte or per-subject limit is set, want none (nothing may age out of the ledger)",
+	}, streamProblems(have, want))
+	have = want
+	have.Subjects = []string{"other.>"}
+	require.Len(t, streamProblems(have, want), 1)
+}
