@@ -2,6 +2,7 @@ package shamir
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"testing"
 )
@@ -31,6 +32,15 @@ func FuzzParseShare(f *testing.F) {
 		for _, enc := range []string{keys[0], keys64[0]} {
 			if enc == "" {
 				continue
+			}
+			if enc == keys64[0] {
+				if _, err := hex.DecodeString(enc); err == nil {
+					// Hex is tried first, as Vault does: a base64 form made
+					// only of hex digits ("AAAA" for 000000, the kept
+					// crasher) reads as hex. For a real 33-byte share the
+					// chance is about (22/64)^44, below 1e-20.
+					continue
+				}
 			}
 			back, err := ParseShare(enc)
 			if err != nil || !bytes.Equal(back, b) {
