@@ -5,7 +5,7 @@ BIN       ?= bin/coffer
 RUN_FLAGS ?= -dev
 TEST_FLAGS ?= -count=1 -timeout 20m
 
-.PHONY: all build run cluster test test-short bench bench-compare bench-ledger vet fmt clean ui ui-screenshots
+.PHONY: all build run cluster test test-short fuzz fuzz-short bench bench-compare bench-ledger vet fmt clean ui ui-screenshots
 
 all: build
 
@@ -28,6 +28,23 @@ cluster: build
 test: build
 	$(GO) vet ./...
 	$(GO) test $(TEST_FLAGS) ./...
+	$(MAKE) fuzz-short
+
+# Native Go fuzz targets (package:target). `go test` runs each one's seed
+# corpus and kept crashers (testdata/fuzz); fuzz-short adds a few seconds
+# of fuzzing each (part of make test), fuzz runs them longer. Executions
+# reached are recorded in docs/fuzzing.md.
+FUZZ_TARGETS = ./gateway:FuzzCanonicalPath ./gateway:FuzzDecodeBody ./commands/acl:FuzzParse \
+	./commands/acl:FuzzAuthorize ./ledger:FuzzDecodeBatch ./events:FuzzUpcast \
+	./engines/transit:FuzzSplitVersioned ./ledger/shamir:FuzzParseShare
+FUZZ_SHORT ?= 3s
+FUZZTIME   ?= 2m
+fuzz-short:
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZ_SHORT) $$pkg || exit 1; done
+fuzz:
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; done
 
 test-short:
 	$(GO) test -short -count=1 ./...

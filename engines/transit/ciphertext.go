@@ -21,7 +21,10 @@ func splitVersioned(value, what string) (int, string, error) {
 		return 0, "", userErrorf("invalid %s: wrong number of fields", what)
 	}
 	ver, err := strconv.Atoi(verStr)
-	if err != nil {
+	// Only the canonical decimal form: "v-1", "v+1" or "v01" would name a
+	// version by a string no encryption ever wrote (found by
+	// FuzzSplitVersioned).
+	if err != nil || ver < 0 || strconv.Itoa(ver) != verStr {
 		return 0, "", userErrorf("invalid %s: version number could not be decoded", what)
 	}
 	return ver, body, nil
