@@ -20,6 +20,7 @@ import (
 
 	"github.com/cofferhq/coffer/commands"
 	"github.com/cofferhq/coffer/commands/acl"
+	"github.com/cofferhq/coffer/engines/events"
 	"github.com/cofferhq/coffer/engines/framework"
 	leaseeng "github.com/cofferhq/coffer/engines/lease"
 	"github.com/cofferhq/coffer/engines/metrics"
@@ -156,6 +157,9 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		return nil, err
 	}
 	n.metrics = metrics.NewRegistry(cfg.Telemetry, n.ledger)
+	n.metrics.CountFunc("coffer_events_subscribers_dropped_total",
+		"Event subscribers dropped for falling behind (they resume from their cursor).",
+		func() float64 { return float64(events.DroppedSubscribers()) })
 	n.seal, err = sys.NewSealer(ctx, sys.SealerOptions{
 		Ledger: n.ledger, Seal: cfg.Seal, Dev: cfg.Dev, Version: Version, Log: cfg.Log,
 		Hooks: sys.NodeHooks{Activate: n.activate, Deactivate: n.deactivate, Active: n.isActive, RootToken: n.newRootToken},

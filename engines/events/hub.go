@@ -251,8 +251,18 @@ func (h *Hub) unsubscribe(sub *subscriber) {
 func (h *Hub) dropLocked(sub *subscriber) {
 	delete(h.subs, sub)
 	h.nsubs.Add(-1)
+	droppedSubscribers.Add(1)
 	close(sub.lost)
 }
+
+// droppedSubscribers counts, process-wide, the subscribers dropped for
+// falling behind (a hub lives only while its node is unsealed; the
+// metric must outlive it).
+var droppedSubscribers atomic.Uint64
+
+// DroppedSubscribers returns how many subscribers every hub of this
+// process has dropped for falling behind, for sys/metrics.
+func DroppedSubscribers() uint64 { return droppedSubscribers.Load() }
 
 // caughtUp returns the hub's last index when the subscriber has consumed
 // every message handed to it, so everything up to that index is settled

@@ -110,6 +110,7 @@ func TestResumeSeamHasNoGapOrDuplicate(t *testing.T) {
 // the cursor to resume after, and resuming from it loses nothing.
 func TestSlowSubscriberIsDroppedWithResumeCursor(t *testing.T) {
 	s := startStack(t, func(o *Options) { o.Buffer = 2 })
+	dropped := DroppedSubscribers()
 	slow := newFakeSink()
 	slow.hold = make(chan struct{})
 	s.startSession(t, "*", "", nil, slow)
@@ -120,6 +121,7 @@ func TestSlowSubscriberIsDroppedWithResumeCursor(t *testing.T) {
 	}
 	assert.Less(t, time.Since(start), 5*time.Second, "writers must not wait for a stuck subscriber")
 	require.Equal(t, 0, s.hub.Subscribers(), "the stuck subscriber was dropped")
+	require.Equal(t, dropped+1, DroppedSubscribers(), "the drop is counted for sys/metrics")
 	close(slow.hold)
 	select {
 	case <-slow.ended:

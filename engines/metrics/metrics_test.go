@@ -114,16 +114,17 @@ func TestMetricsNeedATokenAndCountRequests(t *testing.T) {
 	require.GreaterOrEqual(t, lat, 1.0)
 
 	for name, check := range map[string]func(float64) bool{
-		"coffer_core_unsealed":                  func(v float64) bool { return v == 1 },
-		"coffer_ledger_messages_total":          func(v float64) bool { return v > 0 },
-		"coffer_ledger_commit_duration_seconds": func(v float64) bool { return v > 0 },
-		"coffer_ledger_batch_events":            func(v float64) bool { return v > 0 },
-		"coffer_projection_applied_sequence":    func(v float64) bool { return v > 0 },
-		"coffer_projection_lag_messages":        func(v float64) bool { return v >= 0 },
-		"coffer_projection_stalled":             func(v float64) bool { return v == 0 },
-		"coffer_reaper_queue_jobs":              func(v float64) bool { return v == 0 },
-		"coffer_lease_oldest_overdue_seconds":   func(v float64) bool { return v == 0 },
-		"coffer_events_subscribers":             func(v float64) bool { return v == 0 },
+		"coffer_core_unsealed":                    func(v float64) bool { return v == 1 },
+		"coffer_ledger_messages_total":            func(v float64) bool { return v > 0 },
+		"coffer_ledger_commit_duration_seconds":   func(v float64) bool { return v > 0 },
+		"coffer_ledger_batch_events":              func(v float64) bool { return v > 0 },
+		"coffer_projection_applied_sequence":      func(v float64) bool { return v > 0 },
+		"coffer_projection_lag_messages":          func(v float64) bool { return v >= 0 },
+		"coffer_projection_stalled":               func(v float64) bool { return v == 0 },
+		"coffer_reaper_queue_jobs":                func(v float64) bool { return v == 0 },
+		"coffer_lease_oldest_overdue_seconds":     func(v float64) bool { return v == 0 },
+		"coffer_events_subscribers":               func(v float64) bool { return v == 0 },
+		"coffer_events_subscribers_dropped_total": func(v float64) bool { return v >= 0 },
 	} {
 		v, ok := value(mfs, name, map[string]string{})
 		require.True(t, ok, "%s missing", name)

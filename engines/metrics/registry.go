@@ -77,6 +77,12 @@ func NewRegistry(cfg Config, l *ledger.Store) *Registry {
 	return r
 }
 
+// CountFunc adds a counter read from fn at each scrape, for counters kept
+// by packages metrics does not import (the node wires them).
+func (r *Registry) CountFunc(name, help string, fn func() float64) {
+	r.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, fn))
+}
+
 // Config returns the registry's configuration.
 func (r *Registry) Config() Config { return r.cfg }
 
