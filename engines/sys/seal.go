@@ -39,6 +39,11 @@ type NodeHooks struct {
 // drive them (sys/init, sys/unseal, sys/seal, sys/rekey/*). It is the
 // SealState sys/health and sys/seal-status report.
 type Sealer struct {
+	// sealing is held from the moment a response that seals the node
+	// (sys/seal, a Shamir sys/init) is written until the node is sealed:
+	// a client that sends sys/unseal as soon as it reads that response
+	// must not find the node half torn down.
+	sealing sync.Mutex
 	ledger  *ledger.Store
 	dev     bool
 	log     *slog.Logger
@@ -317,6 +322,8 @@ func (m *Sealer) handleInit(req *framework.Request) (*framework.Response, error)
 	// write the keyring and mint the root token.
 	body := mustJSON(out)
 	return &framework.Response{Stream: func(w http.ResponseWriter, _ *http.Request) {
+		m.sealing.Lock()
+		defer m.sealing.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(body)
@@ -342,6 +349,8 @@ func (m *Sealer) statusResponse() (*framework.Response, error) {
 // handleUnseal is PUT sys/unseal: collect shares until the threshold, then
 // unseal and activate.
 func (m *Sealer) handleUnseal(req *framework.Request) (*framework.Response, error) {
+	m.sealing.Lock()   // wait out a seal whose response is already out
+	m.sealing.Unlock() //nolint:staticcheck // a barrier, not a critical section
 	if !m.Initialized() {
 		return nil, framework.BadRequest("Vault is not initialized")
 	}
@@ -408,6 +417,8 @@ func (m *Sealer) handleUnseal(req *framework.Request) (*framework.Response, erro
 // (and its audit record) are out, since sealing stops the ledger writer.
 func (m *Sealer) handleSeal(*framework.Request) (*framework.Response, error) {
 	return &framework.Response{Stream: func(w http.ResponseWriter, _ *http.Request) {
+		m.sealing.Lock()
+		defer m.sealing.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 		if f, ok := w.(http.Flusher); ok {
 			f.Flush()
