@@ -326,6 +326,15 @@ func (s *Store) Barrier() *Barrier {
 	return s.barrier
 }
 
+// UnsealedBarrier returns the keyring's barrier, or ErrSealed while
+// sealed: what a reader that must open sealed values needs.
+func (s *Store) UnsealedBarrier() (*Barrier, error) {
+	if b := s.Barrier(); b != nil {
+		return b, nil
+	}
+	return nil, ErrSealed
+}
+
 // Writer returns the group-commit writer, or nil while sealed.
 func (s *Store) Writer() *Writer {
 	s.mu.RLock()

@@ -17,17 +17,9 @@ type Runner struct {
 	Mount string
 }
 
-func (r *Runner) barrier() (*ledger.Barrier, error) {
-	b := r.Bus.Ledger.Barrier()
-	if b == nil {
-		return nil, ledger.ErrSealed
-	}
-	return b, nil
-}
-
 // LoadRole reads a role's state.
 func (r *Runner) LoadRole(name string) (RoleState, error) {
-	b, err := r.barrier()
+	b, err := r.Bus.Ledger.UnsealedBarrier()
 	if err != nil {
 		return RoleState{}, err
 	}
@@ -41,7 +33,7 @@ func (r *Runner) LoadRole(name string) (RoleState, error) {
 
 // LoadSecretID reads the state of role's secret ID filed under hash.
 func (r *Runner) LoadSecretID(role, hash string) (SecretIDState, error) {
-	b, err := r.barrier()
+	b, err := r.Bus.Ledger.UnsealedBarrier()
 	if err != nil {
 		return SecretIDState{}, err
 	}
@@ -122,7 +114,7 @@ func (r *Runner) Tidy(ctx context.Context, role string, decide func(*approleeven
 		if err != nil || rs.Role == nil {
 			return nil, err
 		}
-		b, err := r.barrier()
+		b, err := r.Bus.Ledger.UnsealedBarrier()
 		if err != nil {
 			return nil, err
 		}

@@ -17,17 +17,9 @@ type Runner struct {
 	Mount string
 }
 
-func (r *Runner) barrier() (*ledger.Barrier, error) {
-	b := r.Bus.Ledger.Barrier()
-	if b == nil {
-		return nil, ledger.ErrSealed
-	}
-	return b, nil
-}
-
 // LoadConfig reads a configuration's state (its passwords opened).
 func (r *Runner) LoadConfig(name string) (ConfigState, error) {
-	b, err := r.barrier()
+	b, err := r.Bus.Ledger.UnsealedBarrier()
 	if err != nil {
 		return ConfigState{}, err
 	}

@@ -64,9 +64,9 @@ func (r *Runner) WriteConfig(ctx context.Context, c kubernetesevent.Config) erro
 
 // LoadRole reads a role's state.
 func (r *Runner) LoadRole(name string) (RoleState, error) {
-	b := r.Bus.Ledger.Barrier()
-	if b == nil {
-		return RoleState{}, ledger.ErrSealed
+	b, err := r.Bus.Ledger.UnsealedBarrier()
+	if err != nil {
+		return RoleState{}, err
 	}
 	role, v, err := authstore.GetKubernetesRole(r.Bus.Projections, b, r.Mount, name)
 	if errors.Is(err, authstore.ErrNotFound) {

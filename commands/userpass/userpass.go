@@ -45,9 +45,9 @@ type Runner struct {
 
 // LoadUser reads a user's state.
 func (r *Runner) LoadUser(name string) (UserState, error) {
-	b := r.Bus.Ledger.Barrier()
-	if b == nil {
-		return UserState{}, ledger.ErrSealed
+	b, err := r.Bus.Ledger.UnsealedBarrier()
+	if err != nil {
+		return UserState{}, err
 	}
 	u, v, err := authstore.GetUser(r.Bus.Projections, b, r.Mount, name)
 	if errors.Is(err, authstore.ErrNotFound) {

@@ -63,11 +63,7 @@ type Reader struct {
 }
 
 func (r Reader) barrier() (*ledger.Barrier, error) {
-	b := r.Ledger.Barrier()
-	if b == nil {
-		return nil, ledger.ErrSealed
-	}
-	return b, nil
+	return r.Ledger.UnsealedBarrier()
 }
 
 // Mount returns the mount aggregate (empty when nothing was recorded).

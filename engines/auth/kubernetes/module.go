@@ -71,11 +71,7 @@ func (m *method) factory(mount framework.MountInfo) (*framework.Backend, error) 
 }
 
 func (b *backend) barrier() (*ledger.Barrier, error) {
-	bar := b.m.deps.Ledger.Barrier()
-	if bar == nil {
-		return nil, ledger.ErrSealed
-	}
-	return bar, nil
+	return b.m.deps.Ledger.UnsealedBarrier()
 }
 
 func (b *backend) closeClient() {

@@ -131,16 +131,9 @@ func (a *app) authTuneCmd() *cobra.Command {
 		Args:  nArgs(1, 1),
 	}
 	cmd.RunE = a.run(func(ctx context.Context, cmd *cobra.Command, args []string, c *api.Client, o *output) error {
-		var in api.TuneMountConfigInput
-		var err error
-		if in.DefaultLeaseTTL, err = durationPtr(cmd, "default-lease-ttl", defTTL); err != nil {
+		in, err := tuneInput(cmd, defTTL, maxTTL, description)
+		if err != nil {
 			return err
-		}
-		if in.MaxLeaseTTL, err = durationPtr(cmd, "max-lease-ttl", maxTTL); err != nil {
-			return err
-		}
-		if cmd.Flags().Changed("description") {
-			in.Description = &description
 		}
 		p := ensureTrailingSlash(sanitizePath(args[0]))
 		if err := c.Sys().TuneMountAllowNilWithContext(ctx, "auth/"+p, in); err != nil {

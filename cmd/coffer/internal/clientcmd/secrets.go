@@ -37,6 +37,25 @@ func durationPtr(cmd *cobra.Command, name, value string) (*string, error) {
 	return &v, nil
 }
 
+// tuneInput is the tune API's input from the TTL and description flags
+// `secrets tune` and `auth tune` share. Only given flags are sent:
+// pointer fields left nil are omitted, so the server leaves those
+// settings alone.
+func tuneInput(cmd *cobra.Command, defTTL, maxTTL, description string) (api.TuneMountConfigInput, error) {
+	var in api.TuneMountConfigInput
+	var err error
+	if in.DefaultLeaseTTL, err = durationPtr(cmd, "default-lease-ttl", defTTL); err != nil {
+		return in, err
+	}
+	if in.MaxLeaseTTL, err = durationPtr(cmd, "max-lease-ttl", maxTTL); err != nil {
+		return in, err
+	}
+	if cmd.Flags().Changed("description") {
+		in.Description = &description
+	}
+	return in, nil
+}
+
 func (a *app) secretsEnableCmd() *cobra.Command {
 	var mountPath, description, defTTL, maxTTL string
 	var version int
@@ -181,18 +200,9 @@ func (a *app) secretsTuneCmd() *cobra.Command {
 		Args:  nArgs(1, 1),
 	}
 	cmd.RunE = a.run(func(ctx context.Context, cmd *cobra.Command, args []string, c *api.Client, o *output) error {
-		// Only given flags are sent: pointer fields left nil are omitted,
-		// so the server leaves those settings alone.
-		var in api.TuneMountConfigInput
-		var err error
-		if in.DefaultLeaseTTL, err = durationPtr(cmd, "default-lease-ttl", defTTL); err != nil {
+		in, err := tuneInput(cmd, defTTL, maxTTL, description)
+		if err != nil {
 			return err
-		}
-		if in.MaxLeaseTTL, err = durationPtr(cmd, "max-lease-ttl", maxTTL); err != nil {
-			return err
-		}
-		if cmd.Flags().Changed("description") {
-			in.Description = &description
 		}
 		opts, err := parseKVFlags("options", options)
 		if err != nil {
