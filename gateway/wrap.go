@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/cofferhq/coffer/commands/cubbyhole"
@@ -18,10 +19,11 @@ func wrapTTL(r *http.Request) (time.Duration, error) {
 	if v == "" {
 		return 0, nil
 	}
-	d, err := framework.ParseDuration(v)
+	c, err := framework.Coerce(framework.TypeSignedDurationSecond, strings.TrimSpace(v))
 	if err != nil {
-		return 0, framework.BadRequest("error parsing X-Vault-Wrap-TTL: %v", err)
+		return 0, framework.BadRequest("error parsing X-Vault-Wrap-TTL: invalid duration %q", v)
 	}
+	d := c.(time.Duration)
 	if d < 0 {
 		return 0, framework.BadRequest("requested wrap ttl cannot be negative")
 	}
