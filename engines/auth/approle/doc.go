@@ -16,6 +16,19 @@
 // decided again, so each use is counted exactly once; a refused login
 // appends nothing and consumes no use.
 //
+// Vault's per-field role endpoints (role/<name>/policies, secret-id-ttl,
+// secret-id-num-uses, secret-id-bound-cidrs, bound-cidr-list,
+// token-bound-cidrs, bind-secret-id, period, token-num-uses, token-ttl,
+// token-max-ttl, and local-secret-ids read-only) read one field, update it
+// through the role write's own rules and reset it on delete
+// (path_role_fields.go).
+//
+// Deleting a role deletes its secret IDs but, as in Vault, does not revoke
+// the tokens its logins minted: they live out their TTL (revoke them by
+// accessor, or disable the mount, which revokes every token it minted).
+// Vault also refuses to renew such a token; Coffer's token store does not
+// ask the auth method at renewal yet, so it renews within the max TTL.
+//
 // Where this differs from Vault, on purpose: a secret ID past its
 // expiration_time is refused at login (Vault leaves it usable until the
 // next tidy, up to a minute later); malformed input that Vault answers with

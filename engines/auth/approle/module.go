@@ -51,7 +51,7 @@ func (m *method) factory(mount framework.MountInfo) (*framework.Backend, error) 
 	limiter, limiterErr := authpath.Limiter(mount, m.now)
 	b := &backend{m: m, mount: mount.Accessor, limiter: limiter, limiterErr: limiterErr, runner: &cmdapprole.Runner{Bus: m.deps.Bus, Mount: mount.Accessor}}
 	var paths []*framework.Path
-	for _, family := range [][]*framework.Path{b.loginPaths(), b.rolePaths(), b.secretIDPaths(), b.tidyPaths()} {
+	for _, family := range [][]*framework.Path{b.loginPaths(), b.rolePaths(), b.roleFieldPaths(), b.secretIDPaths(), b.tidyPaths()} {
 		paths = append(paths, family...)
 	}
 	return &framework.Backend{Paths: paths, Help: "Any registered Role can authenticate itself with Coffer. The credentials that depend on the constraints set on the role are required: a role ID, and a secret ID when bind_secret_id is set."}, nil
