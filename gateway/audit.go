@@ -125,6 +125,15 @@ func (a auditor) response(reqRec auditevent.Record, resp *framework.Response, er
 		if resp.Secret != nil {
 			out.Secret = map[string]any{"lease_id": resp.Secret.LeaseID}
 		}
+		if w := resp.WrapInfo; w != nil {
+			out.WrapInfo = &auditevent.WrapInfo{
+				Token: a.hash(w.Token), Accessor: a.hash(w.Accessor), TTL: int64(w.TTL.Seconds()),
+				CreationTime: w.CreationTime, CreationPath: w.CreationPath,
+			}
+			if w.WrappedAccessor != "" {
+				out.WrapInfo.WrappedAccessor = a.hash(w.WrappedAccessor)
+			}
+		}
 		r.Response = out
 	}
 	return r

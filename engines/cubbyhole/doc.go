@@ -19,8 +19,17 @@
 // cubbyhole, before the response was read): it reads the response, then
 // spends the single use and erases the cubbyhole in one ledger message.
 //
+// The trail of a wrap is the wrapping token's token.created and
+// cubbyhole.written events (nothing readable without the cubbyhole's key)
+// and the response audit record's wrap_info (token and accessors as
+// HMACs); of an unwrap, the token's use_spent and revoked events, the
+// cubbyhole.erased event and the request's audit records.
+//
 // Differences from Vault: batch tokens have no cubbyhole; wrapping tokens
-// are always opaque tokens (no JWT format); the audit record of a wrapped
-// response does not show its wrap_info (the token.created and
-// cubbyhole.written events of the wrapping token are its trace).
+// are always opaque tokens (no JWT format, X-Vault-Wrap-Format is
+// ignored); a wrapping token has no grant of its own, so reading
+// cubbyhole/response with it (the pre-0.6.2 way to unwrap) is refused:
+// sys/wrapping/unwrap is the way. Should the node die between an unwrap's
+// commit and queueing its data key for destruction, the key outlives the
+// entries (no read model names them any more).
 package cubbyhole

@@ -1,7 +1,10 @@
 package cubbyhole_test
 
 import (
+	"bytes"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -22,6 +25,8 @@ const wrapErr = "wrapping token is not valid or does not exist"
 func TestAppRoleSecretIDDeliveredWrapped(t *testing.T) {
 	h := start(t)
 	root := h.client(t, rootToken)
+	auditFile := filepath.Join(t.TempDir(), "audit.log")
+	require.NoError(t, root.Sys().EnableAuditWithOptions("file", &vault.EnableAuditOptions{Type: "file", Options: map[string]string{"file_path": auditFile}}))
 	require.NoError(t, root.Sys().EnableAuthWithOptions("approle", &vault.EnableAuthOptions{Type: "approle"}))
 	_, err := root.Logical().Write("auth/approle/role/app", map[string]any{"token_policies": "default"})
 	require.NoError(t, err)
@@ -60,6 +65,18 @@ func TestAppRoleSecretIDDeliveredWrapped(t *testing.T) {
 	requireRefusal(t, err, http.StatusBadRequest, wrapErr)
 	testkit.Eventually(t, 10*time.Second, "unwrapped token's cubbyhole erased", func() bool { return !h.hasCubbyhole(t, wi.Token) })
 	require.False(t, h.storeHolds(t, secretID), "the wrapped secret id is nowhere in plaintext")
+
+	// The audit trail shows the wrapped response's wrap_info, its token
+	// and accessor as HMACs, and never the secret id or the token.
+	testkit.Eventually(t, 10*time.Second, "the wrap audited", func() bool {
+		raw, _ := os.ReadFile(auditFile)
+		return bytes.Contains(raw, []byte(`"creation_path":"auth/approle/role/app/secret-id"`))
+	})
+	raw, err := os.ReadFile(auditFile)
+	require.NoError(t, err)
+	require.NotContains(t, string(raw), secretID)
+	require.NotContains(t, string(raw), wi.Token)
+	require.NotContains(t, string(raw), `"accessor":"`+wi.Accessor+`"`)
 }
 
 // TestUnwrapIsSingleUse: of concurrent unwraps of one token (token in

@@ -58,4 +58,17 @@ type Response struct {
 	Auth      *Auth          `json:"auth,omitempty"`
 	Secret    map[string]any `json:"secret,omitempty"`
 	Warnings  []string       `json:"warnings,omitempty"`
+	// WrapInfo is set when the response was wrapped: the wrapping token
+	// and the accessors as HMACs, as Vault's audit devices show it.
+	WrapInfo *WrapInfo `json:"wrap_info,omitempty"`
+}
+
+// WrapInfo is the wrap_info of a wrapped response.
+type WrapInfo struct {
+	Token           string    `json:"token"`
+	Accessor        string    `json:"accessor"`
+	TTL             int64     `json:"ttl"`
+	CreationTime    time.Time `json:"creation_time"`
+	CreationPath    string    `json:"creation_path"`
+	WrappedAccessor string    `json:"wrapped_accessor,omitempty"`
 }
