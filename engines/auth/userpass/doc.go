@@ -11,6 +11,12 @@
 // does not tell whether the user exists. The answer does not either: it is
 // Vault's 400 "invalid username or password" in both cases.
 //
+// Deleting a user, as in Vault, does not revoke the tokens its logins
+// minted: they live out their TTL (revoke them by accessor, or disable the
+// mount, which revokes every token it minted). Vault also refuses to renew
+// them once the user is gone or its policies changed; Coffer's token store
+// does not consult the auth method at renewal yet.
+//
 // bcrypt at cost 10 takes tens of milliseconds per check by design; that is
 // the ceiling of userpass logins per core. Hasher.BcryptCost trades it.
 package userpass
