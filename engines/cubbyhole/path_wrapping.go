@@ -51,19 +51,14 @@ func (w *wrapping) wrap(req *framework.Request) (*framework.Response, error) {
 }
 
 // wrappingToken is the token a wrapping path acts on: the "token" field,
-// else the request's own token.
+// else the request's own token. A request token that did not resolve
+// (spent, expired) leaves "", which is refused like a spent one.
 func wrappingToken(req *framework.Request) string {
 	if t := strings.TrimSpace(req.String("token")); t != "" {
 		return t
 	}
-	if req.Auth != nil && req.Auth.ClientToken != "" {
+	if req.Auth != nil {
 		return req.Auth.ClientToken
-	}
-	if t := req.Headers.Get("X-Vault-Token"); t != "" {
-		return t
-	}
-	if a := req.Headers.Get("Authorization"); len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
-		return strings.TrimSpace(a[7:])
 	}
 	return ""
 }
