@@ -67,6 +67,9 @@ type Request struct {
 	Data map[string]any
 	// ContentType of the body; "application/merge-patch+json" for PATCH.
 	ContentType string
+	// RawBody is the body as sent, set instead of Data when the path
+	// declares the request's media type in Path.RawBody.
+	RawBody []byte
 	Query       url.Values
 	Headers     http.Header
 	// RemoteAddr is the client's address ("ip:port"), for bound CIDRs.
