@@ -255,7 +255,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, path string, op f
 	req := &framework.Request{
 		ID: requestID, Operation: op, Path: rt.rel, MountPath: rt.mount.Path, MountType: rt.mount.Type,
 		MountAccessor: rt.mount.Accessor, MountConfig: rt.mount.Config, Vars: vars, Data: data, RawBody: rawBytes,
-		ContentType: r.Header.Get("Content-Type"), Query: r.URL.Query(), Headers: r.Header, RemoteAddr: r.RemoteAddr,
+		Method: r.Method, ContentType: r.Header.Get("Content-Type"), Query: r.URL.Query(), Headers: r.Header, RemoteAddr: r.RemoteAddr,
 	}
 	framework.Bind(entry, req)
 	authErr := s.authorize(ctx, req, entry, path, clientToken(r))

@@ -65,6 +65,9 @@ type Request struct {
 	// the client sent it. Handlers read their declared fields through the
 	// embedded FieldData instead, which applies Vault's coercions.
 	Data map[string]any
+	// Method is the HTTP method, for the few paths whose answer differs
+	// between GET and HEAD (ACME's new-nonce); both are reads.
+	Method string
 	// ContentType of the body; "application/merge-patch+json" for PATCH.
 	ContentType string
 	// RawBody is the body as sent, set instead of Data when the path
