@@ -158,6 +158,7 @@ func applyCRLConfig(tx *projections.Tx, e *pkievent.CRLConfigured) error {
 func applyCRLRotated(tx *projections.Tx, e *pkievent.CRLRotated) error {
 	return changeMount(tx, e.Mount, func(m *pkievent.Mount) error {
 		m.Config.CRLNumber++
+		m.Config.CRLBase, m.Config.CRLBaseAt = m.Config.CRLNumber, e.At
 		return nil
 	})
 }
