@@ -65,16 +65,16 @@ type Request struct {
 	// the client sent it. Handlers read their declared fields through the
 	// embedded FieldData instead, which applies Vault's coercions.
 	Data map[string]any
+	// ContentType of the body; "application/merge-patch+json" for PATCH.
+	ContentType string
+	Query       url.Values
+	Headers     http.Header
 	// Method is the HTTP method, for the few paths whose answer differs
 	// between GET and HEAD (ACME's new-nonce); both are reads.
 	Method string
-	// ContentType of the body; "application/merge-patch+json" for PATCH.
-	ContentType string
 	// RawBody is the body as sent, set instead of Data when the path
 	// declares the request's media type in Path.RawBody.
 	RawBody []byte
-	Query       url.Values
-	Headers     http.Header
 	// RemoteAddr is the client's address ("ip:port"), for bound CIDRs.
 	RemoteAddr string
 	// Auth is the caller's token; nil on unauthenticated paths called

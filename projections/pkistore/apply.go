@@ -29,6 +29,7 @@ func Register(p *projections.Projector) {
 	p.Handle(pkievent.EventCertRevoked, decoded(applyCertRevoked))
 	p.Handle(pkievent.EventCertTidied, decoded(applyCertTidied))
 	registerACME(p)
+	registerTidy(p)
 }
 
 func decoded[T any](fn func(tx *projections.Tx, e *T) error) projections.ApplyFunc {
