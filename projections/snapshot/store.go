@@ -35,6 +35,8 @@ var (
 	ErrUnverified = errors.New("snapshot: not recorded in the ledger")
 	// ErrNone reports that no stored snapshot could be used.
 	ErrNone = errors.New("snapshot: no usable snapshot")
+	// ErrEmpty is ErrNone when no snapshot is stored at all.
+	ErrEmpty = fmt.Errorf("%w: none is stored", ErrNone)
 )
 
 // Defaults.
@@ -270,7 +272,7 @@ func (s *Store) Restore(ctx context.Context, dir string) (Info, error) {
 		last = err
 	}
 	if last == nil {
-		return Info{}, ErrNone
+		return Info{}, ErrEmpty
 	}
 	return Info{}, fmt.Errorf("%w: last refusal: %w", ErrNone, last)
 }
@@ -370,7 +372,7 @@ func (s *Store) WriteTo(ctx context.Context, name string, w io.Writer) (Info, er
 			return Info{}, err
 		}
 		if len(list) == 0 {
-			return Info{}, ErrNone
+			return Info{}, ErrEmpty
 		}
 		info = list[0]
 	} else {
