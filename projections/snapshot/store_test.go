@@ -171,7 +171,10 @@ func TestRunTakesByEventCountAndKeepsTheLastFew(t *testing.T) {
 	e, s := env(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); s.Run(ctx, e.Store, Policy{EveryEvents: 5, Interval: time.Hour, Check: 20 * time.Millisecond}) }()
+	go func() {
+		defer close(done)
+		s.Run(ctx, e.Store, Policy{EveryEvents: 5, Interval: time.Hour, Check: 20 * time.Millisecond})
+	}()
 	defer func() { cancel(); <-done }()
 	for round := range 4 {
 		write(t, e, round*6, round*6+6)
