@@ -178,6 +178,10 @@ func (s *Server) readData(w http.ResponseWriter, r *http.Request, op framework.O
 	if r.ContentLength > s.cfg.Limits.MaxBodyBytes {
 		return nil, nil, framework.Errorf(http.StatusRequestEntityTooLarge, "%v: limit is %d bytes", ErrBodyTooLarge, s.cfg.Limits.MaxBodyBytes)
 	}
+	if rawBodyPaths[r.URL.Path] {
+		_, err := io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, s.cfg.Limits.MaxBodyBytes))
+		return nil, nil, err
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.Limits.MaxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
