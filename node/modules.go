@@ -41,7 +41,7 @@ func (n *Node) modules() []framework.Module {
 		kubernetes.Module,
 		userpass.Module,
 		metrics.Module(n.metrics),
-		ha.Module(n.clusterStatus),
+		ha.Module(n.clusterStatus, raftOps{n}),
 	}
 	return append(list, n.cfg.ExtraModules...)
 }

@@ -69,6 +69,12 @@ type Request struct {
 	ContentType string
 	Query       url.Values
 	Headers     http.Header
+	// Method is the HTTP method, for the few paths whose answer differs
+	// between GET and HEAD (ACME's new-nonce); both are reads.
+	Method string
+	// RawBody is the body as sent, set instead of Data when the path
+	// declares the request's media type in Path.RawBody.
+	RawBody []byte
 	// RemoteAddr is the client's address ("ip:port"), for bound CIDRs.
 	RemoteAddr string
 	// Auth is the caller's token; nil on unauthenticated paths called
