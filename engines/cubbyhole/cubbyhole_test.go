@@ -16,7 +16,11 @@ import (
 func TestCubbyholeIsPrivateToItsToken(t *testing.T) {
 	h := start(t)
 	root := h.client(t, rootToken)
-	_, err := root.Logical().Write("cubbyhole/app/cfg", map[string]any{"password": "cubby-canary-1"})
+	mounts, err := root.Sys().ListMounts()
+	require.NoError(t, err)
+	require.Contains(t, mounts, "cubbyhole/", "mounted by default, as in Vault")
+	require.Equal(t, "cubbyhole", mounts["cubbyhole/"].Type)
+	_, err = root.Logical().Write("cubbyhole/app/cfg", map[string]any{"password": "cubby-canary-1"})
 	require.NoError(t, err)
 	s, err := root.Logical().Read("cubbyhole/app/cfg")
 	require.NoError(t, err)

@@ -2,6 +2,7 @@ package sys
 
 import (
 	"fmt"
+	"github.com/cofferhq/coffer/engines/framework"
 	"strings"
 	"time"
 
@@ -31,6 +32,21 @@ func (b *backend) tokenMount() mountstore.Mount {
 		Path: "token/", Type: "token", Accessor: tokenAccessor, UUID: b.stableUUID("mount:auth/token/"),
 		Description: "token based credentials",
 	}
+}
+
+// builtinEngines are the secrets engines mounted once at a fixed path
+// (cubbyhole/), which Vault lists in sys/mounts.
+func (b *backend) builtinEngines() []mountstore.Mount {
+	var out []mountstore.Mount
+	for _, m := range b.opts.Modules {
+		if m.Builtin != "" && m.Kind == framework.SecretEngine {
+			out = append(out, mountstore.Mount{
+				Path: m.Builtin, Type: m.Type, Accessor: m.BuiltinAccessor, UUID: b.stableUUID("mount:" + m.Builtin),
+				Description: m.Description,
+			})
+		}
+	}
+	return out
 }
 
 // stableUUID derives a UUID-shaped identifier from the ledger's audit key,

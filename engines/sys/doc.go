@@ -10,6 +10,7 @@
 // handler renders the whole body itself (Response.Raw) and keeps Data for
 // the audit record.
 //
-// Built-in mounts reported but not implemented here: cubbyhole/ and
-// identity/ are not listed; sys/auth lists only token/.
+// Built-in mounts reported but not implemented here: sys/mounts lists the
+// secrets engines modules mount at a fixed path (cubbyhole/); identity/
+// is not listed; sys/auth lists token/ besides the enabled methods.
 package sys

@@ -76,6 +76,9 @@ func (b *backend) listMounts(req *framework.Request) (*framework.Response, error
 		return nil, err
 	}
 	data := map[string]any{"sys/": b.mountInfo(b.systemMount())}
+	for _, m := range b.builtinEngines() {
+		data[m.Path] = b.mountInfo(m)
+	}
 	for _, m := range mounts {
 		if !isAuth(m.Path) {
 			data[m.Path] = b.mountInfo(m)
