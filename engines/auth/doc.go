@@ -17,7 +17,12 @@
 //     the limiter around a credential check, LIST, the core's Auth block).
 //   - tokenparams: the common token fields (Vault's tokenutil.TokenParams)
 //     with the legacy-alias rules; the type lives in events/authevent.
-//   - ratelimit: the failed-login limiter (per source and role).
+//   - ratelimit: the failed-login limiter (per source and role), one per
+//     mount, tuned by mount options (docs/login-rate-limit.md).
+//
+// Response wrapping and the cubbyhole engine (which a wrapped AppRole
+// secret ID travels through) live in engines/cubbyhole and
+// commands/cubbyhole.
 //   - e2e: tests only: every method end to end on an in-process node,
 //     through HashiCorp's Go client.
 package auth
