@@ -8,6 +8,7 @@ import (
 	vault "github.com/hashicorp/vault/api"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cofferhq/coffer/engines/cubbyhole"
 	"github.com/cofferhq/coffer/internal/testkit"
 )
 
@@ -65,4 +66,24 @@ func TestCubbyholeIsPrivateToItsToken(t *testing.T) {
 	s, err = root.Logical().Read("cubbyhole/app/cfg")
 	require.NoError(t, err)
 	require.Equal(t, "cubby-canary-1", s.Data["password"], "the root token's cubbyhole is untouched")
+}
+
+// TestRevocationErasesAtOnce: a revoked token's cubbyhole is erased by
+// the revocation's own event, not by the periodic scan (set to an hour
+// here).
+func TestRevocationErasesAtOnce(t *testing.T) {
+	old := cubbyhole.SweepInterval
+	cubbyhole.SweepInterval = time.Hour
+	t.Cleanup(func() { cubbyhole.SweepInterval = old })
+	h := start(t)
+	root := h.client(t, rootToken)
+	child, err := root.Auth().Token().Create(&vault.TokenCreateRequest{Policies: []string{"default"}})
+	require.NoError(t, err)
+	_, err = h.client(t, child.Auth.ClientToken).Logical().Write("cubbyhole/x", map[string]any{"v": "1"})
+	require.NoError(t, err)
+	require.True(t, h.hasCubbyhole(t, child.Auth.ClientToken))
+	require.NoError(t, root.Auth().Token().RevokeAccessor(child.Auth.Accessor))
+	testkit.Eventually(t, 10*time.Second, "revoked token's cubbyhole erased", func() bool {
+		return !h.hasCubbyhole(t, child.Auth.ClientToken)
+	})
 }

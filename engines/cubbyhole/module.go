@@ -2,8 +2,6 @@ package cubbyhole
 
 import (
 	"github.com/cofferhq/coffer/engines/framework"
-	"github.com/cofferhq/coffer/events/tokenevent"
-	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 	"github.com/cofferhq/coffer/projections/cubbyholestore"
 )
@@ -29,17 +27,4 @@ var Module = framework.Module{
 			Observers: []projections.Observer{sw.observe},
 		}, nil
 	},
-}
-
-// observe wakes the sweeper when a committed message revoked a token.
-func (s *sweeper) observe(recs []ledger.Record) {
-	for _, r := range recs {
-		if r.Type == tokenevent.EventRevoked {
-			select {
-			case s.wake <- struct{}{}:
-			default:
-			}
-			return
-		}
-	}
 }
