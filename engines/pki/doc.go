@@ -33,8 +33,8 @@
 //
 // # Background work
 //
-// One elected service (maintenance.go) looks at every PKI mount each
-// minute: it rotates CRLs whose auto_rebuild grace period has come and
+// One elected service (maintenance.go) looks at every PKI mount every
+// 15 seconds: it rotates CRLs whose auto_rebuild grace period has come and
 // runs config/auto-tidy when due. Both are recorded as events, so the
 // next elected node knows when the last run was.
 package pki
