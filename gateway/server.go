@@ -134,8 +134,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if r.Header.Get("X-Vault-Wrap-TTL") != "" {
-		writeError(w, http.StatusBadRequest, "response wrapping is not supported by coffer yet")
+	wrap, err := wrapTTL(r)
+	if err != nil {
+		s.fail(w, err)
 		return
 	}
 	op, err := operationOf(r)
@@ -154,7 +155,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	s.serve(w, r, path, op, data, raw)
+	s.serve(w, r, path, op, data, raw, wrap)
 }
 
 // readData decodes the body of writes and the query of reads into the
@@ -176,6 +177,10 @@ func (s *Server) readData(w http.ResponseWriter, r *http.Request, op framework.O
 	}
 	if r.ContentLength > s.cfg.Limits.MaxBodyBytes {
 		return nil, nil, framework.Errorf(http.StatusRequestEntityTooLarge, "%v: limit is %d bytes", ErrBodyTooLarge, s.cfg.Limits.MaxBodyBytes)
+	}
+	if rawBodyPaths[r.URL.Path] {
+		_, err := io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, s.cfg.Limits.MaxBodyBytes))
+		return nil, nil, err
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.Limits.MaxBodyBytes))
 	if err != nil {
@@ -214,7 +219,7 @@ func (s *Server) sealed() bool { return s.cfg.Sealed != nil && s.cfg.Sealed() }
 // serve runs one request through routing, authorisation, the audit trail,
 // the handler and the core's completion of its response. The order is the
 // package doc's.
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, path string, op framework.Operation, data map[string]any, raw *rawBody) {
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, path string, op framework.Operation, data map[string]any, raw *rawBody, wrapTTL time.Duration) {
 	sealed := s.sealed()
 	rt, routeErr := s.resolve(path)
 	var entry *framework.Path
@@ -256,6 +261,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, path string, op f
 		ID: requestID, Operation: op, Path: rt.rel, MountPath: rt.mount.Path, MountType: rt.mount.Type,
 		MountAccessor: rt.mount.Accessor, MountConfig: rt.mount.Config, Vars: vars, Data: data, RawBody: rawBytes,
 		Method: r.Method, ContentType: r.Header.Get("Content-Type"), Query: r.URL.Query(), Headers: r.Header, RemoteAddr: r.RemoteAddr,
+		WrapTTL: wrapTTL,
 	}
 	framework.Bind(entry, req)
 	authErr := s.authorize(ctx, req, entry, path, clientToken(r))
@@ -311,6 +317,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, path string, op f
 	}
 	if herr == nil {
 		resp, herr = s.complete(ctx, req, resp)
+	}
+	if herr == nil {
+		resp, herr = s.wrap(ctx, req, path, rt.mount.Type, resp)
 	}
 	if audited {
 		errMsg := ""

@@ -84,6 +84,9 @@ type Request struct {
 	Ctx context.Context
 	// Sudo reports whether the caller's policies grant sudo on this path.
 	Sudo bool
+	// WrapTTL is the response-wrapping TTL the client asked for
+	// (X-Vault-Wrap-TTL); the gateway wraps the response when it is set.
+	WrapTTL time.Duration
 
 	// FieldData holds the path's declared fields, validated and coerced
 	// before the handler runs (Handle sets it).
@@ -184,6 +187,20 @@ type Response struct {
 	// authorised and audited: event subscriptions (SSE, WebSocket) answer
 	// this way. The request's HTTP objects are passed as they came.
 	Stream func(w http.ResponseWriter, r *http.Request)
+	// WrapInfo is a response already wrapped (sys/wrapping/rewrap, or the
+	// gateway's wrapping of any response): only it is shown.
+	WrapInfo *WrapInfo
+}
+
+// WrapInfo is Vault's wrap_info: the response-wrapping token that holds a
+// response in its cubbyhole.
+type WrapInfo struct {
+	Token           string
+	Accessor        string
+	TTL             time.Duration
+	CreationTime    time.Time
+	CreationPath    string
+	WrappedAccessor string
 }
 
 // AddWarning appends a warning.
