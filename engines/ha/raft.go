@@ -123,6 +123,6 @@ func autopilotState(st Status) map[string]any {
 	return map[string]any{
 		"healthy": len(st.Peers) > 0 && healthyCount == len(st.Peers), "failure_tolerance": max(healthyCount-quorum, 0),
 		"optimistic_failure_tolerance": max(healthyCount-quorum, 0),
-		"leader": st.StreamLeader, "voters": voters, "non_voters": []string{}, "servers": servers,
+		"leader":                       st.StreamLeader, "voters": voters, "non_voters": []string{}, "servers": servers,
 	}
 }
