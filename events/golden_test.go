@@ -13,6 +13,7 @@ import (
 
 	_ "github.com/cofferhq/coffer/events/approleevent"
 	_ "github.com/cofferhq/coffer/events/auditevent"
+	_ "github.com/cofferhq/coffer/events/cubbyholeevent"
 	_ "github.com/cofferhq/coffer/events/databaseevent"
 	_ "github.com/cofferhq/coffer/events/kubernetesevent"
 	_ "github.com/cofferhq/coffer/events/kvevent"

@@ -154,9 +154,15 @@ func TestWebUI(t *testing.T) {
 		p.do("rotate", chromedp.Click(chromedp.ID("transit-rotate")))
 		p.waitFor(`#transit-key-info tr[data-key="latest_version"][data-value="2"]`)
 
-		// Charts wait for sys/metrics; until it exists they say so.
+		// Charts come from sys/metrics (polled every 5 s): after two polls
+		// the requests chart draws a line per mount, the KV mount this
+		// test used among them, and the lease expiries card is there.
 		p.goTo("#/charts")
-		p.waitFor("#metrics-unavailable, #chart-requests")
+		p.waitFor("#chart-requests svg.chart path")
+		require.Contains(t, p.text("#chart-requests .legend"), "secret/")
+		p.waitFor("#chart-expiries")
+		require.False(t, eval[bool](p, `document.querySelector("#metrics-unavailable") !== null`), "sys/metrics is served: the charts must not say it is absent")
+		p.screenshot("charts")
 	})
 
 	t.Run("a narrow token sees only its team's paths", func(t *testing.T) {

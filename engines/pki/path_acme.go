@@ -135,6 +135,9 @@ func (b *Backend) serveACME(req *framework.Request) (*framework.Response, error)
 		}
 	}
 	method, body := http.MethodGet, []byte(nil)
+	if req.Method == http.MethodHead {
+		method = http.MethodHead
+	}
 	if req.Operation == framework.UpdateOperation {
 		method = http.MethodPost
 		if body, err = json.Marshal(req.Data); err != nil {
