@@ -40,6 +40,14 @@ func (n *Node) openSnapshots(ctx context.Context, a *activeNode, dir string) err
 		return err
 	}
 	a.snapshots = s
+	// A snapshot or restore cut short by a crash leaves its temporary
+	// directory behind: nothing resumes it.
+	for _, pattern := range []string{filepath.Join(n.cfg.DataDir, "snapshot-*"), dir + ".restore-*"} {
+		stale, _ := filepath.Glob(pattern)
+		for _, p := range stale {
+			_ = os.RemoveAll(p)
+		}
+	}
 	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
 		return nil // projections exist: resume from their applied index
 	}
