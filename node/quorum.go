@@ -16,7 +16,11 @@ func (n *Node) startQuorumMonitor() {
 	if n.ledger.Replicas() < 2 {
 		return
 	}
-	n.quorum = quorum.New(n.ledger.StreamInfo, quorum.Options{Log: n.cfg.Log})
+	o := quorum.Options{Log: n.cfg.Log}
+	if n.ns != nil && n.cfg.Cluster != nil {
+		o.Reachable = n.reachableServers
+	}
+	n.quorum = quorum.New(n.ledger.StreamInfo, o)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	n.stopQuorum = func() { cancel(); <-done }
@@ -84,3 +88,21 @@ func (s *statusOverride) WriteHeader(code int) {
 }
 
 func (s *statusOverride) Write(b []byte) (int, error) { return s.ResponseWriter.Write(b) }
+
+// reachableServers counts the cluster's servers the embedded NATS server
+// has routes to, itself included, out of the configured ones (route
+// pooling opens several connections per server: count names).
+func (n *Node) reachableServers() (int, int) {
+	total := len(n.cfg.Cluster.Peers) + 1
+	rz, err := n.ns.Routez(nil)
+	if err != nil {
+		return 1, total
+	}
+	names := map[string]bool{}
+	for _, r := range rz.Routes {
+		if r.RemoteName != "" {
+			names[r.RemoteName] = true
+		}
+	}
+	return len(names) + 1, total
+}

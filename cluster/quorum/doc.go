@@ -10,7 +10,10 @@
 // (the stream leader answers it). There is no quorum when nobody answers,
 // when the answer names no leader, or when the leader has not heard from
 // a majority of the replicas (itself included) within Stale. Lag alone
-// does not count: a busy follower is behind, not gone. The state flips to
+// does not count: a busy follower is behind, not gone. A stream that does
+// not answer while this node still reaches a majority of the cluster's
+// servers (Options.Reachable: the embedded server's routes) is electing a
+// leader, and requests wait for it as before. The state flips to
 // lost after Misses failed probes in a row and back after one good one,
 // so one slow answer does not refuse requests.
 package quorum

@@ -32,7 +32,13 @@ type Options struct {
 	Stale time.Duration
 	// Misses is how many failed probes in a row mean the quorum is lost.
 	Misses int
-	Log    *slog.Logger
+	// Reachable, when set, counts the cluster's servers this node is
+	// connected to (itself included) out of all of them. A stream that
+	// does not answer while a majority of servers is reachable is
+	// electing a leader, not cut off: requests wait for the election
+	// rather than being refused.
+	Reachable func() (reachable, total int)
+	Log       *slog.Logger
 }
 
 // InfoFunc reads the stream's info (ledger.Store.StreamInfo).
@@ -91,6 +97,11 @@ func (m *Monitor) Probe(ctx context.Context) {
 		return
 	}
 	reason := Check(info, err, m.o.Stale)
+	if reason != nil && err != nil && m.o.Reachable != nil {
+		if n, total := m.o.Reachable(); total > 0 && n >= total/2+1 {
+			reason = nil // an election in progress
+		}
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if reason == nil {

@@ -50,3 +50,15 @@ func TestMonitorNeedsMissesInARow(t *testing.T) {
 	m.Probe(ctx)
 	require.NoError(t, m.Lost(), "one good probe restores it")
 }
+
+func TestMonitorWaitsOutAnElection(t *testing.T) {
+	reachable := 2
+	m := New(func(context.Context) (*jetstream.StreamInfo, error) {
+		return nil, errors.New("no responders")
+	}, Options{Misses: 1, Reachable: func() (int, int) { return reachable, 3 }})
+	m.Probe(context.Background())
+	require.NoError(t, m.Lost(), "no stream leader, but two of three servers: an election")
+	reachable = 1
+	m.Probe(context.Background())
+	require.ErrorIs(t, m.Lost(), ErrNoQuorum)
+}
