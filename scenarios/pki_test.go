@@ -302,8 +302,13 @@ func ocspStatus(t *testing.T, addr string, leaf, issuer *x509.Certificate) int {
 		require.NoError(t, err)
 		return r.Status
 	}
-	status := ask(http.MethodGet, addr+"/v1/pki_int/ocsp/"+base64.StdEncoding.EncodeToString(der), nil)
-	require.Equal(t, status, ask(http.MethodPost, addr+"/v1/pki_int/ocsp", der), "POST answers as GET does")
+	status := ask(http.MethodPost, addr+"/v1/pki_int/ocsp", der)
+	// The gateway refuses paths with an empty segment (and encoded
+	// slashes), so a GET whose base64 holds "//" (about one request in
+	// forty) cannot be served: such clients must POST, as openssl does.
+	if b64 := base64.StdEncoding.EncodeToString(der); !strings.Contains(b64, "//") {
+		require.Equal(t, status, ask(http.MethodGet, addr+"/v1/pki_int/ocsp/"+b64, nil), "GET answers as POST does")
+	}
 	return status
 }
 

@@ -202,6 +202,35 @@ func TestWebUI(t *testing.T) {
 		html := eval[string](p, `document.body.innerText`)
 		require.NotContains(t, html, "team-b", "a team-a token was shown team-b's paths")
 	})
+
+	t.Run("userpass sign-in", func(t *testing.T) {
+		p.t = t
+		require.NoError(t, root.Sys().EnableAuthWithOptions("people", &vault.EnableAuthOptions{Type: "userpass"}))
+		_, err := root.Logical().Write("auth/people/users/alice", map[string]any{"password": "correct horse", "token_policies": "team-a"})
+		require.NoError(t, err)
+		p.do("sign out", chromedp.Click(chromedp.ID("logout")))
+		p.waitFor("#login-token")
+		userpass := func(password string) {
+			p.do("sign in as alice",
+				chromedp.Click(chromedp.ID("login-method-userpass")),
+				chromedp.WaitVisible(chromedp.ID("login-username")),
+				chromedp.SendKeys(chromedp.ID("login-username"), "alice"),
+				chromedp.SendKeys(chromedp.ID("login-password"), password),
+				chromedp.SendKeys(chromedp.ID("login-mount"), "people"),
+				chromedp.Click(chromedp.ID("login-submit")),
+			)
+		}
+		userpass("wrong")
+		p.waitFor("#login-error")
+		require.Contains(t, p.text("#login-error"), "invalid")
+		p.do("reload", chromedp.Reload())
+		userpass("correct horse")
+		p.waitFor("#whoami")
+		require.Contains(t, p.text("#whoami"), "alice")
+		p.goTo("#/secrets?mount=secret/&path=team-a/")
+		p.waitFor(`#kv-list a[data-key="team-a/app"]`)
+		require.NotContains(t, eval[string](p, `document.body.innerText`), "correct horse")
+	})
 }
 
 // login signs in through the form.

@@ -3,6 +3,10 @@ package pki
 import (
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -19,10 +23,13 @@ import (
 // rebuild gives the same CRLs.
 func TestDeltaCRLs(t *testing.T) {
 	e := newEnv(t)
-	_, intM, _, signedPEM := e.tutorial()
+	_, intM, rootPEM, signedPEM := e.tutorial()
 	intCert := parsePEM(t, signedPEM)
+	pems := map[string]string{}
 	issue := func(cn string) string {
-		return e.write(intM, "issue/myapp-service", map[string]any{"common_name": cn + ".internal.example.com", "ttl": "1h"}).Data["serial_number"].(string)
+		d := e.write(intM, "issue/myapp-service", map[string]any{"common_name": cn + ".internal.example.com", "ttl": "1h"}).Data
+		pems[d["serial_number"].(string)] = d["certificate"].(string)
+		return d["serial_number"].(string)
 	}
 	parse := func(der []byte) *x509.RevocationList {
 		t.Helper()
@@ -31,7 +38,7 @@ func TestDeltaCRLs(t *testing.T) {
 		require.NoError(t, rl.CheckSignatureFrom(intCert))
 		return rl
 	}
-	a, b := issue("a"), issue("b")
+	a, b, good := issue("a"), issue("b"), issue("good")
 	status, msg := e.fail(intM, framework.ReadOperation, "crl/delta", nil)
 	require.Equal(t, 404, status, msg)
 	status, msg = e.fail(intM, framework.UpdateOperation, "config/crl", map[string]any{"enable_delta": true})
@@ -39,6 +46,9 @@ func TestDeltaCRLs(t *testing.T) {
 	require.Contains(t, msg, "Delta CRLs cannot be enabled when auto rebuilding is disabled")
 
 	e.write(intM, "revoke", map[string]any{"serial_number": a})
+	// The complete CRL points at its deltas (Freshest CRL), as RFC 5280
+	// and openssl's -use_deltas want.
+	e.write(intM, "config/urls", map[string]any{"delta_crl_distribution_points": "http://127.0.0.1:8200/v1/pki_int/crl/delta"})
 	live := parse(e.read(intM, "crl").Raw)
 	e.write(intM, "config/crl", map[string]any{"auto_rebuild": true, "enable_delta": true, "delta_rebuild_interval": "1m"})
 	require.Equal(t, true, e.read(intM, "config/crl").Data["enable_delta"])
@@ -64,6 +74,15 @@ func TestDeltaCRLs(t *testing.T) {
 	require.Equal(t, "X509 CRL", blk.Type)
 	require.Equal(t, deltaDER, e.read(intM, "issuer/default/crl/delta/der").Raw, "built once per number")
 	require.NotEmpty(t, e.read(intM, "cert/delta-crl").Data["certificate"])
+	// openssl finds b revoked only by reading the delta next to the
+	// complete CRL.
+	out, err := opensslCRLVerify(t, rootPEM, signedPEM, pems[b], revocation.CRLPEM(complete))
+	require.NoError(t, err, "without the delta, b is not revoked yet: %s", out)
+	out, err = opensslCRLVerify(t, rootPEM, signedPEM, pems[b], revocation.CRLPEM(complete), revocation.CRLPEM(deltaDER))
+	require.Error(t, err, "openssl -use_deltas sees b revoked: %s", out)
+	require.Contains(t, out, "certificate revoked")
+	out, err = opensslCRLVerify(t, rootPEM, signedPEM, pems[good], revocation.CRLPEM(complete), revocation.CRLPEM(deltaDER))
+	require.NoError(t, err, "%s", out)
 
 	e.read(intM, "crl/rotate")
 	rotated := e.read(intM, "crl").Raw
@@ -83,4 +102,26 @@ func TestDeltaCRLs(t *testing.T) {
 	e.write(e.mounts["pki_int"], "config/crl", map[string]any{"auto_rebuild": false, "enable_delta": false})
 	status, _ = e.fail(e.mounts["pki_int"], framework.ReadOperation, "crl/delta", nil)
 	require.Equal(t, 404, status)
+}
+
+// opensslCRLVerify runs `openssl verify -crl_check -use_deltas` on leaf
+// with the given CRLs (PEM).
+func opensslCRLVerify(t *testing.T, root, intermediate, leaf string, crls ...string) (string, error) {
+	t.Helper()
+	openssl, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl not on PATH")
+	}
+	dir := t.TempDir()
+	w := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
+		return p
+	}
+	args := []string{"verify", "-crl_check", "-use_deltas", "-CAfile", w("root.pem", root), "-untrusted", w("int.pem", intermediate)}
+	for i, c := range crls {
+		args = append(args, "-CRLfile", w(fmt.Sprintf("crl%d.pem", i), c))
+	}
+	out, err := exec.Command(openssl, append(args, w("leaf.pem", leaf))...).CombinedOutput()
+	return string(out), err
 }

@@ -34,13 +34,14 @@ func (e *env) count(typ string) int {
 // automatic run, records the run, and tidy-status reports it.
 func TestAutoTidy(t *testing.T) {
 	e := newEnv(t)
-	_, intM, _, _ := e.tutorial()
+	_, intM, _, signedPEM := e.tutorial()
 	ctx := context.Background()
 	e.write(intM, "roles/short", map[string]any{"allow_any_name": true, "key_type": "ec"})
 	gone := e.write(intM, "issue/short", map[string]any{"common_name": "x.example", "ttl": "1m"}).Data["serial_number"].(string)
 	revoked := e.write(intM, "issue/short", map[string]any{"common_name": "y.example", "ttl": "1m"}).Data["serial_number"].(string)
 	kept := e.write(intM, "issue/short", map[string]any{"common_name": "z.example", "ttl": "200h"}).Data["serial_number"].(string)
 	e.write(intM, "revoke", map[string]any{"serial_number": revoked})
+	require.Equal(t, []string{revoked}, crlSerials(t, e.read(intM, "crl").Raw, parsePEM(t, signedPEM)))
 
 	status, msg := e.fail(intM, framework.UpdateOperation, "config/auto-tidy", map[string]any{"enabled": true})
 	require.Equal(t, 400, status, msg)
@@ -59,6 +60,7 @@ func TestAutoTidy(t *testing.T) {
 	require.NotContains(t, listed, revoked)
 	require.Contains(t, listed, kept)
 	require.NotContains(t, e.list(intM, "certs/revoked"), revoked)
+	require.Empty(t, crlSerials(t, e.read(intM, "crl").Raw, parsePEM(t, signedPEM)), "the expired entry left the CRL")
 	require.Equal(t, 1, e.count(pkievent.EventTidyFinished))
 	require.NotEmpty(t, e.read(intM, "tidy-status").Data["last_auto_tidy_finished"])
 

@@ -227,6 +227,14 @@ func applyCertTidied(tx *projections.Tx, e *pkievent.CertTidied) error {
 		if err := tx.Delete(revokedKey(e.Mount, c.IssuerID, e.Serial)); err != nil {
 			return err
 		}
+		// The CRL loses an entry: it gets a new number, so every node
+		// rebuilds it.
+		if err := changeMount(tx, e.Mount, func(m *pkievent.Mount) error {
+			m.Config.CRLNumber++
+			return nil
+		}); err != nil {
+			return err
+		}
 	}
 	return tx.Delete(certKey(e.Mount, e.Serial))
 }

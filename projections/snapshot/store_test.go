@@ -176,11 +176,19 @@ func TestRunTakesByEventCountAndKeepsTheLastFew(t *testing.T) {
 		s.Run(ctx, e.Store, Policy{EveryEvents: 5, Interval: time.Hour, Check: 20 * time.Millisecond})
 	}()
 	defer func() { cancel(); <-done }()
+	// Each round's six events pass EveryEvents, so each round ends with a
+	// newer snapshot (taken after the fifth event or the sixth: the check
+	// may run in between, so "newer", not "at the last event").
+	var prev uint64
 	for round := range 4 {
 		write(t, e, round*6, round*6+6)
 		require.Eventually(t, func() bool {
 			list, err := s.List(ctx)
-			return err == nil && len(list) > 0 && list[0].Seq >= e.Store.AppliedSeq()-1
+			if err != nil || len(list) == 0 || list[0].Seq <= prev {
+				return false
+			}
+			prev = list[0].Seq
+			return true
 		}, 10*time.Second, 20*time.Millisecond, "round %d", round)
 	}
 	var list []Info
