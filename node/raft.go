@@ -22,7 +22,7 @@ type raftOps struct{ n *Node }
 // Snapshot serves the newest stored projections snapshot, or takes one
 // when fresh is asked or none is stored yet.
 func (r raftOps) Snapshot(ctx context.Context, fresh bool) (string, func(io.Writer) error, error) {
-	s, err := r.n.snapshotStore()
+	s, err := r.n.snapshotStore(ctx)
 	if err != nil {
 		return "", nil, err
 	}

@@ -53,7 +53,7 @@ func TestProjectionsRestoredFromSnapshotPlusTail(t *testing.T) {
 	dir := t.TempDir()
 	n := startNode(t, dir, "root", withSnapshots(projsnap.Policy{EveryEvents: 10, Interval: time.Hour, Check: 50 * time.Millisecond}))
 	putKV(t, n, 0, 20, "a")
-	st, err := n.snapshotStore()
+	st, err := n.snapshotStore(context.Background())
 	require.NoError(t, err)
 	var taken projsnap.Info
 	require.Eventually(t, func() bool {
@@ -99,7 +99,7 @@ func TestCorruptSnapshotFallsBack(t *testing.T) {
 	dir := t.TempDir()
 	n := startNode(t, dir, "root", withSnapshots(never))
 	ctx := context.Background()
-	st, err := n.snapshotStore()
+	st, err := n.snapshotStore(context.Background())
 	require.NoError(t, err)
 	putKV(t, n, 0, 5, "a")
 	older, err := st.Take(ctx, n.active.store)
@@ -143,7 +143,7 @@ func TestClusterNodeWithNewDataDirStartsFromSnapshot(t *testing.T) {
 		_, err := kv.Put(ctx, fmt.Sprintf("a/%d", i), map[string]any{"v": fmt.Sprint(i)})
 		require.NoError(t, err)
 	}
-	st, err := c.nodes[0].snapshotStore()
+	st, err := c.nodes[0].snapshotStore(ctx)
 	require.NoError(t, err)
 	taken, err := st.Take(ctx, c.nodes[0].active.store)
 	require.NoError(t, err)
