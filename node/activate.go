@@ -40,7 +40,7 @@ type activeNode struct {
 	instances []*framework.Instance
 	gateway   atomic.Pointer[gateway.Server]
 	elector   *election.Elector
-	snapshots *projsnap.Store
+	snapshots *snapshotBucket
 	restored  *projsnap.Info // the snapshot the projections started from
 
 	cancel     context.CancelFunc

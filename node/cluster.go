@@ -13,6 +13,11 @@ import (
 // from JetStream, this node's applied index and the singleton lease.
 func (n *Node) clusterStatus(ctx context.Context) (ha.Status, error) {
 	st := ha.Status{NodeID: n.nodeID(), APIAddr: n.Addr, Clustered: n.cfg.Cluster != nil || n.cfg.External != nil}
+	if n.quorum != nil {
+		if err := n.quorum.Lost(); err != nil {
+			st.NoQuorum = err.Error()
+		}
+	}
 	info, err := n.ledger.StreamInfo(ctx)
 	if err != nil {
 		return st, err

@@ -18,6 +18,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
+	"github.com/cofferhq/coffer/cluster/quorum"
 	"github.com/cofferhq/coffer/commands"
 	"github.com/cofferhq/coffer/commands/acl"
 	"github.com/cofferhq/coffer/engines/events"
@@ -123,6 +124,9 @@ type Node struct {
 	handler  atomic.Pointer[handlerBox]
 	seal     *sys.Sealer
 	metrics  *metrics.Registry
+	// quorum watches the ledger stream's quorum (nil on one replica).
+	quorum     *quorum.Monitor
+	stopQuorum func()
 
 	// mu guards active: the parts that exist only while unsealed.
 	mu     sync.Mutex
@@ -159,6 +163,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 	if err := n.openLedger(ctx); err != nil {
 		return nil, err
 	}
+	n.startQuorumMonitor()
 	n.metrics = metrics.NewRegistry(cfg.Telemetry, n.ledger)
 	n.metrics.CountFunc("coffer_events_subscribers_dropped_total",
 		"Event subscribers dropped for falling behind (they resume from their cursor).",
@@ -245,6 +250,9 @@ func (n *Node) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ui.Handler().ServeHTTP(w, r)
 		return
 	}
+	if n.refuseWithoutQuorum(w, r) {
+		return
+	}
 	n.handler.Load().h.ServeHTTP(w, r)
 }
 
@@ -286,6 +294,9 @@ func (n *Node) close() error {
 		n.seal.Stop()
 	}
 	err := n.deactivate()
+	if n.stopQuorum != nil {
+		n.stopQuorum()
+	}
 	if n.ledger != nil {
 		n.ledger.Close()
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -21,7 +22,7 @@ type raftOps struct{ n *Node }
 // Snapshot serves the newest stored projections snapshot, or takes one
 // when fresh is asked or none is stored yet.
 func (r raftOps) Snapshot(ctx context.Context, fresh bool) (string, func(io.Writer) error, error) {
-	s, err := r.n.snapshotStore()
+	s, err := r.n.snapshotStore(ctx)
 	if err != nil {
 		return "", nil, err
 	}
@@ -60,7 +61,7 @@ func (r raftOps) RemovePeer(ctx context.Context, id string) error {
 	if err := names.Err(); err != nil {
 		return fmt.Errorf("node: list streams: %w", err)
 	}
-	removed := 0
+	var removed []string
 	for _, name := range streams {
 		st, err := js.Stream(ctx, name)
 		if err != nil {
@@ -74,11 +75,14 @@ func (r raftOps) RemovePeer(ctx context.Context, id string) error {
 			continue
 		}
 		if err := r.removeStreamPeer(ctx, name, id); err != nil {
+			if len(removed) > 0 {
+				return fmt.Errorf("%w (already moved: %s)", err, strings.Join(removed, ", "))
+			}
 			return err
 		}
-		removed++
+		removed = append(removed, name)
 	}
-	if removed == 0 {
+	if len(removed) == 0 {
 		return ha.ErrNoSuchPeer
 	}
 	r.n.cfg.Log.Warn("peer removed from the streams' replica groups", "server_id", id, "streams", removed)
@@ -111,7 +115,7 @@ func (r raftOps) removeStreamPeer(ctx context.Context, stream, id string) error 
 		return fmt.Errorf("node: remove %s from %s: %w", id, stream, err)
 	}
 	if resp.Error != nil {
-		return fmt.Errorf("node: remove %s from %s: %s", id, stream, resp.Error.Description)
+		return fmt.Errorf("%w: stream %s: %s", ha.ErrPeerRemoveRefused, stream, resp.Error.Description)
 	}
 	return nil
 }

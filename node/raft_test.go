@@ -54,7 +54,7 @@ func TestOperatorRaftEndpoints(t *testing.T) {
 	require.Greater(t, meta["index"].(float64), 0.0)
 	require.GreaterOrEqual(t, meta["ledger_last_index"].(float64), meta["index"].(float64))
 	require.NotContains(t, string(files["projections.sealed"]), "hunter2-plaintext")
-	st, err := n.snapshotStore()
+	st, err := n.snapshotStore(context.Background())
 	require.NoError(t, err)
 	latest, err := st.Latest(context.Background())
 	require.NoError(t, err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/cofferhq/coffer/engines/framework"
@@ -24,7 +25,36 @@ type Snapshots struct {
 	Disabled bool
 }
 
-// openSnapshots binds the snapshot bucket and, when this node has no
+// restoreWait bounds how long unsealing waits for the snapshot bucket and
+// a restore before it falls back to a full replay.
+const restoreWait = 30 * time.Second
+
+// snapshotBucket binds the snapshot bucket on first use: creating a
+// replicated bucket waits for the cluster, and a node whose projections
+// are current must not wait for it to unseal.
+type snapshotBucket struct {
+	open func(context.Context) (*projsnap.Store, error)
+	mu   sync.Mutex
+	s    *projsnap.Store
+}
+
+func (b *snapshotBucket) get(ctx context.Context) (*projsnap.Store, error) {
+	if b == nil {
+		return nil, errNoSnapshots
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.s == nil {
+		s, err := b.open(ctx)
+		if err != nil {
+			return nil, err
+		}
+		b.s = s
+	}
+	return b.s, nil
+}
+
+// openSnapshots prepares the snapshot bucket and, when this node has no
 // projections yet (a lost data dir, a new cluster node), restores the
 // newest usable snapshot into place, so the projector replays only the
 // tail after it. Any failure to restore falls back to a full replay: a
@@ -33,17 +63,30 @@ func (n *Node) openSnapshots(ctx context.Context, a *activeNode, dir string) err
 	if n.cfg.Snapshots.Disabled {
 		return nil
 	}
-	s, err := projsnap.Open(ctx, n.ledger, projsnap.Options{
-		Replicas: n.ledger.Replicas(), Keep: n.cfg.Snapshots.Keep, NodeID: n.nodeID(), TempDir: n.cfg.DataDir, Log: n.cfg.Log,
-	})
-	if err != nil {
-		return err
+	a.snapshots = &snapshotBucket{open: func(ctx context.Context) (*projsnap.Store, error) {
+		return projsnap.Open(ctx, n.ledger, projsnap.Options{
+			Replicas: n.ledger.Replicas(), Keep: n.cfg.Snapshots.Keep, NodeID: n.nodeID(), TempDir: n.cfg.DataDir, Log: n.cfg.Log,
+		})
+	}}
+	// A snapshot or restore cut short by a crash leaves its temporary
+	// directory behind: nothing resumes it.
+	for _, pattern := range []string{filepath.Join(n.cfg.DataDir, "snapshot-*"), dir + ".restore-*"} {
+		stale, _ := filepath.Glob(pattern)
+		for _, p := range stale {
+			_ = os.RemoveAll(p)
+		}
 	}
-	a.snapshots = s
 	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
 		return nil // projections exist: resume from their applied index
 	}
 	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, restoreWait)
+	defer cancel()
+	s, err := a.snapshots.get(ctx)
+	if err != nil {
+		n.cfg.Log.Warn("projections: snapshot bucket unavailable; replaying the whole ledger", "err", err)
+		return nil
+	}
 	info, err := s.Restore(ctx, dir)
 	switch {
 	case errors.Is(err, projsnap.ErrEmpty):
@@ -63,8 +106,19 @@ func (n *Node) snapshotService(a *activeNode) (framework.Service, bool) {
 		return framework.Service{}, false
 	}
 	return framework.Service{Name: "projection snapshots", Singleton: true, Run: func(ctx context.Context) error {
-		a.snapshots.Run(ctx, a.store, n.cfg.Snapshots.Policy)
-		return nil
+		for {
+			s, err := a.snapshots.get(ctx)
+			if err == nil {
+				s.Run(ctx, a.store, n.cfg.Snapshots.Policy)
+				return nil
+			}
+			n.cfg.Log.Warn("projection snapshots: bucket unavailable; retrying", "err", err)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(5 * time.Second):
+			}
+		}
 	}}, true
 }
 
@@ -79,15 +133,20 @@ func (n *Node) RestoredFrom() *projsnap.Info {
 	return n.active.restored
 }
 
-// Snapshots returns the snapshot store, or an error while sealed or when
-// snapshots are disabled.
-func (n *Node) snapshotStore() (*projsnap.Store, error) {
+// snapshotStore returns the snapshot store, or an error while sealed or
+// when snapshots are disabled.
+func (n *Node) snapshotStore(ctx context.Context) (*projsnap.Store, error) {
 	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.active == nil || n.active.snapshots == nil {
-		return nil, fmt.Errorf("node: snapshots: %w", errNoSnapshots)
+	a := n.active
+	n.mu.Unlock()
+	if a == nil {
+		return nil, errNoSnapshots
 	}
-	return n.active.snapshots, nil
+	s, err := a.snapshots.get(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("node: snapshots: %w", err)
+	}
+	return s, nil
 }
 
 var errNoSnapshots = errors.New("node: snapshots are disabled or the node is sealed")

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
+	vault "github.com/hashicorp/vault/api"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
@@ -51,7 +53,7 @@ func TestProjectionsRestoredFromSnapshotPlusTail(t *testing.T) {
 	dir := t.TempDir()
 	n := startNode(t, dir, "root", withSnapshots(projsnap.Policy{EveryEvents: 10, Interval: time.Hour, Check: 50 * time.Millisecond}))
 	putKV(t, n, 0, 20, "a")
-	st, err := n.snapshotStore()
+	st, err := n.snapshotStore(context.Background())
 	require.NoError(t, err)
 	var taken projsnap.Info
 	require.Eventually(t, func() bool {
@@ -97,7 +99,7 @@ func TestCorruptSnapshotFallsBack(t *testing.T) {
 	dir := t.TempDir()
 	n := startNode(t, dir, "root", withSnapshots(never))
 	ctx := context.Background()
-	st, err := n.snapshotStore()
+	st, err := n.snapshotStore(context.Background())
 	require.NoError(t, err)
 	putKV(t, n, 0, 5, "a")
 	older, err := st.Take(ctx, n.active.store)
@@ -124,4 +126,41 @@ func TestCorruptSnapshotFallsBack(t *testing.T) {
 	require.Nil(t, n.RestoredFrom(), "no usable snapshot: a full replay")
 	checkKV(t, n, 0, 10, "a")
 	checkKV(t, n, 0, 2, "tail")
+}
+
+// TestClusterNodeWithNewDataDirStartsFromSnapshot: a node whose data dir
+// is gone (a replaced machine) rejoins, starts from the snapshot another
+// node took, replays the tail and serves everything.
+func TestClusterNodeWithNewDataDirStartsFromSnapshot(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three nodes")
+	}
+	c := newTestCluster(t)
+	ctx := context.Background()
+	require.NoError(t, c.client(0).Sys().Mount("secret", &vault.MountInput{Type: "kv", Options: map[string]string{"version": "2"}}))
+	kv := c.client(0).KVv2("secret")
+	for i := range 10 {
+		_, err := kv.Put(ctx, fmt.Sprintf("a/%d", i), map[string]any{"v": fmt.Sprint(i)})
+		require.NoError(t, err)
+	}
+	st, err := c.nodes[0].snapshotStore(ctx)
+	require.NoError(t, err)
+	taken, err := st.Take(ctx, c.nodes[0].active.store)
+	require.NoError(t, err)
+	for i := range 3 {
+		_, err := kv.Put(ctx, fmt.Sprintf("tail/%d", i), map[string]any{"v": fmt.Sprint(i)})
+		require.NoError(t, err)
+	}
+	c.stop(2)
+	require.NoError(t, os.RemoveAll(c.dirs[2]))
+	c.restart(2)
+	from := c.nodes[2].RestoredFrom()
+	require.NotNil(t, from, "the new node started from the snapshot")
+	require.Equal(t, taken.Name, from.Name)
+	for i := range 10 {
+		c.readKV(2, fmt.Sprintf("a/%d", i), fmt.Sprint(i))
+	}
+	for i := range 3 {
+		c.readKV(2, fmt.Sprintf("tail/%d", i), fmt.Sprint(i))
+	}
 }

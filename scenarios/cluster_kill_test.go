@@ -42,6 +42,14 @@ cluster_addr = "http://%s"
 // it through node 1 and unseals every node.
 func startCluster(t *testing.T) []*harness.Server {
 	t.Helper()
+	nodes, _ := startClusterWithKey(t)
+	return nodes
+}
+
+// startClusterWithKey is startCluster, also returning the unseal key (a
+// restarted node starts sealed).
+func startClusterWithKey(t *testing.T) ([]*harness.Server, string) {
+	t.Helper()
 	routes := testkit.FreeLoopbackAddrs(t, 3)
 	bin := harness.Binary(t)
 	// The harness writes each config beside the data dir: one parent each.
@@ -80,7 +88,7 @@ func startCluster(t *testing.T) []*harness.Server {
 		require.NoError(t, err)
 		require.False(t, st.Sealed)
 	}
-	return nodes
+	return nodes, init.Keys[0]
 }
 
 // TestClusterKillStreamLeaderLosesNothing writes through all three nodes,

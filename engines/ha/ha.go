@@ -25,6 +25,9 @@ type Status struct {
 	SingletonHolder string
 	SingletonToken  uint64
 	Leading         bool
+	// NoQuorum says why this node cannot reach a quorum of the ledger's
+	// replicas ("" while it can).
+	NoQuorum string
 }
 
 // Peer is one replica of the ledger stream.
@@ -119,6 +122,7 @@ func haStatus(st Status) map[string]any {
 	}
 	return map[string]any{
 		"nodes": nodes, "node_id": st.NodeID, "clustered": st.Clustered, "stream_leader": st.StreamLeader,
+		"quorum": st.NoQuorum == "", "quorum_error": st.NoQuorum,
 		"last_index": st.LastSeq, "applied_index": st.Applied, "lag": st.LastSeq - min(st.Applied, st.LastSeq),
 		"singletons": map[string]any{"holder": owner, "fencing_token": st.SingletonToken, "leading": st.Leading, "services": runs},
 	}

@@ -23,8 +23,17 @@ type Raft interface {
 	RemovePeer(ctx context.Context, id string) error
 }
 
-// ErrNoSuchPeer reports a remove-peer for a server that holds no replica.
-var ErrNoSuchPeer = errors.New("ha: no stream has a replica on that server")
+// Errors of remove-peer.
+var (
+	// ErrNoSuchPeer reports a remove-peer for a server that holds no
+	// replica.
+	ErrNoSuchPeer = errors.New("ha: no stream has a replica on that server")
+	// ErrPeerRemoveRefused reports JetStream refusing to move a stream's
+	// replica off the server; most often no other server can take it
+	// (JetStream keeps a stream's replica count, so three servers cannot
+	// shrink to two: start the replacement node first).
+	ErrPeerRemoveRefused = errors.New("ha: JetStream refused to move the replicas off that server")
+)
 
 // errRestore is the answer to a snapshot restore: there is nothing to
 // roll back to without rewriting history.
@@ -77,6 +86,9 @@ func raftPaths(status StatusFunc, raft Raft) []*framework.Path {
 				if errors.Is(err, ErrNoSuchPeer) {
 					return nil, framework.BadRequest("%v: %s", err, id)
 				}
+				if errors.Is(err, ErrPeerRemoveRefused) {
+					return nil, framework.Errorf(http.StatusConflict, "%v; JetStream keeps each stream's replica count, so a server's replicas move only to a server that holds none yet: start the node that replaces it first", err)
+				}
 				return nil, err
 			}}},
 		{Pattern: "storage/raft/autopilot/state", Sudo: true, Fields: none,
@@ -123,6 +135,6 @@ func autopilotState(st Status) map[string]any {
 	return map[string]any{
 		"healthy": len(st.Peers) > 0 && healthyCount == len(st.Peers), "failure_tolerance": max(healthyCount-quorum, 0),
 		"optimistic_failure_tolerance": max(healthyCount-quorum, 0),
-		"leader": st.StreamLeader, "voters": voters, "non_voters": []string{}, "servers": servers,
+		"leader":                       st.StreamLeader, "voters": voters, "non_voters": []string{}, "servers": servers,
 	}
 }

@@ -35,6 +35,12 @@ listener "tcp" {
   tls_client_ca_file = "ca.pem"
 }
 `, "coffer.hcl:4:3", `An argument named "tls_client_ca_file" is not expected here.`},
+		{"bad snapshot_keep", `storage "ledger" {
+  path          = "/d"
+  snapshot_keep = 0
+}
+listener "tcp" { tls_disable = true }
+`, "coffer.hcl:3:19", "snapshot_keep must be at least 1"},
 		{"unknown storage attribute", `storage "ledger" {
   path      = "/d"
   performance_multiplier = 1

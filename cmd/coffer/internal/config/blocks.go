@@ -10,8 +10,11 @@ import (
 
 var (
 	storageSchema = &hcl.BodySchema{
-		Attributes: []hcl.AttributeSchema{{Name: "path", Required: true}, {Name: "node_id"}},
-		Blocks:     []hcl.BlockHeaderSchema{{Type: "nats"}, {Type: "retry_join"}},
+		Attributes: []hcl.AttributeSchema{
+			{Name: "path", Required: true}, {Name: "node_id"},
+			{Name: "snapshot_threshold"}, {Name: "snapshot_interval"}, {Name: "snapshot_keep"},
+		},
+		Blocks: []hcl.BlockHeaderSchema{{Type: "nats"}, {Type: "retry_join"}},
 	}
 	retryJoinSchema = &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{{Name: "leader_api_addr", Required: true}, {Name: "leader_cluster_addr"}},
@@ -78,6 +81,7 @@ func decodeStorage(d *decoder, b *hcl.Block) Storage {
 		d.add(problem(rangeOf(content.Attributes, "path", b.DefRange), "Invalid path", "path must not be empty."))
 	}
 	d.str(content.Attributes, "node_id", &s.NodeID)
+	decodeSnapshots(d, content.Attributes, &s)
 	var seen *hcl.Block
 	for _, nb := range content.Blocks {
 		if nb.Type == "retry_join" {
@@ -267,4 +271,20 @@ func decodeSeal(d *decoder, b *hcl.Block) Seal {
 		d.add(unknownLabel(b, `"shamir" or "awskms"`))
 	}
 	return s
+}
+
+// decodeSnapshots reads Vault's raft snapshot attributes as the projection
+// snapshot policy: snapshot_threshold ledger messages or snapshot_interval
+// since the last snapshot, keeping snapshot_keep of them.
+func decodeSnapshots(d *decoder, attrs hcl.Attributes, s *Storage) {
+	atLeastOne := func(name string, dst *int) {
+		if d.integer(attrs, name, dst) && *dst < 1 {
+			d.add(problem(rangeOf(attrs, name, hcl.Range{}), "Invalid "+name, "%s must be at least 1.", name))
+		}
+	}
+	atLeastOne("snapshot_threshold", &s.SnapshotThreshold)
+	atLeastOne("snapshot_keep", &s.SnapshotKeep)
+	if d.duration(attrs, "snapshot_interval", &s.SnapshotInterval) && s.SnapshotInterval <= 0 {
+		d.add(problem(rangeOf(attrs, "snapshot_interval", hcl.Range{}), "Invalid snapshot_interval", "snapshot_interval must be positive."))
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"time"
 )
 
 // Config is the validated server configuration.
@@ -52,6 +53,12 @@ type Storage struct {
 	// NATS, when set, names an external JetStream cluster instead of the
 	// embedded server.
 	NATS *NATS
+	// SnapshotThreshold (ledger messages) and SnapshotInterval say when
+	// the elected node snapshots the read models; SnapshotKeep how many
+	// snapshots are kept. Vault's raft attribute names; 0: the defaults.
+	SnapshotThreshold int
+	SnapshotInterval  time.Duration
+	SnapshotKeep      int
 }
 
 // RetryJoin is one `retry_join` block: another node of the cluster.

@@ -106,6 +106,24 @@ telemetry { prometheus_retention_time = 0 }
 			},
 		},
 		{
+			name: "Vault's raft snapshot attributes set the projection snapshot policy",
+			src: `storage "raft" {
+  path               = "/data"
+  snapshot_threshold = 50000
+  snapshot_interval  = "30m"
+  snapshot_keep      = 5
+}
+listener "tcp" { tls_disable = true }
+`,
+			want: Config{
+				Storage: Storage{Type: "ledger", RaftSynonym: true, Path: "/data",
+					SnapshotThreshold: 50000, SnapshotInterval: 30 * time.Minute, SnapshotKeep: 5},
+				Listeners: []Listener{{Type: "tcp", Address: "127.0.0.1:8200", TLSDisable: true, TLSMinVersion: "tls12"}},
+				Seal:      Seal{Type: "shamir"},
+				LogLevel:  "info",
+			},
+		},
+		{
 			name: "the tutorial's three-node raft stanza",
 			src: `storage "raft" {
   path    = "/vault/data"

@@ -21,6 +21,9 @@ func nodeConfig(fc *config.Config) (node.Config, error) {
 	}
 	l := fc.Listeners[0]
 	cfg := node.Config{DataDir: fc.Storage.Path, ListenAddr: l.Address, UI: fc.UI}
+	cfg.Snapshots.Policy.EveryEvents = uint64(fc.Storage.SnapshotThreshold)
+	cfg.Snapshots.Policy.Interval = fc.Storage.SnapshotInterval
+	cfg.Snapshots.Keep = fc.Storage.SnapshotKeep
 	if !l.TLSDisable {
 		cert, err := tls.LoadX509KeyPair(l.TLSCertFile, l.TLSKeyFile)
 		if err != nil {
