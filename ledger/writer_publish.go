@@ -53,7 +53,7 @@ func (w *Writer) send(g *group, queue []*group) (*flight, []*group) {
 			w.fail(g.all(), ErrSealed)
 			return nil, queue
 		}
-		data = b.Seal(batchAAD(subject, msgID), g.body())
+		data = b.Seal(batchAAD(subject, msgID), compressBatch(g.body()))
 	}
 	if err := w.guard.check(len(data)); err != nil {
 		w.refuse(g, err)
