@@ -202,7 +202,16 @@ func (s *Store) ServeAppends(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			return sub.Unsubscribe()
+			// Drain, not Unsubscribe: a request the server routed here
+			// before it saw the unsubscription is still answered, rather
+			// than left to time out on its sender.
+			if err := sub.Drain(); err != nil {
+				return fmt.Errorf("ledger: stop serving forwarded appends: %w", err)
+			}
+			for deadline := time.Now().Add(apiTimeout); sub.IsValid() && time.Now().Before(deadline); {
+				time.Sleep(10 * time.Millisecond)
+			}
+			return nil
 		case <-t.C:
 			srv.forget(time.Now())
 		}
