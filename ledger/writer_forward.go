@@ -35,9 +35,12 @@ const (
 	fwdAbort  = 'x'
 )
 
-// fwdMaxAge bounds how old a forwarded request may be when it is served;
-// with fwdSeen it refuses replays of a sealed request.
-const fwdMaxAge = time.Minute
+// fwdMaxAge bounds how old (by its sender's clock) a forwarded request
+// may be when it is served; the served request ids kept for twice as
+// long refuse replays of a sealed request in between. It outlasts the
+// sender's own wait (apiTimeout+maxHold) and bounds the memory the ids
+// take (two fwdMaxAge of forwarded requests).
+const fwdMaxAge = 15 * time.Second
 
 // Reply codes: the writer's sentinel errors, crossing the wire.
 var fwdCodes = map[string]error{
