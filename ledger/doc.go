@@ -13,10 +13,11 @@
 //     HMAC key), encrypted under the root key. Rotation appends a new copy
 //     with one more term; old terms keep decrypting old messages.
 //   - coffer.ledger.batch: a group-committed batch of events (domain events
-//     and audit records), JSON-encoded and sealed with AES-256-GCM under the
-//     keyring's active term. The associated data binds the ciphertext to the
-//     subject, the message id and the term, so a message cannot be replayed
-//     under another id or swapped with another message's body.
+//     and audit records), JSON-encoded, S2-compressed (below) and sealed
+//     with AES-256-GCM under the keyring's active term. The associated
+//     data binds the ciphertext to the subject, the message id and the
+//     term, so a message cannot be replayed under another id or swapped
+//     with another message's body.
 //
 // The stream uses file storage, DenyDelete and DenyPurge and a two-minute
 // duplicate window; the embedded server syncs every write (SyncAlways). The
