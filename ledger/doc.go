@@ -110,6 +110,10 @@
 // that both believe they are the writer only cost each other re-syncs.
 // A lost fence no longer counts against a request's publish attempts (it
 // means another message got in; only the request's context bounds it).
+// That mode is only a bridge: under contention it still surfaces some
+// 503s (held appends expire behind the re-syncs; figures below), so
+// writes during an election gap may fail while the nodes fight over the
+// fence.
 //
 // Measured with node/cluster_writes_test.go (three in-process nodes on
 // this 2-core machine, R3, 4 Vault-client workers per node for 4 s, a

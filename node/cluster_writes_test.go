@@ -11,6 +11,8 @@ import (
 
 	vault "github.com/hashicorp/vault/api"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cofferhq/coffer/internal/testkit"
 )
 
 // ackedWrite is a KV write a node acknowledged.
@@ -36,6 +38,15 @@ func TestClusterConcurrentWritesLoseNothing(t *testing.T) {
 	for i := range 3 {
 		c.waitMount(i, "secret/")
 	}
+	// Steady state: one node elected, serving the others' appends. (While
+	// none is, during an election, every node appends itself; see the
+	// ledger package doc.)
+	testkit.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
+		if l := c.leaders(-1); len(l) != 1 {
+			return fmt.Errorf("%d nodes run the singletons", len(l))
+		}
+		return nil
+	})
 	const (
 		workersPerNode = 4
 		duration       = 4 * time.Second
