@@ -4,10 +4,44 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+
+	"github.com/klauspost/compress/s2"
 )
 
 // batchFormat is the layout version of a batch message body.
 const batchFormat = 1
+
+// A batch message's plaintext starts with its codec: '{' is the JSON body
+// as such (every message written before compression), codecS2 is an S2
+// block of it. The codec byte is inside the sealed plaintext, so it is
+// authenticated with the rest.
+const codecS2 = 0x01
+
+// compressBatch is what the writer seals: the JSON body as one S2 block
+// (the "better" level: about twice the work of the default for ~10%
+// fewer bytes, still a few microseconds per message next to an fsync).
+func compressBatch(body []byte) []byte {
+	out := make([]byte, 1, 1+s2.MaxEncodedLen(len(body)))
+	out[0] = codecS2
+	return append(out, s2.EncodeBetter(out[1:cap(out)], body)...)
+}
+
+// uncompressBatch returns the JSON body of a batch plaintext of either
+// codec.
+func uncompressBatch(b []byte) ([]byte, error) {
+	if len(b) == 0 || b[0] != codecS2 {
+		return b, nil
+	}
+	n, err := s2.DecodedLen(b[1:])
+	if err != nil || n > maxPayload {
+		return nil, fmt.Errorf("%w: batch body: bad S2 block (%d bytes decoded, %v)", ErrCorrupt, n, err)
+	}
+	out, err := s2.Decode(make([]byte, n), b[1:])
+	if err != nil {
+		return nil, fmt.Errorf("%w: batch body: %v", ErrCorrupt, err)
+	}
+	return out, nil
+}
 
 type batchBody struct {
 	Format int     `json:"f"`
@@ -19,6 +53,10 @@ func encodeBatch(events []Event) ([]byte, error) {
 }
 
 func decodeBatch(b []byte) ([]Event, error) {
+	b, err := uncompressBatch(b)
+	if err != nil {
+		return nil, err
+	}
 	var body batchBody
 	if err := json.Unmarshal(b, &body); err != nil {
 		return nil, fmt.Errorf("%w: batch body: %v", ErrCorrupt, err)

@@ -13,6 +13,7 @@ func FuzzDecodeBatch(f *testing.F) {
 	for _, s := range [][]byte{good, []byte(`{"f":1,"e":[]}`), []byte(`{"f":2,"e":[]}`), []byte(`{"f":1,"e":null}`),
 		[]byte(`{"f":1,"e":[{"type":"a","schema":-1,"data":{}}]}`), []byte(`[]`), []byte(``), []byte(`{"f":1,"e":[{}]}`)} {
 		f.Add(s)
+		f.Add(compressBatch(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		evs, err := decodeBatch(body)

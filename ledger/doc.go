@@ -13,10 +13,11 @@
 //     HMAC key), encrypted under the root key. Rotation appends a new copy
 //     with one more term; old terms keep decrypting old messages.
 //   - coffer.ledger.batch: a group-committed batch of events (domain events
-//     and audit records), JSON-encoded and sealed with AES-256-GCM under the
-//     keyring's active term. The associated data binds the ciphertext to the
-//     subject, the message id and the term, so a message cannot be replayed
-//     under another id or swapped with another message's body.
+//     and audit records), JSON-encoded, S2-compressed (below) and sealed
+//     with AES-256-GCM under the keyring's active term. The associated
+//     data binds the ciphertext to the subject, the message id and the
+//     term, so a message cannot be replayed under another id or swapped
+//     with another message's body.
 //
 // The stream uses file storage, DenyDelete and DenyPurge and a two-minute
 // duplicate window; the embedded server syncs every write (SyncAlways). The
@@ -81,8 +82,97 @@
 // the whole-server figures and the commands.
 //
 // JetStream's atomic batch publish would also work on R1 but stages each
-// batch with several fsyncs (~300 batches/s measured during design); on an
-// R3 stream it is the better tool and is the planned path for clusters.
+// batch with several fsyncs (~300 batches/s measured during design).
+//
+// # Several nodes
+//
+// In a cluster (R3 stream) every node accepts writes, but one node, the
+// elected one that runs the singletons, appends for all: it serves the
+// subject _coffer.writer.append (ServeAppends), and every other node
+// sends it its appends and holds (SetForwarding; writer_forward.go). The
+// request and its reply are sealed by the barrier and bound to a random
+// request id; the writer node refuses a request id twice and one older
+// than 15 s, so a captured request cannot be replayed. The writer
+// group-commits everyone's requests with its own, checks their versions
+// in its one version map (which sees every node's in-flight writes), and
+// answers with the sequence; the sending node then waits for its own
+// projections to apply that sequence before it answers, so its client
+// reads its own write there. A conflict's reply carries the writer's last
+// sequence, which the sender's LastCommitted reports, so its caller
+// reloads a state that holds the winning version. A held append is held
+// by the writer node; its Commit goes there too (if that node is gone or
+// no longer the writer, the hold is dropped there unstored and the whole
+// request is appended again, checked anew).
+//
+// Safety does not rest on the forwarding: each node's Writer still fences
+// on the stream's last sequence. When no node serves the subject (during
+// a failover, ~6-8 s after a crash), nodes append themselves; two nodes
+// that both believe they are the writer only cost each other re-syncs.
+// A lost fence no longer counts against a request's publish attempts (it
+// means another message got in; only the request's context bounds it).
+// That mode is only a bridge: under contention it still surfaces some
+// 503s (held appends expire behind the re-syncs; figures below), so
+// writes during an election gap may fail while the nodes fight over the
+// fence.
+//
+// Measured with node/cluster_writes_test.go (three in-process nodes on
+// this 2-core machine, R3, 4 Vault-client workers per node for 4 s, a
+// third each to own paths, shared paths and check-and-set), 2026-12-03,
+// the machine shared with four other sessions:
+//
+//	every node appends itself, 5 fence attempts  229 writes, 163 errors (503), 1,754 re-syncs
+//	every node appends itself, fence retried     201-275 writes, 18-32 errors (503: holds
+//	                                             expired behind re-syncs), 2,961-4,483 re-syncs
+//	forwarding to the elected writer             349-371 writes, 0 errors, 0 re-syncs
+//
+// Appending everywhere livelocks under contention: each lost fence costs
+// a stream-info round trip and a wait for the projections, during which
+// another node wins again. JetStream's atomic batches with per-aggregate
+// subjects would avoid the global fence, but lose the packing of audit
+// records with events into one message and still refuse a whole batch
+// for one stale expectation; forwarding keeps the single-node design
+// (one version map, group commit, one message per request) at the cost
+// of one loopback round trip for the other nodes' writes.
+//
+// # Compressed batches
+//
+// A batch's JSON body is compressed with S2 (github.com/klauspost/compress,
+// "better" level) before it is sealed: sealed bytes do not compress, and
+// audit records repeat themselves (field names, token HMACs, paths, mount
+// accessors, request ids written twice per record). The first byte of the
+// sealed plaintext is the codec (codecS2; a JSON body starts with '{' and
+// is what every message before compression holds), so old messages still
+// decode. Measured by node/ledger_size_test.go (16 clients, one dev node,
+// ~7 requests per message), stored message bytes per request:
+//
+//	                       JSON (before)   S2 per message
+//	audited KV read            2,568            334
+//	audited KV write           3,180            673
+//
+// A message that holds one request compresses less (a lone read ~1,050
+// bytes): the gain grows with the batch, that is with load.
+//
+// Compression costs the single-node writer nothing measurable next to the
+// fsync: make bench-ledger's binaries before and after, run alternately
+// on 2026-12-03 (machine shared, fsync slow that day; the benchmark's
+// zero-filled payloads compress better than real events):
+//
+//	one fsynced publish per event        1,741-2,174 us/event
+//	group-commit writer, before          273-295 us/event, 7.9-8.0 events/message
+//	group-commit writer, after (S2)      199-260 us/event, 7.9-8.0 events/message
+//
+// Compress-then-encrypt leaks the compressed length, and compression
+// makes it depend on repetitions inside a message (the CRIME/BREACH
+// attacks). Here the lengths are visible to whoever can read the
+// stream's metadata, and the compressible plaintext holds no secret to
+// guess byte by byte: secret values are sealed under their own data keys
+// before they reach an event (ciphertext does not compress), and audit
+// records carry HMACs, not values. What a length could betray is that two
+// requests packed together carried an equal HMAC'd value, which an
+// attacker who can also inject requests would learn only by comparing
+// sizes of messages it cannot read, mixed with whatever other clients
+// sent. We accept that rather than pad; a deployment that must not accept
+// it can put the stream's metadata out of reach as it does the data.
 //
 // # A full disk
 //

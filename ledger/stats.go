@@ -18,6 +18,8 @@ func (s *Store) StatsData() map[string]any {
 		out["wait_nanos"] = st.WaitNanos
 		out["refused"] = st.Refused
 		out["retried"] = st.Retried
+		out["forwarded"] = st.Forwarded
+		out["forward_fallbacks"] = st.ForwardFallbacks
 	}
 	dk := s.dataKeys.Stats()
 	out["data_key_blocks"] = dk.Blocks

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -54,6 +55,10 @@ type Store struct {
 	guard *storageGuard
 	// replicas is the stream's replication factor.
 	replicas int
+	// forward: send appends to the elected writer unless serving
+	// (writer_forward.go).
+	forward atomic.Bool
+	serving atomic.Int32
 }
 
 // OpenOptions says how the ledger stream is set up.

@@ -86,6 +86,9 @@ type Writer struct {
 
 	// committed mirrors lastSeq for readers outside the run goroutine.
 	committed atomic.Uint64
+	// forwarded is the highest sequence the elected writer reported
+	// (writer_forward.go).
+	forwarded atomic.Uint64
 
 	// Owned by the run goroutine.
 	lastSeq    uint64
@@ -118,6 +121,10 @@ type WriterStats struct {
 	// Retried counts requests republished after a publish that was
 	// certainly not stored.
 	Retried uint64
+	// Forwarded counts requests sent to the elected writer;
+	// ForwardFallbacks those of them no writer took, appended here.
+	Forwarded        uint64
+	ForwardFallbacks uint64
 }
 
 func newWriter(s *Store, lastSeq uint64) *Writer {
@@ -157,8 +164,9 @@ func (w *Writer) versionSource() VersionSource {
 }
 
 // LastCommitted is the last sequence this writer stored (or found on
-// re-sync).
-func (w *Writer) LastCommitted() uint64 { return w.committed.Load() }
+// re-sync), or the elected writer reported to a forwarded request if
+// that is later.
+func (w *Writer) LastCommitted() uint64 { return max(w.committed.Load(), w.forwarded.Load()) }
 
 // Stats returns a copy of the counters.
 func (w *Writer) Stats() WriterStats {
@@ -190,6 +198,22 @@ func (w *Writer) Append(ctx context.Context, events ...Event) (uint64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("ledger: encode events: %w", err)
 	}
+	return w.appendEncoded(ctx, events, encoded)
+}
+
+// appendEncoded is Append once the events are encoded: through the
+// elected writer if another node serves appends, else here.
+func (w *Writer) appendEncoded(ctx context.Context, events []Event, encoded []byte) (uint64, error) {
+	if w.forwarding() {
+		if seq, ok, err := w.forwardAppend(ctx, events, encoded); ok {
+			return seq, err
+		}
+	}
+	return w.appendLocal(ctx, events, encoded)
+}
+
+// appendLocal is Append through this node's own writer loop.
+func (w *Writer) appendLocal(ctx context.Context, events []Event, encoded []byte) (uint64, error) {
 	return w.submit(ctx, &appendReq{ctx: ctx, events: events, encoded: encoded, size: len(encoded)})
 }
 

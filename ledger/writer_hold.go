@@ -56,6 +56,8 @@ type Held struct {
 	w    *Writer
 	r    *appendReq
 	once sync.Once
+	// remote is set when the elected writer holds the request.
+	remote *forwardedHold
 }
 
 // Hold checks events like Append and reserves their versions, but keeps
@@ -74,6 +76,28 @@ func (w *Writer) Hold(ctx context.Context, events ...Event) (*Held, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ledger: encode events: %w", err)
 	}
+	if w.forwarding() {
+		id := NewID()
+		rep, err := w.forward(ctx, fwdHold, id, encoded)
+		switch {
+		case errors.Is(err, errNotServed) || err == nil && rep.notServed():
+			// Hold here.
+		case err != nil:
+			// It may be held over there: drop it (held requests are
+			// never stored without their commit).
+			_, _ = w.forward(ctx, fwdAbort, id, nil)
+			return nil, fmt.Errorf("ledger: forwarded hold: %w", err)
+		case rep.err() != nil:
+			return nil, rep.err()
+		default:
+			return &Held{w: w, remote: &forwardedHold{id: id, events: events, encoded: encoded}}, nil
+		}
+	}
+	return w.holdLocal(ctx, events, encoded)
+}
+
+// holdLocal is Hold in this node's own writer loop.
+func (w *Writer) holdLocal(ctx context.Context, events []Event, encoded []byte) (*Held, error) {
 	r := &appendReq{ctx: context.WithoutCancel(ctx), events: events, encoded: encoded, size: len(encoded),
 		hold: &holdState{reserved: make(chan struct{})}}
 	if r.size > maxPayload-(1<<20) {
@@ -115,6 +139,14 @@ func (h *Held) Commit(ctx context.Context, extra ...Event) (uint64, error) {
 			return 0, fmt.Errorf("ledger: encode events: %w", err)
 		}
 	}
+	if h.remote != nil {
+		return h.commitRemote(ctx, extra, enc)
+	}
+	return h.commitEncoded(ctx, extra, enc)
+}
+
+// commitEncoded is Commit with the extra events already encoded.
+func (h *Held) commitEncoded(ctx context.Context, extra []Event, enc []byte) (uint64, error) {
 	if !h.send(&release{r: h.r, extra: extra, enc: enc}) {
 		return 0, errors.New("ledger: held append committed twice")
 	}
@@ -128,7 +160,41 @@ func (h *Held) Commit(ctx context.Context, extra ...Event) (uint64, error) {
 
 // Abort drops the held request: none of its events are stored.
 func (h *Held) Abort() {
+	if h.remote != nil {
+		h.once.Do(func() { _, _ = h.w.forward(context.Background(), fwdAbort, h.remote.id, nil) })
+		return
+	}
 	h.send(&release{r: h.r, drop: true})
+}
+
+// commitRemote commits a hold the elected writer keeps. If no writer
+// serves any more (it died or stepped down: the hold is dropped there,
+// unstored), the request is appended here in one piece, checked anew.
+func (h *Held) commitRemote(ctx context.Context, extra []Event, enc []byte) (uint64, error) {
+	ran := false
+	h.once.Do(func() { ran = true })
+	if !ran {
+		return 0, errors.New("ledger: held append committed twice")
+	}
+	rep, err := h.w.forward(ctx, fwdCommit, h.remote.id, enc)
+	all := append(append([]Event(nil), h.remote.events...), extra...)
+	if errors.Is(err, errNotServed) || err == nil && (rep.notServed() || rep.Code == "hold_expired") {
+		// Not stored: the writer that held it is gone, or another
+		// writer took over (the old one drops the hold unstored), or it
+		// outstayed maxHold. Append it whole, checked anew.
+		encoded := h.remote.encoded
+		if len(enc) > 0 {
+			encoded = append(append(append([]byte(nil), encoded...), ','), enc...)
+		}
+		return h.w.appendEncoded(ctx, all, encoded)
+	}
+	if err != nil {
+		return 0, forwardFailed(err)
+	}
+	if err := rep.err(); err != nil {
+		return 0, err
+	}
+	return rep.Seq, h.w.waitLocal(ctx, all, rep.Seq)
 }
 
 func (h *Held) send(rel *release) bool {

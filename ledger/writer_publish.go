@@ -53,7 +53,7 @@ func (w *Writer) send(g *group, queue []*group) (*flight, []*group) {
 			w.fail(g.all(), ErrSealed)
 			return nil, queue
 		}
-		data = b.Seal(batchAAD(subject, msgID), g.body())
+		data = b.Seal(batchAAD(subject, msgID), compressBatch(g.body()))
 	}
 	if err := w.guard.check(len(data)); err != nil {
 		w.refuse(g, err)
@@ -151,7 +151,12 @@ func (w *Writer) notStored(fl *flight, err error, queue []*group) []*group {
 	}
 	var retry []*appendReq
 	for _, r := range fl.g.all() {
-		r.attempts++
+		if !isFence(err) {
+			// A lost fence means another node's message got in: the
+			// cluster made progress, and this request is checked again
+			// against it. Only its context bounds those rounds.
+			r.attempts++
+		}
 		if r.attempts >= publishAttempts {
 			r.done <- appendResult{err: fmt.Errorf("ledger: publish: %w", err)}
 			continue

@@ -113,6 +113,9 @@ func (n *Node) openProjections(ctx context.Context, a *activeNode) (err error) {
 		}
 	}
 	n.ledger.Writer().SetVersionSource(a.store)
+	// In a cluster every node sends its appends to the elected writer
+	// (the singletons' node, below); see the ledger package doc.
+	n.ledger.SetForwarding(forwardAppends && (n.cfg.Cluster != nil || n.cfg.External != nil))
 	a.deps = framework.Deps{Bus: &commands.Bus{Ledger: n.ledger, Projections: a.store}, Store: a.store, Projector: a.projector, Ledger: n.ledger, Log: n.cfg.Log}
 	return nil
 }
@@ -229,6 +232,7 @@ func (n *Node) runServices(runCtx context.Context, a *activeNode) error {
 	singletons = append(singletons,
 		framework.Service{Name: "lease scheduler", Run: func(ctx context.Context) error { a.leases.RunScheduler(ctx); return nil }},
 		framework.Service{Name: "data-key eraser", Run: func(ctx context.Context) error { return n.ledger.DataKeys().RunEraser(ctx, n.cfg.Log) }},
+		framework.Service{Name: "ledger writer", Run: n.ledger.ServeAppends},
 	)
 	if svc, ok := n.snapshotService(a); ok {
 		singletons = append(singletons, svc)
@@ -271,6 +275,10 @@ func (n *Node) runService(ctx context.Context, a *activeNode, svc framework.Serv
 		}
 	}()
 }
+
+// forwardAppends is off only to measure a cluster whose nodes all append
+// themselves (node/cluster_writes_test.go).
+var forwardAppends = true
 
 // leading reports whether this node runs the singletons.
 func (a *activeNode) leading() bool {
