@@ -1,7 +1,6 @@
 package kvstore
 
 import (
-
 	"github.com/cofferhq/coffer/events/kvevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
