@@ -28,7 +28,7 @@ func (n *Node) modules() []framework.Module {
 		sys.Module(sys.Config{Sealer: n.seal, Version: Version, MountBackend: n.mountBackend}),
 		token.Module,
 		lease.Module,
-		audit.Module,
+		audit.Configured(n.cfg.Audit),
 		events.Module,
 		checkpoint.Module(n.cfg.CheckpointInterval),
 		kv.Module,
