@@ -9,8 +9,11 @@ TEST_FLAGS ?= -count=1 -timeout 20m
 
 all: build
 
+# bin/coffer is everything; bin/coffer-agent is `coffer agent` alone, a
+# fifth of the size, for agent sidecars (README: Coffer Agent).
 build:
 	$(GO) build -o $(BIN) ./cmd/coffer
+	$(GO) build -o $(dir $(BIN))coffer-agent ./cmd/coffer/coffer-agent
 
 # Start a dev server on 127.0.0.1:8200 (unsealed, secret/ mounted, root
 # token printed). Extra flags: make run RUN_FLAGS="-dev -data-dir .data"

@@ -13,6 +13,7 @@ import (
 
 	_ "github.com/cofferhq/coffer/events/approleevent"
 	_ "github.com/cofferhq/coffer/events/auditevent"
+	_ "github.com/cofferhq/coffer/events/cubbyholeevent"
 	_ "github.com/cofferhq/coffer/events/databaseevent"
 	_ "github.com/cofferhq/coffer/events/kubernetesevent"
 	_ "github.com/cofferhq/coffer/events/kvevent"
@@ -20,6 +21,7 @@ import (
 	_ "github.com/cofferhq/coffer/events/mountevent"
 	_ "github.com/cofferhq/coffer/events/pkievent"
 	_ "github.com/cofferhq/coffer/events/policyevent"
+	_ "github.com/cofferhq/coffer/events/snapshotevent"
 	_ "github.com/cofferhq/coffer/events/tokenevent"
 	_ "github.com/cofferhq/coffer/events/transitevent"
 	_ "github.com/cofferhq/coffer/events/userpassevent"

@@ -57,7 +57,7 @@ func (s *Server) authorize(ctx context.Context, req *framework.Request, entry *f
 	if err != nil {
 		return err
 	}
-	res := a.Authorize(path, acl.Operation(req.Operation), acl.Request{Data: req.Data})
+	res := a.Authorize(path, acl.Operation(req.Operation), acl.Request{Data: req.Data, WrapTTL: req.WrapTTL})
 	// An AnyToken path needs no grant, but an explicit deny on it still
 	// refuses: an operator who writes `deny` means it.
 	if !res.Allowed && (!entry.AnyToken || res.Reason == acl.ReasonDenied) {

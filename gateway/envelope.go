@@ -76,11 +76,14 @@ func writeError(w http.ResponseWriter, status int, msgs ...string) {
 // isEmpty reports whether a response has nothing to put in an envelope,
 // which Vault answers with 204.
 func isEmpty(r *framework.Response) bool {
-	return r == nil || (r.Data == nil && r.Auth == nil && r.Secret == nil && len(r.Warnings) == 0 && r.Raw == nil)
+	return r == nil || (r.Data == nil && r.Auth == nil && r.Secret == nil && len(r.Warnings) == 0 && r.Raw == nil && r.WrapInfo == nil)
 }
 
 func buildEnvelope(requestID, mountType string, r *framework.Response) envelope {
 	env := envelope{RequestID: requestID, Data: r.Data, Warnings: r.Warnings, Auth: renderAuth(r.Auth), MountType: mountType}
+	if r.WrapInfo != nil {
+		env.WrapInfo = renderWrapInfo(r.WrapInfo)
+	}
 	if r.Secret != nil {
 		env.LeaseID = r.Secret.LeaseID
 		env.Renewable = r.Secret.Renewable

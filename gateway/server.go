@@ -134,8 +134,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if r.Header.Get("X-Vault-Wrap-TTL") != "" {
-		writeError(w, http.StatusBadRequest, "response wrapping is not supported by coffer yet")
+	wrap, err := wrapTTL(r)
+	if err != nil {
+		s.fail(w, err)
 		return
 	}
 	op, err := operationOf(r)
@@ -149,21 +150,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// is the sudo route "leases/lookup/" and not the lookup-by-id one.
 		path = acl.ListPath(path)
 	}
-	data, err := s.readData(w, r, op)
+	data, raw, err := s.readData(w, r, op)
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	s.serve(w, r, path, op, data)
+	s.serve(w, r, path, op, data, raw, wrap)
 }
 
 // readData decodes the body of writes and the query of reads into the
-// request's data; list and help are the gateway's own parameters.
-func (s *Server) readData(w http.ResponseWriter, r *http.Request, op framework.Operation) (map[string]any, error) {
+// request's data; list and help are the gateway's own parameters. A body
+// of a non-JSON media type is returned as read, for the path to take.
+func (s *Server) readData(w http.ResponseWriter, r *http.Request, op framework.Operation) (map[string]any, *rawBody, error) {
 	if op == framework.ReadOperation || op == framework.ListOperation || op == framework.HelpOperation || (op == framework.DeleteOperation && r.ContentLength <= 0) {
 		q := r.URL.Query()
 		if len(q) == 0 {
-			return nil, nil
+			return nil, nil, nil
 		}
 		data := make(map[string]any, len(q))
 		for k, vs := range q {
@@ -171,24 +173,31 @@ func (s *Server) readData(w http.ResponseWriter, r *http.Request, op framework.O
 				data[k] = vs[0]
 			}
 		}
-		return data, nil
+		return data, nil, nil
 	}
 	if r.ContentLength > s.cfg.Limits.MaxBodyBytes {
-		return nil, framework.Errorf(http.StatusRequestEntityTooLarge, "%v: limit is %d bytes", ErrBodyTooLarge, s.cfg.Limits.MaxBodyBytes)
+		return nil, nil, framework.Errorf(http.StatusRequestEntityTooLarge, "%v: limit is %d bytes", ErrBodyTooLarge, s.cfg.Limits.MaxBodyBytes)
+	}
+	if rawBodyPaths[r.URL.Path] {
+		_, err := io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, s.cfg.Limits.MaxBodyBytes))
+		return nil, nil, err
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.Limits.MaxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, framework.Errorf(http.StatusRequestEntityTooLarge, "%v: limit is %d bytes", ErrBodyTooLarge, s.cfg.Limits.MaxBodyBytes)
+			return nil, nil, framework.Errorf(http.StatusRequestEntityTooLarge, "%v: limit is %d bytes", ErrBodyTooLarge, s.cfg.Limits.MaxBodyBytes)
 		}
-		return nil, framework.BadRequest("gateway: reading body: %v", err)
+		return nil, nil, framework.BadRequest("gateway: reading body: %v", err)
+	}
+	if mt := nonJSONMediaType(r); mt != "" && len(body) > 0 {
+		return nil, &rawBody{mediaType: mt, body: body}, nil
 	}
 	data, err := s.cfg.Limits.decodeBody(body)
 	if err != nil {
-		return nil, framework.BadRequest("%v", err)
+		return nil, nil, framework.BadRequest("%v", err)
 	}
-	return data, nil
+	return data, nil, nil
 }
 
 func (s *Server) fail(w http.ResponseWriter, err error) {
@@ -210,7 +219,7 @@ func (s *Server) sealed() bool { return s.cfg.Sealed != nil && s.cfg.Sealed() }
 // serve runs one request through routing, authorisation, the audit trail,
 // the handler and the core's completion of its response. The order is the
 // package doc's.
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, path string, op framework.Operation, data map[string]any) {
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, path string, op framework.Operation, data map[string]any, raw *rawBody, wrapTTL time.Duration) {
 	sealed := s.sealed()
 	rt, routeErr := s.resolve(path)
 	var entry *framework.Path
@@ -241,12 +250,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, path string, op f
 			rt.rel = path
 		}
 	}
+	var rawBytes []byte
+	var bodyErr error
+	if raw != nil && routeErr == nil {
+		data, rawBytes, bodyErr = s.bindRaw(entry, raw)
+	}
 	ctx, index := commands.WithIndexRecorder(r.Context())
 	requestID := newRequestID()
 	req := &framework.Request{
 		ID: requestID, Operation: op, Path: rt.rel, MountPath: rt.mount.Path, MountType: rt.mount.Type,
-		MountAccessor: rt.mount.Accessor, MountConfig: rt.mount.Config, Vars: vars, Data: data,
-		ContentType: r.Header.Get("Content-Type"), Query: r.URL.Query(), Headers: r.Header, RemoteAddr: r.RemoteAddr,
+		MountAccessor: rt.mount.Accessor, MountConfig: rt.mount.Config, Vars: vars, Data: data, RawBody: rawBytes,
+		Method: r.Method, ContentType: r.Header.Get("Content-Type"), Query: r.URL.Query(), Headers: r.Header, RemoteAddr: r.RemoteAddr,
+		WrapTTL: wrapTTL,
 	}
 	framework.Bind(entry, req)
 	authErr := s.authorize(ctx, req, entry, path, clientToken(r))
@@ -258,6 +273,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, path string, op f
 	req.Ctx = ctx
 	if authErr == nil && routeErr != nil {
 		authErr = routeErr
+	}
+	if authErr == nil {
+		authErr = bodyErr
 	}
 	if authErr == nil {
 		// A 412 comes after authorisation (a num_uses use is spent): it
@@ -299,6 +317,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, path string, op f
 	}
 	if herr == nil {
 		resp, herr = s.complete(ctx, req, resp)
+	}
+	if herr == nil {
+		resp, herr = s.wrap(ctx, req, path, rt.mount.Type, resp)
 	}
 	if audited {
 		errMsg := ""
@@ -350,7 +371,9 @@ func headOnly(resp *framework.Response) *framework.Response {
 	if status == 0 {
 		status = http.StatusOK
 	}
-	return &framework.Response{StatusCode: status, Raw: []byte{}, RawContentType: resp.RawContentType}
+	// The headers stay: a HEAD is asked for them (ACME's new-nonce
+	// answers in Replay-Nonce).
+	return &framework.Response{StatusCode: status, Raw: []byte{}, RawContentType: resp.RawContentType, Headers: resp.Headers}
 }
 
 // auditFailed answers a request whose audit record could not be

@@ -40,6 +40,12 @@ type DataKeys struct {
 	barrier *Barrier
 	cache   sync.Map // id -> []byte
 	guard   *storageGuard
+	// erasing counts erasures in progress and eraseGen changes when one
+	// starts or ends: a Get that read a block while an erasure could have
+	// been rewriting it does not cache the block's keys, so an erased key
+	// is never put back in the cache by a read that raced its erasure.
+	erasing  atomic.Int64
+	eraseGen atomic.Uint64
 
 	pool      chan pooledKey
 	refillMu  sync.Mutex // one refill at a time
@@ -255,6 +261,7 @@ func (d *DataKeys) Get(ctx context.Context, id string) ([]byte, error) {
 	if ref.block == "" {
 		return d.getLegacy(ctx, b, ref.legacy)
 	}
+	gen := d.eraseGen.Load()
 	_, kb, err := d.readBlock(ctx, ref.block)
 	if err != nil {
 		return nil, err
@@ -265,13 +272,16 @@ func (d *DataKeys) Get(ctx context.Context, id string) ([]byte, error) {
 	}
 	// Keys of a block were created together and are usually read
 	// together.
-	for slot, k := range kb {
-		d.cache.Store(blockKeyID(ref.block, slot), k)
+	if d.erasing.Load() == 0 && d.eraseGen.Load() == gen {
+		for slot, k := range kb {
+			d.cache.Store(blockKeyID(ref.block, slot), k)
+		}
 	}
 	return key, nil
 }
 
 func (d *DataKeys) getLegacy(ctx context.Context, b *Barrier, id string) ([]byte, error) {
+	gen := d.eraseGen.Load()
 	m, err := d.stream.GetLastMsgForSubject(ctx, dataKeyPrefix+id)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return nil, ErrDataKeyDestroyed
@@ -283,7 +293,9 @@ func (d *DataKeys) getLegacy(ctx context.Context, b *Barrier, id string) ([]byte
 	if err != nil {
 		return nil, err
 	}
-	d.cache.Store(id, key)
+	if d.erasing.Load() == 0 && d.eraseGen.Load() == gen {
+		d.cache.Store(id, key)
+	}
 	return key, nil
 }
 

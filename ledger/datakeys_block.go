@@ -238,6 +238,12 @@ func (d *DataKeys) eraseLegacy(ctx context.Context, id string) error {
 func (d *DataKeys) eraseKeys(reqs [][]string) []error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*apiTimeout)
 	defer cancel()
+	d.erasing.Add(1)
+	d.eraseGen.Add(1)
+	defer func() {
+		d.eraseGen.Add(1)
+		d.erasing.Add(-1)
+	}()
 	slots := map[string][]uint32{}
 	var order []string
 	for _, ids := range reqs {

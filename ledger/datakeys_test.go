@@ -192,3 +192,40 @@ func TestOldDataKeyStreamConfigIsUpgraded(t *testing.T) {
 	require.NoError(t, err)
 	require.EqualValues(t, -1, info.Config.MaxMsgsPerSubject)
 }
+
+// A read of a block that races the block's erasure must not put the
+// erased key back in the cache: reads of a sibling key run while each key
+// is destroyed, and afterwards the destroyed key is gone.
+func TestDataKeyReadRacingErasureDoesNotCacheErasedKey(t *testing.T) {
+	tl := startLedger(t, t.TempDir())
+	ctx := context.Background()
+	dk := tl.store.DataKeys()
+	const rounds = 40
+	for range rounds {
+		victim, _, err := dk.Create(ctx)
+		require.NoError(t, err)
+		sibling, _, err := dk.Create(ctx)
+		require.NoError(t, err)
+		dk.cache.Clear()
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Go(func() {
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					_, _ = dk.Get(ctx, sibling)
+					dk.cache.Delete(sibling)
+				}
+			})
+		}
+		require.NoError(t, dk.Destroy(ctx, victim))
+		close(stop)
+		wg.Wait()
+		_, err = dk.Get(ctx, victim)
+		require.ErrorIs(t, err, ErrDataKeyDestroyed)
+	}
+}

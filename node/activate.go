@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -22,6 +21,7 @@ import (
 	"github.com/cofferhq/coffer/projections"
 	"github.com/cofferhq/coffer/projections/mountstore"
 	"github.com/cofferhq/coffer/projections/policystore"
+	projsnap "github.com/cofferhq/coffer/projections/snapshot"
 )
 
 // activeNode is everything that exists only while the node is unsealed:
@@ -40,6 +40,8 @@ type activeNode struct {
 	instances []*framework.Instance
 	gateway   atomic.Pointer[gateway.Server]
 	elector   *election.Elector
+	snapshots *projsnap.Store
+	restored  *projsnap.Info // the snapshot the projections started from
 
 	cancel     context.CancelFunc
 	projecting bool           // the projector goroutine was started
@@ -61,7 +63,7 @@ func (n *Node) activate(ctx context.Context) (err error) {
 			a.stop()
 		}
 	}()
-	if err := n.openProjections(a); err != nil {
+	if err := n.openProjections(ctx, a); err != nil {
 		return err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
@@ -95,8 +97,12 @@ func (n *Node) activate(ctx context.Context) (err error) {
 
 // openProjections is the first stage: the pebble store and its projector,
 // with every module's read models registered.
-func (n *Node) openProjections(a *activeNode) (err error) {
-	if a.store, err = projections.Open(filepath.Join(n.cfg.DataDir, "projections")); err != nil {
+func (n *Node) openProjections(ctx context.Context, a *activeNode) (err error) {
+	dir := projectionsDir(n.cfg.DataDir)
+	if err := n.openSnapshots(ctx, a, dir); err != nil {
+		return err
+	}
+	if a.store, err = projections.Open(dir); err != nil {
 		return err
 	}
 	a.projector = projections.NewProjector(a.store, n.ledger, n.cfg.Log)
@@ -224,6 +230,9 @@ func (n *Node) runServices(runCtx context.Context, a *activeNode) error {
 		framework.Service{Name: "lease scheduler", Run: func(ctx context.Context) error { a.leases.RunScheduler(ctx); return nil }},
 		framework.Service{Name: "data-key eraser", Run: func(ctx context.Context) error { return n.ledger.DataKeys().RunEraser(ctx, n.cfg.Log) }},
 	)
+	if svc, ok := n.snapshotService(a); ok {
+		singletons = append(singletons, svc)
+	}
 	for _, inst := range a.instances {
 		for _, svc := range inst.Services {
 			if svc.Singleton {

@@ -24,7 +24,7 @@ func (n *Node) clusterStatus(ctx context.Context) (ha.Status, error) {
 			st.Peers = append(st.Peers, ha.Peer{Name: c.Leader, Leader: true, Current: true})
 		}
 		for _, r := range c.Replicas {
-			st.Peers = append(st.Peers, ha.Peer{Name: r.Name, Current: r.Current, Lag: r.Lag, Active: r.Active})
+			st.Peers = append(st.Peers, ha.Peer{Name: r.Name, Current: r.Current, Lag: r.Lag, Active: r.Active, Offline: r.Offline})
 		}
 	}
 	n.mu.Lock()

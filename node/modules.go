@@ -6,6 +6,7 @@ import (
 	"github.com/cofferhq/coffer/engines/auth/kubernetes"
 	"github.com/cofferhq/coffer/engines/auth/userpass"
 	"github.com/cofferhq/coffer/engines/checkpoint"
+	"github.com/cofferhq/coffer/engines/cubbyhole"
 	"github.com/cofferhq/coffer/engines/database"
 	"github.com/cofferhq/coffer/engines/events"
 	"github.com/cofferhq/coffer/engines/framework"
@@ -27,6 +28,7 @@ func (n *Node) modules() []framework.Module {
 	list := []framework.Module{
 		sys.Module(sys.Config{Sealer: n.seal, Version: Version, MountBackend: n.mountBackend}),
 		token.Module,
+		cubbyhole.Module,
 		lease.Module,
 		audit.Configured(n.cfg.Audit),
 		events.Module,
@@ -39,7 +41,7 @@ func (n *Node) modules() []framework.Module {
 		kubernetes.Module,
 		userpass.Module,
 		metrics.Module(n.metrics),
-		ha.Module(n.clusterStatus),
+		ha.Module(n.clusterStatus, raftOps{n}),
 	}
 	return append(list, n.cfg.ExtraModules...)
 }

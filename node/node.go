@@ -70,6 +70,9 @@ type Config struct {
 	// Cluster, when set, makes the embedded NATS server a member of a
 	// NATS cluster with the other nodes, and the ledger stream R3.
 	Cluster *Cluster
+	// Snapshots configures projection snapshots (defaults: see package
+	// projections/snapshot).
+	Snapshots Snapshots
 	// External, when set, puts the ledger on an existing JetStream
 	// cluster instead of the embedded server; DataDir then holds only
 	// projections.

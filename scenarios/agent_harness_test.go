@@ -44,21 +44,35 @@ func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); retur
 // SIGTERM when the test ends.
 func startAgent(t testing.TB, s *harness.Server, dir, config string, extra ...string) *agentProc {
 	t.Helper()
+	return startAgentFile(t, s, dir, writeAgentConfig(t, dir, config), extra...)
+}
+
+// writeAgentConfig writes config (with {{DIR}} replaced by dir) as
+// dir/agent.hcl and returns its path.
+func writeAgentConfig(t testing.TB, dir, config string) string {
+	t.Helper()
 	path := filepath.Join(dir, "agent.hcl")
 	require.NoError(t, os.WriteFile(path, []byte(strings.ReplaceAll(config, "{{DIR}}", dir)), 0o600))
-	return startAgentFile(t, s, dir, path, extra...)
+	return path
 }
 
 // startAgentFile runs the agent on an existing configuration file, with
 // the binary under test or $COFFER_AGENT_BIN.
 func startAgentFile(t testing.TB, s *harness.Server, dir, path string, extra ...string) *agentProc {
 	t.Helper()
-	bin, args := s.Bin, []string{"agent"}
+	bin := s.Bin
 	if slim := os.Getenv("COFFER_AGENT_BIN"); slim != "" {
 		// A binary that is only the agent command (for footprint figures).
-		bin, args = slim, nil
+		bin = slim
 	}
-	cmd := exec.Command(bin, append(append(args, "--config="+path), extra...)...)
+	return startAgentBin(t, bin, dir, path, extra...)
+}
+
+// startAgentBin runs `BIN agent --config=path` (the agent-only binary
+// takes the same arguments).
+func startAgentBin(t testing.TB, bin, dir, path string, extra ...string) *agentProc {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"agent", "--config=" + path}, extra...)...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
 	a := &agentProc{cmd: cmd, out: &lockedBuffer{}, done: make(chan struct{}), dir: dir}
 	cmd.Stdout, cmd.Stderr = a.out, a.out

@@ -152,3 +152,22 @@ template {
 	require.NotEqual(t, 0, bad.cmd.ProcessState.ExitCode())
 	require.Contains(t, bad.out.String(), "template failed", "it failed on the template, not on something else")
 }
+
+// TestSlimAgentBinaryPushedKV: the agent-only binary (what sidecars run)
+// is the same agent: it renders, follows the event stream and re-renders
+// on a `kv put`.
+func TestSlimAgentBinaryPushedKV(t *testing.T) {
+	s := start(t)
+	root := s.Client(t)
+	putKV(t, root, "myapp/config", map[string]any{"api_key": "slim-key-0001"})
+	dir := t.TempDir()
+	writeToken(t, dir, appToken(t, root, "1h"))
+	a := startAgentBin(t, harness.AgentBinary(t), dir, writeAgentConfig(t, dir, tokenFileConfig(s.Addr, kvTemplate)))
+	out := filepath.Join(dir, "config.env")
+	waitFor(t, out, 20*time.Second, equals("API_KEY=slim-key-0001"))
+	_, stderr, code := s.CLI(t, "kv", "put", "secret/myapp/config", "api_key=slim-key-0002")
+	require.Equal(t, 0, code, stderr)
+	waitFor(t, out, 5*time.Second, equals("API_KEY=slim-key-0002"))
+	require.Contains(t, a.out.String(), "event stream connected")
+	require.Equal(t, harness.AgentBinary(t), a.cmd.Path)
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cofferhq/coffer/cmd/coffer/internal/agent"
+	"github.com/cofferhq/coffer/cmd/coffer/internal/cliargs"
 	"github.com/cofferhq/coffer/cmd/coffer/internal/clientcmd"
 	"github.com/cofferhq/coffer/cmd/coffer/internal/eventscmd"
 	"github.com/cofferhq/coffer/cmd/coffer/internal/injector"
@@ -34,7 +35,7 @@ func main() {
 			eventscmd.AddLedgerCommands(c, os.Stdout, os.Stderr)
 		}
 	}
-	root.SetArgs(clientcmd.NormalizeArgs(os.Args[1:]))
+	root.SetArgs(cliargs.Normalize(os.Args[1:]))
 	if err := root.Execute(); err != nil {
 		var exit interface{ ExitCode() int }
 		if errors.As(err, &exit) {

@@ -212,9 +212,16 @@ func DecideURLs(st MountState, u pkievent.URLs) ([]ledger.Event, error) {
 	return st.sequence(ledger.MakeEvent(pkievent.EventURLsConfigured, pkievent.URLsConfigured{Mount: st.Mount, URLs: u})), nil
 }
 
-// DecideCRLConfig records config/crl.
+// DecideCRLConfig records config/crl. Turning auto_rebuild on or off
+// also rotates the CRL: the complete CRL of an auto-rebuilding mount is
+// the one of its last rotation, so switching needs a fresh one.
 func DecideCRLConfig(st MountState, c pkievent.CRLConfig) ([]ledger.Event, error) {
-	return st.sequence(ledger.MakeEvent(pkievent.EventCRLConfigured, pkievent.CRLConfigured{Mount: st.Mount, Config: c})), nil
+	events := []ledger.Event{ledger.MakeEvent(pkievent.EventCRLConfigured, pkievent.CRLConfigured{Mount: st.Mount, Config: c})}
+	wasAuto := st.M != nil && st.M.Config.CRL != nil && st.M.Config.CRL.AutoRebuild
+	if wasAuto != c.AutoRebuild {
+		events = append(events, ledger.MakeEvent(pkievent.EventCRLRotated, pkievent.CRLRotated{Mount: st.Mount, At: st.Now}))
+	}
+	return st.sequence(events...), nil
 }
 
 // DecideCRLRotate records a crl/rotate.

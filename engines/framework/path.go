@@ -48,6 +48,11 @@ type Path struct {
 	AnyToken bool
 	// TakesArbitraryInput paths accept any body field without warning.
 	TakesArbitraryInput bool
+	// RawBody lists the media types (Content-Type without parameters) a
+	// write to this path takes as a raw body, in Request.RawBody, instead
+	// of a JSON object: an OCSP request is DER (RFC 6960, A.1). The
+	// gateway's body size limit still applies.
+	RawBody []string
 	// Synopsis and Description are the path's help (?help=1, OpenAPI).
 	Synopsis    string
 	Description string

@@ -69,6 +69,12 @@ type Request struct {
 	ContentType string
 	Query       url.Values
 	Headers     http.Header
+	// Method is the HTTP method, for the few paths whose answer differs
+	// between GET and HEAD (ACME's new-nonce); both are reads.
+	Method string
+	// RawBody is the body as sent, set instead of Data when the path
+	// declares the request's media type in Path.RawBody.
+	RawBody []byte
 	// RemoteAddr is the client's address ("ip:port"), for bound CIDRs.
 	RemoteAddr string
 	// Auth is the caller's token; nil on unauthenticated paths called
@@ -78,6 +84,9 @@ type Request struct {
 	Ctx context.Context
 	// Sudo reports whether the caller's policies grant sudo on this path.
 	Sudo bool
+	// WrapTTL is the response-wrapping TTL the client asked for
+	// (X-Vault-Wrap-TTL); the gateway wraps the response when it is set.
+	WrapTTL time.Duration
 
 	// FieldData holds the path's declared fields, validated and coerced
 	// before the handler runs (Handle sets it).
@@ -178,6 +187,20 @@ type Response struct {
 	// authorised and audited: event subscriptions (SSE, WebSocket) answer
 	// this way. The request's HTTP objects are passed as they came.
 	Stream func(w http.ResponseWriter, r *http.Request)
+	// WrapInfo is a response already wrapped (sys/wrapping/rewrap, or the
+	// gateway's wrapping of any response): only it is shown.
+	WrapInfo *WrapInfo
+}
+
+// WrapInfo is Vault's wrap_info: the response-wrapping token that holds a
+// response in its cubbyhole.
+type WrapInfo struct {
+	Token           string
+	Accessor        string
+	TTL             time.Duration
+	CreationTime    time.Time
+	CreationPath    string
+	WrappedAccessor string
 }
 
 // AddWarning appends a warning.

@@ -35,6 +35,8 @@ type Peer struct {
 	Lag     uint64
 	// Active is how long ago the leader last heard from it.
 	Active time.Duration
+	// Offline is true when the leader knows the server is gone.
+	Offline bool
 }
 
 // StatusFunc reports the node's status.
@@ -43,14 +45,17 @@ type StatusFunc func(ctx context.Context) (Status, error)
 // singletons are the services that run only on the elected node.
 var singletons = []string{"lease scheduler", "checkpointer", "data-key eraser", "transit auto-rotation"}
 
-// Module serves the status paths from status.
-func Module(status StatusFunc) framework.Module {
+// Module serves the status paths from status and the operator raft
+// paths through raft.
+func Module(status StatusFunc, raft Raft) framework.Module {
 	return framework.Module{
 		Type:        "ha",
 		Kind:        framework.SysService,
 		Description: "cluster status: nodes, stream leader, lag, singletons",
 		Start: func(*framework.Env) (*framework.Instance, error) {
-			return &framework.Instance{Sys: paths(status)}, nil
+			b := paths(status)
+			b.Paths = append(b.Paths, raftPaths(status, raft)...)
+			return &framework.Instance{Sys: b}, nil
 		},
 	}
 }

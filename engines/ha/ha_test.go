@@ -44,3 +44,26 @@ func TestStatusShapes(t *testing.T) {
 	st.Applied = 41
 	require.Equal(t, uint64(0), haStatus(st)["lag"])
 }
+
+func TestAutopilotState(t *testing.T) {
+	st := Status{StreamLeader: "n1", LastSeq: 50, Peers: []Peer{
+		{Name: "n1", Leader: true, Current: true},
+		{Name: "n2", Current: true, Lag: 2, Active: 80 * time.Millisecond},
+		{Name: "n3", Offline: true, Lag: 30, Active: 9 * time.Second},
+	}}
+	ap := autopilotState(st)
+	require.Equal(t, false, ap["healthy"])
+	require.Equal(t, 0, ap["failure_tolerance"], "two healthy of three: losing one more loses the quorum")
+	require.Equal(t, "n1", ap["leader"])
+	servers := ap["servers"].(map[string]any)
+	n3 := servers["n3"].(map[string]any)
+	require.Equal(t, false, n3["healthy"])
+	require.Equal(t, "left", n3["node_status"])
+	require.Equal(t, uint64(20), n3["last_index"])
+	require.Equal(t, "leader", servers["n1"].(map[string]any)["status"])
+
+	st.Peers[2] = Peer{Name: "n3", Current: true}
+	ap = autopilotState(st)
+	require.Equal(t, true, ap["healthy"])
+	require.Equal(t, 1, ap["failure_tolerance"])
+}

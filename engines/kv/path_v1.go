@@ -7,6 +7,7 @@ import (
 	"time"
 
 	kvcmd "github.com/cofferhq/coffer/commands/kv"
+	"github.com/cofferhq/coffer/commands/mount"
 	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/projections/kvstore"
 )
@@ -67,7 +68,24 @@ func (b *v1Backend) read(req *framework.Request) (*framework.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &framework.Response{Data: data}, nil
+	// Vault's kv v1 answers with a refresh interval in lease_duration (no
+	// lease is created): the value's own "ttl" (or "lease") field when it
+	// has one, else the mount's default lease TTL.
+	return &framework.Response{Data: data, Secret: &framework.Secret{LeaseDuration: v1RefreshInterval(req, data)}}, nil
+}
+
+func v1RefreshInterval(req *framework.Request, data map[string]any) time.Duration {
+	for _, k := range []string{"ttl", "lease"} {
+		if v, ok := data[k]; ok {
+			if d, err := framework.Coerce(framework.TypeDurationSecond, v); err == nil {
+				return d.(time.Duration)
+			}
+		}
+	}
+	if req.MountConfig.DefaultLeaseTTL > 0 {
+		return req.MountConfig.DefaultLeaseTTL
+	}
+	return mount.SystemDefaultLeaseTTL
 }
 
 // write stores the request's fields as the value, as Vault's kv v1 does

@@ -45,6 +45,18 @@ func TestKVv1WithVaultClient(t *testing.T) {
 		got, err := kv.Get(ctx, "app/db")
 		require.NoError(t, err)
 		require.Equal(t, map[string]any{"password": "two", "user": "app"}, got.Data, "a write replaces the whole value")
+		// Vault's refresh interval: the mount's default lease TTL (768h),
+		// or the value's own ttl; no lease behind it.
+		raw, err := c.Logical().Read(mount + "/app/db")
+		require.NoError(t, err)
+		require.Equal(t, int((768 * time.Hour).Seconds()), raw.LeaseDuration)
+		require.Empty(t, raw.LeaseID)
+		require.False(t, raw.Renewable)
+		require.NoError(t, kv.Put(ctx, "app/ttl", map[string]any{"v": "x", "ttl": "1h"}))
+		raw, err = c.Logical().Read(mount + "/app/ttl")
+		require.NoError(t, err)
+		require.Equal(t, 3600, raw.LeaseDuration)
+		require.NoError(t, kv.Delete(ctx, "app/ttl"))
 		require.NoError(t, kv.Put(ctx, "app/cache/key", map[string]any{"k": "v"}))
 
 		list, err := c.Logical().List(mount + "/app")

@@ -26,5 +26,15 @@
 // and cached per issuer under the mount's CRL number, which every
 // revocation and crl/rotate advances in the projection: every node builds
 // the same number for the same list, and no CRL build needs an event of
-// its own.
+// its own. With auto_rebuild the complete CRL is pinned at the last
+// rotation (pki.crl_rotated) and, with enable_delta, delta CRLs list what
+// was revoked since; revocation/numbers.go keeps complete and delta
+// numbers in one growing sequence.
+//
+// # Background work
+//
+// One elected service (maintenance.go) looks at every PKI mount every
+// 15 seconds: it rotates CRLs whose auto_rebuild grace period has come and
+// runs config/auto-tidy when due. Both are recorded as events, so the
+// next elected node knows when the last run was.
 package pki

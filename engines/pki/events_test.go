@@ -66,6 +66,7 @@ func TestEveryEventTypeIsRecorded(t *testing.T) {
 	e.write(intM, "config/urls", map[string]any{"ocsp_servers": "http://127.0.0.1:8200/v1/pki_int/ocsp"})
 	e.write(intM, "config/cluster", map[string]any{"path": "http://127.0.0.1:8200/v1/pki_int"})
 	e.write(intM, "config/acme", map[string]any{"enabled": true})
+	e.write(intM, "config/auto-tidy", map[string]any{"enabled": true, "tidy_cert_store": true})
 	e.write(pkiM, "issuer/second", map[string]any{"leaf_not_after_behavior": "truncate"})
 	e.write(pkiM, "keys/generate/internal", map[string]any{"key_type": "ec", "key_name": "spare"})
 	e.write(pkiM, "key/spare", map[string]any{"key_name": "spare2"})
@@ -99,7 +100,7 @@ func TestEveryEventTypeIsRecorded(t *testing.T) {
 		pkievent.EventIssuerCreated, pkievent.EventIssuerUpdated, pkievent.EventIssuerDeleted,
 		pkievent.EventDefaultsSet, pkievent.EventURLsConfigured, pkievent.EventCRLConfigured, pkievent.EventCRLRotated,
 		pkievent.EventRoleWritten, pkievent.EventRoleDeleted, pkievent.EventCertIssued, pkievent.EventCertRevoked, pkievent.EventCertTidied,
-		pkievent.EventClusterConfigured, pkievent.EventACMEConfigured,
+		pkievent.EventClusterConfigured, pkievent.EventACMEConfigured, pkievent.EventAutoTidyConfigured, pkievent.EventTidyFinished,
 	} {
 		r, ok := first[typ]
 		require.True(t, ok, "no %s event was recorded", typ)

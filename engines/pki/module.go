@@ -30,7 +30,8 @@ var Module = framework.Module{
 			Factory: func(mount framework.MountInfo) (*framework.Backend, error) {
 				return New(env.Deps, mount, env.Clock()).Framework(), nil
 			},
-			Revoker: &leaseRevoker{deps: env.Deps, now: env.Clock()},
+			Revoker:  &leaseRevoker{deps: env.Deps, now: env.Clock()},
+			Services: []framework.Service{maintenanceService(env)},
 		}, nil
 	},
 }

@@ -31,6 +31,8 @@ func (b *Backend) acmePaths() []*framework.Path {
 			Fields: map[string]*framework.FieldSchema{
 				"enabled":                  {Type: framework.TypeBool, Description: "Serve ACME on this mount."},
 				"default_directory_policy": {Type: framework.TypeString, Default: "sign-verbatim", Description: "sign-verbatim or role:<name>."},
+				"allowed_roles":            {Type: framework.TypeCommaStringSlice, Default: []string{"*"}, Description: "Roles served under roles/:role/acme (* for all)."},
+				"allowed_issuers":          {Type: framework.TypeCommaStringSlice, Default: []string{"*"}, Description: "Issuers served under issuer/:ref/acme (* for all)."},
 			},
 			Synopsis: "ACME settings.",
 			Operations: map[framework.Operation]framework.HandlerFunc{
@@ -51,7 +53,9 @@ func (b *Backend) acmePaths() []*framework.Path {
 			},
 		},
 		{
-			Pattern:             `acme/(?P<acme_path>.*)`,
+			// The role and issuer directories, as Vault serves them: the
+			// role bounds the names, the issuer signs.
+			Pattern:             `(issuer/(?P<acme_issuer>[^/]+)/)?(roles/(?P<acme_role>[^/]+)/)?acme/(?P<acme_path>.*)`,
 			Unauthenticated:     true,
 			TakesArbitraryInput: true,
 			Synopsis:            "The ACME server (RFC 8555).",
@@ -75,20 +79,71 @@ func (b *Backend) readACMEConfig(req *framework.Request) (*framework.Response, e
 	if err != nil {
 		return nil, err
 	}
-	c := acmeConfigOf(m)
-	return &framework.Response{Data: map[string]any{"enabled": c.Enabled, "default_directory_policy": c.DefaultDirectoryPolicy}}, nil
+	return &framework.Response{Data: acmeConfigData(acmeConfigOf(m))}, nil
+}
+
+func acmeConfigData(c pkievent.ACMEConfig) map[string]any {
+	star := func(l []string) []string {
+		if len(l) == 0 {
+			return []string{"*"}
+		}
+		return l
+	}
+	return map[string]any{
+		"enabled": c.Enabled, "default_directory_policy": c.DefaultDirectoryPolicy,
+		"allowed_roles": star(c.AllowedRoles), "allowed_issuers": star(c.AllowedIssuers),
+	}
+}
+
+// allowed reports whether name is in an allowed_* list (empty or "*":
+// all), comparing issuers by the ID a reference resolves to.
+func allowed(list []string, name string, same func(a, b string) bool) bool {
+	if len(list) == 0 {
+		return true
+	}
+	for _, l := range list {
+		if l == "*" || same(l, name) {
+			return true
+		}
+	}
+	return false
 }
 
 func (b *Backend) writeACMEConfig(req *framework.Request) (*framework.Response, error) {
-	c := pkievent.ACMEConfig{Enabled: req.Bool("enabled"), DefaultDirectoryPolicy: req.String("default_directory_policy")}
-	if p := c.DefaultDirectoryPolicy; p != "sign-verbatim" && !strings.HasPrefix(p, "role:") {
-		return nil, framework.BadRequest("invalid default_directory_policy %q: want sign-verbatim or role:<name>", p)
-	}
-	err := b.runner.RunMount(req.Context(), func(st cmdpki.MountState) ([]ledgerEvent, error) { return cmdpki.DecideACMEConfig(st, c) })
+	// Fields not given keep their value, as Vault's config/acme.
+	m, err := b.reader.Mount(b.mount.Accessor)
 	if err != nil {
 		return nil, err
 	}
-	return &framework.Response{Data: map[string]any{"enabled": c.Enabled, "default_directory_policy": c.DefaultDirectoryPolicy}}, nil
+	c := acmeConfigOf(m)
+	if v, ok := req.BoolOk("enabled"); ok {
+		c.Enabled = v
+	}
+	if v, ok := req.StringOk("default_directory_policy"); ok {
+		c.DefaultDirectoryPolicy = v
+	}
+	if v, ok := req.StringsOk("allowed_roles"); ok {
+		c.AllowedRoles = starless(v)
+	}
+	if v, ok := req.StringsOk("allowed_issuers"); ok {
+		c.AllowedIssuers = starless(v)
+	}
+	if p := c.DefaultDirectoryPolicy; p != "sign-verbatim" && !strings.HasPrefix(p, "role:") {
+		return nil, framework.BadRequest("invalid default_directory_policy %q: want sign-verbatim or role:<name>", p)
+	}
+	err = b.runner.RunMount(req.Context(), func(st cmdpki.MountState) ([]ledgerEvent, error) { return cmdpki.DecideACMEConfig(st, c) })
+	if err != nil {
+		return nil, err
+	}
+	return &framework.Response{Data: acmeConfigData(c)}, nil
+}
+
+// starless stores Vault's default list (["*"]) as empty.
+func starless(l []string) []string {
+	if len(l) == 1 && l[0] == "*" {
+		return nil
+	}
+	return l
 }
 
 func (b *Backend) readCluster(req *framework.Request) (*framework.Response, error) {
@@ -125,16 +180,14 @@ func (b *Backend) serveACME(req *framework.Request) (*framework.Response, error)
 	if m.Config.ClusterPath == "" {
 		return nil, framework.BadRequest("ACME feature requires local cluster 'path' field configuration to be set")
 	}
-	var role *policy.Role
-	if name, ok := strings.CutPrefix(cfg.DefaultDirectoryPolicy, "role:"); ok {
-		if role, err = b.role(name); err != nil {
-			return nil, err
-		}
-		if role == nil {
-			return nil, framework.BadRequest("ACME directory policy names unknown role %q", name)
-		}
+	base, issuerRef, role, err := b.acmeDirectory(req, m, cfg)
+	if err != nil {
+		return nil, err
 	}
 	method, body := http.MethodGet, []byte(nil)
+	if req.Method == http.MethodHead {
+		method = http.MethodHead
+	}
 	if req.Operation == framework.UpdateOperation {
 		method = http.MethodPost
 		if body, err = json.Marshal(req.Data); err != nil {
@@ -142,9 +195,9 @@ func (b *Backend) serveACME(req *framework.Request) (*framework.Response, error)
 		}
 	}
 	srv := &acme.Server{
-		BaseURL: strings.TrimSuffix(m.Config.ClusterPath, "/") + "/acme", Store: acmeStore{ctx: ctx, b: b},
+		BaseURL: strings.TrimSuffix(m.Config.ClusterPath, "/") + base, Store: acmeStore{ctx: ctx, b: b},
 		Nonces: b.acmeNonces, Validator: b.acmeValidator, Now: b.now,
-		Issue: b.acmeIssue(req, role),
+		Issue: b.acmeIssue(req, role, issuerRef),
 		AllowIdentifier: func(id acme.Identifier) error {
 			if role == nil {
 				return nil
@@ -164,12 +217,58 @@ func (b *Backend) serveACME(req *framework.Request) (*framework.Response, error)
 	return resp, nil
 }
 
+// acmeDirectory resolves which directory a request is to: its base path
+// below the mount, the issuer that signs, and the role bounding names
+// (nil: sign-verbatim). acme/ follows default_directory_policy;
+// roles/:role/acme and issuer/:ref/acme name theirs, within
+// allowed_roles and allowed_issuers.
+func (b *Backend) acmeDirectory(req *framework.Request, m *pkievent.Mount, cfg pkievent.ACMEConfig) (string, string, *policy.Role, error) {
+	base, issuerRef, roleName := "/acme", "", req.Vars["acme_role"]
+	if roleName != "" {
+		if !allowed(cfg.AllowedRoles, roleName, func(a, b string) bool { return a == b }) {
+			return "", "", nil, framework.BadRequest("role %q is not allowed by config/acme allowed_roles", roleName)
+		}
+		base = "/roles/" + roleName + base
+	} else if name, ok := strings.CutPrefix(cfg.DefaultDirectoryPolicy, "role:"); ok {
+		roleName = name
+	}
+	var role *policy.Role
+	if roleName != "" {
+		r, err := b.role(roleName)
+		if err != nil {
+			return "", "", nil, err
+		}
+		if r == nil {
+			return "", "", nil, framework.BadRequest("ACME directory names unknown role %q", roleName)
+		}
+		role, issuerRef = r, r.IssuerRef
+	}
+	if ref := req.Vars["acme_issuer"]; ref != "" {
+		is, err := resolveIssuer(m, ref)
+		if err != nil {
+			return "", "", nil, framework.BadRequest("ACME directory names unknown issuer %q", ref)
+		}
+		same := func(entry, id string) bool {
+			e, err := resolveIssuer(m, entry)
+			return err == nil && e.ID == id
+		}
+		if !allowed(cfg.AllowedIssuers, is.ID, same) {
+			return "", "", nil, framework.BadRequest("issuer %q is not allowed by config/acme allowed_issuers", ref)
+		}
+		base, issuerRef = "/issuer/"+ref+base, ref
+	}
+	if issuerRef == "" {
+		issuerRef = "default"
+	}
+	return base, issuerRef, role, nil
+}
+
 // acmeIssue signs a finalized order's CSR with the default issuer, under
 // the directory's role (names from the CSR, no CN required) or verbatim,
 // and records the issuance like any other.
-func (b *Backend) acmeIssue(req *framework.Request, role *policy.Role) acme.IssueFunc {
+func (b *Backend) acmeIssue(req *framework.Request, role *policy.Role, issuerRef string) acme.IssueFunc {
 	return func(ctx context.Context, csr *x509.CertificateRequest, _ *acme.Order) ([]byte, error) {
-		s, err := b.signing(ctx, "default")
+		s, err := b.signing(ctx, issuerRef)
 		if err != nil {
 			return nil, err
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"math/big"
+	"net/http"
+	"strings"
 	"time"
 
 	cmdpki "github.com/cofferhq/coffer/commands/pki"
@@ -38,10 +40,10 @@ func (b *Backend) crlPaths() []*framework.Path {
 		crlConfigFields[name] = &framework.FieldSchema{Type: t, Description: "config/crl " + name + "."}
 	}
 	return []*framework.Path{
-		{Pattern: `crl(?P<pem>/pem|/der)?`, Unauthenticated: true, Synopsis: "The default issuer's CRL.", Operations: read(b.fetchCRL)},
-		{Pattern: `cert/crl`, Unauthenticated: true, Synopsis: "The default issuer's CRL (JSON).", Operations: read(b.fetchCRL)},
+		{Pattern: `crl(?P<delta>/delta)?(?P<pem>/pem|/der)?`, Unauthenticated: true, Synopsis: "The default issuer's CRL (or delta CRL).", Operations: read(b.fetchCRL)},
+		{Pattern: `cert/(?P<delta>delta-)?crl`, Unauthenticated: true, Synopsis: "The default issuer's CRL or delta CRL (JSON).", Operations: read(b.fetchCRL)},
 		{
-			Pattern:         `issuer/(?P<issuer_ref>[^/]+)/crl(?P<pem>/pem|/der)?`,
+			Pattern:         `issuer/(?P<issuer_ref>[^/]+)/crl(?P<delta>/delta)?(?P<pem>/pem|/der)?`,
 			Fields:          map[string]*framework.FieldSchema{"issuer_ref": {Type: framework.TypeString, Description: "The issuer."}},
 			Unauthenticated: true,
 			Synopsis:        "An issuer's CRL.",
@@ -51,6 +53,15 @@ func (b *Backend) crlPaths() []*framework.Path {
 			Pattern:    "crl/rotate",
 			Synopsis:   "Rebuild every CRL of the mount with the next CRL number.",
 			Operations: map[framework.Operation]framework.HandlerFunc{framework.ReadOperation: b.rotateCRL},
+		},
+		{
+			// Delta CRLs are built from the live list whenever a revocation
+			// advanced the counter: there is never a stale one to rotate.
+			Pattern:  "crl/rotate-delta",
+			Synopsis: "Rebuild the delta CRLs (they are always current).",
+			Operations: map[framework.Operation]framework.HandlerFunc{framework.ReadOperation: func(*framework.Request) (*framework.Response, error) {
+				return &framework.Response{Data: map[string]any{"success": true}}, nil
+			}},
 		},
 		{
 			Pattern:  "config/crl",
@@ -77,9 +88,48 @@ func crlConfig(m *pkievent.Mount) revocation.Config {
 	}
 }
 
-// crl returns an issuer's current CRL (DER), built once per CRL number
-// and rebuilt when half its lifetime has passed.
-func (b *Backend) crl(ctx context.Context, ref string) ([]byte, error) {
+// ErrDeltaDisabled answers a delta CRL fetch on a mount without them.
+var errDeltaDisabled = framework.Errorf(http.StatusNotFound, "pki: delta CRLs are not enabled on this mount (config/crl enable_delta)")
+
+// crlBuild is what one CRL fetch builds: its number, entries since
+// (delta) or up to (pinned complete) the last rotation, and its dates.
+type crlBuild struct {
+	key        string
+	number     int64
+	thisUpdate time.Time
+	pinned     bool // a pinned complete CRL is the same until the next rotation
+	delta      bool
+	base       int64
+	keep       func(at time.Time) bool
+}
+
+// deltaSlack widens a delta CRL back past the rotation it is based on:
+// a revocation decided just before a rotation may be applied after it,
+// and listing an entry in both CRLs is harmless, missing it is not.
+const deltaSlack = 5 * time.Minute
+
+// plan decides which CRL a fetch gets: see revocation/numbers.go.
+func plan(m *pkievent.Mount, cfg revocation.Config, issuerID string, delta bool, now time.Time) (crlBuild, error) {
+	all := func(time.Time) bool { return true }
+	pinned := cfg.AutoRebuild && !m.Config.CRLBaseAt.IsZero()
+	switch {
+	case delta && (!cfg.EnableDelta || !pinned):
+		return crlBuild{}, errDeltaDisabled
+	case delta:
+		since := m.Config.CRLBaseAt.Add(-deltaSlack)
+		return crlBuild{key: issuerID + "/delta", number: revocation.LiveNumber(m.Config.CRLNumber), thisUpdate: now, delta: true,
+			base: revocation.PinnedNumber(m.Config.CRLBase), keep: func(at time.Time) bool { return at.After(since) }}, nil
+	case pinned:
+		at := m.Config.CRLBaseAt
+		return crlBuild{key: issuerID, number: revocation.PinnedNumber(m.Config.CRLBase), thisUpdate: at, pinned: true,
+			keep: func(r time.Time) bool { return !r.After(at) }}, nil
+	}
+	return crlBuild{key: issuerID, number: revocation.LiveNumber(m.Config.CRLNumber), thisUpdate: now, keep: all}, nil
+}
+
+// crl returns an issuer's current CRL or delta CRL (DER), built once per
+// CRL number and rebuilt when half its lifetime has passed.
+func (b *Backend) crl(ctx context.Context, ref string, delta bool) ([]byte, error) {
 	m, err := b.reader.Mount(b.mount.Accessor)
 	if err != nil {
 		return nil, err
@@ -94,10 +144,14 @@ func (b *Backend) crl(ctx context.Context, ref string) ([]byte, error) {
 		return nil, refusal(err)
 	}
 	now := b.ctxNow()
+	p, err := plan(m, cfg, rec.ID, delta, now)
+	if err != nil {
+		return nil, err
+	}
 	b.mu.Lock()
-	c, ok := b.crls[rec.ID]
+	c, ok := b.crls[p.key]
 	b.mu.Unlock()
-	if ok && c.number == m.Config.CRLNumber && now.Sub(c.built) < d.Expiry/2 {
+	if ok && c.number == p.number && (p.pinned || now.Sub(c.built) < d.Expiry/2) {
 		return c.der, nil
 	}
 	s, err := b.signing(ctx, rec.ID)
@@ -111,6 +165,9 @@ func (b *Backend) crl(ctx context.Context, ref string) ([]byte, error) {
 			return nil, err
 		}
 		for _, r := range revoked {
+			if !p.keep(r.RevokedAt) {
+				continue
+			}
 			n, err := certs.ParseSerial(r.Serial)
 			if err != nil {
 				return nil, err
@@ -119,14 +176,14 @@ func (b *Backend) crl(ctx context.Context, ref string) ([]byte, error) {
 		}
 	}
 	der, err := revocation.BuildCRL(rand.Reader, revocation.CRL{
-		Issuer: s.is, Number: m.Config.CRLNumber + 1, ThisUpdate: now, Lifetime: d.Expiry, Entries: entries,
-		DeltaURLs: m.Config.URLs.DeltaCRLDistributionPoints,
+		Issuer: s.is, Number: p.number, ThisUpdate: p.thisUpdate, Lifetime: d.Expiry, Entries: entries,
+		Delta: p.delta, BaseNumber: p.base, DeltaURLs: m.Config.URLs.DeltaCRLDistributionPoints,
 	})
 	if err != nil {
 		return nil, refusal(err)
 	}
 	b.mu.Lock()
-	b.crls[rec.ID] = &builtCRL{number: m.Config.CRLNumber, built: now, der: der}
+	b.crls[p.key] = &builtCRL{number: p.number, built: now, der: der}
 	b.mu.Unlock()
 	return der, nil
 }
@@ -136,11 +193,11 @@ func (b *Backend) fetchCRL(req *framework.Request) (*framework.Response, error) 
 	if _, ok := req.Schema["issuer_ref"]; ok {
 		ref = req.String("issuer_ref")
 	}
-	der, err := b.crl(req.Context(), ref)
+	der, err := b.crl(req.Context(), ref, req.Vars["delta"] != "")
 	if err != nil {
 		return nil, err
 	}
-	if req.Path == "cert/crl" {
+	if strings.HasPrefix(req.Path, "cert/") {
 		return &framework.Response{Data: map[string]any{"certificate": revocation.CRLPEM(der), "revocation_time": 0}}, nil
 	}
 	if req.Vars["pem"] == "/pem" {

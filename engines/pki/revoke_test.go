@@ -88,6 +88,12 @@ func TestRevocationCRLOCSPAndRebuild(t *testing.T) {
 		resp := e.read(intM, "ocsp/"+base64.StdEncoding.EncodeToString(reqDER))
 		r, err := ocsp.ParseResponseForCert(resp.Raw, leaf, intCert)
 		require.NoError(t, err)
+		// The POST form (RFC 6960 A.1.1) answers the same.
+		posted, err := intM.Call(t, framework.UpdateOperation, "ocsp", nil, func(r *framework.Request) { r.RawBody = reqDER })
+		require.NoError(t, err)
+		rp, err := ocsp.ParseResponseForCert(posted.Raw, leaf, intCert)
+		require.NoError(t, err)
+		require.Equal(t, r.Status, rp.Status)
 		return r.Status
 	}
 	require.Equal(t, ocsp.Revoked, ocspOf(a["certificate"].(string)))

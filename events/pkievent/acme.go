@@ -31,6 +31,11 @@ type ACMEObjectPut struct {
 type ACMEConfig struct {
 	Enabled                bool   `json:"enabled"`
 	DefaultDirectoryPolicy string `json:"default_directory_policy"`
+	// AllowedRoles and AllowedIssuers bound the role and issuer
+	// directories (roles/:role/acme, issuer/:ref/acme); empty means
+	// Vault's default, "*".
+	AllowedRoles   []string `json:"allowed_roles,omitzero"`
+	AllowedIssuers []string `json:"allowed_issuers,omitzero"`
 }
 
 // ACMEConfigured records config/acme.

@@ -75,6 +75,15 @@ type Config struct {
 	// CRLNumber counts revocations and crl/rotate calls: every CRL the
 	// mount builds is numbered by it, so every node numbers alike.
 	CRLNumber int64 `json:"crl_number,omitzero"`
+	// CRLBase and CRLBaseAt are the counter and time of the last CRL
+	// rotation (read model only): under auto_rebuild the complete CRL is
+	// the one of that moment, and delta CRLs list what was revoked since.
+	CRLBase   int64     `json:"crl_base,omitzero"`
+	CRLBaseAt time.Time `json:"crl_base_at,omitzero"`
+	// AutoTidy is config/auto-tidy; LastAutoTidy the end of the last
+	// automatic run (read model only).
+	AutoTidy     *AutoTidyConfig `json:"auto_tidy,omitzero"`
+	LastAutoTidy time.Time       `json:"last_auto_tidy,omitzero"`
 	// ACME is config/acme; ClusterPath and AIAPath are config/cluster.
 	ACME        *ACMEConfig `json:"acme,omitzero"`
 	ClusterPath string      `json:"cluster_path,omitzero"`

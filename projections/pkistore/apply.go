@@ -29,6 +29,7 @@ func Register(p *projections.Projector) {
 	p.Handle(pkievent.EventCertRevoked, decoded(applyCertRevoked))
 	p.Handle(pkievent.EventCertTidied, decoded(applyCertTidied))
 	registerACME(p)
+	registerTidy(p)
 }
 
 func decoded[T any](fn func(tx *projections.Tx, e *T) error) projections.ApplyFunc {
@@ -158,6 +159,7 @@ func applyCRLConfig(tx *projections.Tx, e *pkievent.CRLConfigured) error {
 func applyCRLRotated(tx *projections.Tx, e *pkievent.CRLRotated) error {
 	return changeMount(tx, e.Mount, func(m *pkievent.Mount) error {
 		m.Config.CRLNumber++
+		m.Config.CRLBase, m.Config.CRLBaseAt = m.Config.CRLNumber, e.At
 		return nil
 	})
 }
@@ -223,6 +225,14 @@ func applyCertTidied(tx *projections.Tx, e *pkievent.CertTidied) error {
 	}
 	if !c.RevokedAt.IsZero() {
 		if err := tx.Delete(revokedKey(e.Mount, c.IssuerID, e.Serial)); err != nil {
+			return err
+		}
+		// The CRL loses an entry: it gets a new number, so every node
+		// rebuilds it.
+		if err := changeMount(tx, e.Mount, func(m *pkievent.Mount) error {
+			m.Config.CRLNumber++
+			return nil
+		}); err != nil {
 			return err
 		}
 	}

@@ -15,6 +15,10 @@ var build struct {
 	path string
 	dir  string // temporary build directory, removed by Main
 	err  error
+
+	agentOnce sync.Once
+	agentPath string
+	agentErr  error
 }
 
 // Binary returns the path of the coffer binary under test: $COFFER_BIN when
@@ -27,6 +31,43 @@ func Binary(t testing.TB) string {
 		t.Fatalf("harness: %v", build.err)
 	}
 	return build.path
+}
+
+// AgentBinary returns the path of the agent-only binary
+// (./cmd/coffer/coffer-agent): $COFFER_AGENT_BIN when it is set, otherwise
+// built once per test process beside the coffer binary.
+func AgentBinary(t testing.TB) string {
+	t.Helper()
+	Binary(t)
+	build.agentOnce.Do(func() {
+		if bin := os.Getenv("COFFER_AGENT_BIN"); bin != "" {
+			build.agentPath, build.agentErr = filepath.Abs(bin)
+			return
+		}
+		root, err := ModuleRoot()
+		if err != nil {
+			build.agentErr = err
+			return
+		}
+		if build.dir == "" { // $COFFER_BIN: not its directory, a temporary one
+			if build.dir, err = os.MkdirTemp("", "coffer-scenarios-bin-"); err != nil {
+				build.agentErr = err
+				return
+			}
+		}
+		out := filepath.Join(build.dir, "coffer-agent")
+		cmd := exec.Command(goTool(), "build", "-o", out, "./cmd/coffer/coffer-agent")
+		cmd.Dir = root
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			build.agentErr = fmt.Errorf("go build ./cmd/coffer/coffer-agent: %w\n%s", err, msg)
+			return
+		}
+		build.agentPath = out
+	})
+	if build.agentErr != nil {
+		t.Fatalf("harness: %v", build.agentErr)
+	}
+	return build.agentPath
 }
 
 func buildBinary() (string, error) {

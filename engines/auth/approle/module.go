@@ -4,6 +4,7 @@ import (
 	"time"
 
 	cmdapprole "github.com/cofferhq/coffer/commands/approle"
+	"github.com/cofferhq/coffer/engines/auth/authpath"
 	"github.com/cofferhq/coffer/engines/auth/ratelimit"
 	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/ledger"
@@ -24,7 +25,7 @@ var Module = framework.Module{
 		Name: "approle", Prefixes: []string{authstore.AppRolePrefix}, Register: authstore.RegisterAppRole,
 	}},
 	Start: func(env *framework.Env) (*framework.Instance, error) {
-		m := &method{deps: env.Deps, now: env.Clock(), limiter: ratelimit.New(ratelimit.Config{Now: env.Clock()})}
+		m := &method{deps: env.Deps, now: env.Clock()}
 		return &framework.Instance{Factory: m.factory}, nil
 	},
 }
@@ -32,20 +33,23 @@ var Module = framework.Module{
 // method is the node-wide part: the stores, the clock and the failed-login
 // limiter its mounts share.
 type method struct {
-	deps    framework.Deps
-	now     func() time.Time
-	limiter *ratelimit.Limiter
+	deps framework.Deps
+	now  func() time.Time
 }
 
 // backend is one AppRole mount.
 type backend struct {
-	m      *method
-	mount  string // accessor
-	runner *cmdapprole.Runner
+	m       *method
+	mount   string // accessor
+	limiter *ratelimit.Limiter
+	// limiterErr refuses logins while the mount's limiter options are malformed.
+	limiterErr error
+	runner     *cmdapprole.Runner
 }
 
 func (m *method) factory(mount framework.MountInfo) (*framework.Backend, error) {
-	b := &backend{m: m, mount: mount.Accessor, runner: &cmdapprole.Runner{Bus: m.deps.Bus, Mount: mount.Accessor}}
+	limiter, limiterErr := authpath.Limiter(mount, m.now)
+	b := &backend{m: m, mount: mount.Accessor, limiter: limiter, limiterErr: limiterErr, runner: &cmdapprole.Runner{Bus: m.deps.Bus, Mount: mount.Accessor}}
 	var paths []*framework.Path
 	for _, family := range [][]*framework.Path{b.loginPaths(), b.rolePaths(), b.secretIDPaths(), b.tidyPaths()} {
 		paths = append(paths, family...)

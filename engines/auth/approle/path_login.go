@@ -39,7 +39,10 @@ func (b *backend) login(req *framework.Request) (*framework.Response, error) {
 		return nil, err
 	}
 	known := err == nil
-	attempt, refusal := b.m.limiter.Begin(authpath.Source(req), b.mount, name, known)
+	if b.limiterErr != nil {
+		return nil, b.limiterErr
+	}
+	attempt, refusal := b.limiter.Begin(authpath.Source(req), b.mount, name, known)
 	if refusal != nil {
 		return nil, refusal
 	}

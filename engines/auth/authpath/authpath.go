@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/cofferhq/coffer/engines/auth/authkit"
 	"github.com/cofferhq/coffer/engines/auth/ratelimit"
@@ -128,4 +129,18 @@ func List(list func() ([]string, error)) framework.HandlerFunc {
 		}
 		return &framework.Response{Data: map[string]any{"keys": names}}, nil
 	}
+}
+
+// Limiter builds the failed-login limiter of one auth mount from its
+// options (ratelimit.OptionPair and the others). Each mount has its own:
+// a tune builds the mount's backend, and its limiter, afresh. Options that
+// do not parse give the defaults and an error the mount's logins answer
+// with (a 400 naming the option), so the mistake is seen at once and the
+// rest of the mount still works.
+func Limiter(mount framework.MountInfo, now func() time.Time) (*ratelimit.Limiter, error) {
+	cfg, err := ratelimit.FromOptions(mount.Options, now)
+	if err != nil {
+		return ratelimit.New(ratelimit.Config{Now: now}), framework.BadRequest("auth mount %q: %v", mount.Path, err)
+	}
+	return ratelimit.New(cfg), nil
 }

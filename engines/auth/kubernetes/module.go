@@ -7,6 +7,7 @@ import (
 	"time"
 
 	cmdk8s "github.com/cofferhq/coffer/commands/kubernetes"
+	"github.com/cofferhq/coffer/engines/auth/authpath"
 	"github.com/cofferhq/coffer/engines/auth/ratelimit"
 	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/ledger"
@@ -28,7 +29,7 @@ var Module = framework.Module{
 		Name: "kubernetes", Prefixes: []string{authstore.KubernetesPrefix}, Register: authstore.RegisterKubernetes,
 	}},
 	Start: func(env *framework.Env) (*framework.Instance, error) {
-		m := &method{deps: env.Deps, now: env.Clock(), limiter: ratelimit.New(ratelimit.Config{Now: env.Clock()})}
+		m := &method{deps: env.Deps, now: env.Clock()}
 		if _, err := os.Stat(LocalCACertPath); err == nil {
 			// Running in a pod: the pod's CA and token stand in for what
 			// the config leaves out, as in Vault.
@@ -39,18 +40,20 @@ var Module = framework.Module{
 }
 
 type method struct {
-	deps    framework.Deps
-	now     func() time.Time
-	limiter *ratelimit.Limiter
-	local   *LocalFiles
+	deps  framework.Deps
+	now   func() time.Time
+	local *LocalFiles
 }
 
 // backend is one Kubernetes mount, with the apiserver client of its
 // current config (rebuilt when the config's version changes).
 type backend struct {
-	m      *method
-	mount  string
-	runner *cmdk8s.Runner
+	m       *method
+	mount   string
+	limiter *ratelimit.Limiter
+	// limiterErr refuses logins while the mount's limiter options are malformed.
+	limiterErr error
+	runner     *cmdk8s.Runner
 
 	mu      sync.Mutex
 	client  *Client
@@ -58,7 +61,8 @@ type backend struct {
 }
 
 func (m *method) factory(mount framework.MountInfo) (*framework.Backend, error) {
-	b := &backend{m: m, mount: mount.Accessor, runner: &cmdk8s.Runner{Bus: m.deps.Bus, Mount: mount.Accessor}}
+	limiter, limiterErr := authpath.Limiter(mount, m.now)
+	b := &backend{m: m, mount: mount.Accessor, limiter: limiter, limiterErr: limiterErr, runner: &cmdk8s.Runner{Bus: m.deps.Bus, Mount: mount.Accessor}}
 	var paths []*framework.Path
 	for _, family := range [][]*framework.Path{b.loginPaths(), b.configPaths(), b.rolePaths()} {
 		paths = append(paths, family...)

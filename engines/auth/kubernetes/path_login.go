@@ -33,7 +33,10 @@ func (b *backend) login(req *framework.Request) (*framework.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	attempt, refusal := b.m.limiter.Begin(authpath.Source(req), b.mount, name, st.Role != nil)
+	if b.limiterErr != nil {
+		return nil, b.limiterErr
+	}
+	attempt, refusal := b.limiter.Begin(authpath.Source(req), b.mount, name, st.Role != nil)
 	if refusal != nil {
 		return nil, refusal
 	}

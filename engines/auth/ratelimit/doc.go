@@ -23,6 +23,13 @@
 // deeper) and carries a Retry-After value: the time until its emptiest
 // bucket holds one failure again, rounded up to whole seconds.
 //
+// Each auth mount has its own limiter, configured by mount options (set
+// with `auth enable -options=` or `auth tune -options=`; see options.go
+// and docs/login-rate-limit.md): login_rate_limit, login_rate_limit_role
+// and login_rate_limit_unknown, each "<failures>/<window>" or "off". A
+// tune builds the mount's backend again, so it also forgets the mount's
+// failures.
+//
 // IPv6 sources are grouped by /64 (one host usually owns a /64). State is
 // in memory and per node: a cluster of n nodes tolerates n times the rate,
 // which still stalls a brute force. Buckets that have refilled are swept;

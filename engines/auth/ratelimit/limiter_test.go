@@ -282,3 +282,53 @@ func BenchmarkBeginSucceeded(b *testing.B) {
 		}
 	})
 }
+
+func TestFromOptions(t *testing.T) {
+	now := func() time.Time { return time.Unix(0, 0) }
+	for _, tc := range []struct {
+		opts map[string]string
+		want Config
+		err  bool
+	}{
+		{opts: nil, want: Config{}},
+		{opts: map[string]string{"login_rate_limit": "3/30s"}, want: Config{PairBurst: 3, PairWindow: 30 * time.Second}},
+		{opts: map[string]string{"login_rate_limit_role": "50/120", "login_rate_limit_unknown": "off"}, want: Config{RoleBurst: 50, RoleWindow: 2 * time.Minute, UnknownBurst: -1}},
+		{opts: map[string]string{"login_rate_limit": "off"}, want: Config{PairBurst: -1, RoleBurst: -1, UnknownBurst: -1}},
+		{opts: map[string]string{"login_rate_limit": "10"}, err: true},
+		{opts: map[string]string{"login_rate_limit": "0/1m"}, err: true},
+		{opts: map[string]string{"login_rate_limit": "5/10ms"}, err: true},
+		{opts: map[string]string{"login_rate_limit_role": "x/1m"}, err: true},
+	} {
+		got, err := FromOptions(tc.opts, now)
+		if tc.err {
+			if !errors.Is(err, ErrBadOption) {
+				t.Errorf("%v: want ErrBadOption, got %v", tc.opts, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%v: %v", tc.opts, err)
+			continue
+		}
+		got.Now = nil
+		if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", tc.want) {
+			t.Errorf("%v: got %+v, want %+v", tc.opts, got, tc.want)
+		}
+	}
+}
+
+// TestOffAdmitsEverything: "off" disables every bucket.
+func TestOffAdmitsEverything(t *testing.T) {
+	cfg, err := FromOptions(map[string]string{OptionPair: "off"}, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := New(cfg)
+	for i := range 100 {
+		a, refusal := l.Begin("192.0.2.1:5000", "m", "r", i%2 == 0)
+		if refusal != nil {
+			t.Fatalf("attempt %d refused", i)
+		}
+		a.Failed()
+	}
+}

@@ -1,6 +1,8 @@
 package userpass
 
 import (
+	"time"
+
 	cmduserpass "github.com/cofferhq/coffer/commands/userpass"
 	"github.com/cofferhq/coffer/engines/auth/authpath"
 	"github.com/cofferhq/coffer/engines/auth/ratelimit"
@@ -23,25 +25,29 @@ var Module = framework.Module{
 		Name: "userpass", Prefixes: []string{authstore.UserpassPrefix}, Register: authstore.RegisterUserpass,
 	}},
 	Start: func(env *framework.Env) (*framework.Instance, error) {
-		m := &method{deps: env.Deps, limiter: ratelimit.New(ratelimit.Config{Now: env.Clock()})}
+		m := &method{deps: env.Deps, now: env.Clock()}
 		return &framework.Instance{Factory: m.factory}, nil
 	},
 }
 
 type method struct {
-	deps    framework.Deps
-	limiter *ratelimit.Limiter
-	hasher  Hasher // the zero value: bcrypt at Vault's cost
+	deps   framework.Deps
+	now    func() time.Time
+	hasher Hasher // the zero value: bcrypt at Vault's cost
 }
 
 type backend struct {
-	m      *method
-	mount  string
-	runner *cmduserpass.Runner
+	m       *method
+	mount   string
+	limiter *ratelimit.Limiter
+	// limiterErr refuses logins while the mount's limiter options are malformed.
+	limiterErr error
+	runner     *cmduserpass.Runner
 }
 
 func (m *method) factory(mount framework.MountInfo) (*framework.Backend, error) {
-	b := &backend{m: m, mount: mount.Accessor, runner: &cmduserpass.Runner{Bus: m.deps.Bus, Mount: mount.Accessor}}
+	limiter, limiterErr := authpath.Limiter(mount, m.now)
+	b := &backend{m: m, mount: mount.Accessor, limiter: limiter, limiterErr: limiterErr, runner: &cmduserpass.Runner{Bus: m.deps.Bus, Mount: mount.Accessor}}
 	return &framework.Backend{Paths: b.paths(), Help: "The userpass credential provider allows authentication using a combination of a username and password. No additional factors are supported."}, nil
 }
 
@@ -152,7 +158,10 @@ func (b *backend) login(req *framework.Request) (*framework.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	attempt, refusal := b.m.limiter.Begin(authpath.Source(req), b.mount, lr.Username, st.User != nil)
+	if b.limiterErr != nil {
+		return nil, b.limiterErr
+	}
+	attempt, refusal := b.limiter.Begin(authpath.Source(req), b.mount, lr.Username, st.User != nil)
 	if refusal != nil {
 		return nil, refusal
 	}

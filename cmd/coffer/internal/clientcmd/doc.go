@@ -9,7 +9,7 @@
 // working when pointed at `coffer`.
 //
 // The Vault CLI uses single-dash long flags (-format=json); cobra would read
-// those as shorthand clusters, so callers pass os.Args through NormalizeArgs
+// those as shorthand clusters, so callers pass os.Args through cliargs.Normalize
 // before execution.
 //
 // Every command takes Vault's -output-curl-string and -output-policy: the

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cofferhq/coffer/cmd/coffer/internal/cliargs"
 )
 
 // request is what the fake server saw: method, path (plus query), body and
@@ -117,7 +119,7 @@ func runCLI(stdin string, args ...string) (stdout, stderr string, code int) {
 	root.SetOut(&errb)
 	root.SetErr(&errb)
 	root.SetIn(strings.NewReader(stdin))
-	root.SetArgs(NormalizeArgs(args))
+	root.SetArgs(cliargs.Normalize(args))
 	err := root.Execute()
 	if err == nil {
 		return out.String(), errb.String(), 0

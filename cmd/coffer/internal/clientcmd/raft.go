@@ -1,0 +1,125 @@
+package clientcmd
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/hashicorp/vault/api"
+	"github.com/spf13/cobra"
+)
+
+// raftCmd: `operator raft list-peers|remove-peer|snapshot save|autopilot
+// state`, as Vault's CLI, over sys/storage/raft/. The "raft" is the ledger
+// stream's replication (JetStream's Raft); a snapshot is a sealed snapshot
+// of the read models and its ledger position.
+func (a *app) raftCmd() *cobra.Command {
+	raft := &cobra.Command{Use: "raft", Short: "List and remove the ledger's peers, save projection snapshots"}
+	listPeers := &cobra.Command{
+		Use: "list-peers", Short: "List the ledger stream's replicas (the cluster's voters)", Args: nArgs(0, 0),
+		RunE: a.run(func(ctx context.Context, _ *cobra.Command, _ []string, c *api.Client, o *output) error {
+			s, err := c.Logical().ReadWithContext(ctx, "sys/storage/raft/configuration")
+			if err != nil {
+				return fail(2, "Error reading the raft cluster configuration: %s", err)
+			}
+			if s == nil {
+				return fail(2, "No raft cluster configuration found")
+			}
+			if !o.isTable() {
+				return o.secret(s)
+			}
+			cfg, _ := s.Data["config"].(map[string]any)
+			servers, _ := cfg["servers"].([]any)
+			var rows [][]string
+			for _, v := range servers {
+				sv, _ := v.(map[string]any)
+				state := "follower"
+				if sv["leader"] == true {
+					state = "leader"
+				}
+				rows = append(rows, []string{fmt.Sprint(sv["node_id"]), fmt.Sprint(sv["address"]), state, fmt.Sprint(sv["voter"])})
+			}
+			fmt.Fprint(o.out, formatTable([]string{"Node", "Address", "State", "Voter"}, rows))
+			return nil
+		}),
+	}
+	removePeer := &cobra.Command{
+		Use: "remove-peer SERVER_ID", Short: "Drop a server from the replicas of the ledger and Coffer's other streams", Args: nArgs(1, 1),
+		RunE: a.run(func(ctx context.Context, _ *cobra.Command, args []string, c *api.Client, o *output) error {
+			if _, err := c.Logical().WriteWithContext(ctx, "sys/storage/raft/remove-peer", map[string]any{"server_id": args[0]}); err != nil {
+				return fail(2, "Error removing the peer from raft cluster: %s", err)
+			}
+			o.infof("Peer removed successfully!")
+			return nil
+		}),
+	}
+	autopilot := &cobra.Command{Use: "autopilot", Short: "Autopilot's view of the ledger stream's replicas"}
+	autopilot.AddCommand(&cobra.Command{
+		Use: "state", Short: "Health, lag and failure tolerance of each replica", Args: nArgs(0, 0),
+		RunE: a.run(func(ctx context.Context, _ *cobra.Command, _ []string, c *api.Client, o *output) error {
+			st, err := c.Sys().RaftAutopilotStateWithContext(ctx)
+			if err != nil {
+				return fail(2, "Error checking autopilot state: %s", err)
+			}
+			if st == nil {
+				return fail(2, "No autopilot state found")
+			}
+			if !o.isTable() {
+				return o.json(st)
+			}
+			fmt.Fprint(o.out, st.String())
+			return nil
+		}),
+	})
+	snapshot := &cobra.Command{Use: "snapshot", Short: "Save a sealed snapshot of the read models and its ledger position"}
+	var fresh bool
+	save := &cobra.Command{
+		Use: "save FILE", Short: "Save the newest projections snapshot to FILE (sealed: the cluster's keys open it)", Args: nArgs(1, 1),
+		RunE: a.run(func(ctx context.Context, _ *cobra.Command, args []string, c *api.Client, o *output) error {
+			return saveSnapshot(ctx, c, args[0], fresh)
+		}),
+	}
+	save.Flags().BoolVar(&fresh, "fresh", false, "take a snapshot now instead of saving the newest stored one")
+	snapshot.AddCommand(save, &cobra.Command{
+		Use: "restore FILE", Short: "Refused: the ledger is never rewound (the server says what to do instead)", Args: nArgs(1, 1),
+		RunE: a.run(func(ctx context.Context, _ *cobra.Command, args []string, c *api.Client, o *output) error {
+			f, err := os.Open(args[0])
+			if err != nil {
+				return fail(1, "Error opening snapshot file: %s", err)
+			}
+			defer f.Close()
+			if err := c.Sys().RaftSnapshotRestoreWithContext(ctx, f, false); err != nil {
+				return fail(2, "Error installing the snapshot: %s", err)
+			}
+			return nil
+		}),
+	})
+	raft.AddCommand(listPeers, removePeer, autopilot, snapshot)
+	return raft
+}
+
+// saveSnapshot writes the snapshot beside FILE and renames it into place
+// only when the client checked it whole, so a failed save leaves no
+// half-written FILE.
+func saveSnapshot(ctx context.Context, c *api.Client, path string, fresh bool) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fail(1, "Error creating snapshot file: %s", err)
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	if fresh {
+		c = c.WithRequestCallbacks(func(r *api.Request) { r.Params.Set("fresh", "true") })
+	}
+	if err := c.Sys().RaftSnapshotWithContext(ctx, tmp); err != nil {
+		return fail(2, "Error taking the snapshot: %s", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fail(1, "Error writing snapshot file: %s", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fail(1, "Error writing snapshot file: %s", err)
+	}
+	return nil
+}
