@@ -46,10 +46,7 @@ type Projector struct {
 
 // NewProjector binds a pebble store to a ledger.
 func NewProjector(store *Store, l *ledger.Store, log *slog.Logger) *Projector {
-	// The store opens sealed values (GetJSON) with the barrier of the
-	// ledger it is projected from.
-	barrier := l.Barrier
-	store.barrier.Store(&barrier)
+	store.UseBarrier(l.Barrier)
 	return &Projector{store: store, ledger: l, log: log, apply: map[string][]ApplyFunc{}}
 }
 

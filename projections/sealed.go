@@ -24,6 +24,13 @@ type SealedReader interface {
 	unsealed() (*ledger.Barrier, error)
 }
 
+// UseBarrier sets where the store's readers get the barrier that opens
+// sealed values (GetJSON): the ledger's Barrier. NewProjector sets it to
+// the ledger it projects; a store read without a projector sets it here.
+func (s *Store) UseBarrier(barrier func() *ledger.Barrier) {
+	s.barrier.Store(&barrier)
+}
+
 func (t *Tx) unsealed() (*ledger.Barrier, error) {
 	if t.barrier == nil {
 		return nil, ledger.ErrSealed
