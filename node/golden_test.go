@@ -229,7 +229,7 @@ func dumpReadModels(t *testing.T, s *projections.Store, l *ledger.Store) []byte 
 // ledger to the recording.
 func recordSession(t *testing.T) {
 	pg := testpg.Shared(t)
-	n := startNode(t, t.TempDir(), "root", withTestAuth(testUsers), func(c *Config) { c.Leases = fastLeases })
+	n := startNode(t, t.TempDir(), "root", withTestAuth(testUsers), func(c *Config) { c.Leases, c.Audit.AllowAPI = fastLeases, true })
 	c := clientFor(t, n, "root")
 	ctx := context.Background()
 	write := func(path string, data map[string]any) *vault.Secret {

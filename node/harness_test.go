@@ -16,6 +16,7 @@ import (
 	vault "github.com/hashicorp/vault/api"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cofferhq/coffer/engines/audit"
 	"github.com/cofferhq/coffer/engines/sys"
 	"github.com/cofferhq/coffer/events/auditevent"
 	"github.com/cofferhq/coffer/internal/testkit"
@@ -30,7 +31,9 @@ func startSealedNode(t testing.TB, dir string, seal sys.SealConfig) *Node {
 	defer cancel()
 	n, err := Start(ctx, Config{
 		DataDir: dir, ListenAddr: "127.0.0.1:0", Seal: seal,
-		Log: slog.New(slog.NewTextHandler(testkit.LogWriter(), nil)),
+		// The lifecycle tests enable an audit device through the API.
+		Audit: audit.Config{AllowAPI: true},
+		Log:   slog.New(slog.NewTextHandler(testkit.LogWriter(), nil)),
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = n.Close() })

@@ -30,7 +30,7 @@ func (n *Node) modules() []framework.Module {
 		token.Module,
 		cubbyhole.Module,
 		lease.Module,
-		audit.Module,
+		audit.Configured(n.cfg.Audit),
 		events.Module,
 		checkpoint.Module(n.cfg.CheckpointInterval),
 		kv.Module,

@@ -21,6 +21,7 @@ import (
 	"github.com/cofferhq/coffer/cluster/quorum"
 	"github.com/cofferhq/coffer/commands"
 	"github.com/cofferhq/coffer/commands/acl"
+	"github.com/cofferhq/coffer/engines/audit"
 	"github.com/cofferhq/coffer/engines/events"
 	"github.com/cofferhq/coffer/engines/framework"
 	leaseeng "github.com/cofferhq/coffer/engines/lease"
@@ -61,6 +62,9 @@ type Config struct {
 	// UI serves the web UI at /ui/ (package ui: static files; the app
 	// uses the public API with the user's token).
 	UI bool
+	// Audit is the server config's audit devices and whether the API may
+	// enable them (off by default, as in Vault 1.20.1).
+	Audit audit.Config
 	// Telemetry configures sys/metrics (`coffer server -dev` serves it
 	// without a token, as Vault's dev mode does).
 	Telemetry metrics.Config

@@ -46,6 +46,7 @@ type Projector struct {
 
 // NewProjector binds a pebble store to a ledger.
 func NewProjector(store *Store, l *ledger.Store, log *slog.Logger) *Projector {
+	store.UseBarrier(l.Barrier)
 	return &Projector{store: store, ledger: l, log: log, apply: map[string][]ApplyFunc{}}
 }
 
@@ -85,13 +86,17 @@ func (p *Projector) applyMessage(m ledger.Message) error {
 	}
 	b := p.store.db.NewIndexedBatch()
 	defer b.Close()
-	tx := &Tx{b: b, barrier: p.ledger.Barrier()}
+	barrier := p.ledger.Barrier()
+	if barrier == nil {
+		return fmt.Errorf("projections: apply seq %d: %w", m.Seq, ledger.ErrSealed)
+	}
+	tx := &Tx{b: b, barrier: barrier}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	for i := range recs {
 		rec := &recs[i]
 		if rec.Kind != "" {
-			if err := tx.Set(aggVersionKey(rec.Kind, rec.Aggregate), u64(rec.Version)); err != nil {
+			if err := tx.Set(aggVersionKey(barrier, rec.Kind, rec.Aggregate), u64(rec.Version)); err != nil {
 				return err
 			}
 		}

@@ -7,22 +7,36 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/cofferhq/coffer/ledger"
 )
 
 // Reserved keys. Read models use their own prefixes ("kv/", "tok/", ...).
 var (
 	keyAppliedSeq    = []byte("\x00applied_seq")
+	keyFormat        = []byte("\x00format")
 	prefixAggVersion = []byte("\x00v/")
 )
+
+// Format is the layout version of the read models. A store written in
+// another layout is deleted on Open and rebuilt from the ledger, which is
+// the source of truth: bump it when a read model changes what it stores.
+//
+//	1  values in plaintext except secret material (before issue 10)
+//	2  every value sealed by the barrier, names in keys HMAC'd (PutJSON)
+const Format = 2
 
 // Store is the pebble database that holds every read model.
 type Store struct {
 	db      *pebble.DB
 	applied atomic.Uint64
+	// barrier opens sealed values; set by NewProjector.
+	barrier atomic.Pointer[func() *ledger.Barrier]
 
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced whenever applied moves
@@ -37,11 +51,13 @@ func (quietLogger) Fatalf(format string, args ...any) {
 	panic(fmt.Sprintf("pebble: "+format, args...))
 }
 
-// Open opens (or creates) the pebble store in dir.
+// Open opens (or creates) the pebble store in dir. A store of another
+// Format is removed and created empty, so the projector rebuilds it from
+// sequence 1.
 func Open(dir string) (*Store, error) {
-	db, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}})
+	db, err := openFormat(dir)
 	if err != nil {
-		return nil, fmt.Errorf("projections: open pebble: %w", err)
+		return nil, err
 	}
 	s := &Store{db: db, changed: make(chan struct{})}
 	v, closer, err := db.Get(keyAppliedSeq)
@@ -55,6 +71,42 @@ func Open(dir string) (*Store, error) {
 		closer.Close()
 	}
 	return s, nil
+}
+
+// openFormat opens pebble in dir, first removing a store whose format is
+// not Format. A store holding nothing yet (no applied_seq) takes the
+// current format.
+func openFormat(dir string) (*pebble.DB, error) {
+	opts := &pebble.Options{Logger: quietLogger{}}
+	db, err := pebble.Open(dir, opts)
+	if err != nil {
+		return nil, fmt.Errorf("projections: open pebble: %w", err)
+	}
+	format, err := get(db, keyFormat)
+	switch {
+	case err == nil && len(format) == 8 && binary.BigEndian.Uint64(format) == Format:
+		return db, nil
+	case err != nil && !errors.Is(err, ErrNotFound):
+		db.Close()
+		return nil, err
+	}
+	if _, err := get(db, keyAppliedSeq); err == nil {
+		// Written in an older layout: start again from nothing.
+		if err := db.Close(); err != nil {
+			return nil, fmt.Errorf("projections: close old format: %w", err)
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			return nil, fmt.Errorf("projections: remove old format: %w", err)
+		}
+		if db, err = pebble.Open(dir, opts); err != nil {
+			return nil, fmt.Errorf("projections: open pebble: %w", err)
+		}
+	}
+	if err := db.Set(keyFormat, u64(Format), pebble.Sync); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("projections: write format: %w", err)
+	}
+	return db, nil
 }
 
 // Close closes pebble.
@@ -162,15 +214,21 @@ func prefixEnd(prefix []byte) []byte {
 	return nil
 }
 
-func aggVersionKey(kind, id string) []byte {
+// aggVersionKey names an aggregate by the HMAC of its id: ids hold names
+// (a policy's, a role's, a secret's path).
+func aggVersionKey(b *ledger.Barrier, kind, id string) []byte {
 	k := append(bytes.Clone(prefixAggVersion), kind...)
 	k = append(k, 0)
-	return append(k, id...)
+	return TxNameKey(b, k, "aggregate", kind+"\x00"+id)
 }
 
 // AggregateVersion is the version of an aggregate as of AppliedSeq.
 func (s *Store) AggregateVersion(kind, id string) (uint64, error) {
-	v, err := s.Get(aggVersionKey(kind, id))
+	b, err := s.unsealed()
+	if err != nil {
+		return 0, err
+	}
+	v, err := s.Get(aggVersionKey(b, kind, id))
 	if errors.Is(err, ErrNotFound) {
 		return 0, nil
 	}

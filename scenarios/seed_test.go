@@ -106,7 +106,10 @@ path "secret/data/myapp/prod-*" {
 	require.NotEqual(t, 0, as(appTok, "write", "-f", "transit/keys/user-pii/rotate"))
 
 	// Audit: a file device receives Vault-format, HMAC'd records.
+	// The device writes a plain file in a directory that exists: it
+	// creates no directories (issue 10, item 12).
 	logFile := filepath.Join(dir, "vault", "audit.log")
+	require.NoError(t, os.MkdirAll(filepath.Dir(logFile), 0o700))
 	cli("audit", "enable", "file", "file_path="+logFile)
 	cli("kv", "get", "secret/myapp/config")
 	harness.Eventually(t, 10e9, 50e6, func() error {

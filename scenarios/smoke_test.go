@@ -186,3 +186,52 @@ func dirBytes(t *testing.T, dir string) int64 {
 	}
 	return total
 }
+
+// TestSmokeSettingsNeverInPlaintext is the canary scan for what is not a
+// secret value but was written by a user (issue 10, item 10): policy names
+// and text, mount descriptions and options, transit key names, database
+// connection URLs, usernames and role SQL. None of it may show in the data
+// dir, in any encoding.
+func TestSmokeSettingsNeverInPlaintext(t *testing.T) {
+	s := start(t)
+	c := s.Client(t)
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	tag := hex.EncodeToString(b)
+	canary := func(what string) string { return "canary" + what + tag }
+
+	require.NoError(t, c.Sys().PutPolicy(canary("policyname"), `path "secret/data/`+canary("policypath")+`/*" { capabilities = ["read"] }`))
+	require.NoError(t, c.Sys().Mount("tr", &vault.MountInput{Type: "transit", Description: canary("description")}))
+	_, err := c.Logical().Write("tr/keys/"+canary("transitkey"), nil)
+	require.NoError(t, err)
+	require.NoError(t, c.Sys().Mount("db", &vault.MountInput{Type: "database"}))
+	_, err = c.Logical().Write("db/config/"+canary("connection"), map[string]any{
+		"plugin_name":       "postgresql-database-plugin",
+		"connection_url":    "postgresql://{{username}}:{{password}}@" + canary("host") + ":5432/postgres",
+		"username":          canary("user"),
+		"password":          canary("password"),
+		"verify_connection": false,
+		"allowed_roles":     "*",
+	})
+	require.NoError(t, err)
+	_, err = c.Logical().Write("db/roles/"+canary("role"), map[string]any{
+		"db_name":             canary("connection"),
+		"creation_statements": `CREATE ROLE "{{name}}" LOGIN PASSWORD '{{password}}' IN ROLE ` + canary("sql") + `;`,
+	})
+	require.NoError(t, err)
+
+	// The server reads every one of them back before it is stopped.
+	pol, err := c.Sys().GetPolicy(canary("policyname"))
+	require.NoError(t, err)
+	require.Contains(t, pol, canary("policypath"))
+	role, err := c.Logical().Read("db/roles/" + canary("role"))
+	require.NoError(t, err)
+	require.Contains(t, fmt.Sprint(role.Data["creation_statements"]), canary("sql"))
+	require.NoError(t, s.Stop())
+
+	require.NotZero(t, dirBytes(t, s.DataDir), "the data dir is empty: the scan would prove nothing")
+	for _, what := range []string{"policyname", "policypath", "description", "transitkey", "connection", "host", "user", "password", "role", "sql"} {
+		found := harness.ScanForBytes(t, s.DataDir, harness.Encodings([]byte(canary(what)))...)
+		require.Empty(t, found, "%s found in plaintext on disk", what)
+	}
+}

@@ -10,10 +10,23 @@ import (
 // MinAutoRotatePeriod is the shortest auto_rotate_period Vault accepts.
 const MinAutoRotatePeriod = time.Hour
 
-// ConvergentVersion is the convergent-encryption scheme of keys made here:
-// Vault's version 3 (nonce = HMAC of the plaintext under a key derived
-// together with the encryption key).
-const ConvergentVersion = 3
+// Convergent-encryption schemes. Both derive the nonce by HMAC under a key
+// derived together with the encryption key; they differ in what is
+// HMAC'd.
+const (
+	// ConvergentVault is Vault's and OpenBao's version 3: the nonce is the
+	// HMAC of the plaintext alone, so the same plaintext and context under
+	// two associated_data values reuse an AES-GCM nonce. Kept for keys
+	// that must give Vault's ciphertexts (convergent_version=3).
+	ConvergentVault = 3
+	// ConvergentAAD is Coffer's version 4: the nonce is the HMAC of the
+	// associated data's length, the associated data and the plaintext
+	// (issue 10, item 11), so a nonce repeats only with the whole input.
+	ConvergentAAD = 4
+	// ConvergentVersion is the scheme of convergent keys made here unless
+	// the request asks for another.
+	ConvergentVersion = ConvergentAAD
+)
 
 // CreateKey is a request for a new key.
 type CreateKey struct {
@@ -25,6 +38,8 @@ type CreateKey struct {
 	AutoRotatePeriod     time.Duration
 	// KeySize is the HMAC key size in bytes (HMAC type only; 0: default).
 	KeySize int
+	// ConvergentVersion picks the convergent scheme (0: ConvergentVersion).
+	ConvergentVersion int
 }
 
 // Validate checks the request as Vault does, with Vault's messages.
@@ -37,6 +52,9 @@ func (c CreateKey) Validate() error {
 	}
 	if c.Convergent && !c.Derived {
 		return invalid("convergent encryption requires derivation to be enabled")
+	}
+	if c.ConvergentVersion != 0 && (!c.Convergent || (c.ConvergentVersion != ConvergentVault && c.ConvergentVersion != ConvergentAAD)) {
+		return invalid("convergent_version must be %d or %d, and only with convergent_encryption", ConvergentVault, ConvergentAAD)
 	}
 	if c.KeySize != 0 {
 		if c.Type != HMAC {
@@ -88,6 +106,9 @@ func DecideCreate(st State, c CreateKey, dataKey string, first transitevent.Vers
 	}
 	if c.Convergent {
 		e.ConvergentVersion = ConvergentVersion
+		if c.ConvergentVersion != 0 {
+			e.ConvergentVersion = c.ConvergentVersion
+		}
 	}
 	if c.Type == HMAC {
 		e.KeySize = c.KeySize

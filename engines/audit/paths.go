@@ -3,15 +3,23 @@ package audit
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/cofferhq/coffer/commands"
 	"github.com/cofferhq/coffer/commands/auditdevice"
 	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/events/auditevent"
+	"github.com/cofferhq/coffer/internal/apierror"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/auditstore"
 )
+
+// ErrAPIDisabled refuses sys/audit/:path when the server config does not
+// set unsafe_allow_api_audit_creation (Vault 1.20.1's default).
+var ErrAPIDisabled = apierror.NewFixed(1304, http.StatusBadRequest, "audit",
+	"enabling or disabling audit devices through the API is off: declare them in the server config (audit stanzas) or set unsafe_allow_api_audit_creation = true")
 
 // sysPaths is the sys/audit family, merged into the sys/ mount. Every
 // path needs sudo, as in Vault.
@@ -41,7 +49,7 @@ func deviceData(d auditevent.Device) map[string]any {
 }
 
 func (s *Sinks) handleList(*framework.Request) (*framework.Response, error) {
-	devs, err := auditstore.List(s.deps.Store)
+	devs, err := s.devices()
 	if err != nil {
 		return nil, err
 	}
@@ -52,11 +60,31 @@ func (s *Sinks) handleList(*framework.Request) (*framework.Response, error) {
 	return &framework.Response{Data: data}, nil
 }
 
+// apiAllowed refuses an API change of the device table unless the server
+// config allows it, and any change of a device the config declares.
+func (s *Sinks) apiAllowed(path string) error {
+	if !s.cfg.AllowAPI {
+		return ErrAPIDisabled
+	}
+	if _, ok := s.declared(path); ok {
+		return fmt.Errorf("%w: %s is declared in the server config", auditdevice.ErrExists, path)
+	}
+	return nil
+}
+
 func (s *Sinks) handleEnable(req *framework.Request) (*framework.Response, error) {
 	path := auditdevice.NormalizePath(req.Vars["path"])
+	if err := s.apiAllowed(path); err != nil {
+		return nil, err
+	}
 	opts := req.StringMap("options")
 	if len(opts) == 0 {
 		opts = nil
+	}
+	if fp := opts["file_path"]; fp != "" {
+		if err := checkPlainFile(fp); err != nil {
+			return nil, fmt.Errorf("%w: %v", auditdevice.ErrInvalid, err)
+		}
 	}
 	d := auditevent.Device{Path: path, Type: req.String("type"), Description: req.String("description"), Options: opts, Local: req.Bool("local"), EnabledAt: time.Now().UTC()}
 	err := s.run(req.Context(), path, func(cur *auditevent.Device) ([]ledger.Event, error) { return auditdevice.DecideEnable(cur, d) })
@@ -65,6 +93,9 @@ func (s *Sinks) handleEnable(req *framework.Request) (*framework.Response, error
 
 func (s *Sinks) handleDisable(req *framework.Request) (*framework.Response, error) {
 	path := auditdevice.NormalizePath(req.Vars["path"])
+	if err := s.apiAllowed(path); err != nil {
+		return nil, err
+	}
 	err := s.run(req.Context(), path, func(cur *auditevent.Device) ([]ledger.Event, error) { return auditdevice.DecideDisable(cur) })
 	if errors.Is(err, auditevent.ErrNotFound) {
 		return nil, nil // Vault answers 204 for an absent device too

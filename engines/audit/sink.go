@@ -7,11 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/cofferhq/coffer/engines/framework"
@@ -25,6 +28,7 @@ import (
 type Sinks struct {
 	deps      framework.Deps
 	cursorDir string
+	cfg       Config
 
 	mu      sync.Mutex
 	running map[string]context.CancelFunc
@@ -54,7 +58,7 @@ func (s *Sinks) Observer(ctx context.Context) projections.Observer {
 
 // Sync starts sinks for new devices and stops those of removed ones.
 func (s *Sinks) Sync(ctx context.Context) error {
-	devs, err := auditstore.List(s.deps.Store)
+	devs, err := s.devices()
 	if err != nil {
 		return err
 	}
@@ -106,6 +110,54 @@ func (s *Sinks) runSink(ctx context.Context, d auditevent.Device) {
 	}
 }
 
+// devices is the declared devices followed by those the API enabled.
+func (s *Sinks) devices() ([]auditevent.Device, error) {
+	devs, err := auditstore.List(s.deps.Store)
+	if err != nil {
+		return nil, err
+	}
+	return append(slices.Clone(s.cfg.Devices), devs...), nil
+}
+
+// declared returns the device the server config declares at path.
+func (s *Sinks) declared(path string) (auditevent.Device, bool) {
+	for _, d := range s.cfg.Devices {
+		if d.Path == path {
+			return d, true
+		}
+	}
+	return auditevent.Device{}, false
+}
+
+// ErrNotPlainFile reports a file_path that is not a plain file (or a
+// file to be created in an existing directory): a symlink, a device, a
+// FIFO, a socket, a directory, or a path whose directory does not exist.
+var ErrNotPlainFile = errors.New("audit: file_path must be a plain file in an existing directory")
+
+// checkPlainFile refuses a file_path that exists and is not a regular
+// file, or whose parent is not an existing directory: an audit device
+// writes only plain files, and never creates directories (issue 10,
+// item 12).
+func checkPlainFile(fp string) error {
+	if fp == "stdout" || fp == "discard" {
+		return nil
+	}
+	dir, err := os.Stat(filepath.Dir(fp))
+	if err != nil || !dir.IsDir() {
+		return fmt.Errorf("%w: %s", ErrNotPlainFile, filepath.Dir(fp))
+	}
+	fi, err := os.Lstat(fp)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("%w: %v", ErrNotPlainFile, err)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("%w: %s is a %s", ErrNotPlainFile, fp, fi.Mode().Type())
+	}
+	return nil
+}
+
 func openOutput(d auditevent.Device) (io.Writer, func() error, error) {
 	switch fp := d.Options["file_path"]; fp {
 	case "stdout":
@@ -113,16 +165,23 @@ func openOutput(d auditevent.Device) (io.Writer, func() error, error) {
 	case "discard":
 		return io.Discard, func() error { return nil }, nil
 	default:
-		if err := os.MkdirAll(filepath.Dir(fp), 0o750); err != nil {
+		if err := checkPlainFile(fp); err != nil {
 			return nil, nil, err
 		}
 		mode := os.FileMode(0o600)
 		if m, err := strconv.ParseUint(d.Options["mode"], 8, 32); err == nil && m != 0 {
 			mode = os.FileMode(m)
 		}
-		f, err := os.OpenFile(fp, os.O_CREATE|os.O_APPEND|os.O_WRONLY, mode)
+		// O_NOFOLLOW and O_NONBLOCK: a symlink or FIFO swapped in after
+		// the check fails here instead of being followed or blocking;
+		// the fstat below catches any other kind.
+		f, err := os.OpenFile(fp, os.O_CREATE|os.O_APPEND|os.O_WRONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, mode)
 		if err != nil {
 			return nil, nil, err
+		}
+		if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+			f.Close()
+			return nil, nil, fmt.Errorf("%w: %s", ErrNotPlainFile, fp)
 		}
 		return f, func() error {
 			if err := f.Sync(); err != nil {
@@ -136,9 +195,16 @@ func openOutput(d auditevent.Device) (io.Writer, func() error, error) {
 // copyRecords tails the ledger from the cursor and writes audit records.
 func (s *Sinks) copyRecords(ctx context.Context, d auditevent.Device) error {
 	from := d.StartSeq
-	if b, err := os.ReadFile(s.cursorPath(d)); err == nil {
+	b, err := os.ReadFile(s.cursorPath(d))
+	if err == nil {
 		if n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64); err == nil && n > from {
 			from = n
+		}
+	} else if from == 0 {
+		// A declared device's first start: from now on, as an enabled
+		// device starts at its enable event.
+		if from, err = s.deps.Ledger.LastSeq(ctx); err != nil {
+			return err
 		}
 	}
 	out, closeOut, err := openOutput(d)

@@ -51,6 +51,7 @@ func (h *Hub) withStateAt(ctx context.Context, index uint64, read func(*framewor
 		return err
 	}
 	defer store.Close()
+	store.UseBarrier(l.Barrier)
 	sc := &framework.StateView{Store: store, Ledger: l, Index: index}
 	if index > 0 {
 		m, err := l.Get(ctx, index)

@@ -89,11 +89,12 @@ func TestCiphertextFormat(t *testing.T) {
 
 // TestDerivedKeys recomputes Vault's derivation independently (x/crypto's
 // HKDF, not the one the engine uses): key = HKDF-SHA256(version key, no
-// salt, info = context); for convergent keys (version 3) 32 more bytes key
-// an HMAC-SHA256 of the plaintext whose first 12 bytes are the nonce.
+// salt, info = context); for convergent keys of Vault's version 3, 32 more
+// bytes key an HMAC-SHA256 of the plaintext whose first 12 bytes are the
+// nonce.
 func TestDerivedKeys(t *testing.T) {
 	e := newEnv(t)
-	e.write("keys/conv", map[string]any{"derived": true, "convergent_encryption": true, "exportable": true})
+	e.write("keys/conv", map[string]any{"derived": true, "convergent_encryption": true, "exportable": true, "convergent_version": 3})
 	k := e.read("keys/conv")
 	assert.Equal(t, true, k["derived"])
 	assert.Equal(t, "hkdf_sha256", k["kdf"])
@@ -271,4 +272,48 @@ func TestEncryptUpsert(t *testing.T) {
 	k := e.read("keys/new")
 	assert.Equal(t, "chacha20-poly1305", k["type"])
 	assert.Equal(t, true, k["derived"], "an upsert with a context makes a derived key")
+}
+
+// TestConvergentNonceCoversAssociatedData: a convergent key of version 4
+// (the default) derives its nonce from the associated data and the
+// plaintext, so the same plaintext and context under two associated_data
+// values never reuse an AES-GCM nonce (issue 10, item 11). A version 3 key
+// keeps Vault's scheme (the nonce repeats), and both decrypt.
+func TestConvergentNonceCoversAssociatedData(t *testing.T) {
+	e := newEnv(t)
+	e.write("keys/v4", map[string]any{"derived": true, "convergent_encryption": true, "exportable": true})
+	e.write("keys/v3", map[string]any{"derived": true, "convergent_encryption": true, "convergent_version": 3})
+	assert.EqualValues(t, 4, e.read("keys/v4")["convergent_version"])
+	assert.EqualValues(t, 3, e.read("keys/v3")["convergent_version"])
+
+	pt, ctx := b64("alice@example.com"), b64("tenant-a")
+	enc := func(key, aad string) string {
+		return e.write("encrypt/"+key, map[string]any{"plaintext": pt, "context": ctx, "associated_data": b64(aad)})["ciphertext"].(string)
+	}
+	a1, a2, b1 := enc("v4", "row-1"), enc("v4", "row-1"), enc("v4", "row-2")
+	assert.Equal(t, a1, a2, "convergent: the same input gives the same ciphertext")
+	assert.NotEqual(t, ciphertextBytes(t, a1, 1)[:12], ciphertextBytes(t, b1, 1)[:12], "two associated data must not share a nonce")
+
+	// The nonce recomputed independently: HMAC-SHA256(derived[32:],
+	// len(aad) as 8 bytes big-endian || aad || plaintext)[:12].
+	derived := make([]byte, 64)
+	_, err := io.ReadFull(hkdf.New(sha256.New, e.exportedKey("encryption-key", "v4", 1), nil, []byte("tenant-a")), derived)
+	require.NoError(t, err)
+	mac := hmac.New(sha256.New, derived[32:])
+	mac.Write([]byte{0, 0, 0, 0, 0, 0, 0, 5})
+	mac.Write([]byte("row-2"))
+	mac.Write([]byte("alice@example.com"))
+	assert.Equal(t, mac.Sum(nil)[:12], ciphertextBytes(t, b1, 1)[:12])
+
+	for key, ct := range map[string]string{"v4": b1, "v3": enc("v3", "row-2")} {
+		dec := e.write("decrypt/"+key, map[string]any{"ciphertext": ct, "context": ctx, "associated_data": b64("row-2")})
+		assert.Equal(t, pt, dec["plaintext"], key)
+	}
+	// Vault's version 3, kept for compatibility, reuses the nonce.
+	assert.Equal(t, ciphertextBytes(t, enc("v3", "row-1"), 1)[:12], ciphertextBytes(t, enc("v3", "row-2"), 1)[:12])
+
+	status, _ := e.fail(framework.UpdateOperation, "keys/bad", map[string]any{"derived": true, "convergent_encryption": true, "convergent_version": 2})
+	assert.Equal(t, 400, status)
+	status, _ = e.fail(framework.UpdateOperation, "keys/bad", map[string]any{"derived": true, "convergent_version": 4})
+	assert.Equal(t, 400, status)
 }

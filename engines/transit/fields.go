@@ -21,6 +21,7 @@ var transitFields = map[string]*framework.FieldSchema{
 	"type":                          {Type: framework.TypeString, Description: "The type of key to create (aes256-gcm96 by default; aes128-gcm96, chacha20-poly1305, ed25519, ecdsa-p256, ecdsa-p384, ecdsa-p521, rsa-2048, rsa-3072, rsa-4096, hmac)"},
 	"derived":                       {Type: framework.TypeBool, Description: "Enables key derivation: a context must be provided with every encryption and decryption."},
 	"convergent_encryption":         {Type: framework.TypeBool, Description: "Whether to support convergent encryption (derived keys only)."},
+	"convergent_version":            {Type: framework.TypeInt, Description: "Coffer extension: the convergent nonce scheme, 4 (default: the nonce covers plaintext and associated data) or 3 (Vault's: plaintext only)."},
 	"exportable":                    {Type: framework.TypeBool, Description: "Enables keys to be exportable."},
 	"allow_plaintext_backup":        {Type: framework.TypeBool, Description: "Enables taking a backup of the named key in plaintext format (not supported: no backup endpoint)."},
 	"auto_rotate_period":            {Type: framework.TypeDurationSecond, Description: "Amount of time the key should live before being automatically rotated; 0 disables."},

@@ -23,7 +23,7 @@ func (b *Backend) keyPaths() []*framework.Path {
 		},
 		{
 			Pattern:  "keys/" + nameRegex,
-			Fields:   fieldsOf("name", "type", "derived", "convergent_encryption", "exportable", "allow_plaintext_backup", "auto_rotate_period", "key_size", "context"),
+			Fields:   fieldsOf("name", "type", "derived", "convergent_encryption", "convergent_version", "exportable", "allow_plaintext_backup", "auto_rotate_period", "key_size", "context"),
 			Synopsis: "Managed named encryption keys",
 			Operations: map[framework.Operation]framework.HandlerFunc{
 				framework.UpdateOperation: b.handleCreateKey,
@@ -66,6 +66,7 @@ func createKeyRequest(req *framework.Request) (cmdtransit.CreateKey, error) {
 	}
 	c.AutoRotatePeriod = req.Duration("auto_rotate_period")
 	c.KeySize = req.Int("key_size")
+	c.ConvergentVersion = req.Int("convergent_version")
 	return c, nil
 }
 
@@ -184,6 +185,9 @@ func formatKey(k *transitevent.Key, kr *keyring, context []byte) (map[string]any
 			// Vault reports -1 for keys whose convergent version is kept
 			// per version (every key made since Vault 0.6.2), as ours are.
 			data["convergent_encryption_version"] = -1
+			// Coffer's own: which nonce scheme (3 Vault's, 4 with the
+			// associated data).
+			data["convergent_version"] = k.ConvergentVersion
 		}
 	}
 	if !kt.Asymmetric() {

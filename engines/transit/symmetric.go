@@ -8,11 +8,14 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
+
+	cmdtransit "github.com/cofferhq/coffer/commands/transit"
 )
 
 // convergentHMACKeySize is how many derived bytes key the convergent nonce
-// (Vault's convergent version 3).
+// (Vault's convergent version 3 and Coffer's 4).
 const convergentHMACKeySize = 32
 
 // encryptVersion maps key_version (0: latest) to the version a new
@@ -96,9 +99,13 @@ func (kr *keyring) encrypt(ver int, context, plaintext, aad []byte) (string, int
 }
 
 // sealSymmetric returns nonce || ciphertext || tag. The nonce is random,
-// or for convergent keys HMAC-SHA256(derived nonce key, plaintext)
-// truncated to the nonce size, so the same plaintext and context always
-// give the same ciphertext (Vault's convergent version 3).
+// or for convergent keys an HMAC-SHA256 under the derived nonce key
+// truncated to the nonce size, so the same input always gives the same
+// ciphertext: of the plaintext alone for Vault's version 3, of
+// len(aad) || aad || plaintext for version 4, so two associated data
+// never share a nonce (AES-GCM under a repeated nonce leaks the XOR of
+// the plaintexts and its authentication key). Decryption never looks at
+// how a nonce was made, so both versions' ciphertexts open alike.
 func (kr *keyring) sealSymmetric(v *keyVersion, context, plaintext, aad []byte) ([]byte, error) {
 	convergent := kr.key.ConvergentEncryption
 	aead, nonceKey, err := kr.cipherFor(v, context, convergent)
@@ -109,6 +116,10 @@ func (kr *keyring) sealSymmetric(v *keyVersion, context, plaintext, aad []byte) 
 	out := make([]byte, ns, ns+len(plaintext)+aead.Overhead())
 	if convergent {
 		mac := hmac.New(sha256.New, nonceKey)
+		if kr.key.ConvergentVersion >= cmdtransit.ConvergentAAD {
+			mac.Write(binary.BigEndian.AppendUint64(nil, uint64(len(aad))))
+			mac.Write(aad)
+		}
 		mac.Write(plaintext)
 		copy(out, mac.Sum(nil)[:ns])
 	} else if _, err := rand.Read(out); err != nil {

@@ -1,10 +1,13 @@
-// Package auditstore is the read model of enabled audit devices.
+// Package auditstore is the read model of enabled audit devices. Records
+// live under "audev/<hex HMAC of the path>", sealed by the barrier
+// (projections.PutJSON): a device's options (a file path, a socket
+// address) are what an operator wrote.
 package auditstore
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
+	"fmt"
+	"sort"
 
 	"github.com/cofferhq/coffer/events/auditevent"
 	"github.com/cofferhq/coffer/ledger"
@@ -13,59 +16,55 @@ import (
 
 var prefix = []byte("audev/")
 
-func key(path string) []byte { return append(bytes.Clone(prefix), path...) }
+func key(r projections.SealedReader, path string) ([]byte, error) {
+	return projections.NameKey(r, prefix, "audit-device", path)
+}
 
 // Register installs the apply functions.
 func Register(p *projections.Projector) {
 	p.Handle(auditevent.EventEnabled, func(tx *projections.Tx, rec ledger.Record) error {
 		var d auditevent.Device
 		if err := json.Unmarshal(rec.Data, &d); err != nil {
-			return err
+			return fmt.Errorf("auditstore: decode %s: %w", rec.Type, err)
 		}
 		if d.StartSeq == 0 {
 			d.StartSeq = rec.Seq
 		}
-		b, err := json.Marshal(d)
+		k, err := key(tx, d.Path)
 		if err != nil {
 			return err
 		}
-		return tx.Set(key(d.Path), b)
+		return projections.PutJSON(tx, k, d)
 	})
 	p.Handle(auditevent.EventDisabled, func(tx *projections.Tx, rec ledger.Record) error {
-		return tx.Delete(key(rec.Aggregate))
+		k, err := key(tx, rec.Aggregate)
+		if err != nil {
+			return err
+		}
+		return tx.Delete(k)
 	})
 }
 
 // Get returns the device at path, or auditevent.ErrNotFound.
 func Get(s *projections.Store, path string) (*auditevent.Device, error) {
-	b, err := s.Get(key(path))
-	if errors.Is(err, projections.ErrNotFound) {
-		return nil, auditevent.ErrNotFound
-	}
+	k, err := key(s, path)
 	if err != nil {
 		return nil, err
 	}
 	var d auditevent.Device
-	if err := json.Unmarshal(b, &d); err != nil {
+	found, err := projections.GetJSON(s, k, &d)
+	if err != nil {
 		return nil, err
+	}
+	if !found {
+		return nil, auditevent.ErrNotFound
 	}
 	return &d, nil
 }
 
-// List returns every device.
+// List returns every device, ordered by path.
 func List(s *projections.Store) ([]auditevent.Device, error) {
-	var out []auditevent.Device
-	var decodeErr error
-	err := s.Scan(prefix, func(_, v []byte) bool {
-		var d auditevent.Device
-		if decodeErr = json.Unmarshal(v, &d); decodeErr != nil {
-			return false
-		}
-		out = append(out, d)
-		return true
-	})
-	if err == nil {
-		err = decodeErr
-	}
+	out, err := projections.ScanJSON[auditevent.Device](s, prefix)
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, err
 }

@@ -1,8 +1,6 @@
 package databasestore
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/cofferhq/coffer/events/databaseevent"
@@ -25,27 +23,28 @@ func decoded[T any](fn func(tx *projections.Tx, e *T) error) projections.ApplyFu
 	return projections.Decoded(ErrCorruptRecord, fn)
 }
 
-func loadConfigRecord(g getter, mount, name string) (*configRecord, error) {
-	raw, err := g.Get(configKey(mount, name))
-	if errors.Is(err, projections.ErrNotFound) {
-		return nil, nil
-	}
+func loadConfigRecord(g projections.SealedReader, mount, name string) (*configRecord, error) {
+	k, err := configKey(g, mount, name)
 	if err != nil {
 		return nil, err
 	}
 	var r configRecord
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return nil, fmt.Errorf("%w: config %q: %v", ErrCorruptRecord, name, err)
+	found, err := projections.GetJSON(g, k, &r)
+	if err != nil {
+		return nil, fmt.Errorf("%w: config %q: %w", ErrCorruptRecord, name, err)
+	}
+	if !found {
+		return nil, nil
 	}
 	return &r, nil
 }
 
 func saveConfigRecord(tx *projections.Tx, mount string, r *configRecord) error {
-	raw, err := json.Marshal(r)
+	k, err := configKey(tx, mount, r.Name)
 	if err != nil {
-		return fmt.Errorf("databasestore: marshal config: %w", err)
+		return err
 	}
-	return tx.Set(configKey(mount, r.Name), raw)
+	return projections.PutJSON(tx, k, r)
 }
 
 func seal(tx *projections.Tx, mount, name, slot, password string) []byte {
@@ -75,7 +74,11 @@ func applyConfigWritten(tx *projections.Tx, e *databaseevent.ConfigWritten) erro
 }
 
 func applyConfigDeleted(tx *projections.Tx, e *databaseevent.ConfigDeleted) error {
-	return tx.Delete(configKey(e.Mount, e.Name))
+	k, err := configKey(tx, e.Mount, e.Name)
+	if err != nil {
+		return err
+	}
+	return tx.Delete(k)
 }
 
 func applyRotationStarted(tx *projections.Tx, e *databaseevent.RootRotationStarted) error {
@@ -118,13 +121,17 @@ func applyRotationFailed(tx *projections.Tx, e *databaseevent.RootRotationFailed
 }
 
 func applyRoleWritten(tx *projections.Tx, e *databaseevent.RoleWritten) error {
-	raw, err := json.Marshal(roleRecord{Name: e.Name, DBName: e.DBName, Statements: e.Statements, DefaultTTL: e.DefaultTTL, MaxTTL: e.MaxTTL})
+	k, err := roleKey(tx, e.Mount, e.Name)
 	if err != nil {
-		return fmt.Errorf("databasestore: marshal role: %w", err)
+		return err
 	}
-	return tx.Set(roleKey(e.Mount, e.Name), raw)
+	return projections.PutJSON(tx, k, roleRecord{Name: e.Name, DBName: e.DBName, Statements: e.Statements, DefaultTTL: e.DefaultTTL, MaxTTL: e.MaxTTL})
 }
 
 func applyRoleDeleted(tx *projections.Tx, e *databaseevent.RoleDeleted) error {
-	return tx.Delete(roleKey(e.Mount, e.Name))
+	k, err := roleKey(tx, e.Mount, e.Name)
+	if err != nil {
+		return err
+	}
+	return tx.Delete(k)
 }

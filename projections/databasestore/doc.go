@@ -5,9 +5,13 @@
 //
 // Layout in pebble, all under "database/<mount accessor>\x00":
 //
-//	c<name>   a connection configuration (JSON); the root password and a
+//	c<hmac>   a connection configuration (sealed JSON); the root password and a
 //	          pending rotated one are sealed by the barrier, never plain
-//	r<name>   a role (JSON; statements and TTLs, nothing secret)
+//	r<hmac>   a role (sealed JSON: statements, TTLs)
+//
+// <hmac> is the hex HMAC of mount and name (projections.NameKey); records
+// are sealed whole by the barrier (projections.PutJSON), since connection
+// URLs, usernames and role SQL are what an operator wrote.
 //
 // The root password travels in plaintext only inside ledger events, which
 // the ledger encrypts; the projection seals it again before it reaches

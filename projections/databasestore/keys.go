@@ -1,5 +1,7 @@
 package databasestore
 
+import "github.com/cofferhq/coffer/projections"
+
 // Record kinds after a mount's prefix.
 const (
 	kindConfig = 'c'
@@ -27,8 +29,14 @@ func mountPrefix(mount string) []byte {
 
 func configPrefix(mount string) []byte { return append(mountPrefix(mount), kindConfig) }
 
-func configKey(mount, name string) []byte { return append(configPrefix(mount), name...) }
+// configKey and roleKey name a record by the HMAC of mount and name: the
+// name is only inside the sealed record.
+func configKey(r projections.SealedReader, mount, name string) ([]byte, error) {
+	return projections.NameKey(r, configPrefix(mount), "database-config", mount+"\x00"+name)
+}
 
 func rolePrefix(mount string) []byte { return append(mountPrefix(mount), kindRole) }
 
-func roleKey(mount, name string) []byte { return append(rolePrefix(mount), name...) }
+func roleKey(r projections.SealedReader, mount, name string) ([]byte, error) {
+	return projections.NameKey(r, rolePrefix(mount), "database-role", mount+"\x00"+name)
+}

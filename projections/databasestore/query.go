@@ -1,20 +1,15 @@
 package databasestore
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/cofferhq/coffer/events/databaseevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
 )
-
-// getter is what both the store and an apply transaction can read from.
-type getter interface {
-	Get(key []byte) ([]byte, error)
-}
 
 func open(b *ledger.Barrier, mount, name, slot string, sealed []byte) (string, error) {
 	if len(sealed) == 0 {
@@ -65,7 +60,11 @@ func ConfigVersion(s *projections.Store, mount, name string) (uint64, error) {
 // ConfigExists reports whether a configuration has a record, without
 // opening it.
 func ConfigExists(s *projections.Store, mount, name string) (bool, error) {
-	return exists(s, configKey(mount, name))
+	k, err := configKey(s, mount, name)
+	if err != nil {
+		return false, err
+	}
+	return exists(s, k)
 }
 
 // GetRole returns a role with its aggregate version, or ErrNotFound.
@@ -74,16 +73,17 @@ func GetRole(s *projections.Store, mount, name string) (*Role, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, err := s.Get(roleKey(mount, name))
-	if errors.Is(err, projections.ErrNotFound) {
-		return nil, ErrNotFound
-	}
+	k, err := roleKey(s, mount, name)
 	if err != nil {
 		return nil, err
 	}
 	var r roleRecord
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return nil, fmt.Errorf("%w: role %q: %v", ErrCorruptRecord, name, err)
+	found, err := projections.GetJSON(s, k, &r)
+	if err != nil {
+		return nil, fmt.Errorf("%w: role %q: %w", ErrCorruptRecord, name, err)
+	}
+	if !found {
+		return nil, ErrNotFound
 	}
 	return &Role{
 		Name: r.Name, DBName: r.DBName, Statements: r.Statements, Version: v,
@@ -93,17 +93,23 @@ func GetRole(s *projections.Store, mount, name string) (*Role, error) {
 
 // RoleExists reports whether a role has a record.
 func RoleExists(s *projections.Store, mount, name string) (bool, error) {
-	return exists(s, roleKey(mount, name))
+	k, err := roleKey(s, mount, name)
+	if err != nil {
+		return false, err
+	}
+	return exists(s, k)
 }
 
 // ListConfigs returns the mount's configuration names in order.
 func ListConfigs(s *projections.Store, mount string) ([]string, error) {
-	return names(s, configPrefix(mount))
+	recs, err := projections.ScanJSON[configRecord](s, configPrefix(mount))
+	return sortedNames(recs, func(r configRecord) string { return r.Name }), err
 }
 
 // ListRoles returns the mount's role names in order.
 func ListRoles(s *projections.Store, mount string) ([]string, error) {
-	return names(s, rolePrefix(mount))
+	recs, err := projections.ScanJSON[roleRecord](s, rolePrefix(mount))
+	return sortedNames(recs, func(r roleRecord) string { return r.Name }), err
 }
 
 func exists(s *projections.Store, key []byte) (bool, error) {
@@ -117,11 +123,13 @@ func exists(s *projections.Store, key []byte) (bool, error) {
 	return true, nil
 }
 
-func names(s *projections.Store, prefix []byte) ([]string, error) {
+// sortedNames lists the records' names in order (keys are HMACs, so key
+// order is no order).
+func sortedNames[T any](recs []T, name func(T) string) []string {
 	var out []string
-	err := s.Scan(prefix, func(k, _ []byte) bool {
-		out = append(out, string(k[len(prefix):]))
-		return true
-	})
-	return out, err
+	for _, r := range recs {
+		out = append(out, name(r))
+	}
+	sort.Strings(out)
+	return out
 }

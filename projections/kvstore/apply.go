@@ -1,9 +1,6 @@
 package kvstore
 
 import (
-	"encoding/json"
-	"fmt"
-
 	"github.com/cofferhq/coffer/events/kvevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections"
@@ -177,9 +174,5 @@ func applyMetadataDeleted(tx *projections.Tx, e *kvevent.MetadataDeleted) error 
 }
 
 func applyConfigWritten(tx *projections.Tx, e *kvevent.ConfigWritten) error {
-	raw, err := json.Marshal(e.Config)
-	if err != nil {
-		return fmt.Errorf("kvstore: marshal config: %w", err)
-	}
-	return tx.Set(configKey(e.Mount), raw)
+	return projections.PutJSON(tx, configKey(e.Mount), e.Config)
 }

@@ -4,7 +4,7 @@
 //
 // Layout in pebble, all under "kv/<mount accessor>\x00":
 //
-//	c             mount config (JSON; holds no secret)
+//	c             mount config (JSON sealed by the barrier, projections.PutJSON)
 //	m<hmac>       secret metadata, sealed by the barrier
 //	n<hmac>       the secret's path name, sealed by the barrier (for LIST)
 //	v<hmac><ver>  data-key id and the version's value sealed under that key

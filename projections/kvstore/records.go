@@ -46,17 +46,10 @@ func sealMetadata(b *ledger.Barrier, key []byte, m *kvevent.Metadata) ([]byte, e
 	return b.Seal(key, plain), nil
 }
 
-func loadConfig(g getter, mount string) (kvevent.Config, error) {
-	raw, err := g.Get(configKey(mount))
-	if errors.Is(err, projections.ErrNotFound) {
-		return kvevent.Config{}, nil
-	}
-	if err != nil {
-		return kvevent.Config{}, err
-	}
+func loadConfig(r projections.SealedReader, mount string) (kvevent.Config, error) {
 	var c kvevent.Config
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return kvevent.Config{}, fmt.Errorf("%w: config: %v", ErrCorruptRecord, err)
+	if _, err := projections.GetJSON(r, configKey(mount), &c); err != nil {
+		return kvevent.Config{}, fmt.Errorf("%w: config: %w", ErrCorruptRecord, err)
 	}
 	return c, nil
 }

@@ -2,32 +2,22 @@ package leasestore
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"time"
 
 	"github.com/cofferhq/coffer/projections"
 )
 
 // CountByState counts the leases the projection holds in each state
-// (metrics read it at each scrape). It reads every lease record but
-// decodes only its state, never the sealed revoke data: O(leases) per
-// call, without a decryption.
+// (metrics read it at each scrape). It opens every lease record (sealed
+// by the barrier, one AES-GCM open each) and decodes only its state,
+// never the revoke data sealed inside: O(leases) per call.
 func CountByState(s *projections.Store) (map[string]int, error) {
+	states, err := projections.ScanJSON[struct {
+		State string `json:"state"`
+	}](s, prefixLease)
 	counts := map[string]int{}
-	var bad error
-	err := s.Scan(prefixLease, func(_, v []byte) bool {
-		var st struct {
-			State string `json:"state"`
-		}
-		if err := json.Unmarshal(v, &st); err != nil {
-			bad = err
-			return false
-		}
+	for _, st := range states {
 		counts[st.State]++
-		return true
-	})
-	if err == nil {
-		err = bad
 	}
 	return counts, err
 }

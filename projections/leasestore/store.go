@@ -3,7 +3,6 @@ package leasestore
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -51,7 +50,7 @@ type stored struct {
 }
 
 func apply(tx *projections.Tx, rec ledger.Record) error {
-	cur, err := load(tx.Get, tx.Barrier(), rec.Aggregate)
+	cur, err := load(tx, tx.Barrier(), rec.Aggregate)
 	if err != nil && !errors.Is(err, leaseevent.ErrNotFound) {
 		return err
 	}
@@ -72,11 +71,9 @@ func apply(tx *projections.Tx, rec ledger.Record) error {
 		s.Sealed = tx.Barrier().Seal(sealAAD(next.ID), next.RevokeData)
 		s.RevokeData = nil
 	}
-	b, err := json.Marshal(s)
-	if err != nil {
-		return err
-	}
-	return tx.Set(leaseKey(next.ID), b)
+	// The whole record is sealed too (path, token accessor, TTLs), and
+	// the revoke data a second time under its own AAD.
+	return projections.PutJSON(tx, leaseKey(next.ID), s)
 }
 
 func index(tx *projections.Tx, s *leaseevent.State) error {
@@ -109,19 +106,14 @@ func unindex(tx *projections.Tx, s *leaseevent.State) error {
 	return nil
 }
 
-type getter func([]byte) ([]byte, error)
-
-func load(get getter, b *ledger.Barrier, id string) (*leaseevent.State, error) {
-	raw, err := get(leaseKey(id))
-	if errors.Is(err, projections.ErrNotFound) {
-		return nil, leaseevent.ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
+func load(r projections.SealedReader, b *ledger.Barrier, id string) (*leaseevent.State, error) {
 	var s stored
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return nil, fmt.Errorf("leasestore: decode %s: %w", id, err)
+	found, err := projections.GetJSON(r, leaseKey(id), &s)
+	if err != nil {
+		return nil, fmt.Errorf("leasestore: %w", err)
+	}
+	if !found {
+		return nil, leaseevent.ErrNotFound
 	}
 	if len(s.Sealed) > 0 {
 		if s.RevokeData, err = b.Open(sealAAD(id), s.Sealed); err != nil {
@@ -134,7 +126,7 @@ func load(get getter, b *ledger.Barrier, id string) (*leaseevent.State, error) {
 
 // Get returns a lease with its version, or leaseevent.ErrNotFound.
 func Get(s *projections.Store, b *ledger.Barrier, id string) (*leaseevent.State, error) {
-	st, err := load(s.Get, b, id)
+	st, err := load(s, b, id)
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +200,7 @@ func ListKeys(s *projections.Store, b *ledger.Barrier, prefix string) ([]string,
 	var keys []string
 	var scanErr error
 	err := WithPrefix(s, prefix, func(id string) bool {
-		st, err := load(s.Get, b, id)
+		st, err := load(s, b, id)
 		if err != nil {
 			scanErr = err
 			return false

@@ -8,8 +8,10 @@
 // aggregate, so two concurrent enables of nested paths ("a/" and "a/b/")
 // cannot both pass the overlap check.
 //
-// Records are kept in pebble under "mount/<path>" as JSON. They hold no
-// secret material (paths, types, TTLs, options), so they are not sealed.
+// Records are kept in pebble under "mount/<hex HMAC of the path>" as JSON
+// sealed by the barrier (projections.PutJSON): descriptions and options are
+// what an operator wrote, and nothing an operator wrote is left readable
+// in the data dir.
 //
 // Table is the in-memory routing copy the gateway consults on every
 // request: a longest-prefix match with no pebble read, rebuilt by Reload

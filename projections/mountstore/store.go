@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/cofferhq/coffer/events/mountevent"
@@ -55,9 +56,13 @@ func (r record) mount() Mount {
 	}
 }
 
-const keyPrefix = "mount/"
+var keyPrefix = []byte("mount/")
 
-func key(path string) []byte { return []byte(keyPrefix + path) }
+// key is the mount's record key: the HMAC of its path, which shows only
+// inside the sealed record.
+func key(r projections.SealedReader, path string) ([]byte, error) {
+	return projections.NameKey(r, keyPrefix, "mount-path", path)
+}
 
 // Register installs the mount table's apply functions.
 func Register(p *projections.Projector) {
@@ -82,13 +87,17 @@ func applyTuned(tx *projections.Tx, rec ledger.Record) error {
 	if err := json.Unmarshal(rec.Data, &e); err != nil {
 		return fmt.Errorf("mountstore: decode %s: %w", rec.Type, err)
 	}
-	raw, err := tx.Get(key(e.Path))
+	k, err := key(tx, e.Path)
 	if err != nil {
-		return fmt.Errorf("mountstore: tune of %s: %w", e.Path, err)
+		return err
 	}
 	var r record
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return fmt.Errorf("mountstore: decode record: %w", err)
+	found, err := projections.GetJSON(tx, k, &r)
+	if err == nil && !found {
+		err = projections.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("mountstore: tune of %s: %w", e.Path, err)
 	}
 	r.Description, r.Config, r.Options = e.Description, e.Config, e.Options
 	return put(tx, r)
@@ -99,48 +108,49 @@ func applyDisabled(tx *projections.Tx, rec ledger.Record) error {
 	if err := json.Unmarshal(rec.Data, &e); err != nil {
 		return fmt.Errorf("mountstore: decode %s: %w", rec.Type, err)
 	}
-	return tx.Delete(key(e.Path))
+	k, err := key(tx, e.Path)
+	if err != nil {
+		return err
+	}
+	return tx.Delete(k)
 }
 
 func put(tx *projections.Tx, r record) error {
-	raw, err := json.Marshal(r)
+	k, err := key(tx, r.Path)
 	if err != nil {
-		return fmt.Errorf("mountstore: encode record: %w", err)
+		return err
 	}
-	return tx.Set(key(r.Path), raw)
+	return projections.PutJSON(tx, k, r)
 }
 
 // Get returns the mount enabled exactly at path (with trailing slash).
 func Get(s *projections.Store, path string) (Mount, error) {
-	raw, err := s.Get(key(path))
-	if errors.Is(err, projections.ErrNotFound) {
-		return Mount{}, fmt.Errorf("%w: %s", ErrNotFound, path)
-	}
+	k, err := key(s, path)
 	if err != nil {
 		return Mount{}, err
 	}
 	var r record
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return Mount{}, fmt.Errorf("mountstore: decode record: %w", err)
+	found, err := projections.GetJSON(s, k, &r)
+	if err != nil {
+		return Mount{}, err
+	}
+	if !found {
+		return Mount{}, fmt.Errorf("%w: %s", ErrNotFound, path)
 	}
 	return r.mount(), nil
 }
 
 // List returns every enabled mount, ordered by path.
 func List(s *projections.Store) ([]Mount, error) {
-	var out []Mount
-	var decodeErr error
-	err := s.Scan([]byte(keyPrefix), func(_, value []byte) bool {
-		var r record
-		if err := json.Unmarshal(value, &r); err != nil {
-			decodeErr = fmt.Errorf("mountstore: decode record: %w", err)
-			return false
-		}
-		out = append(out, r.mount())
-		return true
-	})
+	recs, err := projections.ScanJSON[record](s, keyPrefix)
 	if err != nil {
 		return nil, err
 	}
-	return out, decodeErr
+	out := make([]Mount, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, r.mount())
+	}
+	// Keys are HMACs: order by path here.
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
 }

@@ -3,8 +3,9 @@
 //
 // A policy is an aggregate of kind "policy" whose id is its lowercased
 // name; policy.written carries the full text, policy.deleted removes it.
-// Records live in pebble under "policy/<name>" as JSON. Policy text names
-// paths and capabilities but no secret values, so it is not sealed.
+// Records live in pebble under "policy/<hex HMAC of the name>" as JSON
+// sealed by the barrier (projections.PutJSON): policy text names the paths
+// a deployment has, which is worth hiding from whoever reads the data dir.
 //
 // The built-in "default" policy exists before anything is written: until a
 // policy.written event replaces it, Get returns acl.DefaultPolicy. "root"

@@ -21,9 +21,15 @@ type Policy struct {
 	Text string `json:"text"`
 }
 
-const keyPrefix = "policy/"
+var keyPrefix = []byte("policy/")
 
-func key(name string) []byte { return []byte(keyPrefix + name) }
+// hmacPurpose keys a policy's name in pebble: the record's key is the
+// name's HMAC, the name itself is only inside the sealed record.
+const hmacPurpose = "policy-name"
+
+func key(r projections.SealedReader, name string) ([]byte, error) {
+	return projections.NameKey(r, keyPrefix, hmacPurpose, name)
+}
 
 // Register installs the policies' apply functions.
 func Register(p *projections.Projector) {
@@ -36,11 +42,11 @@ func applyWritten(tx *projections.Tx, rec ledger.Record) error {
 	if err := json.Unmarshal(rec.Data, &e); err != nil {
 		return fmt.Errorf("policystore: decode %s: %w", rec.Type, err)
 	}
-	raw, err := json.Marshal(Policy(e))
+	k, err := key(tx, e.Name)
 	if err != nil {
-		return fmt.Errorf("policystore: encode record: %w", err)
+		return err
 	}
-	return tx.Set(key(e.Name), raw)
+	return projections.PutJSON(tx, k, Policy(e))
 }
 
 func applyDeleted(tx *projections.Tx, rec ledger.Record) error {
@@ -48,24 +54,29 @@ func applyDeleted(tx *projections.Tx, rec ledger.Record) error {
 	if err := json.Unmarshal(rec.Data, &e); err != nil {
 		return fmt.Errorf("policystore: decode %s: %w", rec.Type, err)
 	}
-	return tx.Delete(key(e.Name))
+	k, err := key(tx, e.Name)
+	if err != nil {
+		return err
+	}
+	return tx.Delete(k)
 }
 
 // Get returns the named policy. The built-in "default" policy is returned
 // with its shipped text until it has been written.
 func Get(s *projections.Store, name string) (Policy, error) {
-	raw, err := s.Get(key(name))
-	switch {
-	case errors.Is(err, projections.ErrNotFound) && name == acl.DefaultPolicyName:
-		return Policy{Name: acl.DefaultPolicyName, Text: acl.DefaultPolicy}, nil
-	case errors.Is(err, projections.ErrNotFound):
-		return Policy{}, fmt.Errorf("%w: %q", ErrNotFound, name)
-	case err != nil:
+	k, err := key(s, name)
+	if err != nil {
 		return Policy{}, err
 	}
 	var p Policy
-	if err := json.Unmarshal(raw, &p); err != nil {
-		return Policy{}, fmt.Errorf("policystore: decode record: %w", err)
+	found, err := projections.GetJSON(s, k, &p)
+	switch {
+	case err != nil:
+		return Policy{}, err
+	case !found && name == acl.DefaultPolicyName:
+		return Policy{Name: acl.DefaultPolicyName, Text: acl.DefaultPolicy}, nil
+	case !found:
+		return Policy{}, fmt.Errorf("%w: %q", ErrNotFound, name)
 	}
 	return p, nil
 }
@@ -83,15 +94,15 @@ func Exists(s *projections.Store, name string) (bool, error) {
 // List returns the names of every stored policy and "default", sorted.
 // "root" is not included: it is not a stored policy.
 func List(s *projections.Store) ([]string, error) {
-	names := []string{acl.DefaultPolicyName}
-	err := s.Scan([]byte(keyPrefix), func(k, _ []byte) bool {
-		if n := string(k[len(keyPrefix):]); n != acl.DefaultPolicyName {
-			names = append(names, n)
-		}
-		return true
-	})
+	stored, err := projections.ScanJSON[Policy](s, keyPrefix)
 	if err != nil {
 		return nil, err
+	}
+	names := []string{acl.DefaultPolicyName}
+	for _, p := range stored {
+		if p.Name != acl.DefaultPolicyName {
+			names = append(names, p.Name)
+		}
 	}
 	sort.Strings(names)
 	return names, nil

@@ -1,7 +1,6 @@
 package transitstore
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/cofferhq/coffer/events/transitevent"
@@ -23,23 +22,31 @@ func decoded[T any](fn func(tx *projections.Tx, e *T) error) projections.ApplyFu
 }
 
 func saveKey(tx *projections.Tx, mount string, k *transitevent.Key) error {
-	raw, err := json.Marshal(k)
+	n, err := keysOf(tx, mount, k.Name)
 	if err != nil {
-		return fmt.Errorf("transitstore: marshal key: %w", err)
+		return err
 	}
-	return tx.Set(keyKey(mount, k.Name), raw)
+	return projections.PutJSON(tx, n.key, k)
 }
 
 func saveVersion(tx *projections.Tx, mount, name string, v transitevent.VersionRecord) error {
 	if len(v.Material) == 0 {
 		return fmt.Errorf("%w: version %d of %q has no material", ErrCorruptRecord, v.Version, name)
 	}
-	return tx.Set(versionKey(mount, name, v.Version), v.Material)
+	n, err := keysOf(tx, mount, name)
+	if err != nil {
+		return err
+	}
+	return tx.Set(n.version(v.Version), v.Material)
 }
 
 func applyKeyCreated(tx *projections.Tx, e *transitevent.KeyCreated) error {
 	// A key created under the name of a deleted one starts from nothing.
-	if err := tx.DeletePrefix(versionPrefix(e.Mount, e.Name)); err != nil {
+	n, err := keysOf(tx, e.Mount, e.Name)
+	if err != nil {
+		return err
+	}
+	if err := tx.DeletePrefix(n.versions); err != nil {
 		return err
 	}
 	cfg := e.Config
@@ -94,10 +101,14 @@ func applyKeyTrimmed(tx *projections.Tx, e *transitevent.KeyTrimmed) error {
 	if k == nil {
 		return fmt.Errorf("%w: trim of missing key %q", ErrCorruptRecord, e.Name)
 	}
+	n, err := keysOf(tx, e.Mount, e.Name)
+	if err != nil {
+		return err
+	}
 	for v := range k.Versions {
 		if v < e.MinAvailableVersion {
 			delete(k.Versions, v)
-			if err := tx.Delete(versionKey(e.Mount, e.Name, v)); err != nil {
+			if err := tx.Delete(n.version(v)); err != nil {
 				return err
 			}
 		}
@@ -115,8 +126,12 @@ func applyKeyTrimmed(tx *projections.Tx, e *transitevent.KeyTrimmed) error {
 }
 
 func applyKeyDeleted(tx *projections.Tx, e *transitevent.KeyDeleted) error {
-	if err := tx.Delete(keyKey(e.Mount, e.Name)); err != nil {
+	n, err := keysOf(tx, e.Mount, e.Name)
+	if err != nil {
 		return err
 	}
-	return tx.DeletePrefix(versionPrefix(e.Mount, e.Name))
+	if err := tx.Delete(n.key); err != nil {
+		return err
+	}
+	return tx.DeletePrefix(n.versions)
 }

@@ -1,6 +1,10 @@
 package transitstore
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/cofferhq/coffer/projections"
+)
 
 // Record kinds after a mount's prefix.
 const (
@@ -17,14 +21,22 @@ func mountPrefix(mount string) []byte {
 
 func keyPrefix(mount string) []byte { return append(mountPrefix(mount), kindKey) }
 
-func keyKey(mount, name string) []byte { return append(keyPrefix(mount), name...) }
+// names is a transit key's pebble keys: its record's and the prefix of its
+// versions', both named by the HMAC of mount and key name (the name is
+// only inside the sealed record).
+type names struct{ key, versions []byte }
 
-func versionPrefix(mount, name string) []byte {
-	k := append(mountPrefix(mount), kindVersion)
-	k = append(k, name...)
-	return append(k, 0)
+func keysOf(r projections.SealedReader, mount, name string) (names, error) {
+	k, err := projections.NameKey(r, keyPrefix(mount), "transit-key", mount+"\x00"+name)
+	if err != nil {
+		return names{}, err
+	}
+	hash := k[len(keyPrefix(mount)):]
+	v := append(mountPrefix(mount), kindVersion)
+	v = append(v, hash...)
+	return names{key: k, versions: append(v, 0)}, nil
 }
 
-func versionKey(mount, name string, version int) []byte {
-	return binary.BigEndian.AppendUint64(versionPrefix(mount, name), uint64(version))
+func (n names) version(version int) []byte {
+	return binary.BigEndian.AppendUint64(append([]byte(nil), n.versions...), uint64(version))
 }

@@ -3,7 +3,6 @@ package transitstore
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -12,32 +11,28 @@ import (
 	"github.com/cofferhq/coffer/projections"
 )
 
-// getter is what both the store and an apply transaction can read from.
-type getter interface {
-	Get(key []byte) ([]byte, error)
-}
-
-func decodeKey(raw []byte) (*transitevent.Key, error) {
-	var k transitevent.Key
-	if err := json.Unmarshal(raw, &k); err != nil {
-		return nil, fmt.Errorf("%w: key: %v", ErrCorruptRecord, err)
-	}
+func fillKey(k *transitevent.Key) *transitevent.Key {
 	if k.Versions == nil {
 		k.Versions = map[int]transitevent.VersionInfo{}
 	}
-	return &k, nil
+	return k
 }
 
 // loadKey returns the key's record, or nil when there is none.
-func loadKey(g getter, mount, name string) (*transitevent.Key, error) {
-	raw, err := g.Get(keyKey(mount, name))
-	if errors.Is(err, projections.ErrNotFound) {
-		return nil, nil
-	}
+func loadKey(g projections.SealedReader, mount, name string) (*transitevent.Key, error) {
+	n, err := keysOf(g, mount, name)
 	if err != nil {
 		return nil, err
 	}
-	return decodeKey(raw)
+	var k transitevent.Key
+	found, err := projections.GetJSON(g, n.key, &k)
+	if err != nil {
+		return nil, fmt.Errorf("%w: key: %w", ErrCorruptRecord, err)
+	}
+	if !found {
+		return nil, nil
+	}
+	return fillKey(&k), nil
 }
 
 // Get returns the key's record, or ErrNotFound.
@@ -54,7 +49,11 @@ func Get(s *projections.Store, mount, name string) (*transitevent.Key, error) {
 
 // Exists reports whether the key has a record, without decoding it.
 func Exists(s *projections.Store, mount, name string) (bool, error) {
-	_, err := s.Get(keyKey(mount, name))
+	n, err := keysOf(s, mount, name)
+	if err != nil {
+		return false, err
+	}
+	_, err = s.Get(n.key)
 	switch {
 	case errors.Is(err, projections.ErrNotFound):
 		return false, nil
@@ -72,8 +71,12 @@ const snapshotAttempts = 8
 // record read again after the versions proves nothing was applied in
 // between.
 func Snapshot(s *projections.Store, mount, name string) (*transitevent.Key, map[int][]byte, error) {
+	n, err := keysOf(s, mount, name)
+	if err != nil {
+		return nil, nil, err
+	}
 	for range snapshotAttempts {
-		before, err := s.Get(keyKey(mount, name))
+		before, err := s.Get(n.key)
 		if errors.Is(err, projections.ErrNotFound) {
 			return nil, nil, ErrNotFound
 		}
@@ -81,7 +84,7 @@ func Snapshot(s *projections.Store, mount, name string) (*transitevent.Key, map[
 			return nil, nil, err
 		}
 		sealed := map[int][]byte{}
-		prefix := versionPrefix(mount, name)
+		prefix := n.versions
 		var bad error
 		err = s.Scan(prefix, func(key, value []byte) bool {
 			rest := key[len(prefix):]
@@ -98,7 +101,7 @@ func Snapshot(s *projections.Store, mount, name string) (*transitevent.Key, map[
 		if err != nil {
 			return nil, nil, err
 		}
-		after, err := s.Get(keyKey(mount, name))
+		after, err := s.Get(n.key)
 		if errors.Is(err, projections.ErrNotFound) {
 			return nil, nil, ErrNotFound
 		}
@@ -108,30 +111,32 @@ func Snapshot(s *projections.Store, mount, name string) (*transitevent.Key, map[
 		if !bytes.Equal(before, after) {
 			continue
 		}
-		k, err := decodeKey(after)
-		if err != nil {
-			return nil, nil, err
+		// Every event rewrites the sealed record (with a fresh nonce), so
+		// equal bytes mean nothing was applied in between.
+		var k transitevent.Key
+		if err := projections.OpenJSON(s, n.key, after, &k); err != nil {
+			return nil, nil, fmt.Errorf("%w: key: %w", ErrCorruptRecord, err)
 		}
+		fillKey(&k)
 		for v := range k.Versions {
 			if _, ok := sealed[v]; !ok {
 				return nil, nil, fmt.Errorf("%w: version %d of %q has no material", ErrCorruptRecord, v, name)
 			}
 		}
-		return k, sealed, nil
+		return &k, sealed, nil
 	}
 	return nil, nil, ErrInconsistent
 }
 
 // List returns the names of the mount's keys, sorted.
 func List(s *projections.Store, mount string) ([]string, error) {
-	prefix := keyPrefix(mount)
-	var names []string
-	err := s.Scan(prefix, func(key, _ []byte) bool {
-		names = append(names, string(key[len(prefix):]))
-		return true
-	})
+	recs, err := projections.ScanJSON[transitevent.Key](s, keyPrefix(mount))
 	if err != nil {
 		return nil, err
+	}
+	names := make([]string, 0, len(recs))
+	for _, k := range recs {
+		names = append(names, k.Name)
 	}
 	sort.Strings(names)
 	return names, nil
@@ -139,17 +144,14 @@ func List(s *projections.Store, mount string) ([]string, error) {
 
 // Each calls fn with every key record of the mount until fn returns false.
 func Each(s *projections.Store, mount string, fn func(*transitevent.Key) bool) error {
-	var decodeErr error
-	err := s.Scan(keyPrefix(mount), func(_, value []byte) bool {
-		k, err := decodeKey(value)
-		if err != nil {
-			decodeErr = err
-			return false
-		}
-		return fn(k)
-	})
+	recs, err := projections.ScanJSON[transitevent.Key](s, keyPrefix(mount))
 	if err != nil {
 		return err
 	}
-	return decodeErr
+	for i := range recs {
+		if !fn(fillKey(&recs[i])) {
+			break
+		}
+	}
+	return nil
 }

@@ -27,6 +27,11 @@ type Config struct {
 	UI bool
 	// Telemetry is the telemetry block (metrics).
 	Telemetry Telemetry
+	// Audit holds the audit blocks: devices the node runs from start.
+	Audit []Audit
+	// UnsafeAllowAPIAuditCreation lets sys/audit enable and disable
+	// devices (Vault 1.20.1's name; off by default since CVE-2025-6000).
+	UnsafeAllowAPIAuditCreation bool
 	// DisableMlock is accepted from Vault configs and has no effect.
 	DisableMlock bool
 	// Warnings are things worth logging at start-up, each naming its place

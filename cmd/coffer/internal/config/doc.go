@@ -35,6 +35,17 @@
 // locks memory; accepted without effect) and ui (Coffer has no web UI;
 // accepted with a warning).
 //
+// Audit devices are declared in the file, as OpenBao does; the API may
+// enable them only with unsafe_allow_api_audit_creation = true (Vault
+// 1.20.1's default after CVE-2025-6000 is off, and so is Coffer's):
+//
+//	audit "file" "main" {
+//	  description = "every request"
+//	  options {
+//	    file_path = "/var/log/coffer/audit.log"  # a plain file in an existing directory
+//	  }
+//	}
+//
 // Values are typed strictly: a string where a string belongs, a whole
 // number for replicas. Booleans also take "true"/"false" and 0/1, as
 // Vault's own examples write `tls_disable = 1`.

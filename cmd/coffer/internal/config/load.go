@@ -18,12 +18,14 @@ var rootSchema = &hcl.BodySchema{
 		{Name: "log_level"},
 		{Name: "ui"},
 		{Name: "disable_mlock"},
+		{Name: "unsafe_allow_api_audit_creation"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "storage", LabelNames: []string{"type"}},
 		{Type: "listener", LabelNames: []string{"type"}},
 		{Type: "seal", LabelNames: []string{"type"}},
 		{Type: "telemetry"},
+		{Type: "audit", LabelNames: []string{"type", "path"}},
 	},
 }
 
@@ -98,6 +100,7 @@ func decode(d *decoder, body hcl.Body) (*Config, *hcl.Block) {
 	}
 	d.boolean(attrs, "ui", &cfg.UI)
 	d.boolean(attrs, "disable_mlock", &cfg.DisableMlock)
+	d.boolean(attrs, "unsafe_allow_api_audit_creation", &cfg.UnsafeAllowAPIAuditCreation)
 
 	var storageSeen, sealSeen, telemetrySeen *hcl.Block
 	for _, b := range content.Blocks {
@@ -125,6 +128,15 @@ func decode(d *decoder, body hcl.Body) (*Config, *hcl.Block) {
 			}
 			sealSeen = b
 			cfg.Seal = decodeSeal(d, b)
+		case "audit":
+			if a, ok := decodeAudit(d, b); ok {
+				for _, other := range cfg.Audit {
+					if other.Path == a.Path {
+						d.add(problem(b.DefRange, "Duplicate audit path", "Another audit block already uses the path %q.", a.Path))
+					}
+				}
+				cfg.Audit = append(cfg.Audit, a)
+			}
 		case "telemetry":
 			if telemetrySeen != nil {
 				d.add(duplicate(b, telemetrySeen))

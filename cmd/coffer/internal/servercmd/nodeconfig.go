@@ -9,6 +9,7 @@ import (
 
 	"github.com/cofferhq/coffer/cmd/coffer/internal/config"
 	"github.com/cofferhq/coffer/engines/metrics"
+	"github.com/cofferhq/coffer/events/auditevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/ledger/kmsseal"
 	"github.com/cofferhq/coffer/node"
@@ -36,6 +37,12 @@ func nodeConfig(fc *config.Config) (node.Config, error) {
 		PrometheusDisabled: fc.Telemetry.Set && fc.Telemetry.PrometheusRetentionTime == 0,
 		Unauthenticated:    l.Telemetry.UnauthenticatedMetricsAccess,
 		Sanitized:          sanitized(fc),
+	}
+	cfg.Audit.AllowAPI = fc.UnsafeAllowAPIAuditCreation
+	for _, a := range fc.Audit {
+		cfg.Audit.Devices = append(cfg.Audit.Devices, auditevent.Device{
+			Path: a.Path, Type: a.Type, Description: a.Description, Local: a.Local, Options: a.Options,
+		})
 	}
 	if err := clusterConfig(fc, &cfg); err != nil {
 		return node.Config{}, err

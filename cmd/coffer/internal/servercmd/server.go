@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cofferhq/coffer/cmd/coffer/internal/config"
+	"github.com/cofferhq/coffer/engines/audit"
 	"github.com/cofferhq/coffer/engines/metrics"
 	"github.com/cofferhq/coffer/node"
 )
@@ -59,7 +60,10 @@ back every secret, token and policy.`,
 					defer os.RemoveAll(d)
 				}
 				// Vault's dev listener serves sys/metrics without a token.
+				// A dev server is for trying things: its API may enable
+				// audit devices (the seed tutorial's `audit enable`).
 				cfg = node.Config{DataDir: dataDir, ListenAddr: listen, Dev: true, DevRootTokenID: rootID, UI: true,
+					Audit:     audit.Config{AllowAPI: true},
 					Telemetry: metrics.Config{Unauthenticated: true, Sanitized: sanitizedDev(dataDir, listen)}}
 			} else {
 				fc, err := config.Load(configFile, os.Getenv)
