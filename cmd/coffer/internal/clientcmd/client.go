@@ -25,6 +25,9 @@ type globals struct {
 	// would send (as curl) or the policy it needs, instead of sending it.
 	outputCurlString bool
 	outputPolicy     bool
+	// wrapTTL asks the server to wrap the response in a single-use token
+	// (X-Vault-Wrap-TTL), as Vault's -wrap-ttl.
+	wrapTTL string
 }
 
 func (g *globals) addFlags(fs *pflag.FlagSet) {
@@ -34,6 +37,7 @@ func (g *globals) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&g.skipVerify, "tls-skip-verify", false, "Skip TLS certificate verification (insecure)")
 	fs.BoolVar(&g.outputCurlString, "output-curl-string", false, "Print the API request as a curl command instead of sending it")
 	fs.BoolVar(&g.outputPolicy, "output-policy", false, "Print the ACL policy the command needs instead of running it")
+	fs.StringVar(&g.wrapTTL, "wrap-ttl", "", "Wrap the response in a single-use token valid for this long, e.g. 60s (env COFFER_WRAP_TTL, VAULT_WRAP_TTL)")
 }
 
 // outputFormat resolves -format, then the environment, then "table".
@@ -87,6 +91,9 @@ func (g *globals) client() (*api.Client, error) {
 		c.SetToken(t)
 	} else {
 		c.ClearToken()
+	}
+	if ttl := firstNonEmpty(g.wrapTTL, firstEnv("COFFER_WRAP_TTL", api.EnvVaultWrapTTL)); ttl != "" {
+		c.SetWrappingLookupFunc(func(string, string) string { return ttl })
 	}
 	return c, nil
 }

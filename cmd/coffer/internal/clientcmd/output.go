@@ -111,6 +111,13 @@ func (o *output) field(val any, name string) error {
 // secretField resolves -field against a response: lease and token fields
 // first (they live outside Data), then the data map.
 func secretField(s *api.Secret, name string) any {
+	if w := s.WrapInfo; w != nil {
+		for _, r := range wrapRows(w) {
+			if r[0] == name {
+				return r[1]
+			}
+		}
+	}
 	switch name {
 	case "refresh_interval", "lease_duration":
 		return s.LeaseDuration
@@ -142,6 +149,10 @@ func secretField(s *api.Secret, name string) any {
 
 // secretRows lists a response the way Vault's table formatter does.
 func secretRows(s *api.Secret) [][]string {
+	if s.WrapInfo != nil {
+		// A wrapped response shows only its wrapping token, as Vault's.
+		return wrapRows(s.WrapInfo)
+	}
 	var rows [][]string
 	add := func(k string, v any) { rows = append(rows, []string{k, fmt.Sprint(v)}) }
 	if s.LeaseDuration > 0 {
@@ -177,6 +188,21 @@ func secretRows(s *api.Secret) [][]string {
 		}
 	}
 	return append(rows, mapRows(s.Data)...)
+}
+
+// wrapRows lists a wrapped response's token under Vault's names.
+func wrapRows(w *api.SecretWrapInfo) [][]string {
+	rows := [][]string{
+		{"wrapping_token", w.Token},
+		{"wrapping_accessor", w.Accessor},
+		{"wrapping_token_ttl", fmt.Sprint(humanDuration(w.TTL))},
+		{"wrapping_token_creation_time", w.CreationTime.String()},
+		{"wrapping_token_creation_path", w.CreationPath},
+	}
+	if w.WrappedAccessor != "" {
+		rows = append(rows, []string{"wrapped_accessor", w.WrappedAccessor})
+	}
+	return rows
 }
 
 func mapRows(m map[string]any) [][]string {

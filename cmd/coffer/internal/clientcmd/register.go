@@ -74,7 +74,7 @@ func Register(root *cobra.Command, stdout, stderr io.Writer) {
 		a.statusCmd(), a.kvCmd(),
 		a.readCmd(), a.writeCmd(), a.listCmd(), a.deleteCmd(),
 		a.secretsCmd(), a.authCmd(), a.loginCmd(), a.tokenCmd(), a.policyCmd(), a.operatorCmd(), a.auditCmd(), a.leaseCmd(), a.printCmd(),
-		a.debugCmd(),
+		a.debugCmd(), a.unwrapCmd(),
 	} {
 		a.g.addFlags(c.PersistentFlags())
 		root.AddCommand(c)
