@@ -3,11 +3,15 @@ package clientcmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/hashicorp/vault/api"
 	"github.com/spf13/cobra"
+
+	"github.com/cofferhq/coffer/cmd/coffer/internal/progress"
 )
 
 // raftCmd: `operator raft list-peers|remove-peer|snapshot save|autopilot
@@ -77,7 +81,7 @@ func (a *app) raftCmd() *cobra.Command {
 	save := &cobra.Command{
 		Use: "save FILE", Short: "Save the newest projections snapshot to FILE (sealed: the cluster's keys open it)", Args: nArgs(1, 1),
 		RunE: a.run(func(ctx context.Context, _ *cobra.Command, args []string, c *api.Client, o *output) error {
-			return saveSnapshot(ctx, c, args[0], fresh)
+			return saveSnapshot(ctx, c, args[0], fresh, o.err)
 		}),
 	}
 	save.Flags().BoolVar(&fresh, "fresh", false, "take a snapshot now instead of saving the newest stored one")
@@ -102,7 +106,9 @@ func (a *app) raftCmd() *cobra.Command {
 // saveSnapshot writes the snapshot beside FILE and renames it into place
 // only when the client checked it whole, so a failed save leaves no
 // half-written FILE.
-func saveSnapshot(ctx context.Context, c *api.Client, path string, fresh bool) error {
+// saveSnapshot writes the snapshot to a temporary file renamed into place,
+// showing the bytes received on stderr when it is a terminal.
+func saveSnapshot(ctx context.Context, c *api.Client, path string, fresh bool, stderr io.Writer) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fail(1, "Error creating snapshot file: %s", err)
@@ -112,7 +118,10 @@ func saveSnapshot(ctx context.Context, c *api.Client, path string, fresh bool) e
 	if fresh {
 		c = c.WithRequestCallbacks(func(r *api.Request) { r.Params.Set("fresh", "true") })
 	}
-	if err := c.Sys().RaftSnapshotWithContext(ctx, tmp); err != nil {
+	bar := progress.New(stderr, "saving snapshot", progress.Options{Unit: "bytes", Tick: 200 * time.Millisecond})
+	err = c.Sys().RaftSnapshotWithContext(ctx, &countingWriter{w: tmp, bar: bar})
+	bar.Finish()
+	if err != nil {
 		return fail(2, "Error taking the snapshot: %s", err)
 	}
 	if err := tmp.Close(); err != nil {
@@ -122,4 +131,16 @@ func saveSnapshot(ctx context.Context, c *api.Client, path string, fresh bool) e
 		return fail(1, "Error writing snapshot file: %s", err)
 	}
 	return nil
+}
+
+// countingWriter reports what passes through it to a progress bar.
+type countingWriter struct {
+	w   io.Writer
+	bar *progress.Bar
+}
+
+func (cw *countingWriter) Write(p []byte) (int, error) {
+	n, err := cw.w.Write(p)
+	cw.bar.Add(int64(n))
+	return n, err
 }
