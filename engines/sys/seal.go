@@ -322,15 +322,15 @@ func (m *Sealer) handleInit(req *framework.Request) (*framework.Response, error)
 	// write the keyring and mint the root token.
 	body := mustJSON(out)
 	return &framework.Response{Stream: func(w http.ResponseWriter, _ *http.Request) {
+		// Sealed before the answer goes out (its audit record is already
+		// stored): a client that asks anything once it has the shares
+		// finds the node sealed, never in between.
 		m.sealing.Lock()
 		defer m.sealing.Unlock()
+		m.sealNow()
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(body)
-		if f, ok := w.(http.Flusher); ok {
-			f.Flush()
-		}
-		m.sealNow()
 	}}, nil
 }
 
@@ -413,17 +413,16 @@ func (m *Sealer) handleUnseal(req *framework.Request) (*framework.Response, erro
 	return m.statusResponse()
 }
 
-// handleSeal is PUT sys/seal (sudo). The node seals after the response
-// (and its audit record) are out, since sealing stops the ledger writer.
+// handleSeal is PUT sys/seal (sudo). The node seals once the request's
+// audit record is stored (the gateway calls Stream after it, and sealing
+// stops the ledger writer) and before the 204 goes out, so the client's
+// next request finds it sealed.
 func (m *Sealer) handleSeal(*framework.Request) (*framework.Response, error) {
 	return &framework.Response{Stream: func(w http.ResponseWriter, _ *http.Request) {
 		m.sealing.Lock()
 		defer m.sealing.Unlock()
-		w.WriteHeader(http.StatusNoContent)
-		if f, ok := w.(http.Flusher); ok {
-			f.Flush()
-		}
 		m.sealNow()
+		w.WriteHeader(http.StatusNoContent)
 	}}, nil
 }
 
