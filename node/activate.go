@@ -139,7 +139,7 @@ func (n *Node) startModules(runCtx context.Context, a *activeNode) error {
 	env := &framework.Env{
 		Deps: a.deps, Ctx: runCtx, DataDir: n.cfg.DataDir, Now: time.Now,
 		Leases: a.leases, Tokens: a.tokens, Mounts: a.mounts, Policies: a.policies, Modules: a.modules,
-		Leading: a.leading,
+		Leading: a.leading, LoginRenewers: &framework.LoginRenewers{},
 	}
 	for _, m := range a.modules {
 		inst, err := m.Start(env)
@@ -155,6 +155,9 @@ func (n *Node) startModules(runCtx context.Context, a *activeNode) error {
 		}
 		if inst.Revoker != nil {
 			a.leases.RegisterRevoker(m.Type, inst.Revoker)
+		}
+		if inst.RenewLogin != nil {
+			env.LoginRenewers.Register(m.Type, inst.RenewLogin)
 		}
 	}
 	a.projector.Observe(revokeLeasesOfRevokedTokens(runCtx, &a.wg, a.leases, n.cfg.Log))

@@ -13,6 +13,7 @@ import (
 	vault "github.com/hashicorp/vault/api"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cofferhq/coffer/engines/audit"
 	"github.com/cofferhq/coffer/engines/cubbyhole"
 	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/internal/testkit"
@@ -44,6 +45,9 @@ func start(t *testing.T) *harness {
 	n, err := node.Start(ctx, node.Config{
 		DataDir: t.TempDir(), ListenAddr: "127.0.0.1:0", Dev: true, DevRootTokenID: rootToken,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), ExtraModules: []framework.Module{spy},
+		// The wrapping tests enable a file device through the API, as
+		// unsafe_allow_api_audit_creation = true lets an operator.
+		Audit: audit.Config{AllowAPI: true},
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = n.Close() })

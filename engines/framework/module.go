@@ -92,6 +92,9 @@ type Instance struct {
 	// Revoker revokes and renews the leases the module's mounts issue
 	// (leases name it by the module's Type).
 	Revoker Revoker
+	// RenewLogin, for an auth method, re-checks its login tokens when
+	// they are renewed (the user or role still exists).
+	RenewLogin LoginRenewer
 	// Services are the module's background loops: started once the read
 	// models have caught up, stopped (their context cancelled, then
 	// waited for) when the node seals or stops.
@@ -140,6 +143,9 @@ type Env struct {
 	Leases Leases
 	// Tokens is the token store: resolve, spend uses, mint.
 	Tokens TokenStore
+	// LoginRenewers holds every auth method's RenewLogin (filled as the
+	// modules start; the token module reads it at renewal).
+	LoginRenewers *LoginRenewers
 	// Mounts is the routing table; Policies the ACL cache.
 	Mounts   *mountstore.Table
 	Policies *policystore.Cache

@@ -9,6 +9,7 @@ import (
 	"github.com/cofferhq/coffer/events/tokenevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/projections/authstore"
+	"github.com/cofferhq/coffer/projections/mountstore"
 	"github.com/cofferhq/coffer/projections/tokenstore"
 )
 
@@ -29,21 +30,30 @@ var Module = framework.Module{
 	StateAt: []framework.StateQuery{stateQuery},
 	Start: func(env *framework.Env) (*framework.Instance, error) {
 		return &framework.Instance{Factory: func(mount framework.MountInfo) (*framework.Backend, error) {
-			return New(env.Deps, mount), nil
+			return New(env.Deps, mount, Logins{Mounts: env.Mounts, Renewers: env.LoginRenewers}), nil
 		}}, nil
 	},
 }
 
 // Backend serves the auth/token/ mount.
 type Backend struct {
-	deps  framework.Deps
-	mount framework.MountInfo
+	deps   framework.Deps
+	mount  framework.MountInfo
+	logins Logins
+}
+
+// Logins is how the token store finds a login token's auth method when
+// the token is renewed. The zero value checks nothing (tokens renew
+// within their limits alone).
+type Logins struct {
+	Mounts   *mountstore.Table
+	Renewers *framework.LoginRenewers
 }
 
 // New builds the token store's backend (mounted at auth/token/). Its sudo
 // paths are Vault's token store's: revoke-orphan and accessors.
-func New(deps framework.Deps, mount framework.MountInfo) *framework.Backend {
-	b := &Backend{deps: deps, mount: mount}
+func New(deps framework.Deps, mount framework.MountInfo, logins Logins) *framework.Backend {
+	b := &Backend{deps: deps, mount: mount, logins: logins}
 	var paths []*framework.Path
 	for _, family := range [][]*framework.Path{b.createPaths(), b.lookupPaths(), b.renewPaths(), b.revokePaths(), b.adminPaths(), b.rolePaths()} {
 		paths = append(paths, family...)

@@ -29,7 +29,7 @@ func startNode(t testing.TB, dir string) *node {
 	t.Helper()
 	env := ledgertest.Start(t, ledgertest.Options{Dir: dir, Register: []func(*projections.Projector){tokenstore.Register}, Log: testkit.Log()})
 	n := &node{dir: dir, env: env, deps: env.Deps}
-	n.backend = token.New(n.deps, framework.MountInfo{Path: "auth/token/", Type: "token", Accessor: "auth_token"})
+	n.backend = token.New(n.deps, framework.MountInfo{Path: "auth/token/", Type: "token", Accessor: "auth_token"}, token.Logins{})
 	n.resolver = token.NewResolver(n.deps)
 	return n
 }

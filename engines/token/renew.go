@@ -1,6 +1,9 @@
 package token
 
 import (
+	"context"
+	"fmt"
+
 	tokencmd "github.com/cofferhq/coffer/commands/token"
 	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/events/tokenevent"
@@ -51,6 +54,9 @@ func (b *Backend) handleRenewAccessor(req *framework.Request) (*framework.Respon
 }
 
 func (b *Backend) renewToken(req *framework.Request, t *tokenevent.Token, raw string) (*framework.Response, error) {
+	if err := b.logins.check(req.Context(), t); err != nil {
+		return nil, err
+	}
 	renewed, warnings, err := tokencmd.Renew(req.Context(), b.deps.Bus, t.Hash, req.Duration("increment"), limits(req))
 	if err != nil {
 		return nil, err
@@ -68,4 +74,26 @@ func incrementField(fields map[string]*framework.FieldSchema) map[string]*framew
 		out[k] = v
 	}
 	return out
+}
+
+// check asks a login token's auth method whether it may still be renewed
+// (Vault's renew callback). Tokens of the token store itself, and of a
+// method without a renewer, renew within their limits alone. A token
+// whose mount is gone is refused: disabling a mount revokes its tokens,
+// so one still alive is in the middle of that.
+func (l Logins) check(ctx context.Context, t *tokenevent.Token) error {
+	if l.Mounts == nil || l.Renewers == nil || t.MountAccessor == "" || t.MountAccessor == "auth_token" {
+		return nil
+	}
+	m, ok := l.Mounts.ByAccessor(t.MountAccessor)
+	if !ok {
+		return fmt.Errorf("%w: token: the auth method that issued it is no longer mounted", framework.ErrPermissionDenied)
+	}
+	renew := l.Renewers.Of(m.Type)
+	if renew == nil {
+		return nil
+	}
+	return renew(ctx, framework.LoginToken{
+		MountAccessor: t.MountAccessor, Policies: t.Policies, Meta: t.Meta, InternalData: t.InternalData,
+	})
 }

@@ -84,3 +84,15 @@ func (t *Table) Observer() projections.Observer {
 		}
 	}
 }
+
+// ByAccessor finds the mount with accessor acc (a mount keeps its
+// accessor when it moves, while its path changes). It scans the table:
+// callers are rare (a login token's renewal), routing uses Match.
+func (t *Table) ByAccessor(acc string) (Mount, bool) {
+	for _, m := range *t.byPath.Load() {
+		if m.Accessor == acc {
+			return m, true
+		}
+	}
+	return Mount{}, false
+}

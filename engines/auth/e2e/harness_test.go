@@ -17,15 +17,20 @@ import (
 
 const rootToken = "root-token"
 
-// startNode runs a dev node with its data in a temp dir.
-func startNode(t testing.TB) *node.Node {
+// startNode runs a dev node with its data in a temp dir; opts adjust its
+// config.
+func startNode(t testing.TB, opts ...func(*node.Config)) *node.Node {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	n, err := node.Start(ctx, node.Config{
+	cfg := node.Config{
 		DataDir: t.TempDir(), ListenAddr: "127.0.0.1:0", Dev: true, DevRootTokenID: rootToken,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	n, err := node.Start(ctx, cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = n.Close() })
 	return n

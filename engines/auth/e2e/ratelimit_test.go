@@ -14,7 +14,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cofferhq/coffer/engines/audit"
+	"github.com/cofferhq/coffer/events/auditevent"
 	"github.com/cofferhq/coffer/internal/testkit"
+	"github.com/cofferhq/coffer/node"
 )
 
 // failUntilThrottled logs in with a wrong credential until the limiter
@@ -39,10 +42,11 @@ func failUntilThrottled(t *testing.T, login func() error, max int) int {
 // malformed value is refused with its reason. Failed logins reach the
 // audit device without the password.
 func TestLoginRateLimitIsConfigurable(t *testing.T) {
-	n := startNode(t)
-	root := client(t, n, rootToken)
 	auditFile := filepath.Join(t.TempDir(), "audit.log")
-	require.NoError(t, root.Sys().EnableAuditWithOptions("file", &vault.EnableAuditOptions{Type: "file", Options: map[string]string{"file_path": auditFile}}))
+	n := startNode(t, func(c *node.Config) {
+		c.Audit = audit.Config{Devices: []auditevent.Device{{Path: "file", Type: "file", Options: map[string]string{"file_path": auditFile}}}}
+	})
+	root := client(t, n, rootToken)
 	require.NoError(t, root.Sys().EnableAuthWithOptions("userpass", &vault.EnableAuthOptions{Type: "userpass",
 		Options: map[string]string{"login_rate_limit": "3/1m"}}))
 	for _, name := range []string{"victim", "bystander"} {

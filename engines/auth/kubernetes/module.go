@@ -35,7 +35,7 @@ var Module = framework.Module{
 			// the config leaves out, as in Vault.
 			m.local = &LocalFiles{Now: env.Clock()}
 		}
-		return &framework.Instance{Factory: m.factory}, nil
+		return &framework.Instance{Factory: m.factory, RenewLogin: m.renewLogin}, nil
 	},
 }
 

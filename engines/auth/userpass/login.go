@@ -63,33 +63,9 @@ func DecideRenew(user *User, tokenPolicies []string) (*tokenparams.Params, error
 	if user == nil {
 		return nil, authkit.PermissionDenied(fmt.Errorf("userpass: user no longer exists"))
 	}
-	if !equivalentPolicies(user.Token.Policies, tokenPolicies) {
+	if !authkit.EquivalentPolicies(user.Token.Policies, tokenPolicies) {
 		return nil, authkit.BadRequest("policies have changed, not renewing")
 	}
 	p := user.Token
 	return &p, nil
-}
-
-// equivalentPolicies compares policy sets ignoring "default" and order,
-// as Vault's policyutil.EquivalentPolicies.
-func equivalentPolicies(a, b []string) bool {
-	set := func(in []string) map[string]bool {
-		m := map[string]bool{}
-		for _, p := range in {
-			if p != "default" {
-				m[p] = true
-			}
-		}
-		return m
-	}
-	sa, sb := set(a), set(b)
-	if len(sa) != len(sb) {
-		return false
-	}
-	for k := range sa {
-		if !sb[k] {
-			return false
-		}
-	}
-	return true
 }

@@ -26,7 +26,7 @@ var Module = framework.Module{
 	}},
 	Start: func(env *framework.Env) (*framework.Instance, error) {
 		m := &method{deps: env.Deps, now: env.Clock()}
-		return &framework.Instance{Factory: m.factory}, nil
+		return &framework.Instance{Factory: m.factory, RenewLogin: m.renewLogin}, nil
 	},
 }
 

@@ -1,0 +1,51 @@
+package framework
+
+import (
+	"context"
+	"sync"
+)
+
+// LoginToken is a login token as its auth method sees it when the token is
+// renewed.
+type LoginToken struct {
+	MountAccessor string
+	Policies      []string
+	Meta          map[string]string
+	InternalData  map[string]string
+}
+
+// LoginRenewer re-checks a login token when it is renewed, as Vault's auth
+// methods' renew callbacks do: the user or role the token came from must
+// still exist and, where Vault checks it, grant the same policies. An
+// error refuses the renewal (and is the client's answer).
+type LoginRenewer func(ctx context.Context, t LoginToken) error
+
+// LoginRenewers is the node's LoginRenewer of each auth method, by mount
+// type. The token module consults it; modules register theirs through
+// Instance.RenewLogin after their Start.
+type LoginRenewers struct {
+	mu     sync.RWMutex
+	byType map[string]LoginRenewer
+}
+
+// Register makes r the renewer of mounts of type typ.
+func (l *LoginRenewers) Register(typ string, r LoginRenewer) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.byType == nil {
+		l.byType = map[string]LoginRenewer{}
+	}
+	l.byType[typ] = r
+}
+
+// Of returns the renewer of mounts of type typ, or nil when the method
+// has none (its tokens renew within their limits alone). A nil
+// LoginRenewers has none.
+func (l *LoginRenewers) Of(typ string) LoginRenewer {
+	if l == nil {
+		return nil
+	}
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.byType[typ]
+}
