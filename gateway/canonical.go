@@ -19,16 +19,8 @@ func canonicalPath(escaped string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if !utf8.ValidString(p) {
-		return "", fmt.Errorf("%w: not valid UTF-8", ErrBadPath)
-	}
-	if strings.ContainsAny(p, "\x00\\") {
-		return "", fmt.Errorf("%w: NUL or backslash", ErrBadPath)
-	}
-	for _, r := range p {
-		if r < 0x20 || r == 0x7f {
-			return "", fmt.Errorf("%w: control character", ErrBadPath)
-		}
+	if err := checkChars(p); err != nil {
+		return "", err
 	}
 	trimmed := strings.TrimSuffix(p, "/")
 	if trimmed == "" {
@@ -43,6 +35,23 @@ func canonicalPath(escaped string) (string, error) {
 		}
 	}
 	return p, nil
+}
+
+// checkChars refuses what no path may hold, canonical or opaque: bytes
+// that are not UTF-8, NUL, backslash and control characters.
+func checkChars(p string) error {
+	if !utf8.ValidString(p) {
+		return fmt.Errorf("%w: not valid UTF-8", ErrBadPath)
+	}
+	if strings.ContainsAny(p, "\x00\\") {
+		return fmt.Errorf("%w: NUL or backslash", ErrBadPath)
+	}
+	for _, r := range p {
+		if r < 0x20 || r == 0x7f {
+			return fmt.Errorf("%w: control character", ErrBadPath)
+		}
+	}
+	return nil
 }
 
 // unescape decodes %XX escapes (the ones canonicalPath has not refused).

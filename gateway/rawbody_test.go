@@ -46,21 +46,7 @@ func rawBackend(framework.MountInfo) (*framework.Backend, error) {
 // declare it is decoded as JSON as before; the size limit holds for raw
 // bodies; and HEAD keeps a handler's headers.
 func TestRawBodyAndHeadHeaders(t *testing.T) {
-	env := ledgertest.Start(t, ledgertest.Options{})
-	gw := gateway.New(gateway.Config{
-		Deps: env.Deps,
-		Mounts: func(path string) (gateway.Mount, string, bool) {
-			rel, ok := strings.CutPrefix(path, "raw/")
-			return gateway.Mount{Path: "raw/", Type: "raw", Accessor: "raw_1"}, rel, ok
-		},
-		ACL:       func([]string) (*acl.ACL, error) { return acl.NewRoot(), nil },
-		Tokens:    rootTokens{},
-		Factories: map[string]framework.Factory{"raw": rawBackend},
-		Limits:    gateway.Limits{MaxBodyBytes: 64, MaxJSONDepth: 10, MaxStringBytes: 64, MaxObjectEntries: 10, MaxArrayElements: 10},
-		Log:       testkit.Log(),
-	})
-	srv := httptest.NewServer(gw)
-	t.Cleanup(srv.Close)
+	srv := serveMount(t, "raw", rawBackend)
 	do := func(method, path, ct string, body []byte) (*http.Response, []byte) {
 		t.Helper()
 		req, err := http.NewRequest(method, srv.URL+"/v1/raw/"+path, bytes.NewReader(body))
@@ -97,4 +83,26 @@ func TestRawBodyAndHeadHeaders(t *testing.T) {
 	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
 	assert.Equal(t, "n0nce", resp.Header.Get("Replay-Nonce"), "HEAD keeps the handler's headers")
 	assert.Empty(t, body)
+}
+
+// serveMount runs a gateway whose one mount, "raw/", is built by factory,
+// with a root ACL and small body limits.
+func serveMount(t *testing.T, typ string, factory framework.Factory) *httptest.Server {
+	t.Helper()
+	env := ledgertest.Start(t, ledgertest.Options{})
+	gw := gateway.New(gateway.Config{
+		Deps: env.Deps,
+		Mounts: func(path string) (gateway.Mount, string, bool) {
+			rel, ok := strings.CutPrefix(path, "raw/")
+			return gateway.Mount{Path: "raw/", Type: typ, Accessor: "raw_1"}, rel, ok
+		},
+		ACL:       func([]string) (*acl.ACL, error) { return acl.NewRoot(), nil },
+		Tokens:    rootTokens{},
+		Factories: map[string]framework.Factory{typ: factory},
+		Limits:    gateway.Limits{MaxBodyBytes: 64, MaxJSONDepth: 10, MaxStringBytes: 64, MaxObjectEntries: 10, MaxArrayElements: 10},
+		Log:       testkit.Log(),
+	})
+	srv := httptest.NewServer(gw)
+	t.Cleanup(srv.Close)
+	return srv
 }

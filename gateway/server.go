@@ -131,8 +131,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	path, err := canonicalPath(escaped)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
+		opaque, ok := s.opaqueTailPath(escaped)
+		if !ok {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		path = opaque
 	}
 	wrap, err := wrapTTL(r)
 	if err != nil {
@@ -202,6 +206,16 @@ func (s *Server) readData(w http.ResponseWriter, r *http.Request, op framework.O
 
 func (s *Server) fail(w http.ResponseWriter, err error) {
 	status, msgs := framework.StatusOf(err)
+	if status == http.StatusInternalServerError {
+		if msg, ok := ledgerUnavailable(err); ok {
+			// Transient: the client may retry (Vault's clients retry a
+			// 503), and the operator's log still has the cause.
+			s.cfg.Log.Warn("request refused: ledger unavailable", "err", err)
+			w.Header().Set("Retry-After", "1")
+			writeError(w, http.StatusServiceUnavailable, msg)
+			return
+		}
+	}
 	// A refusal that says when to come back (a throttled login) says so
 	// in Retry-After.
 	var ra interface{ RetryAfterSeconds() int }
@@ -374,6 +388,18 @@ func headOnly(resp *framework.Response) *framework.Response {
 	// The headers stay: a HEAD is asked for them (ACME's new-nonce
 	// answers in Replay-Nonce).
 	return &framework.Response{StatusCode: status, Raw: []byte{}, RawContentType: resp.RawContentType, Headers: resp.Headers}
+}
+
+// ledgerUnavailable names a write the ledger could not take for now (a
+// failover, a full or failing disk): a 503 with the sentinel's text,
+// which names no path, key or secret.
+func ledgerUnavailable(err error) (string, bool) {
+	for _, cause := range []error{ledger.ErrWriterUnavailable, ledger.ErrOutcomeUnknown, ledger.ErrStorageFull, ledger.ErrStorageFailed} {
+		if errors.Is(err, cause) {
+			return cause.Error(), true
+		}
+	}
+	return "", false
 }
 
 // auditFailed answers a request whose audit record could not be

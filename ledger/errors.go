@@ -31,4 +31,9 @@ var (
 	// confirmed either way (it may still be stored, as any timed-out
 	// write): the caller must not decide again as after a conflict.
 	ErrOutcomeUnknown = errors.New("ledger: append outcome unknown")
+	// ErrWriterUnavailable reports a forwarded hold the elected writer
+	// did not answer (it died, or is waiting for the stream's new
+	// leader): the hold was dropped, nothing was stored, and the request
+	// may be retried.
+	ErrWriterUnavailable = errors.New("ledger: the elected writer did not answer; nothing was stored")
 )

@@ -86,7 +86,10 @@ func (w *Writer) Hold(ctx context.Context, events ...Event) (*Held, error) {
 			// It may be held over there: drop it (held requests are
 			// never stored without their commit).
 			_, _ = w.forward(ctx, fwdAbort, id, nil)
-			return nil, fmt.Errorf("ledger: forwarded hold: %w", err)
+			if errors.Is(err, context.Canceled) {
+				return nil, fmt.Errorf("ledger: forwarded hold: %w", err)
+			}
+			return nil, fmt.Errorf("%w: forwarded hold: %w", ErrWriterUnavailable, err)
 		case rep.err() != nil:
 			return nil, rep.err()
 		default:

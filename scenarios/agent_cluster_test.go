@@ -40,9 +40,12 @@ func TestAgentKeepsRenderingThroughClusterFailover(t *testing.T) {
 	waitFor(t, out, 30*time.Second, equals("API_KEY=before-failover"))
 
 	nodes[victim].Kill()
-	// The write is retried by the Vault client across the election; once
-	// acknowledged, the agent has it within a few seconds (pushed: its
-	// polling interval is an hour).
+	// The write is retried by the Vault client across the election (a
+	// write the ledger cannot take yet is a 503; on a loaded machine the
+	// stream's new leader can take longer than the client's default two
+	// retries); once acknowledged, the agent has it within a few seconds
+	// (pushed: its polling interval is an hour).
+	root.SetMaxRetries(10)
 	putKV(t, root, "myapp/config", map[string]any{"api_key": "after-failover"})
 	_, took := waitFor(t, out, 10*time.Second, equals("API_KEY=after-failover"))
 	t.Logf("re-rendered %s after the post-failover write was acknowledged", took.Round(time.Millisecond))

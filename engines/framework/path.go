@@ -76,6 +76,12 @@ type Backend struct {
 	// id, as ledger.Event has them) while the mount is live; engines that
 	// cache read models drop their entries here. It must not block.
 	Invalidate func(ctx context.Context, kind, id string)
+	// OpaqueTails are relative path prefixes ("ocsp/") after which the
+	// rest of the path is data rather than segments: an OCSP GET request
+	// is base64, whose '/' a client URL-encodes as %2F (RFC 6960) and
+	// which may hold "//". The gateway accepts such a tail where it
+	// refuses encoded slashes and empty segments anywhere else.
+	OpaqueTails []string
 
 	once sync.Once
 }

@@ -90,6 +90,8 @@ func (b *Backend) Framework() *framework.Backend {
 		Paths:      paths,
 		Help:       "The PKI backend dynamically generates X509 server and client certificates.",
 		Invalidate: b.invalidate,
+		// An OCSP GET carries URL-encoded base64 ('/' as %2F, maybe "//").
+		OpaqueTails: []string{"ocsp/", "unified-ocsp/"},
 	}
 }
 
