@@ -40,36 +40,65 @@ func noPlaintext(t *testing.T, le *ledgertest.Env, canaries ...string) {
 	assert.Empty(t, ledgertest.RawHits(t, le.Replay(t), canaries...), "a name in plaintext in a replayed store")
 }
 
+// named is one read model of named records, as its tests drive it.
+type named struct {
+	write func(name string) error
+	// get returns the name in the record found under name.
+	get  func(name string) (string, error)
+	list func() ([]string, error)
+	del  func(name string) error
+}
+
+// checkNamed writes three records, one named by a canary, checks no key
+// or value holds the canary, and that get, list (sorted by name, as with
+// plaintext keys) and delete behave as before.
+func checkNamed(t *testing.T, le *ledgertest.Env, what string, m named) {
+	t.Helper()
+	name := canary(what)
+	for _, n := range []string{name, "zeta", "alpha"} {
+		require.NoError(t, m.write(n))
+	}
+	noPlaintext(t, le, name)
+
+	got, err := m.get(name)
+	require.NoError(t, err)
+	assert.Equal(t, name, got)
+	names, err := m.list()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"alpha", name, "zeta"}, names)
+
+	require.NoError(t, m.del(name))
+	_, err = m.get(name)
+	require.ErrorIs(t, err, authstore.ErrNotFound)
+	names, err = m.list()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"alpha", "zeta"}, names)
+}
+
 func TestUserNamesNotInPlaintext(t *testing.T) {
 	le := start(t)
 	ctx := context.Background()
 	r := &cmduserpass.Runner{Bus: le.Bus, Mount: mount}
-	name := canary("user")
-	for _, n := range []string{name, "zeta", "alpha"} {
-		require.NoError(t, r.WriteUser(ctx, n, func(*userpassevent.User) (*userpassevent.User, error) {
-			return &userpassevent.User{Name: n, PasswordHash: "hash-of-" + n}, nil
-		}))
-	}
-	noPlaintext(t, le, name)
-
-	got, v, err := authstore.GetUser(le.Store, le.Ledger.Barrier(), mount, name)
-	require.NoError(t, err)
-	assert.Equal(t, name, got.Name)
-	assert.Equal(t, "hash-of-"+name, got.PasswordHash)
-	assert.EqualValues(t, 1, v)
-	names, err := authstore.ListUsers(le.Store, mount)
-	require.NoError(t, err)
-	assert.Equal(t, []string{"alpha", name, "zeta"}, names, "sorted by name, as before")
+	checkNamed(t, le, "user", named{
+		write: func(n string) error {
+			return r.WriteUser(ctx, n, func(*userpassevent.User) (*userpassevent.User, error) {
+				return &userpassevent.User{Name: n, PasswordHash: "hash-of-" + n}, nil
+			})
+		},
+		get: func(n string) (string, error) {
+			u, _, err := authstore.GetUser(le.Store, le.Ledger.Barrier(), mount, n)
+			if err != nil {
+				return "", err
+			}
+			assert.Equal(t, "hash-of-"+n, u.PasswordHash)
+			return u.Name, nil
+		},
+		list: func() ([]string, error) { return authstore.ListUsers(le.Store, mount) },
+		del:  func(n string) error { return r.DeleteUser(ctx, n) },
+	})
 	other, err := authstore.ListUsers(le.Store, "auth_other")
 	require.NoError(t, err)
 	assert.Empty(t, other, "another mount's users are its own")
-
-	require.NoError(t, r.DeleteUser(ctx, name))
-	_, _, err = authstore.GetUser(le.Store, le.Ledger.Barrier(), mount, name)
-	require.ErrorIs(t, err, authstore.ErrNotFound)
-	names, err = authstore.ListUsers(le.Store, mount)
-	require.NoError(t, err)
-	assert.Equal(t, []string{"alpha", "zeta"}, names)
 }
 
 func TestAppRoleNamesNotInPlaintext(t *testing.T) {
@@ -146,49 +175,41 @@ func TestKubernetesRoleNamesNotInPlaintext(t *testing.T) {
 	le := start(t)
 	ctx := context.Background()
 	r := &cmdk8s.Runner{Bus: le.Bus, Mount: mount}
-	name := canary("k8srole")
-	for _, n := range []string{name, "zeta", "alpha"} {
-		require.NoError(t, r.WriteRole(ctx, n, func(*kubernetesevent.Role) (*kubernetesevent.Role, error) {
-			return &kubernetesevent.Role{Name: n, BoundServiceAccountNames: []string{"sa"}}, nil
-		}))
-	}
-	noPlaintext(t, le, name)
-
-	got, _, err := authstore.GetKubernetesRole(le.Store, le.Ledger.Barrier(), mount, name)
-	require.NoError(t, err)
-	assert.Equal(t, name, got.Name)
-	names, err := authstore.ListKubernetesRoles(le.Store, mount)
-	require.NoError(t, err)
-	assert.Equal(t, []string{"alpha", name, "zeta"}, names)
-	require.NoError(t, r.DeleteRole(ctx, name))
-	_, _, err = authstore.GetKubernetesRole(le.Store, le.Ledger.Barrier(), mount, name)
-	require.ErrorIs(t, err, authstore.ErrNotFound)
-	names, err = authstore.ListKubernetesRoles(le.Store, mount)
-	require.NoError(t, err)
-	assert.Equal(t, []string{"alpha", "zeta"}, names)
+	checkNamed(t, le, "k8srole", named{
+		write: func(n string) error {
+			return r.WriteRole(ctx, n, func(*kubernetesevent.Role) (*kubernetesevent.Role, error) {
+				return &kubernetesevent.Role{Name: n, BoundServiceAccountNames: []string{"sa"}}, nil
+			})
+		},
+		get: func(n string) (string, error) {
+			role, _, err := authstore.GetKubernetesRole(le.Store, le.Ledger.Barrier(), mount, n)
+			if err != nil {
+				return "", err
+			}
+			return role.Name, nil
+		},
+		list: func() ([]string, error) { return authstore.ListKubernetesRoles(le.Store, mount) },
+		del:  func(n string) error { return r.DeleteRole(ctx, n) },
+	})
 }
 
 func TestTokenRoleNamesNotInPlaintext(t *testing.T) {
 	le := start(t)
 	ctx := context.Background()
-	name := canary("tokenrole")
-	for _, n := range []string{name, "zeta", "alpha"} {
-		require.NoError(t, cmdtoken.WriteRole(ctx, le.Bus, n, func(*tokenevent.Role) (*tokenevent.Role, error) {
-			return &tokenevent.Role{Renewable: true}, nil
-		}))
-	}
-	noPlaintext(t, le, name)
-
-	got, _, err := authstore.GetTokenRole(le.Store, le.Ledger.Barrier(), name)
-	require.NoError(t, err)
-	assert.Equal(t, name, got.Name)
-	names, err := authstore.ListTokenRoles(le.Store)
-	require.NoError(t, err)
-	assert.Equal(t, []string{"alpha", name, "zeta"}, names)
-	require.NoError(t, cmdtoken.DeleteRole(ctx, le.Bus, name))
-	_, _, err = authstore.GetTokenRole(le.Store, le.Ledger.Barrier(), name)
-	require.ErrorIs(t, err, authstore.ErrNotFound)
-	names, err = authstore.ListTokenRoles(le.Store)
-	require.NoError(t, err)
-	assert.Equal(t, []string{"alpha", "zeta"}, names)
+	checkNamed(t, le, "tokenrole", named{
+		write: func(n string) error {
+			return cmdtoken.WriteRole(ctx, le.Bus, n, func(*tokenevent.Role) (*tokenevent.Role, error) {
+				return &tokenevent.Role{Renewable: true}, nil
+			})
+		},
+		get: func(n string) (string, error) {
+			role, _, err := authstore.GetTokenRole(le.Store, le.Ledger.Barrier(), n)
+			if err != nil {
+				return "", err
+			}
+			return role.Name, nil
+		},
+		list: func() ([]string, error) { return authstore.ListTokenRoles(le.Store) },
+		del:  func(n string) error { return cmdtoken.DeleteRole(ctx, le.Bus, n) },
+	})
 }
