@@ -143,3 +143,19 @@ func TxNameKey(b *ledger.Barrier, prefix []byte, purpose, name string) []byte {
 	k := slices.Clip(prefix)
 	return hex.AppendEncode(k, b.HMAC(purpose, name))
 }
+
+// ScanNames opens every sealed record under prefix (records named by
+// NameKey, so key order is HMAC order) and returns their names, sorted as
+// a listing of plaintext keys was; nil when there are none.
+func ScanNames[T any](r SealedReader, prefix []byte, name func(T) string) ([]string, error) {
+	recs, err := ScanJSON[T](r, prefix)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, rec := range recs {
+		out = append(out, name(rec))
+	}
+	slices.Sort(out)
+	return out, nil
+}

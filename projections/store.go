@@ -29,7 +29,9 @@ var (
 //
 //	1  values in plaintext except secret material (before issue 10)
 //	2  every value sealed by the barrier, names in keys HMAC'd (PutJSON)
-const Format = 2
+//	3  user and role names of auth methods, token roles and PKI roles
+//	   HMAC'd in keys too (NameKey), the AppRole role-id index sealed
+const Format = 3
 
 // Store is the pebble database that holds every read model.
 type Store struct {

@@ -190,8 +190,9 @@ func dirBytes(t *testing.T, dir string) int64 {
 // TestSmokeSettingsNeverInPlaintext is the canary scan for what is not a
 // secret value but was written by a user (issue 10, item 10): policy names
 // and text, mount descriptions and options, transit key names, database
-// connection URLs, usernames and role SQL. None of it may show in the data
-// dir, in any encoding.
+// connection URLs, usernames and role SQL, userpass user names, AppRole,
+// token and PKI role names, cubbyhole paths. None of it may show in the
+// data dir, in any encoding.
 func TestSmokeSettingsNeverInPlaintext(t *testing.T) {
 	s := start(t)
 	c := s.Client(t)
@@ -219,6 +220,21 @@ func TestSmokeSettingsNeverInPlaintext(t *testing.T) {
 		"creation_statements": `CREATE ROLE "{{name}}" LOGIN PASSWORD '{{password}}' IN ROLE ` + canary("sql") + `;`,
 	})
 	require.NoError(t, err)
+	// User and role names of auth methods, token roles, PKI roles and
+	// cubbyhole paths are names too.
+	require.NoError(t, c.Sys().EnableAuthWithOptions("up", &vault.EnableAuthOptions{Type: "userpass"}))
+	_, err = c.Logical().Write("auth/up/users/"+canary("username"), map[string]any{"password": canary("userpassword")})
+	require.NoError(t, err)
+	require.NoError(t, c.Sys().EnableAuthWithOptions("ar", &vault.EnableAuthOptions{Type: "approle"}))
+	_, err = c.Logical().Write("auth/ar/role/"+canary("approle"), map[string]any{"token_policies": "default"})
+	require.NoError(t, err)
+	_, err = c.Logical().Write("auth/token/roles/"+canary("tokenrole"), map[string]any{"orphan": true})
+	require.NoError(t, err)
+	require.NoError(t, c.Sys().Mount("pk", &vault.MountInput{Type: "pki"}))
+	_, err = c.Logical().Write("pk/roles/"+canary("pkirole"), map[string]any{"allow_any_name": true})
+	require.NoError(t, err)
+	_, err = c.Logical().Write("cubbyhole/"+canary("cubbypath"), map[string]any{"v": "x"})
+	require.NoError(t, err)
 
 	// The server reads every one of them back before it is stopped.
 	pol, err := c.Sys().GetPolicy(canary("policyname"))
@@ -227,10 +243,19 @@ func TestSmokeSettingsNeverInPlaintext(t *testing.T) {
 	role, err := c.Logical().Read("db/roles/" + canary("role"))
 	require.NoError(t, err)
 	require.Contains(t, fmt.Sprint(role.Data["creation_statements"]), canary("sql"))
+	for path, key := range map[string]string{"auth/up/users/": "username", "auth/ar/role/": "approle", "auth/token/roles/": "tokenrole", "pk/roles/": "pkirole"} {
+		l, err := c.Logical().List(path)
+		require.NoError(t, err)
+		require.Contains(t, fmt.Sprint(l.Data["keys"]), canary(key), "%s lists the name", path)
+	}
+	cub, err := c.Logical().Read("cubbyhole/" + canary("cubbypath"))
+	require.NoError(t, err)
+	require.Equal(t, "x", cub.Data["v"])
 	require.NoError(t, s.Stop())
 
 	require.NotZero(t, dirBytes(t, s.DataDir), "the data dir is empty: the scan would prove nothing")
-	for _, what := range []string{"policyname", "policypath", "description", "transitkey", "connection", "host", "user", "password", "role", "sql"} {
+	for _, what := range []string{"policyname", "policypath", "description", "transitkey", "connection", "host", "user", "password", "role", "sql",
+		"username", "userpassword", "approle", "tokenrole", "pkirole", "cubbypath"} {
 		found := harness.ScanForBytes(t, s.DataDir, harness.Encodings([]byte(canary(what)))...)
 		require.Empty(t, found, "%s found in plaintext on disk", what)
 	}

@@ -15,14 +15,32 @@ const AppRolePrefix = "approle/"
 
 func approleMount(mount string) string { return AppRolePrefix + mount + "\x00" }
 
-func approleRoleKey(mount, name string) []byte  { return key(approleMount(mount), "r", name) }
 func approleRolesPrefix(mount string) []byte    { return key(approleMount(mount), "r") }
 func approleIndexKey(mount, hash string) []byte { return key(approleMount(mount), "i", hash) }
-func approleSecretPrefix(mount, role string) []byte {
-	return key(approleMount(mount), "s", role, "\x00")
+
+// approleRoleKey names a role by the HMAC of mount and name.
+func approleRoleKey(mount, name string) func(projections.SealedReader) ([]byte, error) {
+	return func(r projections.SealedReader) ([]byte, error) {
+		return nameKey(r, approleRolesPrefix(mount), "approle-role", mount, name)
+	}
 }
-func approleAccessorPrefix(mount, role string) []byte {
-	return key(approleMount(mount), "a", role, "\x00")
+
+// approleRoleScope is the prefix of a role's records of kind (secret IDs,
+// accessors): the same HMAC of the role as its key, never its name.
+func approleRoleScope(r projections.SealedReader, mount, kind, role string) ([]byte, error) {
+	k, err := nameKey(r, key(approleMount(mount), kind), "approle-role", mount, role)
+	if err != nil {
+		return nil, err
+	}
+	return append(k, 0), nil
+}
+
+func approleSecretPrefix(r projections.SealedReader, mount, role string) ([]byte, error) {
+	return approleRoleScope(r, mount, "s", role)
+}
+
+func approleAccessorPrefix(r projections.SealedReader, mount, role string) ([]byte, error) {
+	return approleRoleScope(r, mount, "a", role)
 }
 
 // roleIDHash names a role ID in the index without revealing it.
@@ -40,8 +58,12 @@ func RegisterAppRole(p *projections.Projector) {
 }
 
 func applyAppRoleWritten(tx *projections.Tx, e *approleevent.RoleWritten) error {
+	k, err := approleRoleKey(e.Mount, e.Role.Name)(tx)
+	if err != nil {
+		return err
+	}
 	var prev approleevent.Role
-	found, err := getSealed(tx, tx.Barrier(), approleRoleKey(e.Mount, e.Role.Name), &prev)
+	found, err := projections.GetJSON(tx, k, &prev)
 	if err != nil {
 		return err
 	}
@@ -50,15 +72,21 @@ func applyAppRoleWritten(tx *projections.Tx, e *approleevent.RoleWritten) error 
 			return err
 		}
 	}
-	if err := tx.Set(approleIndexKey(e.Mount, roleIDHash(tx.Barrier(), e.Mount, e.Role.RoleID)), []byte(e.Role.Name)); err != nil {
+	// The index holds the role's name sealed: a login by role ID must
+	// find the role without the name showing in pebble.
+	if err := projections.PutJSON(tx, approleIndexKey(e.Mount, roleIDHash(tx.Barrier(), e.Mount, e.Role.RoleID)), e.Role.Name); err != nil {
 		return err
 	}
-	return putSealed(tx, approleRoleKey(e.Mount, e.Role.Name), e.Role)
+	return projections.PutJSON(tx, k, e.Role)
 }
 
 func applyAppRoleDeleted(tx *projections.Tx, e *approleevent.RoleDeleted) error {
+	k, err := approleRoleKey(e.Mount, e.Name)(tx)
+	if err != nil {
+		return err
+	}
 	var prev approleevent.Role
-	found, err := getSealed(tx, tx.Barrier(), approleRoleKey(e.Mount, e.Name), &prev)
+	found, err := projections.GetJSON(tx, k, &prev)
 	if err != nil || !found {
 		return err
 	}
@@ -66,13 +94,16 @@ func applyAppRoleDeleted(tx *projections.Tx, e *approleevent.RoleDeleted) error 
 		return err
 	}
 	// The role's secret IDs go with it, as Vault deletes them.
-	if err := tx.DeletePrefix(approleSecretPrefix(e.Mount, e.Name)); err != nil {
-		return err
+	for _, scope := range []func(projections.SealedReader, string, string) ([]byte, error){approleSecretPrefix, approleAccessorPrefix} {
+		p, err := scope(tx, e.Mount, e.Name)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeletePrefix(p); err != nil {
+			return err
+		}
 	}
-	if err := tx.DeletePrefix(approleAccessorPrefix(e.Mount, e.Name)); err != nil {
-		return err
-	}
-	return tx.Delete(approleRoleKey(e.Mount, e.Name))
+	return tx.Delete(k)
 }
 
 // secretIDEvent is what every secret ID payload says about its target.
@@ -97,10 +128,18 @@ func target(e approleevent.Event) (mount, role, hash string) {
 func applySecretID[T secretIDEvent](tx *projections.Tx, e *T) error {
 	ev := any(*e).(approleevent.Event)
 	mount, role, hash := target(ev)
-	k := key(string(approleSecretPrefix(mount, role)), hash)
+	secrets, err := approleSecretPrefix(tx, mount, role)
+	if err != nil {
+		return err
+	}
+	accessors, err := approleAccessorPrefix(tx, mount, role)
+	if err != nil {
+		return err
+	}
+	k := key(string(secrets), hash)
 	var cur *approleevent.SecretID
 	var st approleevent.SecretID
-	found, err := getSealed(tx, tx.Barrier(), k, &st)
+	found, err := projections.GetJSON(tx, k, &st)
 	if err != nil {
 		return err
 	}
@@ -110,16 +149,16 @@ func applySecretID[T secretIDEvent](tx *projections.Tx, e *T) error {
 	next := approleevent.Apply(cur, ev)
 	if next == nil {
 		if cur != nil {
-			if err := tx.Delete(key(string(approleAccessorPrefix(mount, role)), cur.Accessor)); err != nil {
+			if err := tx.Delete(key(string(accessors), cur.Accessor)); err != nil {
 				return err
 			}
 		}
 		return tx.Delete(k)
 	}
-	if err := tx.Set(key(string(approleAccessorPrefix(mount, role)), next.Accessor), []byte(hash)); err != nil {
+	if err := tx.Set(key(string(accessors), next.Accessor), []byte(hash)); err != nil {
 		return err
 	}
-	return putSealed(tx, k, next)
+	return projections.PutJSON(tx, k, next)
 }
 
 // GetAppRole returns a role and its aggregate version (read first, so a
@@ -130,7 +169,7 @@ func GetAppRole(s *projections.Store, b *ledger.Barrier, mount, name string) (*a
 		return nil, 0, err
 	}
 	var r approleevent.Role
-	found, err := getSealed(s, b, approleRoleKey(mount, name), &r)
+	found, err := getNamed(s, b, approleRoleKey(mount, name), &r)
 	if err != nil {
 		return nil, v, fmt.Errorf("role %q: %w", name, err)
 	}
@@ -146,16 +185,17 @@ func AppRoleByRoleID(s *projections.Store, b *ledger.Barrier, mount, roleID stri
 	if b == nil {
 		return "", ledger.ErrSealed
 	}
-	raw, err := s.Get(approleIndexKey(mount, roleIDHash(b, mount, roleID)))
-	if errors.Is(err, projections.ErrNotFound) {
+	var name string
+	found, err := projections.GetJSON(s, approleIndexKey(mount, roleIDHash(b, mount, roleID)), &name)
+	if err == nil && !found {
 		return "", ErrNotFound
 	}
-	return string(raw), err
+	return name, err
 }
 
 // ListAppRoles returns the mount's role names in order.
 func ListAppRoles(s *projections.Store, mount string) ([]string, error) {
-	return names(s, approleRolesPrefix(mount))
+	return projections.ScanNames(s, approleRolesPrefix(mount), func(r approleevent.Role) string { return r.Name })
 }
 
 // GetSecretID returns a secret ID's state by its HMAC and its aggregate
@@ -166,7 +206,10 @@ func GetSecretID(s *projections.Store, b *ledger.Barrier, mount, role, hash stri
 		return nil, 0, err
 	}
 	var st approleevent.SecretID
-	found, err := getSealed(s, b, key(string(approleSecretPrefix(mount, role)), hash), &st)
+	found, err := getNamed(s, b, func(r projections.SealedReader) ([]byte, error) {
+		p, err := approleSecretPrefix(r, mount, role)
+		return key(string(p), hash), err
+	}, &st)
 	if err != nil {
 		return nil, v, err
 	}
@@ -179,7 +222,11 @@ func GetSecretID(s *projections.Store, b *ledger.Barrier, mount, role, hash stri
 // SecretIDHashByAccessor returns the HMAC of the role's secret ID named by
 // accessor, or ErrNotFound.
 func SecretIDHashByAccessor(s *projections.Store, mount, role, accessor string) (string, error) {
-	raw, err := s.Get(key(string(approleAccessorPrefix(mount, role)), accessor))
+	p, err := approleAccessorPrefix(s, mount, role)
+	if err != nil {
+		return "", err
+	}
+	raw, err := s.Get(key(string(p), accessor))
 	if errors.Is(err, projections.ErrNotFound) {
 		return "", ErrNotFound
 	}
@@ -188,23 +235,29 @@ func SecretIDHashByAccessor(s *projections.Store, mount, role, accessor string) 
 
 // ListSecretIDAccessors returns the accessors of a role's secret IDs.
 func ListSecretIDAccessors(s *projections.Store, mount, role string) ([]string, error) {
-	return names(s, approleAccessorPrefix(mount, role))
+	p, err := approleAccessorPrefix(s, mount, role)
+	if err != nil {
+		return nil, err
+	}
+	return names(s, p)
 }
 
 // ListSecretIDs returns the states of a role's secret IDs (for tidy).
 func ListSecretIDs(s *projections.Store, b *ledger.Barrier, mount, role string) ([]*approleevent.SecretID, error) {
-	var out []*approleevent.SecretID
-	var openErr error
-	err := s.Scan(approleSecretPrefix(mount, role), func(k, v []byte) bool {
-		var st approleevent.SecretID
-		if openErr = openInto(b, k, v, &st); openErr != nil {
-			return false
-		}
-		out = append(out, &st)
-		return true
-	})
-	if err == nil {
-		err = openErr
+	if b == nil {
+		return nil, ledger.ErrSealed
 	}
-	return out, err
+	p, err := approleSecretPrefix(s, mount, role)
+	if err != nil {
+		return nil, err
+	}
+	all, err := projections.ScanJSON[approleevent.SecretID](s, p)
+	if err != nil || len(all) == 0 {
+		return nil, err
+	}
+	out := make([]*approleevent.SecretID, len(all))
+	for i := range all {
+		out[i] = &all[i]
+	}
+	return out, nil
 }

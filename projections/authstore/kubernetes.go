@@ -9,20 +9,31 @@ import (
 // KubernetesPrefix is the Kubernetes read model's pebble prefix.
 const KubernetesPrefix = "kubernetes/"
 
-func k8sConfigKey(mount string) []byte     { return key(KubernetesPrefix, mount, "\x00c") }
-func k8sRoleKey(mount, name string) []byte { return key(KubernetesPrefix, mount, "\x00r", name) }
-func k8sRolesPrefix(mount string) []byte   { return key(KubernetesPrefix, mount, "\x00r") }
+func k8sConfigKey(mount string) []byte   { return key(KubernetesPrefix, mount, "\x00c") }
+func k8sRolesPrefix(mount string) []byte { return key(KubernetesPrefix, mount, "\x00r") }
+
+// k8sRoleKey names a role by the HMAC of mount and name.
+func k8sRoleKey(mount, name string) func(projections.SealedReader) ([]byte, error) {
+	return func(r projections.SealedReader) ([]byte, error) {
+		return nameKey(r, k8sRolesPrefix(mount), "kubernetes-role", mount, name)
+	}
+}
+
+// k8sConfig is the config's fixed key, for getNamed and putNamed.
+func k8sConfig(mount string) func(projections.SealedReader) ([]byte, error) {
+	return func(projections.SealedReader) ([]byte, error) { return k8sConfigKey(mount), nil }
+}
 
 // RegisterKubernetes installs the Kubernetes apply functions.
 func RegisterKubernetes(p *projections.Projector) {
 	p.Handle(kubernetesevent.EventConfigWritten, decoded(func(tx *projections.Tx, e *kubernetesevent.ConfigWritten) error {
-		return putSealed(tx, k8sConfigKey(e.Mount), e.Config)
+		return putNamed(tx, k8sConfig(e.Mount), e.Config)
 	}))
 	p.Handle(kubernetesevent.EventRoleWritten, decoded(func(tx *projections.Tx, e *kubernetesevent.RoleWritten) error {
-		return putSealed(tx, k8sRoleKey(e.Mount, e.Role.Name), e.Role)
+		return putNamed(tx, k8sRoleKey(e.Mount, e.Role.Name), e.Role)
 	}))
 	p.Handle(kubernetesevent.EventRoleDeleted, decoded(func(tx *projections.Tx, e *kubernetesevent.RoleDeleted) error {
-		return tx.Delete(k8sRoleKey(e.Mount, e.Name))
+		return deleteNamed(tx, k8sRoleKey(e.Mount, e.Name))
 	}))
 }
 
@@ -34,7 +45,7 @@ func GetKubernetesConfig(s *projections.Store, b *ledger.Barrier, mount string) 
 		return nil, 0, err
 	}
 	var c kubernetesevent.Config
-	found, err := getSealed(s, b, k8sConfigKey(mount), &c)
+	found, err := getNamed(s, b, k8sConfig(mount), &c)
 	if err != nil {
 		return nil, v, err
 	}
@@ -52,7 +63,7 @@ func GetKubernetesRole(s *projections.Store, b *ledger.Barrier, mount, name stri
 		return nil, 0, err
 	}
 	var r kubernetesevent.Role
-	found, err := getSealed(s, b, k8sRoleKey(mount, name), &r)
+	found, err := getNamed(s, b, k8sRoleKey(mount, name), &r)
 	if err != nil {
 		return nil, v, err
 	}
@@ -64,5 +75,5 @@ func GetKubernetesRole(s *projections.Store, b *ledger.Barrier, mount, name stri
 
 // ListKubernetesRoles returns the mount's role names in order.
 func ListKubernetesRoles(s *projections.Store, mount string) ([]string, error) {
-	return names(s, k8sRolesPrefix(mount))
+	return projections.ScanNames(s, k8sRolesPrefix(mount), func(r kubernetesevent.Role) string { return r.Name })
 }

@@ -10,15 +10,21 @@ import (
 // store module).
 const TokenRolePrefix = "tokenrole/"
 
-func tokenRoleKey(name string) []byte { return key(TokenRolePrefix, name) }
+// tokenRoleKey names a token role by the HMAC of its name (token roles
+// have no mount).
+func tokenRoleKey(name string) func(projections.SealedReader) ([]byte, error) {
+	return func(r projections.SealedReader) ([]byte, error) {
+		return nameKey(r, []byte(TokenRolePrefix), "token-role", "", name)
+	}
+}
 
 // RegisterTokenRoles installs the token role apply functions.
 func RegisterTokenRoles(p *projections.Projector) {
 	p.Handle(tokenevent.EventRoleWritten, decoded(func(tx *projections.Tx, e *tokenevent.RoleWritten) error {
-		return putSealed(tx, tokenRoleKey(e.Role.Name), e.Role)
+		return putNamed(tx, tokenRoleKey(e.Role.Name), e.Role)
 	}))
 	p.Handle(tokenevent.EventRoleDeleted, decoded(func(tx *projections.Tx, e *tokenevent.RoleDeleted) error {
-		return tx.Delete(tokenRoleKey(e.Name))
+		return deleteNamed(tx, tokenRoleKey(e.Name))
 	}))
 }
 
@@ -30,7 +36,7 @@ func GetTokenRole(s *projections.Store, b *ledger.Barrier, name string) (*tokene
 		return nil, 0, err
 	}
 	var r tokenevent.Role
-	found, err := getSealed(s, b, tokenRoleKey(name), &r)
+	found, err := getNamed(s, b, tokenRoleKey(name), &r)
 	if err != nil {
 		return nil, v, err
 	}
@@ -42,5 +48,5 @@ func GetTokenRole(s *projections.Store, b *ledger.Barrier, name string) (*tokene
 
 // ListTokenRoles returns the role names in order.
 func ListTokenRoles(s *projections.Store) ([]string, error) {
-	return names(s, []byte(TokenRolePrefix))
+	return projections.ScanNames(s, []byte(TokenRolePrefix), func(r tokenevent.Role) string { return r.Name })
 }

@@ -9,16 +9,22 @@ import (
 // UserpassPrefix is the userpass read model's pebble prefix.
 const UserpassPrefix = "userpass/"
 
-func userKey(mount, name string) []byte { return key(UserpassPrefix, mount, "\x00u", name) }
-func usersPrefix(mount string) []byte   { return key(UserpassPrefix, mount, "\x00u") }
+func usersPrefix(mount string) []byte { return key(UserpassPrefix, mount, "\x00u") }
+
+// userKey names a user by the HMAC of mount and name.
+func userKey(mount, name string) func(projections.SealedReader) ([]byte, error) {
+	return func(r projections.SealedReader) ([]byte, error) {
+		return nameKey(r, usersPrefix(mount), "userpass-user", mount, name)
+	}
+}
 
 // RegisterUserpass installs the userpass apply functions.
 func RegisterUserpass(p *projections.Projector) {
 	p.Handle(userpassevent.EventUserWritten, decoded(func(tx *projections.Tx, e *userpassevent.UserWritten) error {
-		return putSealed(tx, userKey(e.Mount, e.User.Name), e.User)
+		return putNamed(tx, userKey(e.Mount, e.User.Name), e.User)
 	}))
 	p.Handle(userpassevent.EventUserDeleted, decoded(func(tx *projections.Tx, e *userpassevent.UserDeleted) error {
-		return tx.Delete(userKey(e.Mount, e.Name))
+		return deleteNamed(tx, userKey(e.Mount, e.Name))
 	}))
 }
 
@@ -30,7 +36,7 @@ func GetUser(s *projections.Store, b *ledger.Barrier, mount, name string) (*user
 		return nil, 0, err
 	}
 	var u userpassevent.User
-	found, err := getSealed(s, b, userKey(mount, name), &u)
+	found, err := getNamed(s, b, userKey(mount, name), &u)
 	if err != nil {
 		return nil, v, err
 	}
@@ -42,5 +48,5 @@ func GetUser(s *projections.Store, b *ledger.Barrier, mount, name string) (*user
 
 // ListUsers returns the mount's user names in order.
 func ListUsers(s *projections.Store, mount string) ([]string, error) {
-	return names(s, usersPrefix(mount))
+	return projections.ScanNames(s, usersPrefix(mount), func(u userpassevent.User) string { return u.Name })
 }

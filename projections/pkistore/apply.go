@@ -168,11 +168,19 @@ func applyRoleWritten(tx *projections.Tx, e *pkievent.RoleWritten) error {
 	if !json.Valid(e.Role) {
 		return fmt.Errorf("%w: role %q is not JSON", ErrCorruptRecord, e.Name)
 	}
-	return sealJSON(tx, roleKey(e.Mount, e.Name), json.RawMessage(e.Role))
+	b := tx.Barrier()
+	if b == nil {
+		return ledger.ErrSealed
+	}
+	return sealJSON(tx, roleKey(b, e.Mount, e.Name), roleRecord{Name: e.Name, Role: e.Role})
 }
 
 func applyRoleDeleted(tx *projections.Tx, e *pkievent.RoleDeleted) error {
-	return tx.Delete(roleKey(e.Mount, e.Name))
+	b := tx.Barrier()
+	if b == nil {
+		return ledger.ErrSealed
+	}
+	return tx.Delete(roleKey(b, e.Mount, e.Name))
 }
 
 func applyCertIssued(tx *projections.Tx, e *pkievent.CertIssued) error {

@@ -8,7 +8,9 @@
 //	p<key id>              the key's private key, sealed under the key's
 //	                       own data key (pkievent.KeyAAD), copied from
 //	                       the event as it is
-//	r<role>                a role (policy.Role JSON), sealed by the barrier
+//	r<hmac(role)>          a role: its name and policy.Role JSON, sealed
+//	                       by the barrier; the key is the barrier's keyed
+//	                       HMAC of mount and name, never the name
 //	c<serial>              a certificate record, sealed by the barrier
 //	n<serial>              a no_store issuance (serial, names, expiry; no
 //	                       certificate), sealed by the barrier

@@ -1,5 +1,12 @@
 package pkistore
 
+import (
+	"encoding/json"
+
+	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/projections"
+)
+
 // Record kinds after a mount's prefix.
 const (
 	kindMount   = 'm'
@@ -22,7 +29,19 @@ func mountKey(mount string) []byte { return kindPrefix(mount, kindMount) }
 
 func privateKey(mount, keyID string) []byte { return append(kindPrefix(mount, kindPrivate), keyID...) }
 
-func roleKey(mount, name string) []byte { return append(kindPrefix(mount, kindRole), name...) }
+// roleKey names a role by the barrier's keyed HMAC of mount and name: a
+// role name is chosen by a user and must not show in pebble (issue 10,
+// item 10); it is kept inside the sealed roleRecord, for listing.
+func roleKey(b *ledger.Barrier, mount, name string) []byte {
+	return projections.TxNameKey(b, kindPrefix(mount, kindRole), "pki-role", mount+"\x00"+name)
+}
+
+// roleRecord is what a role's key holds, sealed: its name and its JSON
+// (policy.Role).
+type roleRecord struct {
+	Name string          `json:"name"`
+	Role json.RawMessage `json:"role"`
+}
 
 func certKey(mount, serial string) []byte { return append(kindPrefix(mount, kindCert), serial...) }
 

@@ -90,20 +90,31 @@ func (r Reader) Role(mount, name string) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	var raw json.RawMessage
-	ok, err := openJSON(r.Store, b, roleKey(mount, name), &raw)
+	var rec roleRecord
+	ok, err := openJSON(r.Store, b, roleKey(b, mount, name), &rec)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
 		return nil, ErrNotFound
 	}
-	return raw, nil
+	return rec.Role, nil
 }
 
-// Roles returns the names of the mount's roles, sorted.
+// Roles returns the names of the mount's roles, sorted (their keys are
+// HMACs: the names are in the sealed records).
 func (r Reader) Roles(mount string) ([]string, error) {
-	return r.names(kindPrefix(mount, kindRole))
+	b, err := r.barrier()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	err = scanSealed(r.Store, b, kindPrefix(mount, kindRole), func(rec *roleRecord) bool {
+		out = append(out, rec.Name)
+		return true
+	})
+	sort.Strings(out)
+	return out, err
 }
 
 // Serials returns the serials of the mount's stored certificates, sorted.
@@ -137,18 +148,24 @@ func (r Reader) Certs(mount string, fn func(*pkievent.Cert) bool) error {
 	if err != nil {
 		return err
 	}
+	return scanSealed(r.Store, b, kindPrefix(mount, kindCert), fn)
+}
+
+// scanSealed opens every record under prefix into a fresh T and calls fn
+// with it, in key order, until fn returns false.
+func scanSealed[T any](s *projections.Store, b *ledger.Barrier, prefix []byte, fn func(*T) bool) error {
 	var bad error
-	err = r.Store.Scan(kindPrefix(mount, kindCert), func(key, sealed []byte) bool {
+	err := s.Scan(prefix, func(key, sealed []byte) bool {
 		raw, err := b.Open(key, sealed)
-		var c pkievent.Cert
+		var v T
 		if err == nil {
-			err = json.Unmarshal(raw, &c)
+			err = json.Unmarshal(raw, &v)
 		}
 		if err != nil {
 			bad = fmt.Errorf("%w: %v", ErrCorruptRecord, err)
 			return false
 		}
-		return fn(&c)
+		return fn(&v)
 	})
 	if err != nil {
 		return err
