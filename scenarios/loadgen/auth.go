@@ -15,7 +15,7 @@ import (
 // they take the token-create write path plus the method's own check.
 //
 //   - approle-login: role_id + secret_id (unlimited uses) to
-//     auth/approle/login; each worker has its own secret ID.
+//     auth/approle/login; each worker has its own role and secret ID.
 //   - userpass-login: auth/userpass/login/<user> with a bcrypt-hashed
 //     password (cost 10, Vault's): one user per worker, so the per-user
 //     limiter never sees a failure.
@@ -43,22 +43,26 @@ func enableAuth(ctx context.Context, c *vault.Client, typ string) error {
 	return nil
 }
 
+// approleSetup gives each worker its own role: workers writing one role
+// together made OpenBao's transactional raft storage refuse the setup
+// ("transaction commit failed"), voiding its approle figure.
 func approleSetup(ctx context.Context, w *worker, fail func(error)) {
 	c := w.client
 	if err := enableAuth(ctx, c, "approle"); err != nil {
 		fail(err)
 		return
 	}
-	if _, err := c.Logical().WriteWithContext(ctx, "auth/approle/role/loadgen", map[string]any{"token_policies": "default", "token_ttl": "1h"}); err != nil {
+	role := fmt.Sprintf("auth/approle/role/loadgen-%d", w.id)
+	if _, err := c.Logical().WriteWithContext(ctx, role, map[string]any{"token_policies": "default", "token_ttl": "1h"}); err != nil {
 		fail(err)
 		return
 	}
-	rid, err := c.Logical().ReadWithContext(ctx, "auth/approle/role/loadgen/role-id")
+	rid, err := c.Logical().ReadWithContext(ctx, role+"/role-id")
 	if err != nil || rid == nil {
 		fail(fmt.Errorf("role-id: %v", err))
 		return
 	}
-	sid, err := c.Logical().WriteWithContext(ctx, "auth/approle/role/loadgen/secret-id", nil)
+	sid, err := c.Logical().WriteWithContext(ctx, role+"/secret-id", nil)
 	if err != nil || sid == nil {
 		fail(fmt.Errorf("secret-id: %v", err))
 		return
