@@ -3,7 +3,6 @@ package databasestore
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/cofferhq/coffer/events/databaseevent"
@@ -102,14 +101,12 @@ func RoleExists(s *projections.Store, mount, name string) (bool, error) {
 
 // ListConfigs returns the mount's configuration names in order.
 func ListConfigs(s *projections.Store, mount string) ([]string, error) {
-	recs, err := projections.ScanJSON[configRecord](s, configPrefix(mount))
-	return sortedNames(recs, func(r configRecord) string { return r.Name }), err
+	return projections.ScanNames(s, configPrefix(mount), func(r configRecord) string { return r.Name })
 }
 
 // ListRoles returns the mount's role names in order.
 func ListRoles(s *projections.Store, mount string) ([]string, error) {
-	recs, err := projections.ScanJSON[roleRecord](s, rolePrefix(mount))
-	return sortedNames(recs, func(r roleRecord) string { return r.Name }), err
+	return projections.ScanNames(s, rolePrefix(mount), func(r roleRecord) string { return r.Name })
 }
 
 func exists(s *projections.Store, key []byte) (bool, error) {
@@ -121,15 +118,4 @@ func exists(s *projections.Store, key []byte) (bool, error) {
 		return false, err
 	}
 	return true, nil
-}
-
-// sortedNames lists the records' names in order (keys are HMACs, so key
-// order is no order).
-func sortedNames[T any](recs []T, name func(T) string) []string {
-	var out []string
-	for _, r := range recs {
-		out = append(out, name(r))
-	}
-	sort.Strings(out)
-	return out
 }
