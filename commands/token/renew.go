@@ -9,7 +9,8 @@ import (
 )
 
 // DecideRenew extends t's lease. increment 0 renews by the token's current
-// lease TTL; a periodic token always gets its period. The new TTL never
+// lease TTL (a login token: its user's or role's TTL now, limits.Method);
+// a periodic token always gets its period. The new TTL never
 // reaches past creation + the effective max TTL (explicit_max_ttl or the
 // mount's max), nor, for a periodic token, past creation +
 // explicit_max_ttl.
@@ -23,7 +24,14 @@ func DecideRenew(t *tokenevent.Token, increment time.Duration, limits Limits, no
 	if increment < 0 {
 		increment = 0
 	}
-	ttl, warnings, err := calculateTTL(limits, increment.Truncate(time.Second), t.LeaseTTL, t.Period, t.ExplicitMaxTTL, t.CreationTime, now)
+	ownTTL, period := t.LeaseTTL, t.Period
+	if m := limits.Method; m != nil {
+		ownTTL, period = m.TTL, m.Period
+		if m.MaxTTL > 0 && (limits.MaxTTL <= 0 || m.MaxTTL < limits.MaxTTL) {
+			limits.MaxTTL = m.MaxTTL
+		}
+	}
+	ttl, warnings, err := calculateTTL(limits, increment.Truncate(time.Second), ownTTL, period, t.ExplicitMaxTTL, t.CreationTime, now)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -14,6 +14,17 @@ const SystemTTL = 768 * time.Hour
 type Limits struct {
 	DefaultTTL time.Duration
 	MaxTTL     time.Duration
+	// Method, at a login token's renewal, is its user's or role's current
+	// token settings, which replace the token's own (Vault's renew
+	// callback's Auth); nil keeps the token's.
+	Method *MethodTTLs
+}
+
+// MethodTTLs are an auth method's current settings for a token: a zero
+// TTL means the mount's default, a zero MaxTTL the mount's max, a zero
+// Period not periodic.
+type MethodTTLs struct {
+	TTL, MaxTTL, Period time.Duration
 }
 
 func (l Limits) withDefaults() Limits {

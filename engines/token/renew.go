@@ -54,10 +54,15 @@ func (b *Backend) handleRenewAccessor(req *framework.Request) (*framework.Respon
 }
 
 func (b *Backend) renewToken(req *framework.Request, t *tokenevent.Token, raw string) (*framework.Response, error) {
-	if err := b.logins.check(req.Context(), t); err != nil {
+	method, err := b.logins.check(req.Context(), t)
+	if err != nil {
 		return nil, err
 	}
-	renewed, warnings, err := tokencmd.Renew(req.Context(), b.deps.Bus, t.Hash, req.Duration("increment"), limits(req))
+	lim := limits(req)
+	if method != nil {
+		lim.Method = &tokencmd.MethodTTLs{TTL: method.TTL, MaxTTL: method.MaxTTL, Period: method.Period}
+	}
+	renewed, warnings, err := tokencmd.Renew(req.Context(), b.deps.Bus, t.Hash, req.Duration("increment"), lim)
 	if err != nil {
 		return nil, err
 	}
@@ -77,21 +82,22 @@ func incrementField(fields map[string]*framework.FieldSchema) map[string]*framew
 }
 
 // check asks a login token's auth method whether it may still be renewed
-// (Vault's renew callback). Tokens of the token store itself, and of a
-// method without a renewer, renew within their limits alone. A token
-// whose mount is gone is refused: disabling a mount revokes its tokens,
-// so one still alive is in the middle of that.
-func (l Logins) check(ctx context.Context, t *tokenevent.Token) error {
+// (Vault's renew callback) and returns the user's or role's current token
+// settings. Tokens of the token store itself, and of a method without a
+// renewer, renew within their own settings (nil). A token whose mount is
+// gone is refused: disabling a mount revokes its tokens, so one still
+// alive is in the middle of that.
+func (l Logins) check(ctx context.Context, t *tokenevent.Token) (*framework.LoginTTLs, error) {
 	if l.Mounts == nil || l.Renewers == nil || t.MountAccessor == "" || t.MountAccessor == "auth_token" {
-		return nil
+		return nil, nil
 	}
 	m, ok := l.Mounts.ByAccessor(t.MountAccessor)
 	if !ok {
-		return fmt.Errorf("%w: token: the auth method that issued it is no longer mounted", framework.ErrPermissionDenied)
+		return nil, fmt.Errorf("%w: token: the auth method that issued it is no longer mounted", framework.ErrPermissionDenied)
 	}
 	renew := l.Renewers.Of(m.Type)
 	if renew == nil {
-		return nil
+		return nil, nil
 	}
 	return renew(ctx, framework.LoginToken{
 		MountAccessor: t.MountAccessor, Policies: t.Policies, Meta: t.Meta, InternalData: t.InternalData,

@@ -20,11 +20,14 @@ func DecideRenew(role *Role) error {
 }
 
 // renewLogin is the method's framework.LoginRenewer.
-func (m *method) renewLogin(_ context.Context, t framework.LoginToken) error {
+func (m *method) renewLogin(_ context.Context, t framework.LoginToken) (*framework.LoginTTLs, error) {
 	r := cmdapprole.Runner{Bus: m.deps.Bus, Mount: t.MountAccessor}
 	st, err := r.LoadRole(t.InternalData[MetaRoleName])
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return authpath.Err(DecideRenew(st.Role))
+	if err := DecideRenew(st.Role); err != nil {
+		return nil, authpath.Err(err)
+	}
+	return authpath.RenewTTLs(&st.Role.Token), nil
 }

@@ -12,6 +12,12 @@ import (
 	"github.com/cofferhq/coffer/engines/framework"
 )
 
+// RenewTTLs is the LoginTTLs of a user's or role's token settings, which
+// a renewed login token takes (Vault's renew callbacks return them).
+func RenewTTLs(p *tokenparams.Params) *framework.LoginTTLs {
+	return &framework.LoginTTLs{TTL: p.TTL, MaxTTL: p.MaxTTL, Period: p.Period}
+}
+
 // Fields reads req's fields (body and path variables) with Vault's
 // coercions, as the pure packages expect.
 func Fields(req *framework.Request) authkit.Fields {

@@ -22,9 +22,22 @@ func TestUserpassLoginRenewRechecksTheUser(t *testing.T) {
 	require.NoError(t, err)
 	alice := client(t, n, login.Auth.ClientToken)
 
-	renewed, err := alice.Auth().Token().RenewSelf(600)
+	renewed, err := alice.Auth().Token().RenewSelf(900)
 	require.NoError(t, err)
-	require.Equal(t, 600, renewed.Auth.LeaseDuration)
+	require.Equal(t, 900, renewed.Auth.LeaseDuration)
+
+	// The user's current token settings apply at renewal, as Vault's
+	// userpass renew returns them: a renewal without an increment takes
+	// the new token_ttl, and the new token_max_ttl caps an increment.
+	_, err = root.Logical().Write("auth/userpass/users/alice", map[string]any{"token_ttl": "10m", "token_max_ttl": "20m"})
+	require.NoError(t, err)
+	renewed, err = alice.Auth().Token().RenewSelf(0)
+	require.NoError(t, err)
+	require.Equal(t, 600, renewed.Auth.LeaseDuration, "token_ttl is now 10m")
+	renewed, err = alice.Auth().Token().RenewSelf(7200)
+	require.NoError(t, err)
+	require.LessOrEqual(t, renewed.Auth.LeaseDuration, 1200, "token_max_ttl is now 20m from the login")
+	require.Greater(t, renewed.Auth.LeaseDuration, 1100)
 
 	_, err = root.Logical().Write("auth/userpass/users/alice/policies", map[string]any{"token_policies": "dev,ops"})
 	require.NoError(t, err)

@@ -24,11 +24,14 @@ func DecideRenew(role *Role, tokenPolicies []string) error {
 }
 
 // renewLogin is the method's framework.LoginRenewer.
-func (m *method) renewLogin(_ context.Context, t framework.LoginToken) error {
+func (m *method) renewLogin(_ context.Context, t framework.LoginToken) (*framework.LoginTTLs, error) {
 	r := cmdk8s.Runner{Bus: m.deps.Bus, Mount: t.MountAccessor}
 	st, err := r.LoadRole(t.InternalData[MetaRole])
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return authpath.Err(DecideRenew(st.Role, t.Policies))
+	if err := DecideRenew(st.Role, t.Policies); err != nil {
+		return nil, authpath.Err(err)
+	}
+	return authpath.RenewTTLs(&st.Role.Token), nil
 }
