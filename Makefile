@@ -5,7 +5,7 @@ BIN       ?= bin/coffer
 RUN_FLAGS ?= -dev
 TEST_FLAGS ?= -count=1 -timeout 20m
 
-.PHONY: all build run cluster test test-short fuzz fuzz-short bench bench-compare bench-ledger vet fmt clean ui ui-screenshots
+.PHONY: all build run cluster test test-short fuzz fuzz-short bench bench-compare bench-ledger bench-scale vet fmt clean ui ui-screenshots
 
 all: build
 
@@ -78,6 +78,18 @@ bench-compare: build
 # event, the latter being this machine's fsync-bound baseline).
 bench-ledger:
 	$(GO) test -run '^$$' -bench . -benchtime 20000x ./ledger/
+
+# The ledger at scale (issue 17 part 4, scenarios/scale): grows a ledger
+# of SCALE_EVENTS events through a dev node's gateway and writer (KV
+# writes and reads, token creations, all audited), then prints disk per
+# event, the serving binary's memory, the time to serve again after
+# deleting projections/ (from the latest snapshot; by a full replay) and
+# `coffer ledger verify` throughput, beside this machine's fsync cost.
+# Not part of `make test` (the test skips without COFFER_SCALE_EVENTS).
+#   make bench-scale SCALE_EVENTS=10M
+SCALE_EVENTS ?= 1M
+bench-scale: build
+	COFFER_SCALE_EVENTS=$(SCALE_EVENTS) COFFER_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 3h -run '^TestScale$$' -v ./scenarios/scale/
 
 vet:
 	$(GO) vet ./...

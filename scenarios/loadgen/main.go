@@ -24,8 +24,9 @@
 // scenarios are bounded: at most (scenarios x rounds x servers x
 // (duration + grace)) plus start-up.
 //
-// Every run prints this machine's fsync cost (fsync.go) at its start and
-// end, and for Coffer each scenario's commit budget (budget.go).
+// Every run prints this machine's fsync cost (package scenarios/fsyncprobe)
+// at its start and end, and for Coffer each scenario's commit budget
+// (budget.go).
 //
 // With -bao PATH it also starts OpenBao (raft storage on disk, a file
 // audit device) and runs every scenario on both servers in interleaved
@@ -51,6 +52,7 @@ import (
 	vault "github.com/hashicorp/vault/api"
 
 	"github.com/cofferhq/coffer/internal/testpg"
+	"github.com/cofferhq/coffer/scenarios/fsyncprobe"
 	"github.com/cofferhq/coffer/scenarios/harness"
 )
 
@@ -149,7 +151,7 @@ func run(cfg config) error {
 
 	env := environment(cfg, coffer.addr)
 	fmt.Print(env.text())
-	fsyncStart, err := measureFsync(os.TempDir())
+	fsyncStart, err := fsyncprobe.Measure(os.TempDir())
 	if err != nil {
 		return fmt.Errorf("measuring fsync: %w", err)
 	}
@@ -176,7 +178,7 @@ func run(cfg config) error {
 			}
 		}
 	}
-	fsyncEnd, err := measureFsync(os.TempDir())
+	fsyncEnd, err := fsyncprobe.Measure(os.TempDir())
 	if err != nil {
 		return fmt.Errorf("measuring fsync: %w", err)
 	}

@@ -1,4 +1,4 @@
-package main
+package fsyncprobe
 
 import (
 	"context"
@@ -13,12 +13,12 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// fsyncCost is what this machine's disk charges for durability, measured
-// in the file system the servers' data dirs are on: both servers'
-// figures depend on it (Coffer fsyncs every ledger commit, the reference
-// its raft log), and it differs threefold between machines of the same
-// kind, so every figure is printed beside it.
-type fsyncCost struct {
+// Cost is what this machine's disk charges for durability, measured in
+// the file system the servers' data dirs are on: a benchmark's figures
+// depend on it (Coffer fsyncs every ledger commit, OpenBao its raft log),
+// and it differs threefold between machines of the same kind, so every
+// figure is printed beside it.
+type Cost struct {
 	// file: a 4 KiB append followed by fsync, one after the other.
 	fileP50, fileP99 time.Duration
 	// publish: one JetStream publish of 512 bytes to an R1 file stream
@@ -30,8 +30,10 @@ type fsyncCost struct {
 
 const fsyncSamples = 300
 
-func measureFsync(dir string) (fsyncCost, error) {
-	c := fsyncCost{n: fsyncSamples}
+// Measure takes fsyncSamples of each cost in dir (a directory on the file
+// system being benchmarked).
+func Measure(dir string) (Cost, error) {
+	c := Cost{n: fsyncSamples}
 	f, err := os.CreateTemp(dir, "fsync-probe-")
 	if err != nil {
 		return c, err
@@ -102,9 +104,18 @@ func publishCost(dir string) ([]time.Duration, error) {
 	return out, nil
 }
 
-func (c fsyncCost) String() string {
+func (c Cost) String() string {
 	return fmt.Sprintf("fsync: 4 KiB append+fsync p50 %s p99 %s; JetStream R1 SyncAlways publish (1 producer, 512 B) p50 %s p99 %s (%d samples each)",
 		us(c.fileP50), us(c.fileP99), us(c.publishP50), us(c.publishP99), c.n)
 }
 
 func us(d time.Duration) string { return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond)) }
+
+// percentile is the nearest-rank p-th percentile (0 < p <= 100) of sorted.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	rank := (len(sorted)*int(p*100) + 9999) / 10000
+	return sorted[min(max(rank, 1), len(sorted))-1]
+}

@@ -1,0 +1,24 @@
+// Package scale is the ledger's scale test (issue 17, part 4): it grows a
+// ledger of N events the way a serving node writes them and measures what
+// that history costs: disk per event, the memory of a node serving it, the
+// time until a node serves again after losing its projections (from the
+// latest projection snapshot, and by a full replay), and the throughput
+// of `coffer ledger verify`, each printed beside this machine's fsync
+// cost.
+//
+// It is a test gated on COFFER_SCALE_EVENTS, so `go test ./...` skips it;
+// `make bench-scale` runs it (SCALE_EVENTS=10000000 for ten million).
+//
+// Generation runs a dev node in the test process (node.Start) and sends
+// it requests through its http.Handler, without a socket: the gateway,
+// the audit records, the command bus and the group-committing ledger
+// writer are the real ones, so the ledger holds what a server under that
+// load would hold (audited KV writes and reads, token creations), only
+// faster than over HTTP. This is the one place a scenario starts the node
+// in process (the layers test checks non-test imports only): a ledger of
+// millions of events cannot be grown through a socket in a bounded run.
+// Everything after generation uses the built binary where it can (the
+// serving node's memory, `coffer ledger verify`); the two restarts after
+// deleting projections/ run in process, because only node.Config can turn
+// snapshots off for the full replay.
+package scale
