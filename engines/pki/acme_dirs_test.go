@@ -7,16 +7,11 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	xacme "golang.org/x/crypto/acme"
-
-	"github.com/cofferhq/coffer/engines/pki/acme"
 )
 
 // acmeCert runs account, order, http-01 and finalize against one
@@ -82,14 +77,7 @@ func TestACMERoleAndIssuerDirectories(t *testing.T) {
 	_, intM, _, signedPEM := e.tutorial()
 	srv := mountHTTP(t, intM)
 	t.Cleanup(srv.Close)
-	resp := &challengeResponder{keys: map[string]string{}}
-	rs := httptest.NewServer(resp)
-	t.Cleanup(rs.Close)
-	e.backends["pki_int"].acmeValidator = acme.HTTP01{Timeout: 5 * time.Second, Client: &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, network, rs.Listener.Addr().String())
-		},
-	}}}
+	resp := e.challengeResponder(t, "pki_int")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 

@@ -66,6 +66,21 @@ func mountHTTP(t *testing.T, m *testkit.Mount) *httptest.Server {
 	}))
 }
 
+// challengeResponder starts a loopback http-01 responder and points the
+// mount's ACME validator at it, whatever host a challenge names.
+func (e *env) challengeResponder(t *testing.T, mount string) *challengeResponder {
+	t.Helper()
+	resp := &challengeResponder{keys: map[string]string{}}
+	rs := httptest.NewServer(resp)
+	t.Cleanup(rs.Close)
+	e.backends[mount].acmeValidator = acme.HTTP01{Timeout: 5 * time.Second, Client: &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, rs.Listener.Addr().String())
+		},
+	}}}
+	return resp
+}
+
 type challengeResponder struct {
 	mu   sync.Mutex
 	keys map[string]string
@@ -91,14 +106,7 @@ func TestACMEClientGetsCertificate(t *testing.T) {
 	_, intM, rootPEM, _ := e.tutorial()
 	srv := mountHTTP(t, intM)
 	t.Cleanup(srv.Close)
-	resp := &challengeResponder{keys: map[string]string{}}
-	rs := httptest.NewServer(resp)
-	t.Cleanup(rs.Close)
-	e.backends["pki_int"].acmeValidator = acme.HTTP01{Timeout: 5 * time.Second, Client: &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, network, rs.Listener.Addr().String())
-		},
-	}}}
+	resp := e.challengeResponder(t, "pki_int")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -3,10 +3,6 @@ package pki
 import (
 	"crypto/x509"
 	"encoding/pem"
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -76,12 +72,12 @@ func TestDeltaCRLs(t *testing.T) {
 	require.NotEmpty(t, e.read(intM, "cert/delta-crl").Data["certificate"])
 	// openssl finds b revoked only by reading the delta next to the
 	// complete CRL.
-	out, err := opensslCRLVerify(t, rootPEM, signedPEM, pems[b], revocation.CRLPEM(complete))
+	out, err := opensslVerify(t, rootPEM, signedPEM, pems[b], revocation.CRLPEM(complete))
 	require.NoError(t, err, "without the delta, b is not revoked yet: %s", out)
-	out, err = opensslCRLVerify(t, rootPEM, signedPEM, pems[b], revocation.CRLPEM(complete), revocation.CRLPEM(deltaDER))
+	out, err = opensslVerify(t, rootPEM, signedPEM, pems[b], revocation.CRLPEM(complete), revocation.CRLPEM(deltaDER))
 	require.Error(t, err, "openssl -use_deltas sees b revoked: %s", out)
 	require.Contains(t, out, "certificate revoked")
-	out, err = opensslCRLVerify(t, rootPEM, signedPEM, pems[good], revocation.CRLPEM(complete), revocation.CRLPEM(deltaDER))
+	out, err = opensslVerify(t, rootPEM, signedPEM, pems[good], revocation.CRLPEM(complete), revocation.CRLPEM(deltaDER))
 	require.NoError(t, err, "%s", out)
 
 	e.read(intM, "crl/rotate")
@@ -102,26 +98,4 @@ func TestDeltaCRLs(t *testing.T) {
 	e.write(e.mounts["pki_int"], "config/crl", map[string]any{"auto_rebuild": false, "enable_delta": false})
 	status, _ = e.fail(e.mounts["pki_int"], framework.ReadOperation, "crl/delta", nil)
 	require.Equal(t, 404, status)
-}
-
-// opensslCRLVerify runs `openssl verify -crl_check -use_deltas` on leaf
-// with the given CRLs (PEM).
-func opensslCRLVerify(t *testing.T, root, intermediate, leaf string, crls ...string) (string, error) {
-	t.Helper()
-	openssl, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("openssl not on PATH")
-	}
-	dir := t.TempDir()
-	w := func(name, body string) string {
-		p := filepath.Join(dir, name)
-		require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
-		return p
-	}
-	args := []string{"verify", "-crl_check", "-use_deltas", "-CAfile", w("root.pem", root), "-untrusted", w("int.pem", intermediate)}
-	for i, c := range crls {
-		args = append(args, "-CRLfile", w(fmt.Sprintf("crl%d.pem", i), c))
-	}
-	out, err := exec.Command(openssl, append(args, w("leaf.pem", leaf))...).CombinedOutput()
-	return string(out), err
 }

@@ -3,6 +3,7 @@ package pki
 import (
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -111,8 +112,9 @@ func parsePEM(t *testing.T, s string) *x509.Certificate {
 	return c
 }
 
-// opensslVerify runs `openssl verify -CAfile root -untrusted int leaf`.
-func opensslVerify(t *testing.T, root, intermediate, leaf string) (string, error) {
+// opensslVerify runs `openssl verify -CAfile root -untrusted int leaf`;
+// with CRLs (PEM) it checks them too (-crl_check -use_deltas).
+func opensslVerify(t *testing.T, root, intermediate, leaf string, crls ...string) (string, error) {
 	t.Helper()
 	openssl, err := exec.LookPath("openssl")
 	if err != nil {
@@ -127,6 +129,12 @@ func opensslVerify(t *testing.T, root, intermediate, leaf string) (string, error
 	args := []string{"verify", "-CAfile", w("root-ca.crt", root)}
 	if intermediate != "" {
 		args = append(args, "-untrusted", w("int.pem", intermediate))
+	}
+	if len(crls) > 0 {
+		args = append(args, "-crl_check", "-use_deltas")
+	}
+	for i, c := range crls {
+		args = append(args, "-CRLfile", w(fmt.Sprintf("crl%d.pem", i), c))
 	}
 	out, err := exec.Command(openssl, append(args, w("leaf.pem", leaf))...).CombinedOutput()
 	return string(out), err
