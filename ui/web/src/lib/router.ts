@@ -31,6 +31,10 @@ export function useRoute(): Route {
   useEffect(() => {
     const on = () => setRoute(parseHash(location.hash));
     addEventListener("hashchange", on);
+    // The hash may have changed between the first render and this effect
+    // (a link followed, or a test's navigation, right after sign-in):
+    // that hashchange fired before anyone listened, so read it again.
+    on();
     return () => removeEventListener("hashchange", on);
   }, []);
   return route;
