@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -60,6 +61,9 @@ func (w *Writer) send(g *group, queue []*group) (*flight, []*group) {
 		return nil, queue
 	}
 	fl := &flight{g: g, msgID: msgID, expect: w.lastSeq, msg: &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}}
+	if g.raw == nil {
+		fl.msg.Header.Set(HeaderEvents, strconv.Itoa(g.events))
+	}
 	fl.sent = time.Now()
 	w.waited(g, fl.sent)
 	fut, err := w.js.PublishMsgAsync(fl.msg, jetstream.WithMsgID(msgID), jetstream.WithExpectLastSequence(fl.expect))

@@ -24,7 +24,10 @@
 // record; forging it gains nothing.
 //
 // Snapshots are taken by one elected node (a singleton) after a number of
-// ledger messages or a time since the last one (Policy). A restore is only
+// events or a time since the last one (Policy). Events are counted from
+// the batch messages' event-count header (ledger.CountEvents), not by
+// opening the messages again: the tail's replay costs per event, and a
+// message packs tens of them under load. A restore is only
 // ever a starting point: the node then consumes the ledger from the
 // snapshot's index on, so the ledger stays the truth.
 package snapshot

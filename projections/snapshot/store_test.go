@@ -200,3 +200,50 @@ func TestRunTakesByEventCountAndKeepsTheLastFew(t *testing.T) {
 		require.True(t, strings.HasPrefix(i.Name, "projections-"))
 	}
 }
+
+// TestRunCountsEventsNotMessages: the threshold is in events, so one
+// message packing more events than it makes a snapshot due, and as many
+// messages as the threshold holding fewer events do not.
+func TestRunCountsEventsNotMessages(t *testing.T) {
+	e, s := env(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Run(ctx, e.Store, Policy{EveryEvents: 10, Interval: time.Hour, Check: 20 * time.Millisecond})
+	}()
+	defer func() { cancel(); <-done }()
+	appendOne := func(from, n int) {
+		evs := make([]ledger.Event, n)
+		for i := range evs {
+			evs[i] = ledger.MakeEvent(testWritten, written{K: fmt.Sprint(from + i), V: "v"})
+		}
+		seq, err := e.Ledger.Writer().Append(ctx, evs...)
+		require.NoError(t, err)
+		require.NoError(t, e.Store.WaitApplied(ctx, seq))
+	}
+	appendOne(0, 12) // one message, twelve events
+	var first Info
+	require.Eventually(t, func() bool {
+		list, err := s.List(ctx)
+		if err != nil || len(list) == 0 {
+			return false
+		}
+		first = list[0]
+		return true
+	}, 5*time.Second, 20*time.Millisecond, "one message of 12 events passes a threshold of 10 events")
+
+	for i := range 3 { // three messages of three events: 9 < 10
+		appendOne(100+3*i, 3)
+	}
+	time.Sleep(200 * time.Millisecond) // ten checks
+	list, err := s.List(ctx)
+	require.NoError(t, err)
+	require.Equal(t, first.Name, list[0].Name, "nine events since the last snapshot are not ten")
+
+	appendOne(200, 1) // the tenth
+	require.Eventually(t, func() bool {
+		list, err := s.List(ctx)
+		return err == nil && len(list) > 0 && list[0].Name != first.Name
+	}, 5*time.Second, 20*time.Millisecond, "ten events since the last snapshot")
+}

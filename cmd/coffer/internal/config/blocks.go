@@ -274,8 +274,8 @@ func decodeSeal(d *decoder, b *hcl.Block) Seal {
 }
 
 // decodeSnapshots reads Vault's raft snapshot attributes as the projection
-// snapshot policy: snapshot_threshold ledger messages or snapshot_interval
-// since the last snapshot, keeping snapshot_keep of them.
+// snapshot policy: snapshot_threshold events (not ledger messages, which
+// pack tens of events) or snapshot_interval since the last snapshot, keeping snapshot_keep of them.
 func decodeSnapshots(d *decoder, attrs hcl.Attributes, s *Storage) {
 	atLeastOne := func(name string, dst *int) {
 		if d.integer(attrs, name, dst) && *dst < 1 {

@@ -58,7 +58,8 @@ type Storage struct {
 	// NATS, when set, names an external JetStream cluster instead of the
 	// embedded server.
 	NATS *NATS
-	// SnapshotThreshold (ledger messages) and SnapshotInterval say when
+	// SnapshotThreshold (events appended, however many ledger messages
+	// they were packed in) and SnapshotInterval say when
 	// the elected node snapshots the read models; SnapshotKeep how many
 	// snapshots are kept. Vault's raft attribute names; 0: the defaults.
 	SnapshotThreshold int

@@ -1,0 +1,85 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// HeaderEvents is a batch message's count of events, in clear beside the
+// sealed body (the message's length says about as much), so that what is
+// sized in events (the snapshot policy) can be measured from headers
+// alone, without opening a message a second time. Like every stored
+// header it is covered by the transparency log's leaf, so it cannot be
+// changed unnoticed; it is a measure only, never trusted for state.
+const HeaderEvents = "Coffer-Events"
+
+// ErrNoCount reports a count asked of a range the stream does not hold.
+var ErrNoCount = errors.New("ledger: cannot count events")
+
+// CountEvents returns how many events the batch messages stored at
+// sequences after..upTo (after excluded) carry, read from their headers
+// only (HeaderEvents): no body is fetched or opened. A batch message
+// written before the header existed counts as one event, so on an older
+// ledger the count is low until its messages are behind the range;
+// seal and keyring messages count nothing.
+func (s *Store) CountEvents(ctx context.Context, after, upTo uint64) (uint64, error) {
+	if upTo <= after {
+		return 0, nil
+	}
+	// An empty range past the stream's end would leave the consumer
+	// waiting for a message that never comes.
+	last, err := s.LastSeq(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrNoCount, err)
+	}
+	if after >= last {
+		return 0, nil
+	}
+	cons, err := s.js.OrderedConsumer(ctx, StreamName, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:   after + 1,
+		HeadersOnly:   true,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("%w: consumer: %v", ErrNoCount, err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(1024))
+	if err != nil {
+		return 0, fmt.Errorf("%w: consume: %v", ErrNoCount, err)
+	}
+	defer it.Stop()
+	stop := context.AfterFunc(ctx, it.Stop)
+	defer stop()
+	var n uint64
+	for {
+		msg, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				return 0, ctx.Err()
+			}
+			return 0, fmt.Errorf("%w: next: %v", ErrNoCount, err)
+		}
+		md, err := msg.Metadata()
+		if err != nil {
+			return 0, fmt.Errorf("%w: metadata: %v", ErrNoCount, err)
+		}
+		if md.Sequence.Stream > upTo {
+			return n, nil
+		}
+		if msg.Subject() == SubjectBatch {
+			c, err := strconv.ParseUint(msg.Headers().Get(HeaderEvents), 10, 32)
+			if err != nil || c == 0 {
+				c = 1
+			}
+			n += c
+		}
+		// NumPending: the messages from upTo on may be gone (expired).
+		if md.Sequence.Stream == upTo || md.NumPending == 0 {
+			return n, nil
+		}
+	}
+}
