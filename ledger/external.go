@@ -113,6 +113,9 @@ func streamProblems(have, want jetstream.StreamConfig) []string {
 	if have.MaxAge != 0 || have.MaxMsgs > 0 || have.MaxBytes > 0 || have.MaxMsgsPerSubject > 0 {
 		p = append(p, "a max age, message, byte or per-subject limit is set, want none (nothing may age out of the ledger)")
 	}
+	if want.AllowMsgTTL && !have.AllowMsgTTL {
+		p = append(p, "allow_msg_ttl is off, want on (audit_retention ages audit records out with per-message TTLs)")
+	}
 	if !subjectsCover(have.Subjects, subjectsAll) {
 		p = append(p, fmt.Sprintf("subjects %v do not include %s", have.Subjects, subjectsAll))
 	}

@@ -55,6 +55,8 @@ type Store struct {
 	guard *storageGuard
 	// replicas is the stream's replication factor.
 	replicas int
+	// retention is how long audit records stay (retention.go); 0: forever.
+	retention time.Duration
 	// forward: send appends to the elected writer unless serving
 	// (writer_forward.go).
 	forward atomic.Bool
@@ -74,6 +76,10 @@ type OpenOptions struct {
 	// cluster has no meta leader yet (its members still starting); 0
 	// tries once.
 	FormWait time.Duration
+	// AuditRetention, when set, is how long audit records stay in the
+	// stream: they are published apart from domain events, with that
+	// per-message TTL (retention.go). 0 keeps them forever.
+	AuditRetention time.Duration
 }
 
 // Open creates (or binds to) the ledger stream over nc. The store starts
@@ -93,6 +99,14 @@ func OpenWithOptions(ctx context.Context, nc *nats.Conn, o OpenOptions) (*Store,
 	var stream jetstream.Stream
 	err = whileForming(ctx, o.FormWait, func(ctx context.Context) error {
 		var err error
+		// Per-message TTLs need AllowMsgTTL, which an existing stream
+		// takes by an update (a data dir from before opens as it was) and
+		// which JetStream never lets go of again: once set it stays set,
+		// whether a retention is still configured or not.
+		cfg.AllowMsgTTL = o.AuditRetention > 0
+		if old, err := js.Stream(ctx, StreamName); err == nil && old.CachedInfo().Config.AllowMsgTTL {
+			cfg.AllowMsgTTL = true
+		}
 		if o.External {
 			stream, err = bindExternal(ctx, js, cfg)
 		} else {
@@ -119,7 +133,7 @@ func OpenWithOptions(ctx context.Context, nc *nats.Conn, o OpenOptions) (*Store,
 	if err != nil {
 		return nil, err
 	}
-	return &Store{nc: nc, js: js, stream: stream, dataKeys: dk, guard: guard, replicas: replicas}, nil
+	return &Store{nc: nc, js: js, stream: stream, dataKeys: dk, guard: guard, replicas: replicas, retention: o.AuditRetention}, nil
 }
 
 // streamConfig is the ledger stream as Coffer requires it.
@@ -446,7 +460,7 @@ func (s *Store) Decode(m Message) ([]Record, error) {
 			return nil, err
 		}
 		return nil, s.applyKeyring(rec)
-	case SubjectBatch:
+	case SubjectBatch, SubjectAudit:
 	default:
 		return nil, nil
 	}
@@ -538,8 +552,21 @@ func (s *Store) consumeFrom(ctx context.Context, from uint64, fn func(Message) e
 		}
 		it.Stop()
 	}()
+	var opts []jetstream.NextOpt
+	if s.stream.CachedInfo().Config.AllowMsgTTL {
+		opts = append(opts, jetstream.NextMaxWait(gapCheck))
+	}
 	for {
-		msg, err := it.Next()
+		msg, err := it.Next(opts...)
+		if errors.Is(err, nats.ErrTimeout) {
+			if gap, ok := s.expiredTail(ctx, from); ok {
+				if err := fn(gap); err != nil {
+					return err
+				}
+				from = gap.Seq + 1
+			}
+			continue
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -555,7 +582,33 @@ func (s *Store) consumeFrom(ctx context.Context, from uint64, fn func(Message) e
 			it.Stop()
 			return err
 		}
+		from = m.Seq + 1
 	}
+}
+
+// gapCheck is how long Consume waits for a message before it looks for
+// an expired tail.
+const gapCheck = time.Second
+
+// expiredTail reports, when the stream's last messages from `from` on
+// have all aged out (audit records past their retention), a message
+// with no subject at the stream's last sequence: decoded, it yields
+// nothing, and a reader that waits for the last sequence to be applied
+// (WaitApplied, a re-syncing writer) moves past what no longer exists.
+// Sequences never come back once deleted, so nothing is skipped: it
+// reports only when no stored message is at or after from up to last.
+func (s *Store) expiredTail(ctx context.Context, from uint64) (Message, bool) {
+	last, err := s.LastSeq(ctx)
+	if err != nil || last < from {
+		return Message{}, false
+	}
+	m, err := s.stream.GetMsg(ctx, from, jetstream.WithGetMsgSubject(subjectsAll))
+	switch {
+	case errors.Is(err, jetstream.ErrMsgNotFound):
+	case err != nil || m.Sequence <= last:
+		return Message{}, false
+	}
+	return Message{Seq: last}, true
 }
 
 // Get reads one stored message by sequence.

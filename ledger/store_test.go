@@ -24,10 +24,15 @@ type testLedger struct {
 
 func startLedger(t testing.TB, dir string) *testLedger {
 	t.Helper()
+	return startLedgerWith(t, dir, OpenOptions{Replicas: 1})
+}
+
+func startLedgerWith(t testing.TB, dir string, o OpenOptions) *testLedger {
+	t.Helper()
 	ctx := context.Background()
 	ns, nc, err := StartEmbedded(EmbeddedConfig{StoreDir: filepath.Join(dir, "nats")})
 	require.NoError(t, err)
-	st, err := Open(ctx, nc, 1)
+	st, err := OpenWithOptions(ctx, nc, o)
 	require.NoError(t, err)
 	seal, err := OpenDevSeal(dir)
 	require.NoError(t, err)

@@ -57,3 +57,36 @@ func BenchmarkPublishOnePerEvent(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkAppendAudited appends what an audited write appends (a request
+// record, a 512-byte domain event, a response record) with 16 producers,
+// with audit records kept forever (one message per group) and with an
+// audit retention (each group as an audit message with a TTL and a
+// domain message fenced after it):
+//
+//	go test -run '^$' -bench Audited -benchtime 20000x ./ledger/
+func BenchmarkAppendAudited(b *testing.B) {
+	for _, ret := range []time.Duration{0, time.Hour} {
+		b.Run("retention="+ret.String(), func(b *testing.B) {
+			tl := startLedgerWith(b, b.TempDir(), OpenOptions{Replicas: 1, AuditRetention: ret})
+			w := tl.store.Writer()
+			payload := make([]byte, 512)
+			record := make([]byte, 300)
+			b.SetParallelism(8)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					evs := []Event{NewEvent(testAuditType, 1, record), NewEvent("bench.appended", 1, payload), NewEvent(testAuditType, 1, record)}
+					if _, err := w.Append(context.Background(), evs...); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.StopTimer()
+			st := w.Stats()
+			b.ReportMetric(float64(st.Requests)/float64(st.Messages), "requests/msg")
+			b.ReportMetric(float64(st.Bytes)/float64(st.Requests), "B/request")
+		})
+	}
+}

@@ -18,8 +18,13 @@ type flight struct {
 	expect uint64 // the last sequence it is fenced on
 	msg    *nats.Msg
 	fut    jetstream.PubAckFuture
-	sent   time.Time
-	timer  *time.Timer
+	// pre is the audit message published just before msg, fenced one
+	// sequence earlier, when an audit retention splits the group
+	// (retention.go); msg's fence makes it stored only after pre.
+	pre   *nats.Msg
+	preID string
+	sent  time.Time
+	timer *time.Timer
 	// broken: the server reported a write error while this was in
 	// flight.
 	broken bool
@@ -44,35 +49,74 @@ func (w *Writer) send(g *group, queue []*group) (*flight, []*group) {
 		// requests that wait for their commit.
 		return nil, w.requeue(append([]*group{g}, queue...))
 	}
-	msgID := NewID()
-	subject, data := SubjectBatch, []byte(nil)
-	if g.raw != nil {
-		subject, data = g.raw.subject, g.raw.raw
-	} else {
-		b := w.store.Barrier()
-		if b == nil {
-			w.fail(g.all(), ErrSealed)
-			return nil, queue
-		}
-		data = b.Seal(batchAAD(subject, msgID), compressBatch(g.body()))
+	fl, ok := w.seal(g)
+	if !ok {
+		return nil, queue
 	}
-	if err := w.guard.check(len(data)); err != nil {
+	size := len(fl.msg.Data)
+	if fl.pre != nil {
+		size += len(fl.pre.Data)
+	}
+	if err := w.guard.check(size); err != nil {
 		w.refuse(g, err)
 		return nil, queue
 	}
-	fl := &flight{g: g, msgID: msgID, expect: w.lastSeq, msg: &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}}
-	if g.raw == nil {
-		fl.msg.Header.Set(HeaderEvents, strconv.Itoa(g.events))
-	}
 	fl.sent = time.Now()
 	w.waited(g, fl.sent)
-	fut, err := w.js.PublishMsgAsync(fl.msg, jetstream.WithMsgID(msgID), jetstream.WithExpectLastSequence(fl.expect))
+	if fl.pre != nil {
+		// Not waited for: msg's fence (the sequence pre takes) refuses msg
+		// unless pre was stored first, so one round trip commits both.
+		if _, err := w.js.PublishMsgAsync(fl.pre, jetstream.WithMsgID(fl.preID), jetstream.WithExpectLastSequence(fl.expect-1)); err != nil {
+			return nil, w.notStored(fl, err, queue)
+		}
+	}
+	fut, err := w.js.PublishMsgAsync(fl.msg, jetstream.WithMsgID(fl.msgID), jetstream.WithExpectLastSequence(fl.expect))
 	if err != nil {
 		// Never sent: certainly not stored.
 		return nil, w.notStored(fl, err, queue)
 	}
 	fl.fut, fl.timer = fut, time.NewTimer(apiTimeout)
 	return fl, queue
+}
+
+// seal makes g's message (and, with an audit retention, its audit
+// message) sealed and ready to publish, fenced on the last sequence.
+func (w *Writer) seal(g *group) (*flight, bool) {
+	fl := &flight{g: g, msgID: NewID(), expect: w.lastSeq}
+	if g.raw != nil {
+		fl.msg = &nats.Msg{Subject: g.raw.subject, Data: g.raw.raw, Header: nats.Header{}}
+		return fl, true
+	}
+	b := w.store.Barrier()
+	if b == nil {
+		w.fail(g.all(), ErrSealed)
+		return nil, false
+	}
+	batch := func(subject, id string, body []byte, events int) *nats.Msg {
+		m := &nats.Msg{Subject: subject, Data: b.Seal(batchAAD(subject, id), compressBatch(body)), Header: nats.Header{}}
+		m.Header.Set(HeaderEvents, strconv.Itoa(events))
+		return m
+	}
+	if w.store.retention <= 0 {
+		fl.msg = batch(SubjectBatch, fl.msgID, g.body(), g.events)
+		return fl, true
+	}
+	audit, domain, nAudit, nDomain := g.splitBodies()
+	switch {
+	case audit == nil:
+		fl.msg = batch(SubjectBatch, fl.msgID, domain, nDomain)
+	case domain == nil:
+		fl.msg = batch(SubjectAudit, fl.msgID, audit, nAudit)
+		fl.msg.Header.Set(headerTTL, ttlValue(w.store.retention))
+	default:
+		fl.preID = NewID()
+		fl.pre = batch(SubjectAudit, fl.preID, audit, nAudit)
+		fl.pre.Header.Set(headerTTL, ttlValue(w.store.retention))
+		fl.pre.Header.Set(HeaderCommit, fl.msgID)
+		fl.msg = batch(SubjectBatch, fl.msgID, domain, nDomain)
+		fl.expect++
+	}
+	return fl, true
 }
 
 func (w *Writer) refuse(g *group, err error) {
@@ -97,6 +141,10 @@ func (w *Writer) stored(fl *flight, seq uint64) {
 			s.Events += uint64(fl.g.events)
 			s.Requests += uint64(len(fl.g.reqs))
 			s.Bytes += uint64(len(fl.msg.Data))
+			if fl.pre != nil {
+				s.Messages++
+				s.Bytes += uint64(len(fl.pre.Data))
+			}
 			s.CommitNanos += uint64(time.Since(fl.sent))
 		})
 	}
@@ -188,20 +236,33 @@ func (w *Writer) notStored(fl *flight, err error, queue []*group) []*group {
 // it is empty, publishing again with the same id and fence decides (the
 // server stores it now, or refuses the fence because the slot was taken,
 // and then the slot is read again).
+//
+// A split group settles its audit message first, at the slot before: the
+// domain message is fenced on it, so it cannot be stored without it.
 func (w *Writer) settle(fl *flight) (seq uint64, stored, known bool) {
+	if fl.pre != nil {
+		if _, stored, known := w.settleOne(fl.expect, fl.pre, fl.preID); !stored {
+			return 0, false, known
+		}
+	}
+	return w.settleOne(fl.expect+1, fl.msg, fl.msgID)
+}
+
+// settleOne settles one message fenced to be stored at slot.
+func (w *Writer) settleOne(slot uint64, msg *nats.Msg, msgID string) (seq uint64, stored, known bool) {
 	for attempt := 0; attempt < publishAttempts; attempt++ {
 		if w.guard.state() != nil {
 			return 0, false, false
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
-		m, err := w.store.stream.GetMsg(ctx, fl.expect+1)
+		m, err := w.store.stream.GetMsg(ctx, slot)
 		cancel()
 		switch {
 		case err == nil:
-			return m.Sequence, m.Header.Get(jetstream.MsgIDHeader) == fl.msgID, true
+			return m.Sequence, m.Header.Get(jetstream.MsgIDHeader) == msgID, true
 		case errors.Is(err, jetstream.ErrMsgNotFound):
 			ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
-			ack, perr := w.js.PublishMsg(ctx, fl.msg, jetstream.WithMsgID(fl.msgID), jetstream.WithExpectLastSequence(fl.expect))
+			ack, perr := w.js.PublishMsg(ctx, msg, jetstream.WithMsgID(msgID), jetstream.WithExpectLastSequence(slot-1))
 			cancel()
 			if perr == nil {
 				return ack.Sequence, true, true

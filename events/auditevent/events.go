@@ -15,4 +15,8 @@ func init() {
 	} {
 		ledger.RegisterEventType(typ, Schema, payload)
 	}
+	// Request and response records may age out (audit_retention); the
+	// device events are state and stay.
+	ledger.RegisterAuditRecordType(EventRequest)
+	ledger.RegisterAuditRecordType(EventResponse)
 }

@@ -38,6 +38,9 @@ type Options struct {
 	Setup func(*Env)
 	// Log is the projector's and the deps' logger; nil discards.
 	Log *slog.Logger
+	// AuditRetention ages audit records out of the ledger after it
+	// (ledger.OpenOptions.AuditRetention); 0 keeps them.
+	AuditRetention time.Duration
 }
 
 // Env is a running ledger, and the projections over it unless
@@ -79,7 +82,7 @@ func (e *Env) start(t testing.TB) {
 	var err error
 	e.Server, e.Conn, err = ledger.StartEmbedded(ledger.EmbeddedConfig{StoreDir: filepath.Join(e.Dir, "nats")})
 	check(t, err, "start embedded nats")
-	e.Ledger, err = ledger.Open(ctx, e.Conn, 1)
+	e.Ledger, err = ledger.OpenWithOptions(ctx, e.Conn, ledger.OpenOptions{Replicas: 1, AuditRetention: e.opts.AuditRetention})
 	check(t, err, "open ledger")
 	if e.opts.Sealed {
 		return

@@ -1,0 +1,227 @@
+package archive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cofferhq/coffer/internal/ledgertest"
+	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/ledger/transparency"
+	"github.com/cofferhq/coffer/projections"
+)
+
+const (
+	testAudited = "archivetest.audited"
+	testWritten = "archivetest.written"
+)
+
+type written struct {
+	K string `json:"k"`
+}
+
+func init() {
+	ledger.RegisterEventType(testWritten, 1, written{})
+	ledger.RegisterAuditRecordType(testAudited)
+}
+
+const retention = 2 * time.Second
+
+// running starts fn in a goroutine and returns its stop.
+func running(fn func(ctx context.Context)) func() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); fn(ctx) }()
+	return func() { cancel(); <-done }
+}
+
+// TestRetentionArchiveVerify: audit records age out of the stream after a
+// short retention, the archiver has copied them into segments first, the
+// domain state rebuilds without them, and verify passes over the stream
+// and the archive together, failing (naming the segment) when a segment
+// is deleted or altered.
+func TestRetentionArchiveVerify(t *testing.T) {
+	e := ledgertest.Start(t, ledgertest.Options{AuditRetention: retention, Register: []func(*projections.Projector){func(p *projections.Projector) {
+		p.Handle(testWritten, projections.Decoded(projections.ErrCorrupt, func(tx *projections.Tx, w *written) error {
+			return tx.Set([]byte("t/"+w.K), []byte("1"))
+		}))
+	}}})
+	ctx := context.Background()
+	dir := filepath.Join(e.Dir, DefaultDirName)
+	cp := transparency.NewCheckpointer(e.Ledger, transparency.Options{Interval: 100 * time.Millisecond})
+	stopCP := running(func(ctx context.Context) { _ = cp.Run(ctx) })
+	arch := New(e.Ledger, Options{Dir: dir, Retention: retention, MaxMessages: 2, Log: slog.New(slog.DiscardHandler)})
+	stopArch := running(func(ctx context.Context) { require.NoError(t, arch.Run(ctx)) })
+
+	w := e.Ledger.Writer()
+	var last uint64
+	for round := range 4 {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		for i := range 6 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				k := fmt.Sprint(round*10 + i)
+				evs := []ledger.Event{ledger.NewEvent(testAudited, 1, map[string]any{"request": k})}
+				if i%3 != 2 { // a write; every third request a read
+					evs = append(evs, ledger.MakeEvent(testWritten, written{K: k}))
+				}
+				evs = append(evs, ledger.NewEvent(testAudited, 1, map[string]any{"response": k}))
+				seq, err := w.Append(ctx, evs...)
+				require.NoError(t, err)
+				mu.Lock()
+				last = max(last, seq)
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		time.Sleep(200 * time.Millisecond)
+	}
+	// Every audit message archived, then gone from the stream.
+	audits := func() int {
+		n := 0
+		for _, r := range readLedger(t, e.Ledger) {
+			if r.Type == testAudited {
+				n++
+			}
+		}
+		return n
+	}
+	require.Greater(t, audits(), 0)
+	require.Eventually(t, func() bool {
+		names, _ := List(dir)
+		if len(names) == 0 {
+			return false
+		}
+		_, l, _ := parseName(names[len(names)-1])
+		return l >= last-1 && cp.Status().Signed >= int64(last)
+	}, 15*time.Second, 50*time.Millisecond, "archived and checkpointed")
+	require.Eventually(t, func() bool { return audits() == 0 }, 15*time.Second, 100*time.Millisecond, "the audit records age out")
+	stopArch()
+	stopCP()
+
+	// Domain state intact after a rebuild from the retained stream.
+	ps := e.Replay(t)
+	for round := range 4 {
+		for i := range 6 {
+			_, err := ps.Get([]byte(fmt.Sprintf("t/%d", round*10+i)))
+			if i%3 == 2 {
+				require.ErrorIs(t, err, projections.ErrNotFound)
+			} else {
+				require.NoError(t, err, "round %d write %d", round, i)
+			}
+		}
+	}
+
+	src := transparency.NewSource(e.Ledger.JetStream())
+	key, err := transparency.StoredKey(ctx, src)
+	require.NoError(t, err)
+	pub, err := key.PublicKey()
+	require.NoError(t, err)
+	// The stream alone no longer verifies: its audit messages are gone.
+	alone, err := transparency.Verify(ctx, src, pub)
+	require.NoError(t, err)
+	require.False(t, alone.OK)
+	require.Equal(t, transparency.KindDropped, alone.FirstBad.Kind)
+	// With the archive it does.
+	rep, err := Verify(ctx, src, pub, dir)
+	require.NoError(t, err)
+	require.True(t, rep.OK, "%+v", rep)
+	require.Greater(t, rep.Archived, int64(0))
+	names, err := List(dir)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(names), 3, "MaxMessages 2 makes several segments")
+	require.EqualValues(t, len(names), rep.Segments)
+
+	// A deleted segment in the middle is named by the one after it.
+	tampered := copyDir(t, dir)
+	require.NoError(t, os.Remove(filepath.Join(tampered, names[1])))
+	rep, err = Verify(ctx, src, pub, tampered)
+	require.NoError(t, err)
+	require.False(t, rep.OK)
+	require.Contains(t, rep.SegmentProblems, SegmentProblem{Segment: names[1], Kind: KindMissing,
+		Detail: fmt.Sprintf("%s chains to it, and it is not in the archive (the one before is %s)", names[2], names[0])})
+
+	// The newest deleted: its range is neither in the stream nor archived.
+	tampered = copyDir(t, dir)
+	require.NoError(t, os.Remove(filepath.Join(tampered, names[len(names)-1])))
+	rep, err = Verify(ctx, src, pub, tampered)
+	require.NoError(t, err)
+	require.False(t, rep.OK)
+	require.Equal(t, KindMissing, rep.SegmentProblems[0].Kind)
+	require.Contains(t, rep.SegmentProblems[0].Detail, names[len(names)-2])
+
+	// One altered byte of sealed data: the segment is named.
+	tampered = copyDir(t, dir)
+	alterData(t, filepath.Join(tampered, names[0]))
+	rep, err = Verify(ctx, src, pub, tampered)
+	require.NoError(t, err)
+	require.False(t, rep.OK)
+	require.Equal(t, names[0], rep.SegmentProblems[0].Segment)
+	require.Equal(t, KindAltered, rep.SegmentProblems[0].Kind)
+}
+
+func readLedger(t *testing.T, l *ledger.Store) []ledger.Record {
+	t.Helper()
+	last, err := l.LastSeq(context.Background())
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var out []ledger.Record
+	done := errors.New("done")
+	err = l.Consume(ctx, 1, func(m ledger.Message) error {
+		recs, err := l.Decode(m)
+		if err != nil {
+			return err
+		}
+		out = append(out, recs...)
+		if m.Seq >= last {
+			return done
+		}
+		return nil
+	})
+	require.ErrorIs(t, err, done)
+	return out
+}
+
+func copyDir(t *testing.T, dir string) string {
+	t.Helper()
+	to := filepath.Join(t.TempDir(), "archive")
+	require.NoError(t, os.CopyFS(to, os.DirFS(dir)))
+	return to
+}
+
+// alterData flips one character of the first archived message's base64
+// data (its JSON line stays valid).
+func alterData(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	i := indexAfter(b, []byte(`"data":"`))
+	require.Positive(t, i)
+	if b[i] == 'A' {
+		b[i] = 'B'
+	} else {
+		b[i] = 'A'
+	}
+	require.NoError(t, os.Chmod(path, 0o600))
+	require.NoError(t, os.WriteFile(path, b, 0o600))
+}
+
+func indexAfter(b, sub []byte) int {
+	for i := 0; i+len(sub) <= len(b); i++ {
+		if string(b[i:i+len(sub)]) == string(sub) {
+			return i + len(sub)
+		}
+	}
+	return -1
+}

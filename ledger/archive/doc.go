@@ -1,0 +1,47 @@
+// Package archive keeps the ledger's audit records after they leave the
+// stream: with an audit retention set (ledger.OpenOptions.AuditRetention,
+// `storage "ledger" { audit_retention = "90d" }`), audit messages carry a
+// per-message TTL and the server deletes them when it runs out; before
+// that, the Archiver (a singleton, on the elected node) copies them as
+// stored into append-only segment files in a directory
+// (`<data dir>/audit-archive` by default, `audit_archive_path`).
+//
+// # Segments
+//
+// A segment is a file named audit-<first>-<last>.seg (20-digit ledger
+// indexes) holding every audit message stored at first..last, written
+// once (temporary file, fsync, link into place, directory fsync; mode
+// 0400) and never rewritten. The ranges tile the ledger: each starts
+// after the one before ends. A segment is JSON lines:
+//
+//	{"format":1,"first":..,"last":..,"count":N,"prev":"<name>","prev_digest":"<sha-256>","created":..}
+//	{"seq":..,"subject":"coffer.ledger.audit","stored":..,"header":{..},"data":"<sealed bytes, base64>"}   (N lines)
+//	{"leaves":["<leaf hash, hex>", ..],"checkpoint":"<signed note>"}
+//
+// Messages are kept exactly as stored (sealed body, Nats-Msg-Id, Nats-TTL,
+// the event count, the stored time), so their transparency leaves
+// (transparency.MessageLeafHash) are recomputed from the file alone. The
+// trailer carries those leaves and the newest signed checkpoint when the
+// segment was written; the archiver waits (up to twice its flush age)
+// for a checkpoint that covers the segment's last index. prev and
+// prev_digest chain each segment to the one before it, so a removed
+// segment is named by its successor.
+//
+// A segment is written once its oldest message is a quarter of the
+// retention old (at most an hour), or when it holds MaxMessages: well
+// before the TTL deletes them. An archiver that is down for longer than
+// the retention loses what expired meanwhile, and Verify reports those
+// indexes as dropped.
+//
+// # Verify
+//
+// Verify runs transparency.Verify over the retained stream with the
+// archived messages put back at their indexes, so the signed checkpoints
+// are checked against the whole history, and checks each segment on its
+// own (messages against its leaves, its checkpoint's signature, the
+// chain). Findings name the segment: a missing one (by the chain, or as
+// the range past the newest one), an altered one (a message that does
+// not hash to its leaf, a digest its successor does not record, an
+// index in its range the checkpoints refuse). It reads the archive into
+// memory, which bounds the archive one run can check.
+package archive

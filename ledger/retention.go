@@ -1,0 +1,141 @@
+package ledger
+
+import (
+	"fmt"
+	"sync"
+	"time"
+)
+
+// SubjectAudit holds audit records that may age out: with an audit
+// retention set, a group's audit records are published here with a
+// per-message TTL, apart from its domain events (SubjectBatch, kept
+// forever). Sealed and encoded as batch messages are.
+const SubjectAudit = "coffer.ledger.audit"
+
+// Headers of the audit messages.
+const (
+	// HeaderCommit names, on an audit message published together with a
+	// domain message, that message's Nats-Msg-Id: the domain message is
+	// the group's commit, and an audit message whose commit is not stored
+	// right after it holds records of requests that were not committed
+	// (a failure between the two writes; the requests were retried or
+	// answered with the error).
+	HeaderCommit = "Coffer-Commit"
+	// headerTTL is JetStream's per-message TTL (the stream allows it
+	// only when a retention was ever set).
+	headerTTL = "Nats-TTL"
+)
+
+var (
+	auditTypesMu sync.RWMutex
+	auditTypes   = map[string]bool{}
+)
+
+// RegisterAuditRecordType marks events of type typ as audit records: with
+// an audit retention set, they leave the hot ledger after it (and the
+// archiver keeps them). Domain events are never registered: they are
+// state. Called at package init by the package that owns the type.
+func RegisterAuditRecordType(typ string) {
+	auditTypesMu.Lock()
+	auditTypes[typ] = true
+	auditTypesMu.Unlock()
+}
+
+func isAuditRecord(typ string) bool {
+	auditTypesMu.RLock()
+	defer auditTypesMu.RUnlock()
+	return auditTypes[typ]
+}
+
+// AuditRetention is how long audit records stay in the stream; 0 keeps
+// them forever.
+func (s *Store) AuditRetention() time.Duration { return s.retention }
+
+// ttlValue is a retention as Nats-TTL takes it: whole seconds, at least 1.
+func ttlValue(d time.Duration) string {
+	return fmt.Sprintf("%ds", max(int64((d+time.Second-1)/time.Second), 1))
+}
+
+// splitBodies is the group's batch body split into its audit records and
+// its domain events (either nil when there is none), and how many events
+// each holds. A request's encoded events are cut at their top-level
+// commas, not decoded again: the writer only concatenates.
+func (g *group) splitBodies() (audit, domain []byte, nAudit, nDomain int) {
+	var a, d [][]byte
+	for _, r := range g.reqs {
+		kinds, mixed := 0, false
+		for i := range r.events {
+			if isAuditRecord(r.events[i].Type) {
+				kinds |= 1
+			} else {
+				kinds |= 2
+			}
+		}
+		mixed = kinds == 3
+		switch {
+		case !mixed && kinds == 1:
+			a, nAudit = append(a, r.encoded), nAudit+len(r.events)
+		case !mixed:
+			d, nDomain = append(d, r.encoded), nDomain+len(r.events)
+		default:
+			parts := splitTopLevel(r.encoded, len(r.events))
+			for i := range r.events {
+				if isAuditRecord(r.events[i].Type) {
+					a, nAudit = append(a, parts[i]), nAudit+1
+				} else {
+					d, nDomain = append(d, parts[i]), nDomain+1
+				}
+			}
+		}
+	}
+	return joinBody(a), joinBody(d), nAudit, nDomain
+}
+
+func joinBody(parts [][]byte) []byte {
+	if len(parts) == 0 {
+		return nil
+	}
+	n := len(batchPrefix) + len(batchSuffix) + len(parts)
+	for _, p := range parts {
+		n += len(p)
+	}
+	buf := append(make([]byte, 0, n), batchPrefix...)
+	for i, p := range parts {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, p...)
+	}
+	return append(buf, batchSuffix...)
+}
+
+// splitTopLevel cuts comma-separated JSON objects (encodeEvents' output)
+// into n parts. It tracks strings and nesting only: the input is what
+// json.Marshal wrote, so it is well formed.
+func splitTopLevel(b []byte, n int) [][]byte {
+	out := make([][]byte, 0, n)
+	depth, inStr, esc, start := 0, false, false, 0
+	for i, c := range b {
+		switch {
+		case esc:
+			esc = false
+		case inStr:
+			switch c {
+			case '\\':
+				esc = true
+			case '"':
+				inStr = false
+			}
+		case c == '"':
+			inStr = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+		case c == ',' && depth == 0:
+			out = append(out, b[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, b[start:])
+}
