@@ -240,6 +240,9 @@ func (n *Node) runServices(runCtx context.Context, a *activeNode) error {
 	if svc, ok := n.snapshotService(a); ok {
 		singletons = append(singletons, svc)
 	}
+	if svc, ok := n.auditArchiveService(); ok {
+		singletons = append(singletons, svc)
+	}
 	for _, inst := range a.instances {
 		for _, svc := range inst.Services {
 			if svc.Singleton {

@@ -74,6 +74,9 @@ type Config struct {
 	// Snapshots configures projection snapshots (defaults: see package
 	// projections/snapshot).
 	Snapshots Snapshots
+	// AuditRetention and AuditArchiveDir: see audit_archive.go.
+	AuditRetention  time.Duration
+	AuditArchiveDir string
 	// External, when set, puts the ledger on an existing JetStream
 	// cluster instead of the embedded server; DataDir then holds only
 	// projections.
@@ -221,6 +224,7 @@ func (n *Node) openLedger(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	opts.AuditRetention = cfg.AuditRetention
 	n.ledger, err = ledger.OpenWithOptions(ctx, n.nc, opts)
 	return err
 }

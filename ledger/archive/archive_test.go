@@ -84,7 +84,10 @@ func TestRetentionArchiveVerify(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		time.Sleep(200 * time.Millisecond)
+		require.Eventually(t, func() bool { // a segment (at least) per round
+			names, _ := List(dir)
+			return len(names) > round
+		}, 10*time.Second, 20*time.Millisecond)
 	}
 	// Every audit message archived, then gone from the stream.
 	audits := func() int {

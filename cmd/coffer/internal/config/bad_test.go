@@ -35,6 +35,18 @@ listener "tcp" {
   tls_client_ca_file = "ca.pem"
 }
 `, "coffer.hcl:4:3", `An argument named "tls_client_ca_file" is not expected here.`},
+		{"bad audit_retention", `storage "ledger" {
+  path            = "/d"
+  audit_retention = "0d"
+}
+listener "tcp" { tls_disable = true }
+`, "coffer.hcl:3:21", `audit_retention must be a positive duration such as "90d"`},
+		{"bad audit_retention unit", `storage "ledger" {
+  path            = "/d"
+  audit_retention = "90 days"
+}
+listener "tcp" { tls_disable = true }
+`, "coffer.hcl:3:21", `audit_retention must be a duration such as "24h"`},
 		{"bad snapshot_keep", `storage "ledger" {
   path          = "/d"
   snapshot_keep = 0

@@ -4,8 +4,11 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 )
 
 var (
@@ -13,6 +16,7 @@ var (
 		Attributes: []hcl.AttributeSchema{
 			{Name: "path", Required: true}, {Name: "node_id"},
 			{Name: "snapshot_threshold"}, {Name: "snapshot_interval"}, {Name: "snapshot_keep"},
+			{Name: "audit_retention"}, {Name: "audit_archive_path"},
 		},
 		Blocks: []hcl.BlockHeaderSchema{{Type: "nats"}, {Type: "retry_join"}},
 	}
@@ -82,6 +86,7 @@ func decodeStorage(d *decoder, b *hcl.Block) Storage {
 	}
 	d.str(content.Attributes, "node_id", &s.NodeID)
 	decodeSnapshots(d, content.Attributes, &s)
+	decodeAuditRetention(d, content.Attributes, &s)
 	var seen *hcl.Block
 	for _, nb := range content.Blocks {
 		if nb.Type == "retry_join" {
@@ -286,5 +291,33 @@ func decodeSnapshots(d *decoder, attrs hcl.Attributes, s *Storage) {
 	atLeastOne("snapshot_keep", &s.SnapshotKeep)
 	if d.duration(attrs, "snapshot_interval", &s.SnapshotInterval) && s.SnapshotInterval <= 0 {
 		d.add(problem(rangeOf(attrs, "snapshot_interval", hcl.Range{}), "Invalid snapshot_interval", "snapshot_interval must be positive."))
+	}
+}
+
+// decodeAuditRetention reads how long audit records stay in the ledger
+// (a duration, or whole days as "90d" the way operators say it) and
+// where their archive goes.
+func decodeAuditRetention(d *decoder, attrs hcl.Attributes, s *Storage) {
+	const name = "audit_retention"
+	invalid := func(r hcl.Range) {
+		d.add(problem(r, "Invalid "+name, "%s must be a positive duration such as \"90d\" or \"2160h\"; leave it out to keep audit records forever.", name))
+	}
+	a, v, _, ok := d.attribute(attrs, name)
+	days, isDays := "", false
+	if ok && v.Type() == cty.String {
+		days, isDays = strings.CutSuffix(v.AsString(), "d")
+	}
+	switch {
+	case isDays:
+		if n, err := strconv.ParseUint(days, 10, 16); err != nil || n == 0 {
+			invalid(a.Expr.Range())
+		} else {
+			s.AuditRetention = time.Duration(n) * 24 * time.Hour
+		}
+	case d.duration(attrs, name, &s.AuditRetention) && s.AuditRetention <= 0:
+		invalid(rangeOf(attrs, name, hcl.Range{}))
+	}
+	if d.str(attrs, "audit_archive_path", &s.AuditArchivePath) && s.AuditArchivePath == "" {
+		d.add(problem(rangeOf(attrs, "audit_archive_path", hcl.Range{}), "Invalid audit_archive_path", "audit_archive_path must not be empty."))
 	}
 }

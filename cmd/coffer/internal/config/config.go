@@ -65,6 +65,11 @@ type Storage struct {
 	SnapshotThreshold int
 	SnapshotInterval  time.Duration
 	SnapshotKeep      int
+	// AuditRetention is how long audit records stay in the ledger
+	// (audit_retention; 0: forever); AuditArchivePath where they are
+	// archived before they leave it (default <path>/audit-archive).
+	AuditRetention   time.Duration
+	AuditArchivePath string
 }
 
 // RetryJoin is one `retry_join` block: another node of the cluster.

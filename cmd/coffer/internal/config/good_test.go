@@ -124,6 +124,37 @@ listener "tcp" { tls_disable = true }
 			},
 		},
 		{
+			name: "audit retention in days, and the archive's directory",
+			src: `storage "ledger" {
+  path               = "/data"
+  audit_retention    = "90d"
+  audit_archive_path = "/archive/audit"
+}
+listener "tcp" { tls_disable = true }
+`,
+			want: Config{
+				Storage:   Storage{Type: "ledger", Path: "/data", AuditRetention: 90 * 24 * time.Hour, AuditArchivePath: "/archive/audit"},
+				Listeners: []Listener{{Type: "tcp", Address: "127.0.0.1:8200", TLSDisable: true, TLSMinVersion: "tls12"}},
+				Seal:      Seal{Type: "shamir"},
+				LogLevel:  "info",
+			},
+		},
+		{
+			name: "audit retention as a duration",
+			src: `storage "ledger" {
+  path            = "/data"
+  audit_retention = "36h"
+}
+listener "tcp" { tls_disable = true }
+`,
+			want: Config{
+				Storage:   Storage{Type: "ledger", Path: "/data", AuditRetention: 36 * time.Hour},
+				Listeners: []Listener{{Type: "tcp", Address: "127.0.0.1:8200", TLSDisable: true, TLSMinVersion: "tls12"}},
+				Seal:      Seal{Type: "shamir"},
+				LogLevel:  "info",
+			},
+		},
+		{
 			name: "the tutorial's three-node raft stanza",
 			src: `storage "raft" {
   path    = "/vault/data"

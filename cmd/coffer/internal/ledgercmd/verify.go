@@ -5,17 +5,21 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cofferhq/coffer/cmd/coffer/internal/progress"
+	"github.com/cofferhq/coffer/ledger/archive"
 	"github.com/cofferhq/coffer/ledger/transparency"
 )
 
 func (a *app) verifyCmd() *cobra.Command {
 	var t target
-	var format string
+	var format, archiveDir string
 	cmd := &cobra.Command{
 		Use:   "verify",
 		Short: "Check every stored ledger message against the signed checkpoints",
@@ -27,6 +31,11 @@ was changed, dropped or reordered.
 With -data-dir the check runs here, on a copy of the directory, without
 unseal keys. Without it the server runs the check (sys/ledger/verify).
 
+Audit records older than audit_retention have left the stream for the
+audit archive: with -data-dir the archive (-archive DIR, default
+DATA_DIR/audit-archive when it exists) is checked with the stream, every
+archived message at its index, and a missing or altered segment is named.
+
 Exit status: 0 verified, 2 verification failed, 1 could not verify.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -37,18 +46,26 @@ Exit status: 0 verified, 2 verification failed, 1 could not verify.`,
 			if ctx == nil {
 				ctx = context.Background()
 			}
-			rep, err := t.verify(ctx, a)
+			if archiveDir != "" && t.dataDir == "" {
+				return a.fail(cmd, exitFailure, "ledger verify: -archive needs -data-dir (the archive is checked here, not by the server)")
+			}
+			rep, arch, err := t.verifyWithArchive(ctx, a, archiveDir)
 			if err != nil {
 				return a.fail(cmd, exitFailure, "ledger verify: %v", err)
+			}
+			var out any = rep
+			if arch != nil {
+				out = arch
 			}
 			if format == "json" {
 				enc := json.NewEncoder(a.stdout)
 				enc.SetIndent("", "  ")
-				if err := enc.Encode(rep); err != nil {
+				if err := enc.Encode(out); err != nil {
 					return a.fail(cmd, exitFailure, "ledger verify: %v", err)
 				}
 			} else {
 				printReport(a.stdout, rep)
+				printArchive(a.stdout, arch)
 			}
 			for _, w := range rep.Warnings {
 				fmt.Fprintf(a.stderr, "WARNING! %s\n", w)
@@ -62,7 +79,67 @@ Exit status: 0 verified, 2 verification failed, 1 could not verify.`,
 	}
 	t.addFlags(cmd.Flags())
 	cmd.Flags().StringVar(&format, "format", "table", `output format: "table" or "json"`)
+	cmd.Flags().StringVar(&archiveDir, "archive", "", "audit archive to check with the stream (with -data-dir; default DATA_DIR/audit-archive when it exists)")
 	return cmd
+}
+
+// verifyWithArchive is verify, with the audit archive beside the data
+// dir when there is one: then the report is the archive's (the stream
+// and the segments together, OK only when both are).
+func (t *target) verifyWithArchive(ctx context.Context, a *app, dir string) (transparency.Report, *archive.Report, error) {
+	if t.dataDir == "" {
+		rep, err := t.verify(ctx, a)
+		return rep, nil, err
+	}
+	if dir == "" {
+		if fi, err := os.Stat(filepath.Join(t.dataDir, archive.DefaultDirName)); err == nil && fi.IsDir() {
+			dir = filepath.Join(t.dataDir, archive.DefaultDirName)
+		}
+	}
+	if dir == "" {
+		rep, err := t.verify(ctx, a)
+		return rep, nil, err
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return transparency.Report{}, nil, fmt.Errorf("%s is not an audit archive directory", dir)
+	}
+	o, err := transparency.OpenOffline(t.dataDir)
+	if err != nil {
+		return transparency.Report{}, nil, err
+	}
+	defer o.Close()
+	pub, err := t.offlineKey(ctx, a, o)
+	if err != nil {
+		return transparency.Report{}, nil, err
+	}
+	src, bar := withProgress(ctx, a, o)
+	defer bar.Finish()
+	rep, err := archive.Verify(ctx, src, pub, dir)
+	if err != nil {
+		return transparency.Report{}, nil, err
+	}
+	r := rep.Report
+	r.OK = rep.OK
+	return r, &rep, nil
+}
+
+// printArchive adds the archive's findings to the summary.
+func printArchive(w io.Writer, rep *archive.Report) {
+	if rep == nil {
+		return
+	}
+	for _, p := range rep.SegmentProblems {
+		name := p.Segment
+		if name == "" {
+			name = "(unnamed)"
+		}
+		fmt.Fprintf(w, "SEGMENT %s %s: %s\n", strings.ToUpper(p.Kind), name, p.Detail)
+	}
+	verdict := "OK"
+	if len(rep.SegmentProblems) > 0 {
+		verdict = "FAILED"
+	}
+	fmt.Fprintf(w, "audit archive %s: %d segments, %d messages read from it; %s\n", rep.Dir, rep.Segments, rep.Archived, verdict)
 }
 
 func (t *target) verify(ctx context.Context, a *app) (transparency.Report, error) {

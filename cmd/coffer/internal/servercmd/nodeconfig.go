@@ -25,6 +25,7 @@ func nodeConfig(fc *config.Config) (node.Config, error) {
 	cfg.Snapshots.Policy.EveryEvents = uint64(fc.Storage.SnapshotThreshold)
 	cfg.Snapshots.Policy.Interval = fc.Storage.SnapshotInterval
 	cfg.Snapshots.Keep = fc.Storage.SnapshotKeep
+	cfg.AuditRetention, cfg.AuditArchiveDir = fc.Storage.AuditRetention, fc.Storage.AuditArchivePath
 	if !l.TLSDisable {
 		cert, err := tls.LoadX509KeyPair(l.TLSCertFile, l.TLSKeyFile)
 		if err != nil {
