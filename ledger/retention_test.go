@@ -113,6 +113,19 @@ func TestAuditRetention(t *testing.T) {
 	require.Equal(t, 21, domain, "domain events stay")
 	require.True(t, seen[testDomainType+"/20"])
 
+	// An aged-out index reads as an empty message, in time order.
+	gone, err := tl.store.Get(ctx, readOnly)
+	require.NoError(t, err)
+	require.Empty(t, gone.Subject)
+	recs, err := tl.store.Decode(gone)
+	require.NoError(t, err)
+	require.Empty(t, recs)
+	before, err := tl.store.Get(ctx, seqs[0])
+	require.NoError(t, err)
+	require.False(t, gone.Stored.Before(before.Stored))
+	_, err = tl.store.Get(ctx, readOnly+100)
+	require.Error(t, err, "past the end is no gap")
+
 	// Deletes are still refused.
 	_, err = tl.store.stream.GetMsg(ctx, seqs[0])
 	require.NoError(t, err)

@@ -611,13 +611,36 @@ func (s *Store) expiredTail(ctx context.Context, from uint64) (Message, bool) {
 	return Message{Seq: last}, true
 }
 
-// Get reads one stored message by sequence.
+// Get reads one stored message by sequence. A sequence whose message
+// aged out (an audit message past its retention) reads as a message with
+// no subject, which decodes to nothing, stored when the next stored
+// message was (stored times stay ordered, so a search by time still
+// holds); on a stream that allows no TTL a missing message is an error.
 func (s *Store) Get(ctx context.Context, seq uint64) (Message, error) {
 	raw, err := s.stream.GetMsg(ctx, seq)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		if gap, ok := s.expired(ctx, seq); ok {
+			return gap, nil
+		}
+	}
 	if err != nil {
 		return Message{}, fmt.Errorf("ledger: get %d: %w", seq, err)
 	}
 	return Message{Seq: raw.Sequence, Subject: raw.Subject, MsgID: raw.Header.Get(jetstream.MsgIDHeader), Data: raw.Data, Stored: raw.Time}, nil
+}
+
+// expired reports seq as aged out when the stream allows TTLs and seq is
+// within it (see Get).
+func (s *Store) expired(ctx context.Context, seq uint64) (Message, bool) {
+	info, err := s.stream.Info(ctx)
+	if err != nil || !info.Config.AllowMsgTTL || seq == 0 || seq > info.State.LastSeq {
+		return Message{}, false
+	}
+	gap := Message{Seq: seq, Stored: info.State.LastTime}
+	if next, err := s.stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(subjectsAll)); err == nil {
+		gap.Stored = next.Time
+	}
+	return gap, true
 }
 
 // Close stops the writer. The connection belongs to the caller.

@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -209,15 +208,7 @@ func Read(dir, name string) (Segment, error) {
 }
 
 func decode(b []byte) (Segment, error) {
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(nil, 128<<20)
-	var lines [][]byte
-	for sc.Scan() {
-		lines = append(lines, sc.Bytes())
-	}
-	if err := sc.Err(); err != nil {
-		return Segment{}, err
-	}
+	lines := bytes.Split(bytes.TrimSuffix(b, []byte("\n")), []byte("\n"))
 	if len(lines) < 2 {
 		return Segment{}, io.ErrUnexpectedEOF
 	}
