@@ -49,7 +49,7 @@ Exit status: 0 verified, 2 verification failed, 1 could not verify.`,
 			if archiveDir != "" && t.dataDir == "" {
 				return a.fail(cmd, exitFailure, "ledger verify: -archive needs -data-dir (the archive is checked here, not by the server)")
 			}
-			rep, arch, err := t.verifyWithArchive(ctx, a, archiveDir)
+			rep, arch, err := t.verify(ctx, a, archiveDir)
 			if err != nil {
 				return a.fail(cmd, exitFailure, "ledger verify: %v", err)
 			}
@@ -83,44 +83,20 @@ Exit status: 0 verified, 2 verification failed, 1 could not verify.`,
 	return cmd
 }
 
-// verifyWithArchive is verify, with the audit archive beside the data
-// dir when there is one: then the report is the archive's (the stream
-// and the segments together, OK only when both are).
-func (t *target) verifyWithArchive(ctx context.Context, a *app, dir string) (transparency.Report, *archive.Report, error) {
-	if t.dataDir == "" {
-		rep, err := t.verify(ctx, a)
-		return rep, nil, err
-	}
-	if dir == "" {
-		if fi, err := os.Stat(filepath.Join(t.dataDir, archive.DefaultDirName)); err == nil && fi.IsDir() {
-			dir = filepath.Join(t.dataDir, archive.DefaultDirName)
+// archiveDir is the audit archive to check with a data dir: -archive,
+// or DATA_DIR/audit-archive when it exists, or none.
+func (t *target) archiveDir(flag string) (string, error) {
+	if flag == "" {
+		def := filepath.Join(t.dataDir, archive.DefaultDirName)
+		if fi, err := os.Stat(def); err == nil && fi.IsDir() {
+			return def, nil
 		}
+		return "", nil
 	}
-	if dir == "" {
-		rep, err := t.verify(ctx, a)
-		return rep, nil, err
+	if fi, err := os.Stat(flag); err != nil || !fi.IsDir() {
+		return "", fmt.Errorf("%s is not an audit archive directory", flag)
 	}
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return transparency.Report{}, nil, fmt.Errorf("%s is not an audit archive directory", dir)
-	}
-	o, err := transparency.OpenOffline(t.dataDir)
-	if err != nil {
-		return transparency.Report{}, nil, err
-	}
-	defer o.Close()
-	pub, err := t.offlineKey(ctx, a, o)
-	if err != nil {
-		return transparency.Report{}, nil, err
-	}
-	src, bar := withProgress(ctx, a, o)
-	defer bar.Finish()
-	rep, err := archive.Verify(ctx, src, pub, dir)
-	if err != nil {
-		return transparency.Report{}, nil, err
-	}
-	r := rep.Report
-	r.OK = rep.OK
-	return r, &rep, nil
+	return flag, nil
 }
 
 // printArchive adds the archive's findings to the summary.
@@ -142,21 +118,43 @@ func printArchive(w io.Writer, rep *archive.Report) {
 	fmt.Fprintf(w, "audit archive %s: %d segments, %d messages read from it; %s\n", rep.Dir, rep.Segments, rep.Archived, verdict)
 }
 
-func (t *target) verify(ctx context.Context, a *app) (transparency.Report, error) {
+// verify checks the ledger, offline with the audit archive when there is
+// one (then the report is the archive's: the stream and the segments
+// together, OK only when both are).
+func (t *target) verify(ctx context.Context, a *app, archiveFlag string) (transparency.Report, *archive.Report, error) {
 	if t.dataDir != "" {
+		dir, err := t.archiveDir(archiveFlag)
+		if err != nil {
+			return transparency.Report{}, nil, err
+		}
 		o, err := transparency.OpenOffline(t.dataDir)
 		if err != nil {
-			return transparency.Report{}, err
+			return transparency.Report{}, nil, err
 		}
 		defer o.Close()
 		pub, err := t.offlineKey(ctx, a, o)
 		if err != nil {
-			return transparency.Report{}, err
+			return transparency.Report{}, nil, err
 		}
 		src, bar := withProgress(ctx, a, o)
 		defer bar.Finish()
-		return transparency.Verify(ctx, src, pub)
+		if dir == "" {
+			rep, err := transparency.Verify(ctx, src, pub)
+			return rep, nil, err
+		}
+		arch, err := archive.Verify(ctx, src, pub, dir)
+		if err != nil {
+			return transparency.Report{}, nil, err
+		}
+		rep := arch.Report
+		rep.OK = arch.OK
+		return rep, &arch, nil
 	}
+	rep, err := t.verifyOnline(ctx, a)
+	return rep, nil, err
+}
+
+func (t *target) verifyOnline(ctx context.Context, a *app) (transparency.Report, error) {
 	pinned, err := t.pinnedKey()
 	if err != nil {
 		return transparency.Report{}, err
