@@ -26,9 +26,9 @@ type Outcome int
 
 // The outcomes a client can see.
 const (
-	Applied  Outcome = iota // 2xx: written at Version
-	Refused                 // the server said the version did not match
-	Unknown                 // no answer the client could trust
+	Applied Outcome = iota // 2xx: written at Version
+	Refused                // the server said the version did not match
+	Unknown                // no answer the client could trust
 )
 
 // Result is what the client got back: for a read the version and value
