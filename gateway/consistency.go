@@ -33,7 +33,9 @@ import (
 // instant ago is then known here. A node that cannot catch up within
 // indexWait answers 412 (Vault's answer, which its clients retry); a
 // strong read that cannot learn the leader's sequence answers 503. The
-// refusal is still authorised and audited like any other.
+// refusal is still authorised and audited like any other. An anonymous
+// request may ask too: a strong read costs one stream info at the
+// leader, no more than the audit append every refused request costs.
 
 // HeaderConsistency asks for a strongly consistent request.
 const HeaderConsistency = "X-Coffer-Consistency"

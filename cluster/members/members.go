@@ -40,6 +40,18 @@ type Sealer interface {
 // Serve answers requests on Subject with self() until ctx ends. barrier
 // returns nil while the node is sealed; it then stays silent.
 func Serve(ctx context.Context, nc *nats.Conn, barrier func() Sealer, self func() Member) error {
+	sub, err := Answer(nc, barrier, self)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	_ = sub.Unsubscribe()
+	return nil
+}
+
+// Answer is Serve without the wait: it returns once the subscription is
+// made; the caller unsubscribes.
+func Answer(nc *nats.Conn, barrier func() Sealer, self func() Member) (*nats.Subscription, error) {
 	sub, err := nc.Subscribe(Subject, func(m *nats.Msg) {
 		b := barrier()
 		if b == nil || m.Reply == "" || len(m.Data) == 0 || len(m.Data) > 64 {
@@ -52,11 +64,15 @@ func Serve(ctx context.Context, nc *nats.Conn, barrier func() Sealer, self func(
 		_ = m.Respond(b.Seal(aad(m.Data), body))
 	})
 	if err != nil {
-		return fmt.Errorf("members: serve: %w", err)
+		return nil, fmt.Errorf("members: serve: %w", err)
 	}
-	<-ctx.Done()
-	_ = sub.Unsubscribe()
-	return nil
+	// The server has the subscription once the flush returns: a
+	// request sent next finds it.
+	if err := nc.Flush(); err != nil {
+		_ = sub.Unsubscribe()
+		return nil, fmt.Errorf("members: serve: %w", err)
+	}
+	return sub, nil
 }
 
 // Gather asks every node and returns the answers that arrive within wait,

@@ -1,7 +1,6 @@
 package members
 
 import (
-	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -57,13 +56,9 @@ func connect(t *testing.T) *nats.Conn {
 
 func serve(t *testing.T, nc *nats.Conn, b Sealer, m Member) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = Serve(ctx, nc, func() Sealer { return b }, func() Member { return m })
-	}()
-	t.Cleanup(func() { cancel(); <-done })
+	sub, err := Answer(nc, func() Sealer { return b }, func() Member { return m })
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sub.Unsubscribe() })
 }
 
 // TestGather: every unsealed node under the cluster's keys answers; a
@@ -76,7 +71,6 @@ func TestGather(t *testing.T) {
 	serve(t, nc, keys, Member{NodeID: "node1", APIAddr: "http://a", Applied: 42, Leading: true})
 	serve(t, nc, nil, Member{NodeID: "sealed", Applied: 1})
 	serve(t, nc, newGCM(t), Member{NodeID: "stranger", Applied: 99})
-	require.NoError(t, nc.Flush())
 
 	got, err := Gather(t.Context(), nc, keys, 2*time.Second, 0)
 	require.NoError(t, err)
@@ -101,7 +95,6 @@ func TestAnswerBoundToItsRequest(t *testing.T) {
 	nc := connect(t)
 	keys := newGCM(t)
 	serve(t, nc, keys, Member{NodeID: "node1", Applied: 7})
-	require.NoError(t, nc.Flush())
 	reply, err := nc.Request(Subject, []byte("nonce-one"), 2*time.Second)
 	require.NoError(t, err)
 	_, err = keys.Open(aad([]byte("nonce-one")), reply.Data)
