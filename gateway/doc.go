@@ -9,7 +9,10 @@
 //  2. canonicalise the path once (reject "..", ".", empty segments, NUL,
 //     backslash, invalid UTF-8 and encoded "." or "/"); every later step
 //     sees only the canonical path;
-//  3. route to a mount and a path entry; decide create vs update;
+//  3. route to a mount and a path entry; decide create vs update; wait
+//     for the consistency the client asked for (consistency.go: an
+//     X-Vault-Index or a strong read), so that a token minted on another
+//     node is known, its refusal (412, 503) reported only after step 4;
 //  4. authenticate the token and check the ACL (sudo for root paths);
 //  5. audit: one request, one commit (commands/audit.go). The request
 //     record rides in the request's first ledger message: with its events

@@ -163,7 +163,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // readData decodes the body of writes and the query of reads into the
-// request's data; list and help are the gateway's own parameters. A body
+// request's data; list, help and consistency are the gateway's own
+// parameters. A body
 // of a non-JSON media type is returned as read, for the path to take.
 func (s *Server) readData(w http.ResponseWriter, r *http.Request, op framework.Operation) (map[string]any, *rawBody, error) {
 	if op == framework.ReadOperation || op == framework.ListOperation || op == framework.HelpOperation || (op == framework.DeleteOperation && r.ContentLength <= 0) {
@@ -173,7 +174,7 @@ func (s *Server) readData(w http.ResponseWriter, r *http.Request, op framework.O
 		}
 		data := make(map[string]any, len(q))
 		for k, vs := range q {
-			if k != "list" && k != "help" && len(vs) > 0 {
+			if k != "list" && k != "help" && k != QueryConsistency && len(vs) > 0 {
 				data[k] = vs[0]
 			}
 		}
@@ -278,6 +279,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, path string, op f
 		WrapTTL: wrapTTL,
 	}
 	framework.Bind(entry, req)
+	// The consistency wait comes before authorisation, so that a token
+	// minted on another node is known here (consistency.go).
+	waitErr := s.awaitRequested(ctx, r)
 	authErr := s.authorize(ctx, req, entry, path, clientToken(r))
 	actor := "anonymous"
 	if req.Auth != nil {
@@ -294,7 +298,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, path string, op f
 	if authErr == nil {
 		// A 412 comes after authorisation (a num_uses use is spent): it
 		// is audited like any refusal.
-		authErr = s.waitIndex(ctx, r)
+		authErr = waitErr
 	}
 	if authErr != nil {
 		// Refused requests are audited too: an investigator needs to see
@@ -415,23 +419,4 @@ func (s *Server) auditFailed(w http.ResponseWriter, err error) {
 		}
 	}
 	writeError(w, http.StatusServiceUnavailable, msg)
-}
-
-// waitIndex honours a client's X-Vault-Index: the read waits (briefly)
-// until the local projections have applied at least that ledger index.
-func (s *Server) waitIndex(ctx context.Context, r *http.Request) error {
-	v := r.Header.Get("X-Vault-Index")
-	if v == "" || s.cfg.Deps.Store == nil {
-		return nil
-	}
-	seq, err := strconv.ParseUint(v, 10, 64)
-	if err != nil {
-		return nil // Vault's opaque index format from another server: ignore
-	}
-	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := s.cfg.Deps.Store.WaitApplied(wctx, seq); err != nil {
-		return framework.Errorf(http.StatusPreconditionFailed, "index %d not yet applied on this node", seq)
-	}
-	return nil
 }

@@ -42,6 +42,8 @@ type activeNode struct {
 	elector   *election.Elector
 	snapshots *snapshotBucket
 	restored  *projsnap.Info // the snapshot the projections started from
+	// singletons names the services the elected node runs (ha-status).
+	singletons []string
 
 	cancel     context.CancelFunc
 	projecting bool           // the projector goroutine was started
@@ -252,6 +254,10 @@ func (n *Node) runServices(runCtx context.Context, a *activeNode) error {
 			n.runService(runCtx, a, svc)
 		}
 	}
+	for _, svc := range singletons {
+		a.singletons = append(a.singletons, svc.Name)
+	}
+	n.runService(runCtx, a, n.membersService(a))
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()

@@ -3,8 +3,11 @@ package node
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/cofferhq/coffer/cluster/election"
+	"github.com/cofferhq/coffer/cluster/members"
+	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/engines/ha"
 	"github.com/cofferhq/coffer/ledger"
 )
@@ -39,6 +42,8 @@ func (n *Node) clusterStatus(ctx context.Context) (ha.Status, error) {
 		return st, ledger.ErrSealed
 	}
 	st.Applied = a.store.AppliedSeq()
+	st.Singletons = a.singletons
+	st.Members = n.gatherMembers(ctx, a, len(st.Peers))
 	st.Leading, st.SingletonToken = a.elector.Leading()
 	holder, tok, err := a.elector.Holder(ctx)
 	if err != nil && !errors.Is(err, election.ErrNoHolder) {
@@ -57,4 +62,48 @@ func (n *Node) Leading() bool {
 	a := n.active
 	n.mu.Unlock()
 	return a != nil && a.leading()
+}
+
+// membersWait bounds how long sys/ha-status waits for the other nodes'
+// answers: a node that is down costs the caller this much.
+const membersWait = 500 * time.Millisecond
+
+// self is this node's answer to cluster/members.
+func (n *Node) self(a *activeNode) members.Member {
+	return members.Member{NodeID: n.nodeID(), APIAddr: n.Addr, Applied: a.store.AppliedSeq(), Leading: a.leading()}
+}
+
+// membersService answers the other nodes' cluster/members questions.
+func (n *Node) membersService(a *activeNode) framework.Service {
+	return framework.Service{Name: "cluster members", Run: func(ctx context.Context) error {
+		return members.Serve(ctx, n.ledger.Conn(), n.sealer, func() members.Member { return n.self(a) })
+	}}
+}
+
+// sealer is the barrier, or nil while sealed (a nil *Barrier must not
+// become a non-nil interface).
+func (n *Node) sealer() members.Sealer {
+	if b := n.ledger.Barrier(); b != nil {
+		return b
+	}
+	return nil
+}
+
+// gatherMembers asks every node where it stands; a single node answers
+// for itself. With embedded servers each node is one of the stream's
+// peers, so the gather ends once all of them answered; on an external
+// JetStream any number of nodes may answer, so it waits its whole time.
+func (n *Node) gatherMembers(ctx context.Context, a *activeNode, peers int) []members.Member {
+	if n.cfg.Cluster == nil && n.cfg.External == nil {
+		return []members.Member{n.self(a)}
+	}
+	if n.cfg.Cluster == nil {
+		peers = 0
+	}
+	got, err := members.Gather(ctx, n.ledger.Conn(), n.sealer(), membersWait, peers)
+	if err != nil {
+		n.cfg.Log.Warn("cluster members: gather failed", "err", err)
+		return []members.Member{n.self(a)}
+	}
+	return got
 }

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -204,6 +205,19 @@ func TestClusterSingletonsOnOneNodeAndFailover(t *testing.T) {
 		require.Equal(t, i == leader, sing["leading"])
 		require.Len(t, s.Data["nodes"], 3)
 		require.NotEmpty(t, s.Data["stream_leader"])
+		// Every node answers for itself: its own applied index, and
+		// only the holder says it leads (cluster/members).
+		ms := s.Data["members"].([]any)
+		require.Len(t, ms, 3, "node %d: members %v", i+1, ms)
+		for j, v := range ms {
+			m := v.(map[string]any)
+			require.Equal(t, fmt.Sprintf("node-%d", j+1), m["node_id"])
+			require.Equal(t, true, m["reachable"])
+			require.Equal(t, j == leader, m["leading"], "node %d's view of node %d", i+1, j+1)
+			applied, err := m["applied_index"].(json.Number).Int64()
+			require.NoError(t, err)
+			require.Positive(t, applied)
+		}
 		ldr, err := c.client(i).Sys().Leader()
 		require.NoError(t, err)
 		require.True(t, ldr.IsSelf, "every node is active")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/cofferhq/coffer/cluster/members"
 	"github.com/cofferhq/coffer/engines/framework"
 )
 
@@ -28,6 +29,12 @@ type Status struct {
 	// NoQuorum says why this node cannot reach a quorum of the ledger's
 	// replicas ("" while it can).
 	NoQuorum string
+	// Members are the nodes that answered this node's question
+	// (cluster/members): each one's own applied index and role.
+	Members []members.Member
+	// Singletons names the services the singleton holder runs; the
+	// usual list when empty.
+	Singletons []string
 }
 
 // Peer is one replica of the ledger stream.
@@ -117,15 +124,44 @@ func haStatus(st Status) map[string]any {
 	}
 	owner := st.SingletonHolder
 	runs := map[string]any{}
-	for _, s := range singletons {
+	names := st.Singletons
+	if len(names) == 0 {
+		names = singletons
+	}
+	for _, s := range names {
 		runs[s] = owner
 	}
 	return map[string]any{
-		"nodes": nodes, "node_id": st.NodeID, "clustered": st.Clustered, "stream_leader": st.StreamLeader,
+		"nodes": nodes, "node_id": st.NodeID, "members": memberList(st), "clustered": st.Clustered, "stream_leader": st.StreamLeader,
 		"quorum": st.NoQuorum == "", "quorum_error": st.NoQuorum,
 		"last_index": st.LastSeq, "applied_index": st.Applied, "lag": st.LastSeq - min(st.Applied, st.LastSeq),
 		"singletons": map[string]any{"holder": owner, "fencing_token": st.SingletonToken, "leading": st.Leading, "services": runs},
 	}
+}
+
+// memberList is every node that answered, with its own applied index
+// and its lag behind the stream's last index, then every replica of the
+// stream that did not answer (down, sealed or cut off from this node).
+func memberList(st Status) []map[string]any {
+	out := []map[string]any{}
+	answered := map[string]bool{}
+	for _, m := range st.Members {
+		answered[m.NodeID] = true
+		out = append(out, map[string]any{
+			"node_id": m.NodeID, "api_address": m.APIAddr, "reachable": true,
+			"applied_index": m.Applied, "lag": st.LastSeq - min(m.Applied, st.LastSeq),
+			"leading": m.Leading, "stream_leader": m.NodeID == st.StreamLeader,
+		})
+	}
+	for _, p := range st.Peers {
+		if !answered[p.Name] {
+			out = append(out, map[string]any{
+				"node_id": p.Name, "api_address": "", "reachable": false,
+				"applied_index": nil, "lag": nil, "leading": false, "stream_leader": p.Leader,
+			})
+		}
+	}
+	return out
 }
 
 func addrIf(ok bool, addr string) string {

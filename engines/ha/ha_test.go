@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/cofferhq/coffer/cluster/members"
 )
 
 func TestStatusShapes(t *testing.T) {
@@ -38,6 +40,20 @@ func TestStatusShapes(t *testing.T) {
 	servers := raftConfiguration(st)["config"].(map[string]any)["servers"].([]map[string]any)
 	require.Len(t, servers, 3)
 	require.Equal(t, true, servers[0]["leader"])
+
+	// Members: each answering node's own applied index and lag, then the
+	// replica that did not answer.
+	st.Members = []members.Member{{NodeID: "n1", APIAddr: "https://n1:8200", Applied: 40}, {NodeID: "n2", APIAddr: "https://n2:8200", Applied: 37, Leading: true}}
+	st.Singletons = []string{"ledger writer", "checkpointer"}
+	hs = haStatus(st)
+	ms := hs["members"].([]map[string]any)
+	require.Len(t, ms, 3)
+	require.Equal(t, map[string]any{"node_id": "n1", "api_address": "https://n1:8200", "reachable": true, "applied_index": uint64(40), "lag": uint64(0), "leading": false, "stream_leader": true}, ms[0])
+	require.Equal(t, uint64(3), ms[1]["lag"])
+	require.Equal(t, true, ms[1]["leading"])
+	require.Equal(t, "n3", ms[2]["node_id"])
+	require.Equal(t, false, ms[2]["reachable"])
+	require.Equal(t, map[string]any{"ledger writer": "n3/ab12", "checkpointer": "n3/ab12"}, hs["singletons"].(map[string]any)["services"])
 
 	// An applied index past the last sequence read (the stream info was
 	// taken first) is no negative lag.
