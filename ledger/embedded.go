@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/url"
@@ -28,7 +29,20 @@ type EmbeddedConfig struct {
 	Routes      []string
 	// ClusterName is the NATS cluster's name ("coffer" when empty).
 	ClusterName string
+	// RouteTLS, when set, makes every route TLS, both the ones this
+	// server accepts and the ones it opens: the same configuration
+	// serves both sides, so it holds this server's certificate, the CA
+	// pool peers are verified by (RootCAs for the servers it dials,
+	// ClientCAs with RequireAndVerifyClientCert for the ones that dial
+	// it). A peer without a certificate from that CA is refused: the
+	// certificate is the route's authentication.
+	RouteTLS *tls.Config
 }
+
+// routeTLSTimeout bounds a route's TLS handshake: NATS's default of two
+// seconds is short for a loaded machine, and a route that fails its
+// handshake is only retried a second later.
+const routeTLSTimeout = 5 // seconds, as nats-server counts it
 
 // maxPayload is the largest message the embedded server accepts: NATS's own
 // ceiling. Request bodies are limited to 32 MiB by the gateway, so one KV
@@ -110,6 +124,9 @@ func clusterOptions(opts *server.Options, cfg EmbeddedConfig) error {
 		opts.Cluster.Name = "coffer"
 	}
 	opts.Cluster.Host, opts.Cluster.Port = host, p
+	if cfg.RouteTLS != nil {
+		opts.Cluster.TLSConfig, opts.Cluster.TLSTimeout = cfg.RouteTLS.Clone(), routeTLSTimeout
+	}
 	for _, r := range cfg.Routes {
 		opts.Routes = append(opts.Routes, &url.URL{Scheme: "nats-route", Host: r})
 	}

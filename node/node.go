@@ -97,6 +97,9 @@ type Cluster struct {
 	// FormWait bounds how long Start waits for the cluster to form (a
 	// JetStream meta leader and enough peers); 2 minutes when 0.
 	FormWait time.Duration
+	// TLS, when set, makes the routes mutual TLS (ledger.EmbeddedConfig's
+	// RouteTLS).
+	TLS *tls.Config
 }
 
 // External is an existing JetStream cluster.
@@ -216,7 +219,7 @@ func (n *Node) openLedger(ctx context.Context) (err error) {
 	} else {
 		ec := ledger.EmbeddedConfig{StoreDir: filepath.Join(cfg.DataDir, "nats")}
 		if c := cfg.Cluster; c != nil {
-			ec.ServerName, ec.ClusterAddr, ec.Routes = c.NodeID, c.Addr, c.Peers
+			ec.ServerName, ec.ClusterAddr, ec.Routes, ec.RouteTLS = c.NodeID, c.Addr, c.Peers, c.TLS
 			opts = ledger.OpenOptions{Replicas: cmp.Or(c.Replicas, defaultReplicas), FormWait: cmp.Or(c.FormWait, defaultFormWait)}
 			cfg.Log.Info("joining the cluster", "node_id", c.NodeID, "cluster_addr", c.Addr, "peers", c.Peers, "replicas", opts.Replicas)
 		}

@@ -21,7 +21,10 @@ var (
 		Blocks: []hcl.BlockHeaderSchema{{Type: "nats"}, {Type: "retry_join"}},
 	}
 	retryJoinSchema = &hcl.BodySchema{
-		Attributes: []hcl.AttributeSchema{{Name: "leader_api_addr", Required: true}, {Name: "leader_cluster_addr"}},
+		Attributes: []hcl.AttributeSchema{
+			{Name: "leader_api_addr", Required: true}, {Name: "leader_cluster_addr"},
+			{Name: "leader_ca_cert_file"}, {Name: "leader_client_cert_file"}, {Name: "leader_client_key_file"},
+		},
 	}
 	natsSchema = &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{
@@ -120,6 +123,13 @@ func decodeRetryJoin(d *decoder, b *hcl.Block) RetryJoin {
 	}
 	if d.str(attrs, "leader_cluster_addr", &r.LeaderClusterAddr) {
 		checkURL(d, "leader_cluster_addr", r.LeaderClusterAddr, rangeOf(attrs, "leader_cluster_addr", b.DefRange))
+	}
+	d.str(attrs, "leader_ca_cert_file", &r.LeaderCACertFile)
+	d.str(attrs, "leader_client_cert_file", &r.LeaderClientCertFile)
+	d.str(attrs, "leader_client_key_file", &r.LeaderClientKeyFile)
+	if (r.LeaderClientCertFile == "") != (r.LeaderClientKeyFile == "") {
+		d.add(problem(b.DefRange, "Incomplete client certificate",
+			"leader_client_cert_file and leader_client_key_file go together: give both or neither."))
 	}
 	return r
 }

@@ -80,6 +80,13 @@ type RetryJoin struct {
 	// is a Coffer extension; unset, it is LeaderAPIAddr's host with the
 	// port after the API port (Vault's own default for cluster_addr).
 	LeaderClusterAddr string
+	// LeaderCACertFile is a PEM file of the CA that signs the nodes'
+	// certificates; LeaderClientCertFile and LeaderClientKeyFile the
+	// certificate this node shows the others. Vault's names; Coffer uses
+	// them for the routes between the embedded NATS servers (RouteTLS).
+	LeaderCACertFile     string
+	LeaderClientCertFile string
+	LeaderClientKeyFile  string
 }
 
 // ClusterHostPort is host:port of the node's NATS routes.

@@ -9,6 +9,10 @@
 //	  # leader_cluster_addr says otherwise):
 //	  retry_join { leader_api_addr = "https://coffer-2:8200" }
 //	  retry_join { leader_api_addr = "https://coffer-3:8200" }
+//	  # With a TLS listener the routes are mutual TLS with the listener's
+//	  # certificate, verified against Vault's leader_ca_cert_file (and,
+//	  # optionally, another certificate to show: leader_client_cert_file,
+//	  # leader_client_key_file); see Config.RouteTLS.
 //	  # Or an external JetStream cluster instead (not both):
 //	  # nats {
 //	  #   urls = ["tls://n1:4222"]

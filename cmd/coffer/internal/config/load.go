@@ -153,6 +153,9 @@ func decode(d *decoder, body hcl.Body) (*Config, *hcl.Block) {
 	if len(cfg.Listeners) == 0 && !hasBlock(content.Blocks, "listener") {
 		d.add(problem(missing, "Missing listener block", `At least one listener "tcp" block is required.`))
 	}
+	if storageSeen != nil {
+		checkRouteTLS(d, cfg, storageSeen)
+	}
 	return cfg, sealSeen
 }
 

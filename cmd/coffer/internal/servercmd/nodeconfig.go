@@ -81,6 +81,9 @@ func clusterConfig(fc *config.Config, cfg *node.Config) error {
 		return err
 	}
 	c := &node.Cluster{NodeID: st.NodeID, Addr: addr}
+	if c.TLS, err = fc.RouteTLS(); err != nil {
+		return err
+	}
 	for _, r := range st.RetryJoin {
 		hp, err := r.ClusterHostPort()
 		if err != nil {

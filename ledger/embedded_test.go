@@ -1,0 +1,158 @@
+package ledger
+
+import (
+	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"fmt"
+	"math/big"
+	"net"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/stretchr/testify/require"
+)
+
+// routeTLS is a node's route TLS configuration with its own self-signed
+// certificate for 127.0.0.1 as the only CA (what config.RouteTLS builds
+// from a listener certificate and leader_ca_cert_file).
+func routeTLS(t *testing.T, name string) *tls.Config {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	leaf, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return &tls.Config{
+		MinVersion: tls.VersionTLS12, RootCAs: pool, ClientCAs: pool, ClientAuth: tls.RequireAndVerifyClientCert,
+		Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}},
+	}
+}
+
+// freeRouteAddrs reserves n loopback ports and releases them for the
+// servers to take (testkit has the same, but imports this package).
+func freeRouteAddrs(t *testing.T, n int) []string {
+	t.Helper()
+	var out []string
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer l.Close()
+		out = append(out, l.Addr().String())
+	}
+	return out
+}
+
+// routedPeers names the servers ns has a route with.
+func routedPeers(t *testing.T, ns *server.Server) []string {
+	t.Helper()
+	rz, err := ns.Routez(nil)
+	require.NoError(t, err)
+	var names []string
+	for _, r := range rz.Routes {
+		if r.RemoteName != "" && !slices.Contains(names, r.RemoteName) {
+			names = append(names, r.RemoteName)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// TestEmbeddedRoutesOverTLS forms a three-server cluster over mutual-TLS
+// routes, creates an R3 stream on it, and checks that a fourth server
+// whose certificate comes from another CA, and one without TLS, are
+// refused by every member.
+func TestEmbeddedRoutesOverTLS(t *testing.T) {
+	addrs := freeRouteAddrs(t, 5)
+	good := routeTLS(t, "cluster-ca")
+	conns := make([]*nats.Conn, 5)
+	start := func(i int, tc *tls.Config, peers []string) *server.Server {
+		ns, nc, err := StartEmbedded(EmbeddedConfig{
+			StoreDir: filepath.Join(t.TempDir(), "nats"), ServerName: fmt.Sprintf("n%d", i+1),
+			ClusterAddr: addrs[i], Routes: peers, RouteTLS: tc,
+		})
+		require.NoError(t, err)
+		t.Cleanup(func() { nc.Close(); ns.Shutdown(); ns.WaitForShutdown() })
+		conns[i] = nc
+		return ns
+	}
+	servers := make([]*server.Server, 3)
+	var wg sync.WaitGroup
+	for i := range 3 {
+		wg.Go(func() {
+			var peers []string
+			for j := range 3 {
+				if j != i {
+					peers = append(peers, addrs[j])
+				}
+			}
+			servers[i] = start(i, good, peers)
+		})
+	}
+	wg.Wait()
+	require.Eventually(t, func() bool {
+		for _, ns := range servers {
+			if len(routedPeers(t, ns)) != 2 {
+				return false
+			}
+		}
+		return true
+	}, 30*time.Second, 100*time.Millisecond, "the three servers did not form a cluster over TLS")
+	// A route port speaks TLS only, and only to a holder of a
+	// certificate from the CA: with one it greets with its INFO, without
+	// one the handshake is refused.
+	greet := func(tc *tls.Config) (string, error) {
+		c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addrs[0], tc)
+		if err != nil {
+			return "", err
+		}
+		defer c.Close()
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		return bufio.NewReader(c).ReadString('\n')
+	}
+	info, err := greet(good)
+	require.NoError(t, err)
+	require.Contains(t, info, "INFO ")
+	anonymous := good.Clone()
+	anonymous.Certificates = nil
+	_, err = greet(anonymous)
+	require.ErrorContains(t, err, "certificate required")
+
+	// JetStream places an R3 stream over the TLS routes.
+	ledger, err := OpenWithOptions(t.Context(), conns[0], OpenOptions{Replicas: 3, FormWait: time.Minute})
+	require.NoError(t, err)
+	si, err := ledger.StreamInfo(t.Context())
+	require.NoError(t, err)
+	require.NotNil(t, si.Cluster)
+	require.Len(t, si.Cluster.Replicas, 2)
+
+	// A server with another CA's certificate, and one in plaintext, both
+	// pointed at every member: nobody lets them in.
+	stranger := start(3, routeTLS(t, "other-ca"), addrs[:3])
+	plain := start(4, nil, addrs[:3])
+	time.Sleep(3 * time.Second) // routes are retried every second: give them a few tries
+	require.Empty(t, routedPeers(t, stranger), "a server with another CA joined")
+	require.Empty(t, routedPeers(t, plain), "a plaintext server joined")
+	for _, ns := range servers {
+		require.Len(t, routedPeers(t, ns), 2, "%s has routes to outsiders", ns.Name())
+	}
+}
