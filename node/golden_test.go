@@ -206,7 +206,7 @@ func dumpReadModels(t *testing.T, s *projections.Store, l *ledger.Store) []byte 
 	}
 	out["kv"], out["transit"], out["database"] = kv, transit, database
 	var leases []any
-	require.NoError(t, leasestore.WithPrefix(s, "", func(id string) bool {
+	require.NoError(t, leasestore.WithPrefix(s, b, "", func(id string) bool {
 		st, err := leasestore.Get(s, b, id)
 		require.NoError(t, err)
 		leases = append(leases, st)

@@ -33,20 +33,21 @@ func TestOldFormatIsRebuilt(t *testing.T) {
 }
 
 // TestPreviousFormatIsRebuilt: a store of the previous layout (format key
-// Format-1, with auth and PKI names in plaintext keys) opens empty too.
+// Format-1, with lease ids and accessors in plaintext keys) opens empty
+// too.
 func TestPreviousFormatIsRebuilt(t *testing.T) {
 	dir := t.TempDir()
 	db, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}})
 	require.NoError(t, err)
 	require.NoError(t, db.Set(keyFormat, u64(Format-1), pebble.Sync))
 	require.NoError(t, db.Set(keyAppliedSeq, u64(42), pebble.Sync))
-	require.NoError(t, db.Set([]byte("userpass/auth_1\x00ualice"), []byte("sealed"), pebble.Sync))
+	require.NoError(t, db.Set([]byte("ltok/acc-1/database/creds/readonly/x1"), []byte("sealed"), pebble.Sync))
 	require.NoError(t, db.Close())
 
 	s, err := Open(dir)
 	require.NoError(t, err)
 	require.Zero(t, s.AppliedSeq(), "the previous layout is replayed from sequence 1")
-	_, err = s.Get([]byte("userpass/auth_1\x00ualice"))
-	require.ErrorIs(t, err, ErrNotFound, "the plaintext name is gone")
+	_, err = s.Get([]byte("ltok/acc-1/database/creds/readonly/x1"))
+	require.ErrorIs(t, err, ErrNotFound, "the plaintext lease id is gone")
 	require.NoError(t, s.Close())
 }

@@ -31,7 +31,9 @@ var (
 //	2  every value sealed by the barrier, names in keys HMAC'd (PutJSON)
 //	3  user and role names of auth methods, token roles and PKI roles
 //	   HMAC'd in keys too (NameKey), the AppRole role-id index sealed
-const Format = 3
+//	4  lease ids and token accessors HMAC'd in the lease indexes (and a
+//	   folder index for listings), AppRole secret ID accessors too
+const Format = 4
 
 // Store is the pebble database that holds every read model.
 type Store struct {

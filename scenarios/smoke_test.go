@@ -191,8 +191,8 @@ func dirBytes(t *testing.T, dir string) int64 {
 // secret value but was written by a user (issue 10, item 10): policy names
 // and text, mount descriptions and options, transit key names, database
 // connection URLs, usernames and role SQL, userpass user names, AppRole,
-// token and PKI role names, cubbyhole paths. None of it may show in the
-// data dir, in any encoding.
+// token and PKI role names, cubbyhole paths, a lease id and a token
+// accessor. None of it may show in the data dir, in any encoding.
 func TestSmokeSettingsNeverInPlaintext(t *testing.T) {
 	s := start(t)
 	c := s.Client(t)
@@ -231,8 +231,23 @@ func TestSmokeSettingsNeverInPlaintext(t *testing.T) {
 	_, err = c.Logical().Write("auth/token/roles/"+canary("tokenrole"), map[string]any{"orphan": true})
 	require.NoError(t, err)
 	require.NoError(t, c.Sys().Mount("pk", &vault.MountInput{Type: "pki"}))
-	_, err = c.Logical().Write("pk/roles/"+canary("pkirole"), map[string]any{"allow_any_name": true})
+	_, err = c.Logical().Write("pk/roles/"+canary("pkirole"), map[string]any{"allow_any_name": true, "generate_lease": true})
 	require.NoError(t, err)
+	// A lease id names its mount and role, and a token accessor is a
+	// handle on a token: a certificate issued with a lease, by a child
+	// token, puts both in the lease indexes.
+	_, err = c.Logical().Write("pk/root/generate/internal", map[string]any{"common_name": "Canary Root", "ttl": "8760h", "key_type": "ec"})
+	require.NoError(t, err)
+	child, err := c.Auth().Token().Create(&vault.TokenCreateRequest{Policies: []string{"root"}})
+	require.NoError(t, err)
+	cc, err := c.Clone()
+	require.NoError(t, err)
+	cc.SetToken(child.Auth.ClientToken)
+	cert, err := cc.Logical().Write("pk/issue/"+canary("pkirole"), map[string]any{"common_name": "canary.example.com", "ttl": "1h"})
+	require.NoError(t, err)
+	leaseID, accessor := cert.LeaseID, child.Auth.Accessor
+	require.Contains(t, leaseID, canary("pkirole"), "the lease id names the role")
+	leaf := leaseID[strings.LastIndexByte(leaseID, '/')+1:]
 	_, err = c.Logical().Write("cubbyhole/"+canary("cubbypath"), map[string]any{"v": "x"})
 	require.NoError(t, err)
 
@@ -248,6 +263,9 @@ func TestSmokeSettingsNeverInPlaintext(t *testing.T) {
 		require.NoError(t, err)
 		require.Contains(t, fmt.Sprint(l.Data["keys"]), canary(key), "%s lists the name", path)
 	}
+	leases, err := c.Logical().List("sys/leases/lookup/pk/issue/" + canary("pkirole") + "/")
+	require.NoError(t, err)
+	require.Equal(t, []any{leaf}, leases.Data["keys"], "the lease lists under its folder")
 	cub, err := c.Logical().Read("cubbyhole/" + canary("cubbypath"))
 	require.NoError(t, err)
 	require.Equal(t, "x", cub.Data["v"])
@@ -257,6 +275,10 @@ func TestSmokeSettingsNeverInPlaintext(t *testing.T) {
 	for _, what := range []string{"policyname", "policypath", "description", "transitkey", "connection", "host", "user", "password", "role", "sql",
 		"username", "userpassword", "approle", "tokenrole", "pkirole", "cubbypath"} {
 		found := harness.ScanForBytes(t, s.DataDir, harness.Encodings([]byte(canary(what)))...)
+		require.Empty(t, found, "%s found in plaintext on disk", what)
+	}
+	for what, id := range map[string]string{"lease id": leaseID, "lease id's last segment": leaf, "token accessor": accessor} {
+		found := harness.ScanForBytes(t, s.DataDir, harness.Encodings([]byte(id))...)
 		require.Empty(t, found, "%s found in plaintext on disk", what)
 	}
 }

@@ -42,6 +42,11 @@ type Caller struct {
 	// BoundCIDRs restrict where the token may be used from (the gateway
 	// checks them before the ACL).
 	BoundCIDRs []string
+	// NumUses is what the token had left when it was resolved; 0 is
+	// unlimited, and a token created unlimited stays so, which lets the
+	// token store skip spending a use (a second read and a command) on
+	// every request of an unlimited token.
+	NumUses int
 }
 
 // Request is one logical API request routed to an engine.

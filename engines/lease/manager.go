@@ -344,7 +344,7 @@ func (m *Manager) RevokeAsync(ctx context.Context, id string) error {
 // the call.
 func (m *Manager) RevokePrefix(ctx context.Context, prefix string, force bool) (int, error) {
 	var ids []string
-	err := leasestore.WithPrefix(m.deps.Store, prefix, func(id string) bool {
+	err := leasestore.WithPrefix(m.deps.Store, m.deps.Ledger.Barrier(), prefix, func(id string) bool {
 		ids = append(ids, id)
 		return true
 	})
@@ -377,7 +377,7 @@ func (m *Manager) RevokePrefix(ctx context.Context, prefix string, force bool) (
 
 // RevokeForToken hands every live lease of a revoked token to the reaper.
 func (m *Manager) RevokeForToken(ctx context.Context, accessor string) error {
-	ids, err := leasestore.ByToken(m.deps.Store, accessor)
+	ids, err := leasestore.ByToken(m.deps.Store, m.deps.Ledger.Barrier(), accessor)
 	if err != nil {
 		return err
 	}
@@ -389,7 +389,7 @@ func (m *Manager) RevokeForToken(ctx context.Context, accessor string) error {
 // first failure, since the reaper retries each lease on its own.
 func (m *Manager) RevokeUnderLater(ctx context.Context, prefix string) error {
 	var ids []string
-	if err := leasestore.WithPrefix(m.deps.Store, prefix, func(id string) bool {
+	if err := leasestore.WithPrefix(m.deps.Store, m.deps.Ledger.Barrier(), prefix, func(id string) bool {
 		ids = append(ids, id)
 		return true
 	}); err != nil {

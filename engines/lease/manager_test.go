@@ -221,7 +221,7 @@ func count(evs []string, typ string) int {
 
 func leasePrefix(e *env, prefix string) ([]string, error) {
 	var ids []string
-	err := leasestore.WithPrefix(e.le.Store, prefix, func(id string) bool { ids = append(ids, id); return true })
+	err := leasestore.WithPrefix(e.le.Store, e.le.Ledger.Barrier(), prefix, func(id string) bool { ids = append(ids, id); return true })
 	slices.Sort(ids)
 	return ids, err
 }

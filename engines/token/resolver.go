@@ -66,6 +66,7 @@ func (r *Resolver) Resolve(ctx context.Context, raw string) (*framework.Caller, 
 		Orphan:      t.Orphan(),
 		ExpireTime:  t.Deadline(),
 		BoundCIDRs:  t.BoundCIDRs,
+		NumUses:     t.NumUses,
 	}, nil
 }
 
@@ -118,8 +119,11 @@ func (r *Resolver) Login(ctx context.Context, req *framework.Request, auth *fram
 // was resolved (a concurrent request took the last one) is refused with
 // framework.ErrPermissionDenied.
 func (r *Resolver) Use(ctx context.Context, auth *framework.Caller) error {
-	if auth == nil || auth.ClientToken == "" || auth.TokenType == tokencmd.TypeBatch {
-		return nil // batch tokens have no use limit
+	if auth == nil || auth.ClientToken == "" || auth.TokenType == tokencmd.TypeBatch || auth.NumUses <= 0 {
+		// Batch tokens have no use limit, and neither has a token that
+		// had none when resolved: num_uses only counts down from a limit
+		// set at creation, so there is nothing to spend.
+		return nil
 	}
 	b := r.deps.Ledger.Barrier()
 	if b == nil {

@@ -2,7 +2,6 @@ package authstore
 
 import (
 	"encoding/hex"
-	"errors"
 	"fmt"
 
 	"github.com/cofferhq/coffer/events/approleevent"
@@ -41,6 +40,18 @@ func approleSecretPrefix(r projections.SealedReader, mount, role string) ([]byte
 
 func approleAccessorPrefix(r projections.SealedReader, mount, role string) ([]byte, error) {
 	return approleRoleScope(r, mount, "a", role)
+}
+
+// accessorRecord is what a secret ID accessor's key holds, sealed: the
+// accessor (a handle that looks up and destroys the secret ID, so named in
+// the key by its HMAC only) and the secret ID's HMAC.
+type accessorRecord struct {
+	Accessor string `json:"accessor"`
+	Hash     string `json:"hash"`
+}
+
+func approleAccessorKey(b *ledger.Barrier, prefix []byte, accessor string) []byte {
+	return projections.TxNameKey(b, prefix, "approle-secret-id-accessor", accessor)
 }
 
 // roleIDHash names a role ID in the index without revealing it.
@@ -149,13 +160,13 @@ func applySecretID[T secretIDEvent](tx *projections.Tx, e *T) error {
 	next := approleevent.Apply(cur, ev)
 	if next == nil {
 		if cur != nil {
-			if err := tx.Delete(key(string(accessors), cur.Accessor)); err != nil {
+			if err := tx.Delete(approleAccessorKey(tx.Barrier(), accessors, cur.Accessor)); err != nil {
 				return err
 			}
 		}
 		return tx.Delete(k)
 	}
-	if err := tx.Set(key(string(accessors), next.Accessor), []byte(hash)); err != nil {
+	if err := projections.PutJSON(tx, approleAccessorKey(tx.Barrier(), accessors, next.Accessor), accessorRecord{next.Accessor, hash}); err != nil {
 		return err
 	}
 	return projections.PutJSON(tx, k, next)
@@ -221,16 +232,19 @@ func GetSecretID(s *projections.Store, b *ledger.Barrier, mount, role, hash stri
 
 // SecretIDHashByAccessor returns the HMAC of the role's secret ID named by
 // accessor, or ErrNotFound.
-func SecretIDHashByAccessor(s *projections.Store, mount, role, accessor string) (string, error) {
-	p, err := approleAccessorPrefix(s, mount, role)
-	if err != nil {
-		return "", err
-	}
-	raw, err := s.Get(key(string(p), accessor))
-	if errors.Is(err, projections.ErrNotFound) {
+func SecretIDHashByAccessor(s *projections.Store, b *ledger.Barrier, mount, role, accessor string) (string, error) {
+	var rec accessorRecord
+	found, err := getNamed(s, b, func(r projections.SealedReader) ([]byte, error) {
+		p, err := approleAccessorPrefix(r, mount, role)
+		if err != nil {
+			return nil, err
+		}
+		return approleAccessorKey(b, p, accessor), nil
+	}, &rec)
+	if err == nil && !found {
 		return "", ErrNotFound
 	}
-	return string(raw), err
+	return rec.Hash, err
 }
 
 // ListSecretIDAccessors returns the accessors of a role's secret IDs.
@@ -239,7 +253,7 @@ func ListSecretIDAccessors(s *projections.Store, mount, role string) ([]string, 
 	if err != nil {
 		return nil, err
 	}
-	return names(s, p)
+	return projections.ScanNames(s, p, func(r accessorRecord) string { return r.Accessor })
 }
 
 // ListSecretIDs returns the states of a role's secret IDs (for tidy).

@@ -115,12 +115,14 @@ func TestAppRoleNamesNotInPlaintext(t *testing.T) {
 	write(name, roleID)
 	write("beta", "beta-id")
 	write("alpha", "alpha-id")
-	accessor := "acc-" + ledger.NewID()
+	// A secret ID accessor looks the secret ID up and destroys it: a
+	// handle, named by HMAC too.
+	accessor := canary("secretidaccessor")
 	require.NoError(t, r.RunSecretID(ctx, name, func(*approleevent.Role) (string, error) { return "hmac-1", nil },
 		func(_ *approleevent.Role, _ *approleevent.SecretID) ([]approleevent.Event, error) {
 			return []approleevent.Event{approleevent.SecretIDIssued{SecretID: approleevent.SecretID{HMAC: "hmac-1", Accessor: accessor}}}, nil
 		}))
-	noPlaintext(t, le, name, roleID)
+	noPlaintext(t, le, name, roleID, accessor)
 
 	b := le.Ledger.Barrier()
 	got, _, err := authstore.GetAppRole(le.Store, b, mount, name)
@@ -135,7 +137,7 @@ func TestAppRoleNamesNotInPlaintext(t *testing.T) {
 	accs, err := authstore.ListSecretIDAccessors(le.Store, mount, name)
 	require.NoError(t, err)
 	assert.Equal(t, []string{accessor}, accs)
-	h, err := authstore.SecretIDHashByAccessor(le.Store, mount, name, accessor)
+	h, err := authstore.SecretIDHashByAccessor(le.Store, b, mount, name, accessor)
 	require.NoError(t, err)
 	assert.Equal(t, "hmac-1", h)
 	st, _, err := authstore.GetSecretID(le.Store, b, mount, name, "hmac-1")
@@ -163,7 +165,7 @@ func TestAppRoleNamesNotInPlaintext(t *testing.T) {
 	accs, err = authstore.ListSecretIDAccessors(le.Store, mount, name)
 	require.NoError(t, err)
 	assert.Empty(t, accs)
-	_, err = authstore.SecretIDHashByAccessor(le.Store, mount, name, accessor)
+	_, err = authstore.SecretIDHashByAccessor(le.Store, b, mount, name, accessor)
 	require.ErrorIs(t, err, authstore.ErrNotFound)
 	names, err = authstore.ListAppRoles(le.Store, mount)
 	require.NoError(t, err)

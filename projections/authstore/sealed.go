@@ -47,16 +47,6 @@ func deleteNamed(tx *projections.Tx, keyOf func(projections.SealedReader) ([]byt
 	return tx.Delete(k)
 }
 
-// names lists the suffixes after prefix of the keys under it.
-func names(r projections.SealedReader, prefix []byte) ([]string, error) {
-	var out []string
-	err := r.Scan(prefix, func(k, _ []byte) bool {
-		out = append(out, string(k[len(prefix):]))
-		return true
-	})
-	return out, err
-}
-
 func key(parts ...string) []byte {
 	var k []byte
 	for _, p := range parts {

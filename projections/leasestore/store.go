@@ -3,8 +3,10 @@ package leasestore
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,20 +20,65 @@ var (
 	prefixExpiry  = []byte("lexp/")
 	prefixPending = []byte("lpend/")
 	prefixToken   = []byte("ltok/")
+	prefixFolder  = []byte("lfold/")
 )
 
-func leaseKey(id string) []byte { return append(bytes.Clone(prefixLease), id...) }
+// HMAC purposes of the names in keys: a lease id holds the mount path and
+// the role it was issued for, a token accessor is a handle on a token, and
+// neither may show in pebble (issue 10, item 10). Folders hash apart from
+// ids so a folder's key never equals a lease's.
+const (
+	purposeID       = "lease-id"
+	purposeFolder   = "lease-folder"
+	purposeAccessor = "lease-token-accessor"
+)
 
-func expiryKey(at time.Time, id string) []byte {
-	k := bytes.Clone(prefixExpiry)
-	k = binary.BigEndian.AppendUint64(k, uint64(at.UnixNano()))
-	return append(k, id...)
+// hashLen is the length of a hex HMAC at the end of every index key.
+const hashLen = 2 * 32
+
+// idHash is the hex HMAC that stands for a lease id in every key.
+func idHash(b *ledger.Barrier, id string) []byte {
+	return hex.AppendEncode(nil, b.HMAC(purposeID, id))
 }
 
-func pendingKey(id string) []byte { return append(bytes.Clone(prefixPending), id...) }
+func leaseKey(h []byte) []byte { return append(bytes.Clone(prefixLease), h...) }
 
-func tokenKey(accessor, id string) []byte {
-	return append(append(append(bytes.Clone(prefixToken), accessor...), '/'), id...)
+func expiryKey(at time.Time, h []byte) []byte {
+	k := bytes.Clone(prefixExpiry)
+	k = binary.BigEndian.AppendUint64(k, uint64(at.UnixNano()))
+	return append(k, h...)
+}
+
+func pendingKey(h []byte) []byte { return append(bytes.Clone(prefixPending), h...) }
+
+func tokenPrefix(b *ledger.Barrier, accessor string) []byte {
+	return projections.TxNameKey(b, bytes.Clone(prefixToken), purposeAccessor, accessor)
+}
+
+func folderPrefix(b *ledger.Barrier, folder string) []byte {
+	return projections.TxNameKey(b, bytes.Clone(prefixFolder), purposeFolder, folder)
+}
+
+// folders are the folders a lease id sits under ("db/creds/r/x" is under
+// "db/", "db/creds/" and "db/creds/r/"): a listing or a prefix revocation
+// names one of them, and the folder index answers it without plaintext
+// ids in keys.
+func folders(id string) []string {
+	var out []string
+	for i := 0; i < len(id); i++ {
+		if id[i] == '/' {
+			out = append(out, id[:i+1])
+		}
+	}
+	return out
+}
+
+// hashOf is the lease hash at the end of an index key.
+func hashOf(k []byte) []byte {
+	if len(k) < hashLen {
+		return nil
+	}
+	return k[len(k)-hashLen:]
 }
 
 func sealAAD(id string) []byte { return []byte("lease\x00" + id) }
@@ -50,7 +97,12 @@ type stored struct {
 }
 
 func apply(tx *projections.Tx, rec ledger.Record) error {
-	cur, err := load(tx, tx.Barrier(), rec.Aggregate)
+	b := tx.Barrier()
+	if b == nil {
+		return ledger.ErrSealed
+	}
+	h := idHash(b, rec.Aggregate)
+	cur, err := load(tx, b, rec.Aggregate, leaseKey(h))
 	if err != nil && !errors.Is(err, leaseevent.ErrNotFound) {
 		return err
 	}
@@ -59,64 +111,77 @@ func apply(tx *projections.Tx, rec ledger.Record) error {
 		return err
 	}
 	if cur != nil {
-		if err := unindex(tx, cur); err != nil {
+		if err := unindex(tx, b, h, cur); err != nil {
 			return err
 		}
+	} else {
+		// A lease's id never changes and its record is kept once it is
+		// over, so its folder entries are written once.
+		for _, f := range folders(next.ID) {
+			if err := tx.Set(append(folderPrefix(b, f), h...), nil); err != nil {
+				return err
+			}
+		}
 	}
-	if err := index(tx, next); err != nil {
+	if err := index(tx, b, h, next); err != nil {
 		return err
 	}
 	s := stored{State: *next}
 	if len(next.RevokeData) > 0 {
-		s.Sealed = tx.Barrier().Seal(sealAAD(next.ID), next.RevokeData)
+		s.Sealed = b.Seal(sealAAD(next.ID), next.RevokeData)
 		s.RevokeData = nil
 	}
-	// The whole record is sealed too (path, token accessor, TTLs), and
-	// the revoke data a second time under its own AAD.
-	return projections.PutJSON(tx, leaseKey(next.ID), s)
+	// The whole record is sealed too (id, path, token accessor, TTLs),
+	// and the revoke data a second time under its own AAD.
+	return projections.PutJSON(tx, leaseKey(h), s)
 }
 
-func index(tx *projections.Tx, s *leaseevent.State) error {
+func index(tx *projections.Tx, b *ledger.Barrier, h []byte, s *leaseevent.State) error {
 	switch s.State {
 	case leaseevent.StateActive:
-		if err := tx.Set(expiryKey(s.ExpireAt, s.ID), nil); err != nil {
+		if err := tx.Set(expiryKey(s.ExpireAt, h), nil); err != nil {
 			return err
 		}
 	case leaseevent.StatePending, leaseevent.StateExpired, leaseevent.StateRevoking:
-		if err := tx.Set(pendingKey(s.ID), nil); err != nil {
+		if err := tx.Set(pendingKey(h), nil); err != nil {
 			return err
 		}
 	}
 	if s.Live() && s.TokenAccessor != "" {
-		return tx.Set(tokenKey(s.TokenAccessor, s.ID), nil)
+		return tx.Set(append(tokenPrefix(b, s.TokenAccessor), h...), nil)
 	}
 	return nil
 }
 
-func unindex(tx *projections.Tx, s *leaseevent.State) error {
-	if err := tx.Delete(expiryKey(s.ExpireAt, s.ID)); err != nil {
+func unindex(tx *projections.Tx, b *ledger.Barrier, h []byte, s *leaseevent.State) error {
+	if err := tx.Delete(expiryKey(s.ExpireAt, h)); err != nil {
 		return err
 	}
-	if err := tx.Delete(pendingKey(s.ID)); err != nil {
+	if err := tx.Delete(pendingKey(h)); err != nil {
 		return err
 	}
 	if s.TokenAccessor != "" {
-		return tx.Delete(tokenKey(s.TokenAccessor, s.ID))
+		return tx.Delete(append(tokenPrefix(b, s.TokenAccessor), h...))
 	}
 	return nil
 }
 
-func load(r projections.SealedReader, b *ledger.Barrier, id string) (*leaseevent.State, error) {
+// load opens the record at key (the lease id's, or found through an
+// index); id, when known, is checked against the record's.
+func load(r projections.SealedReader, b *ledger.Barrier, id string, key []byte) (*leaseevent.State, error) {
 	var s stored
-	found, err := projections.GetJSON(r, leaseKey(id), &s)
+	found, err := projections.GetJSON(r, key, &s)
 	if err != nil {
 		return nil, fmt.Errorf("leasestore: %w", err)
 	}
 	if !found {
 		return nil, leaseevent.ErrNotFound
 	}
+	if id != "" && s.ID != id {
+		return nil, fmt.Errorf("leasestore: %w: record of another lease", projections.ErrCorrupt)
+	}
 	if len(s.Sealed) > 0 {
-		if s.RevokeData, err = b.Open(sealAAD(id), s.Sealed); err != nil {
+		if s.RevokeData, err = b.Open(sealAAD(s.ID), s.Sealed); err != nil {
 			return nil, fmt.Errorf("leasestore: open revoke data: %w", err)
 		}
 	}
@@ -124,9 +189,27 @@ func load(r projections.SealedReader, b *ledger.Barrier, id string) (*leaseevent
 	return &st, nil
 }
 
+// idAt opens only the id of the record whose hash ends an index key.
+func idAt(s *projections.Store, k []byte) (string, error) {
+	var rec struct {
+		ID string `json:"id"`
+	}
+	found, err := projections.GetJSON(s, leaseKey(hashOf(k)), &rec)
+	if err != nil {
+		return "", fmt.Errorf("leasestore: %w", err)
+	}
+	if !found {
+		return "", fmt.Errorf("leasestore: %w: index entry without its lease", projections.ErrCorrupt)
+	}
+	return rec.ID, nil
+}
+
 // Get returns a lease with its version, or leaseevent.ErrNotFound.
 func Get(s *projections.Store, b *ledger.Barrier, id string) (*leaseevent.State, error) {
-	st, err := load(s, b, id)
+	if b == nil {
+		return nil, ledger.ErrSealed
+	}
+	st, err := load(s, b, id, leaseKey(idHash(b, id)))
 	if err != nil {
 		return nil, err
 	}
@@ -136,20 +219,58 @@ func Get(s *projections.Store, b *ledger.Barrier, id string) (*leaseevent.State,
 	return st, nil
 }
 
+// eachID calls fn with every index key under prefix and the id of the
+// lease it names (keys end with the lease's hash; the id is only in its
+// sealed record), until fn returns false.
+func eachID(s *projections.Store, prefix []byte, fn func(k []byte, id string) bool) error {
+	var openErr error
+	err := s.Scan(prefix, func(k, _ []byte) bool {
+		var id string
+		if id, openErr = idAt(s, k); openErr != nil {
+			return false
+		}
+		return fn(k, id)
+	})
+	if err == nil {
+		err = openErr
+	}
+	return err
+}
+
+// collect is eachID gathering every id.
+func collect(s *projections.Store, prefix []byte) ([]string, error) {
+	var out []string
+	err := eachID(s, prefix, func(_ []byte, id string) bool {
+		out = append(out, id)
+		return true
+	})
+	return out, err
+}
+
 // DueBefore returns up to limit ids of active leases expiring at or before
 // now, earliest first. It reads only the front of the expiry index.
 func DueBefore(s *projections.Store, now time.Time, limit int) ([]string, error) {
-	var ids []string
+	var due []string
 	cut := uint64(now.UnixNano())
 	err := s.Scan(prefixExpiry, func(k, _ []byte) bool {
 		rest := k[len(prefixExpiry):]
 		if len(rest) < 8 || binary.BigEndian.Uint64(rest[:8]) > cut {
 			return false
 		}
-		ids = append(ids, string(rest[8:]))
-		return len(ids) < limit
+		due = append(due, string(hashOf(k)))
+		return len(due) < limit
 	})
-	return ids, err
+	if err != nil {
+		return nil, err
+	}
+	// The ids are opened once the scan is over: a lease's record is read
+	// only when it is due.
+	for i, h := range due {
+		if due[i], err = idAt(s, []byte(h)); err != nil {
+			return nil, err
+		}
+	}
+	return due, nil
 }
 
 // NextExpiry returns the earliest expiry in the index (zero if none).
@@ -168,30 +289,57 @@ func NextExpiry(s *projections.Store) (time.Time, error) {
 // Pending calls fn for each lease that still needs a revocation (or a
 // pending issue to roll back), until fn returns false.
 func Pending(s *projections.Store, fn func(id string) bool) error {
-	return s.Scan(prefixPending, func(k, _ []byte) bool { return fn(string(k[len(prefixPending):])) })
+	return eachID(s, prefixPending, func(_ []byte, id string) bool { return fn(id) })
 }
 
 // ByToken returns the live leases a token created.
-func ByToken(s *projections.Store, accessor string) ([]string, error) {
-	p := append(append(bytes.Clone(prefixToken), accessor...), '/')
-	var ids []string
-	err := s.Scan(p, func(k, _ []byte) bool {
-		ids = append(ids, string(k[len(p):]))
-		return true
-	})
-	return ids, err
+func ByToken(s *projections.Store, b *ledger.Barrier, accessor string) ([]string, error) {
+	if b == nil {
+		return nil, ledger.ErrSealed
+	}
+	return collect(s, tokenPrefix(b, accessor))
 }
 
-// WithPrefix calls fn for every lease whose id starts with prefix.
-func WithPrefix(s *projections.Store, prefix string, fn func(id string) bool) error {
-	return s.Scan(append(bytes.Clone(prefixLease), prefix...), func(k, _ []byte) bool {
-		return fn(string(k[len(prefixLease):]))
-	})
+// WithPrefix calls fn for every lease under prefix, in id order, as
+// Vault's prefix revocation takes it: a prefix that does not end in '/'
+// is a lease id if there is one, else the folder prefix + "/"; an empty
+// prefix is every lease.
+func WithPrefix(s *projections.Store, b *ledger.Barrier, prefix string, fn func(id string) bool) error {
+	if b == nil {
+		return ledger.ErrSealed
+	}
+	var found []string
+	var err error
+	switch {
+	case prefix == "":
+		found, err = collect(s, prefixLease)
+	default:
+		if !strings.HasSuffix(prefix, "/") {
+			if _, err := load(s, b, prefix, leaseKey(idHash(b, prefix))); err == nil {
+				fn(prefix)
+				return nil
+			} else if !errors.Is(err, leaseevent.ErrNotFound) {
+				return err
+			}
+			prefix += "/"
+		}
+		found, err = collect(s, folderPrefix(b, prefix))
+	}
+	if err != nil {
+		return err
+	}
+	slices.Sort(found)
+	for _, id := range found {
+		if !fn(id) {
+			break
+		}
+	}
+	return nil
 }
 
 // ListKeys returns the next path segments under prefix, as Vault's
 // sys/leases/lookup LIST does ("role/" for folders, ids for leases), for
-// live leases only.
+// live leases only, sorted.
 func ListKeys(s *projections.Store, b *ledger.Barrier, prefix string) ([]string, error) {
 	if prefix != "" && !strings.HasSuffix(prefix, "/") {
 		prefix += "/"
@@ -199,8 +347,8 @@ func ListKeys(s *projections.Store, b *ledger.Barrier, prefix string) ([]string,
 	seen := map[string]bool{}
 	var keys []string
 	var scanErr error
-	err := WithPrefix(s, prefix, func(id string) bool {
-		st, err := load(s, b, id)
+	err := WithPrefix(s, b, prefix, func(id string) bool {
+		st, err := load(s, b, id, leaseKey(idHash(b, id)))
 		if err != nil {
 			scanErr = err
 			return false

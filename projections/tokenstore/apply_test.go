@@ -22,7 +22,7 @@ type harness struct {
 	b   *ledger.Barrier
 }
 
-func start(t *testing.T) *harness {
+func start(t testing.TB) *harness {
 	t.Helper()
 	env := ledgertest.Start(t, ledgertest.Options{Register: []func(*projections.Projector){Register}})
 	return &harness{bus: env.Bus, ps: env.Store, b: env.Ledger.Barrier()}
@@ -30,7 +30,7 @@ func start(t *testing.T) *harness {
 
 // append stores events for one aggregate each, at the aggregate's next
 // version, in one ledger message.
-func (h *harness) append(t *testing.T, evs ...struct {
+func (h *harness) append(t testing.TB, evs ...struct {
 	hash string
 	typ  string
 	data any

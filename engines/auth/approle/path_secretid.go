@@ -173,7 +173,7 @@ func (b *backend) byAccessor(req *framework.Request) (name string, hash func(*Ro
 	if err != nil {
 		return "", nil, err
 	}
-	h, err := authstore.SecretIDHashByAccessor(b.m.deps.Store, b.mount, name, acc)
+	h, err := authstore.SecretIDHashByAccessor(b.m.deps.Store, b.m.deps.Ledger.Barrier(), b.mount, name, acc)
 	if errors.Is(err, authstore.ErrNotFound) {
 		return "", nil, framework.Errorf(http.StatusNotFound, "failed to find accessor entry for secret_id_accessor: %q", acc)
 	}

@@ -1,0 +1,65 @@
+package projections
+
+import (
+	"bytes"
+	"sync"
+	"weak"
+
+	"github.com/cofferhq/coffer/ledger"
+)
+
+// Opened keeps records a read path decoded from sealed values, so the
+// next read of an unchanged record skips the AES-GCM open and the JSON
+// decode (a token on every request, a secret's metadata on every KV
+// read: issue 16). The pebble read still happens: an entry is used only
+// when the bytes now stored under its key are exactly the bytes it was
+// opened from, under the same barrier, and every write seals with a
+// fresh nonce, so a changed record always misses. Nothing here is ever
+// written to disk.
+//
+// Values are shared between readers: a reader must copy what it hands on
+// to callers that may modify it (Get takes a copy function).
+type Opened[T any] struct {
+	// Max bounds the entries; when full, an arbitrary entry is evicted.
+	Max int
+
+	mu sync.Mutex
+	m  map[string]openedEntry[T]
+}
+
+type openedEntry[T any] struct {
+	// barrier is weak: an entry must not keep a sealed node's keys alive.
+	barrier weak.Pointer[ledger.Barrier]
+	sealed  []byte
+	v       T
+}
+
+// Get returns a copy of the value opened from sealed under key with
+// barrier, if there is one.
+func (c *Opened[T]) Get(b *ledger.Barrier, key, sealed []byte, copyOf func(T) T) (T, bool) {
+	c.mu.Lock()
+	e, ok := c.m[string(key)]
+	c.mu.Unlock()
+	if !ok || e.barrier != weak.Make(b) || !bytes.Equal(e.sealed, sealed) {
+		var zero T
+		return zero, false
+	}
+	return copyOf(e.v), true
+}
+
+// Put remembers v, opened from sealed under key with barrier. The caller
+// hands over v and sealed: it must not modify them afterwards.
+func (c *Opened[T]) Put(b *ledger.Barrier, key, sealed []byte, v T) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[string]openedEntry[T])
+	}
+	if _, ok := c.m[string(key)]; !ok && len(c.m) >= max(c.Max, 1) {
+		for k := range c.m {
+			delete(c.m, k)
+			break
+		}
+	}
+	c.m[string(key)] = openedEntry[T]{barrier: weak.Make(b), sealed: sealed, v: v}
+}

@@ -1,0 +1,64 @@
+package tokenstore
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cofferhq/coffer/events/tokenevent"
+)
+
+// TestGetSeesEveryChange: a token read once (and so remembered opened)
+// reads back every later change, a caller's changes to what Get returned
+// do not leak into the next Get, and a revoked token is gone.
+func TestGetSeesEveryChange(t *testing.T) {
+	h := start(t)
+	h.append(t, ev("t", tokenevent.EventCreated, created("", time.Hour, "acc-t")))
+	first := h.get(t, "t")
+	require.Equal(t, time.Hour, first.LeaseTTL)
+	first.Policies[0] = "changed by a caller"
+	first.Meta = map[string]string{"x": "y"}
+	again := h.get(t, "t")
+	assert.Equal(t, []string{"app"}, again.Policies, "a caller's change is its own")
+	assert.Nil(t, again.Meta)
+
+	h.append(t, ev("t", tokenevent.EventRenewed, tokenevent.Renewed{TTL: tokenevent.Seconds(2 * time.Hour), ExpireTime: now.Add(2 * time.Hour), RenewedAt: now}))
+	renewed := h.get(t, "t")
+	assert.Equal(t, 2*time.Hour, renewed.LeaseTTL, "the renewal shows through the remembered record")
+	assert.Equal(t, uint64(2), renewed.Version)
+
+	h.append(t, ev("t", tokenevent.EventRevoked, tokenevent.Revoked{Accessor: "acc-t"}))
+	h.gone(t, "t")
+}
+
+// BenchmarkGet reads one token's record: "opened" as before the cache
+// (pebble read, AES-GCM open, JSON decode), "remembered" through Get.
+func BenchmarkGet(b *testing.B) {
+	h := start(b)
+	h.append(b, ev("t", tokenevent.EventCreated, tokenevent.Created{Accessor: "acc-t", Policies: []string{"default", "app", "team-a"},
+		Meta: map[string]string{"username": "alice", "role": "web"}, DisplayName: "userpass-alice", Path: "auth/userpass/login/alice",
+		Type: tokenevent.TypeService, CreationTime: now, TTL: tokenevent.Seconds(time.Hour), Renewable: true, ExpireTime: now.Add(time.Hour),
+		MountAccessor: "auth_userpass_1", Alias: "alice"}))
+	b.Run("opened", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sealed, err := h.ps.Get(idKey("t"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := openRecord(h.b, "t", sealed); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("remembered", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := Get(h.ps, h.b, "t"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
