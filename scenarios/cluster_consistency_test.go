@@ -2,7 +2,6 @@ package scenarios_test
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -90,15 +89,6 @@ func clusterRoles(t *testing.T, nodes []*harness.Server) (streamLeader, singleto
 		return streamLeader >= 0 && singletons >= 0
 	}, 30*time.Second, 200*time.Millisecond, "no stream leader or singleton holder")
 	return streamLeader, singletons
-}
-
-// statusOf is the HTTP status of a Vault client's error (0 if none).
-func statusOf(err error) int {
-	var re *vault.ResponseError
-	if errors.As(err, &re) {
-		return re.StatusCode
-	}
-	return 0
 }
 
 // TestClusterConsistency: read-your-writes with X-Vault-Index and

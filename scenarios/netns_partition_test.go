@@ -2,7 +2,6 @@ package scenarios_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -90,16 +89,6 @@ func waitHealth(t *testing.T, p *netns.Proc, code int, within time.Duration) {
 		}
 		return nil
 	})
-}
-
-// statusOf is the HTTP status of a Vault client error (0 when there was
-// no answer).
-func statusOf(err error) int {
-	var re *vault.ResponseError
-	if errors.As(err, &re) {
-		return re.StatusCode
-	}
-	return 0
 }
 
 // TestNetnsPartitionMinorityRefusesAndCatchesUp cuts one node of three off
