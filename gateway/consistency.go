@@ -27,7 +27,10 @@ import (
 //     last sequence (JetStream answers stream info from the leader only)
 //     and waits until its projections have applied it. Every write
 //     acknowledged before the request began is then visible, so such
-//     reads are linearizable. It costs one round trip to the leader.
+//     reads are linearizable, as far as the leader's answer is current:
+//     a leader cut off from its quorum may answer until it steps down,
+//     though the response still waits for its audit record's quorum
+//     append. It costs one round trip to the leader.
 //
 // The wait comes before authorisation: a token minted on another node an
 // instant ago is then known here. A node that cannot catch up within

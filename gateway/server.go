@@ -164,8 +164,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // readData decodes the body of writes and the query of reads into the
 // request's data; list, help and consistency are the gateway's own
-// parameters. A body
-// of a non-JSON media type is returned as read, for the path to take.
+// parameters. A body of a non-JSON media type is returned as read, for
+// the path to take.
 func (s *Server) readData(w http.ResponseWriter, r *http.Request, op framework.Operation) (map[string]any, *rawBody, error) {
 	if op == framework.ReadOperation || op == framework.ListOperation || op == framework.HelpOperation || (op == framework.DeleteOperation && r.ContentLength <= 0) {
 		q := r.URL.Query()
@@ -296,8 +296,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, path string, op f
 		authErr = bodyErr
 	}
 	if authErr == nil {
-		// A 412 comes after authorisation (a num_uses use is spent): it
-		// is audited like any refusal.
+		// The wait's refusal (412, 503) is reported after authorisation
+		// (a num_uses use is spent): it is audited like any refusal.
 		authErr = waitErr
 	}
 	if authErr != nil {

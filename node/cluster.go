@@ -43,7 +43,6 @@ func (n *Node) clusterStatus(ctx context.Context) (ha.Status, error) {
 	}
 	st.Applied = a.store.AppliedSeq()
 	st.Singletons = a.singletons
-	st.Members = n.gatherMembers(ctx, a, len(st.Peers))
 	st.Leading, st.SingletonToken = a.elector.Leading()
 	holder, tok, err := a.elector.Holder(ctx)
 	if err != nil && !errors.Is(err, election.ErrNoHolder) {
@@ -89,18 +88,26 @@ func (n *Node) sealer() members.Sealer {
 	return nil
 }
 
-// gatherMembers asks every node where it stands; a single node answers
-// for itself. With embedded servers each node is one of the stream's
-// peers, so the gather ends once all of them answered; on an external
-// JetStream any number of nodes may answer, so it waits its whole time.
-func (n *Node) gatherMembers(ctx context.Context, a *activeNode, peers int) []members.Member {
+// clusterMembers asks every node where it stands; a single node answers
+// for itself. With embedded servers the nodes are this one and its
+// retry_join peers, so the gather ends once all of them answered; on an
+// external JetStream any number of nodes may answer, so it waits its
+// whole time.
+func (n *Node) clusterMembers(ctx context.Context) []members.Member {
+	n.mu.Lock()
+	a := n.active
+	n.mu.Unlock()
+	if a == nil {
+		return nil
+	}
 	if n.cfg.Cluster == nil && n.cfg.External == nil {
 		return []members.Member{n.self(a)}
 	}
-	if n.cfg.Cluster == nil {
-		peers = 0
+	expect := 0
+	if n.cfg.Cluster != nil {
+		expect = 1 + len(n.cfg.Cluster.Peers)
 	}
-	got, err := members.Gather(ctx, n.ledger.Conn(), n.sealer(), membersWait, peers)
+	got, err := members.Gather(ctx, n.ledger.Conn(), n.sealer(), membersWait, expect)
 	if err != nil {
 		n.cfg.Log.Warn("cluster members: gather failed", "err", err)
 		return []members.Member{n.self(a)}

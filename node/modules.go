@@ -41,7 +41,7 @@ func (n *Node) modules() []framework.Module {
 		kubernetes.Module,
 		userpass.Module,
 		metrics.Module(n.metrics),
-		ha.Module(n.clusterStatus, raftOps{n}),
+		ha.Module(n.clusterStatus, n.clusterMembers, raftOps{n}),
 	}
 	return append(list, n.cfg.ExtraModules...)
 }

@@ -206,6 +206,14 @@ func TestClusterLinearizableCASWithLeaderKill(t *testing.T) {
 		}
 	}
 
+	// The operator's view after the kill: the dead node is listed as
+	// unreachable, the survivors with their applied index.
+	survivor := (victim + 1) % 3
+	stdout, stderr, code := nodes[survivor].CLI(t, "operator", "members")
+	require.Zero(t, code, stderr)
+	require.Regexp(t, fmt.Sprintf(`(?m)^node%d\s+n/a\s+unreachable\s+n/a\s+n/a`, victim+1), stdout)
+	require.Regexp(t, fmt.Sprintf(`(?m)^node%d\s+%s\s+serving\s+\d+`, survivor+1, nodes[survivor].Addr), stdout)
+
 	counts := map[string]int{}
 	for _, op := range h.ops {
 		in, out := op.Input.(cluster.Op), op.Output.(cluster.Result)

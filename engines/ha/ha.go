@@ -30,7 +30,8 @@ type Status struct {
 	// replicas ("" while it can).
 	NoQuorum string
 	// Members are the nodes that answered this node's question
-	// (cluster/members): each one's own applied index and role.
+	// (cluster/members, MembersFunc): each one's own applied index and
+	// role. Only sys/ha-status fills it.
 	Members []members.Member
 	// Singletons names the services the singleton holder runs; the
 	// usual list when empty.
@@ -52,25 +53,30 @@ type Peer struct {
 // StatusFunc reports the node's status.
 type StatusFunc func(ctx context.Context) (Status, error)
 
+// MembersFunc asks every node where it stands (cluster/members). Only
+// sys/ha-status asks: a node that is down costs the question its wait,
+// which sys/leader, polled by clients, must not pay.
+type MembersFunc func(ctx context.Context) []members.Member
+
 // singletons are the services that run only on the elected node.
 var singletons = []string{"lease scheduler", "checkpointer", "data-key eraser", "transit auto-rotation"}
 
 // Module serves the status paths from status and the operator raft
 // paths through raft.
-func Module(status StatusFunc, raft Raft) framework.Module {
+func Module(status StatusFunc, gather MembersFunc, raft Raft) framework.Module {
 	return framework.Module{
 		Type:        "ha",
 		Kind:        framework.SysService,
 		Description: "cluster status: nodes, stream leader, lag, singletons",
 		Start: func(*framework.Env) (*framework.Instance, error) {
-			b := paths(status)
+			b := paths(status, gather)
 			b.Paths = append(b.Paths, raftPaths(status, raft)...)
 			return &framework.Instance{Sys: b}, nil
 		},
 	}
 }
 
-func paths(status StatusFunc) *framework.Backend {
+func paths(status StatusFunc, gather MembersFunc) *framework.Backend {
 	read := func(h framework.HandlerFunc) map[framework.Operation]framework.HandlerFunc {
 		return map[framework.Operation]framework.HandlerFunc{framework.ReadOperation: h}
 	}
@@ -81,6 +87,9 @@ func paths(status StatusFunc) *framework.Backend {
 				st, err := status(req.Context())
 				if err != nil {
 					return nil, err
+				}
+				if gather != nil {
+					st.Members = gather(req.Context())
 				}
 				return &framework.Response{Data: haStatus(st)}, nil
 			})},
