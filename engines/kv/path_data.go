@@ -42,37 +42,62 @@ func (b *backend) secretExists(req *framework.Request) (bool, error) {
 // readVersion loads version n (0: current) of a secret: its value and its
 // metadata. A deleted or destroyed version has metadata but no value; a
 // missing secret or version is framework.ErrNotFound.
+//
+// The metadata and the value are read at two moments. A version pruned
+// past max_versions in between has lost its data key though it was
+// current (or present) when the metadata was read; it was never
+// destroyed, so the read starts again from fresh metadata instead of
+// answering "destroyed" (the cluster's linearizability check found this).
 func (b *backend) readVersion(req *framework.Request, n uint64) (data, md map[string]any, err error) {
+	for attempt := 0; ; attempt++ {
+		data, md, pruned, err := b.readVersionOnce(req, n)
+		if !pruned || attempt == readVersionAttempts-1 {
+			return data, md, err
+		}
+	}
+}
+
+// readVersionAttempts bounds the re-reads of a version pruned under a
+// read: each needs max_versions writes to the secret in between.
+const readVersionAttempts = 5
+
+func (b *backend) readVersionOnce(req *framework.Request, n uint64) (data, md map[string]any, pruned bool, err error) {
 	mount, path := req.MountAccessor, req.Vars["path"]
 	meta, err := b.reader.Metadata(mount, path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
-	if n == 0 {
-		n = meta.CurrentVersion
+	want := n
+	if want == 0 {
+		want = meta.CurrentVersion
 	}
-	vm, ok := meta.Versions[n]
+	vm, ok := meta.Versions[want]
 	if !ok {
-		return nil, nil, framework.ErrNotFound
+		return nil, nil, false, framework.ErrNotFound
 	}
 	if !vm.Readable(time.Now()) {
-		return nil, versionMetadata(n, vm, meta.CustomMetadata), nil
+		return nil, versionMetadata(want, vm, meta.CustomMetadata), false, nil
 	}
-	plain, err := b.reader.Value(req.Context(), mount, path, n)
+	plain, err := b.reader.Value(req.Context(), mount, path, want)
 	if errors.Is(err, kvstore.ErrErased) || errors.Is(err, kvstore.ErrNotFound) {
+		if b.prunedSince(req, want) {
+			// Pruned, not destroyed: read again (the current version
+			// has moved on; an explicit one is now not found).
+			return nil, nil, true, framework.ErrNotFound
+		}
 		// The data key is gone though the destroy event has not been
 		// applied here yet: it is destroyed all the same.
 		vm.Destroyed = true
-		return nil, versionMetadata(n, vm, meta.CustomMetadata), nil
+		return nil, versionMetadata(want, vm, meta.CustomMetadata), false, nil
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	data, err = decodeObject(plain)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
-	return data, versionMetadata(n, vm, meta.CustomMetadata), nil
+	return data, versionMetadata(want, vm, meta.CustomMetadata), false, nil
 }
 
 func (b *backend) readData(req *framework.Request) (*framework.Response, error) {
@@ -143,4 +168,36 @@ func (b *backend) patchData(req *framework.Request) (*framework.Response, error)
 
 func (b *backend) deleteData(req *framework.Request) (*framework.Response, error) {
 	return nil, b.runner.DeleteLatest(req.Context(), req.MountAccessor, req.Vars["path"])
+}
+
+// prunedWait bounds how long a read whose data key is gone waits for this
+// node's projection to say why: the erasure can come from another node
+// (the eraser runs where the singletons do) before this node has applied
+// the write that pruned the version.
+const prunedWait = 2 * time.Second
+
+// prunedSince tells whether version n left the secret's metadata (pruned
+// by max_versions) after its data key was found erased. It polls the
+// projection until the version is gone (true), is marked destroyed or the
+// wait ends (false).
+func (b *backend) prunedSince(req *framework.Request, n uint64) bool {
+	deadline := time.Now().Add(prunedWait)
+	for {
+		meta, err := b.reader.Metadata(req.MountAccessor, req.Vars["path"])
+		if err != nil {
+			return errors.Is(err, framework.ErrNotFound) || errors.Is(err, kvstore.ErrNotFound)
+		}
+		vm, ok := meta.Versions[n]
+		if !ok {
+			return true
+		}
+		if vm.Destroyed || time.Now().After(deadline) {
+			return false
+		}
+		select {
+		case <-req.Context().Done():
+			return false
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
