@@ -20,8 +20,8 @@ const HeaderEvents = "Coffer-Events"
 // ErrNoCount reports a count asked of a range the stream does not hold.
 var ErrNoCount = errors.New("ledger: cannot count events")
 
-// CountEvents returns how many events the batch messages stored at
-// sequences after..upTo (after excluded) carry, read from their headers
+// CountEvents returns how many events the batch and audit messages stored
+// at sequences after..upTo (after excluded) carry, read from their headers
 // only (HeaderEvents): no body is fetched or opened. A batch message
 // written before the header existed counts as one event, so on an older
 // ledger the count is low until its messages are behind the range;
@@ -70,7 +70,7 @@ func (s *Store) CountEvents(ctx context.Context, after, upTo uint64) (uint64, er
 		if md.Sequence.Stream > upTo {
 			return n, nil
 		}
-		if msg.Subject() == SubjectBatch {
+		if msg.Subject() == SubjectBatch || msg.Subject() == SubjectAudit {
 			c, err := strconv.ParseUint(msg.Headers().Get(HeaderEvents), 10, 32)
 			if err != nil || c == 0 {
 				c = 1
