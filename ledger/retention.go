@@ -80,6 +80,15 @@ func (g *group) splitBodies() (audit, domain []byte, nAudit, nDomain int) {
 			d, nDomain = append(d, r.encoded), nDomain+len(r.events)
 		default:
 			parts := splitTopLevel(r.encoded, len(r.events))
+			if len(parts) != len(r.events) {
+				// Not what encodeEvents writes: encode them again
+				// rather than cut in the wrong place.
+				parts = parts[:0]
+				for i := range r.events {
+					b, _ := encodeEvents(r.events[i : i+1]) // encoded once already: cannot fail
+					parts = append(parts, b)
+				}
+			}
 			for i := range r.events {
 				if isAuditRecord(r.events[i].Type) {
 					a, nAudit = append(a, parts[i]), nAudit+1
