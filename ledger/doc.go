@@ -203,20 +203,30 @@
 // gone) as a message with no subject at the last sequence, so readers
 // that wait for the last index move on.
 //
-// What it costs, measured with make bench-ledger on 2026-12-03 (machine
-// shared, fsync slow that hour: a lone fsynced publish took ~4 ms), 16
+// What it costs: make bench-ledger's BenchmarkAppendAudited, 16
 // producers appending what an audited write appends (a request record,
-// a 512-byte domain event, a response record), BenchmarkAppendAudited:
+// a 512-byte domain event, a response record), records kept (one
+// message per group) and with a retention (two messages per group),
+// beside the fsync cost (BenchmarkPublishOnePerEvent), 2026-12-03. The
+// machine was shared with other sessions at a load average of 11-16 on
+// two cores; the runs alternate, 20,000 then 5,000 requests each:
 //
-//	one fsynced publish per event               3,961 us/event
-//	audited appends, records kept (one message)   571 us/request, 7.9 requests/message
-//	audited appends, retention (two messages)     805 us/request, 4.0 requests/message
+//	                              records kept   retention    one fsynced publish
+//	run 1 (20,000x)                   571 us       805 us         3,961 us
+//	runs 2-3 (-count 2, in a row)    2,977-3,807    573-729     2,253-3,037
+//	run 4 (5,000x)                    650          591            3,148
+//	run 5                           4,341        1,723            3,077
+//	run 6                             270          579            2,493
+//	(us per request; 7.6-7.9 requests per message kept, 4.0 with a
+//	retention: ~8 requests per group, two messages)
 //
-// The second message costs the server a second fsync per group, so a
-// split group commits in about twice the time; group commit absorbs
-// part of it (+41% per request here). Stored bytes per request barely
-// change (175 and 179 B). The other designs, measured one group at a
-// time with one producer (300 groups, the same hour):
+// The noise swamps the difference in most runs; the two quietest pairs
+// (1 and 6) put the retention at +41% and +114%: the second message
+// costs the server a second fsync per group, so a split group commits
+// in up to twice the time, and group commit absorbs part of that only
+// when requests queue. Stored bytes per request barely change (175 and
+// 179 B). The other designs, measured one group at a time with one
+// producer (300 groups, the same hour, a throwaway test):
 //
 //	one publish                                   1.3-2.9 ms/group
 //	two publishes pipelined (this design)         3.6 ms, 5.7-6.4 ms with the TTL on one
