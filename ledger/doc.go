@@ -3,7 +3,7 @@
 //
 // # Layout
 //
-// One stream (COFFER_LEDGER, subjects coffer.ledger.>) holds three kinds of
+// One stream (COFFER_LEDGER, subjects coffer.ledger.>) holds these kinds of
 // message, none of which carries a secret or a secret path in its subject or
 // headers:
 //
@@ -13,13 +13,16 @@
 //     HMAC key), encrypted under the root key. Rotation appends a new copy
 //     with one more term; old terms keep decrypting old messages.
 //   - coffer.ledger.batch: a group-committed batch of events (domain events
-//     and audit records; with an audit retention, domain events only and
-//     the audit records on coffer.ledger.audit, below), JSON-encoded,
-//     S2-compressed (below) and sealed
+//     and audit records), JSON-encoded, S2-compressed (below) and sealed
 //     with AES-256-GCM under the keyring's active term. The associated
 //     data binds the ciphertext to the subject, the message id and the
 //     term, so a message cannot be replayed under another id or swapped
-//     with another message's body.
+//     with another message's body. Its Coffer-Events header counts its
+//     events (CountEvents: the snapshot policy counts events without
+//     opening messages again).
+//   - coffer.ledger.audit: with an audit retention only, a group's audit
+//     records, encoded and sealed the same way, with a per-message TTL
+//     (Audit retention, below); the batch then holds the domain events.
 //
 // The stream uses file storage, DenyDelete and DenyPurge and a two-minute
 // duplicate window; the embedded server syncs every write (SyncAlways). The
