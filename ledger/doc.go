@@ -209,27 +209,32 @@
 // What it costs: make bench-ledger's BenchmarkAppendAudited, 16
 // producers appending what an audited write appends (a request record,
 // a 512-byte domain event, a response record), records kept (one
-// message per group) and with a retention (two messages per group),
-// beside the fsync cost (BenchmarkPublishOnePerEvent), 2026-12-03. The
-// machine was shared with other sessions at a load average of 11-16 on
-// two cores; the runs alternate, 20,000 then 5,000 requests each:
+// message per group, as before) and with a retention (two messages per
+// group), beside the fsync cost (BenchmarkPublishOnePerEvent),
+// alternated, 2026-12-03 (machine shared, load average 6-10 on two
+// cores; us per request):
 //
-//	                              records kept   retention    one fsynced publish
-//	run 1 (20,000x)                   571 us       805 us         3,961 us
-//	runs 2-3 (-count 2, in a row)    2,977-3,807    573-729     2,253-3,037
-//	run 4 (5,000x)                    650          591            3,148
-//	run 5                           4,341        1,723            3,077
-//	run 6                             270          579            2,493
-//	(us per request; 7.6-7.9 requests per message kept, 4.0 with a
-//	retention: ~8 requests per group, two messages)
+//	                     records kept   retention         one fsynced publish
+//	20,000x, round 1         193            252 (+31%)          638
+//	         round 2         129            155 (+21%)          470
+//	         round 3         420            537 (+28%)        1,283
+//	5,000x,  round 1         277            338 (+22%)          787
+//	         round 2         106            125 (+18%)          275
+//	         round 3         122            143 (+17%)          306
+//	         round 4         109            148 (+36%)          322
 //
-// The noise swamps the difference in most runs; the two quietest pairs
-// (1 and 6) put the retention at +41% and +114%: the second message
-// costs the server a second fsync per group, so a split group commits
-// in up to twice the time, and group commit absorbs part of that only
-// when requests queue. Stored bytes per request barely change (175 and
-// 179 B). The other designs, measured one group at a time with one
-// producer (300 groups, the same hour, a throwaway test):
+// 7.8-7.9 requests per message kept, 4.0 with a retention (~8 requests
+// per group, two messages). An hour earlier, at a load average of 11-16,
+// the same pairs ranged from 270 to 4,341 us and said nothing. The
+// second message costs the server a second fsync per group: a split
+// group commits in up to twice the time, and group commit hides most of
+// it while requests queue (+17-36% per request here). Stored bytes per
+// request barely change (175 and 179 B). The Coffer-Events header costs
+// nothing measurable: BenchmarkAppendGroupCommit before and after it,
+// alternated, 162/209/268 and 214/231/261 us/event (fsync rising from
+// 1.1 to 1.5 ms meanwhile). The other designs, measured one group at a
+// time with one producer (300 groups, during the noisy hour, a
+// throwaway test):
 //
 //	one publish                                   1.3-2.9 ms/group
 //	two publishes pipelined (this design)         3.6 ms, 5.7-6.4 ms with the TTL on one
