@@ -2,15 +2,12 @@ package eventscmd
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	vault "github.com/hashicorp/vault/api"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -25,19 +22,10 @@ func TestReplayArchiveOffline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	n, err := node.Start(ctx, node.Config{
-		DataDir: dir, ListenAddr: "127.0.0.1:0", Dev: true, DevRootTokenID: "root-token",
-		AuditRetention: 2 * time.Second, CheckpointInterval: 100 * time.Millisecond,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	n, c := devNode(t, ctx, dir, func(cfg *node.Config) {
+		cfg.AuditRetention, cfg.CheckpointInterval = 2*time.Second, 100*time.Millisecond
 	})
-	require.NoError(t, err)
-	defer n.Close()
-	cfg := vault.DefaultConfig()
-	cfg.Address = n.Addr
-	c, err := vault.NewClient(cfg)
-	require.NoError(t, err)
-	c.SetToken("root-token")
-	_, err = c.KVv2("secret").Put(ctx, "app/db", map[string]any{"password": "first-pw"})
+	_, err := c.KVv2("secret").Put(ctx, "app/db", map[string]any{"password": "first-pw"})
 	require.NoError(t, err)
 	_, err = c.KVv2("secret").Get(ctx, "app/db")
 	require.NoError(t, err)

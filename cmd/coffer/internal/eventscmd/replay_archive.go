@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/cofferhq/coffer/engines/events"
 	"github.com/cofferhq/coffer/events/auditevent"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/ledger/archive"
@@ -21,23 +22,8 @@ import (
 	"github.com/cofferhq/coffer/ledger/transparency"
 )
 
-// archivedEntry is an archived audit record in the shape of the server's
-// replay entries (engines/events.ReplayEntry), so both print alike.
-type archivedEntry struct {
-	Cursor      string          `json:"cursor"`
-	LedgerIndex uint64          `json:"ledger_index"`
-	Time        time.Time       `json:"time"`
-	Type        string          `json:"type"`
-	LedgerType  string          `json:"ledger_type"`
-	Actor       string          `json:"actor,omitempty"`
-	RequestID   string          `json:"request_id,omitempty"`
-	Path        string          `json:"path,omitempty"`
-	Operation   string          `json:"operation,omitempty"`
-	Error       string          `json:"error,omitempty"`
-	Audit       json.RawMessage `json:"audit,omitempty"`
-}
-
-// replayArchive prints the audit records of an archive, offline: the
+// replayArchive prints the audit records of an archive, offline, as the
+// server's replay entries (events.ReplayEntry) so both print alike: the
 // segments hold them sealed, and the keyring that opens them is in the
 // data dir's ledger (read from a copy, as verify does).
 func (a *app) replayArchive(ctx context.Context, f *replayFlags) error {
@@ -89,7 +75,7 @@ func (a *app) replayArchive(ctx context.Context, f *replayFlags) error {
 			return fmt.Errorf("archived index %d: %w", m.Seq, err)
 		}
 		for _, rec := range recs {
-			e := archivedEntry{Cursor: fmt.Sprintf("%d.%d", rec.Seq, rec.Pos), LedgerIndex: rec.Seq, Time: rec.At,
+			e := events.ReplayEntry{Cursor: fmt.Sprintf("%d.%d", rec.Seq, rec.Pos), LedgerIndex: rec.Seq, Time: rec.At,
 				Type: rec.Type, LedgerType: rec.Type, Actor: rec.Actor, RequestID: rec.RequestID, Audit: rec.Data}
 			if rec.Type == auditevent.EventRequest || rec.Type == auditevent.EventResponse {
 				var v struct {
@@ -121,7 +107,7 @@ func (a *app) replayArchive(ctx context.Context, f *replayFlags) error {
 	return nil
 }
 
-func (f *replayFlags) keeps(e *archivedEntry, actorHMAC string) bool {
+func (f *replayFlags) keeps(e *events.ReplayEntry, actorHMAC string) bool {
 	if f.typ != "" {
 		if ok, _ := path.Match(f.typ, e.Type); !ok {
 			return false
