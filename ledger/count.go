@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -16,6 +18,9 @@ import (
 // header it is covered by the transparency log's leaf, so it cannot be
 // changed unnoticed; it is a measure only, never trusted for state.
 const HeaderEvents = "Coffer-Events"
+
+// countWait bounds the wait for the next message of a count.
+const countWait = 5 * time.Second
 
 // ErrNoCount reports a count asked of a range the stream does not hold.
 var ErrNoCount = errors.New("ledger: cannot count events")
@@ -39,6 +44,12 @@ func (s *Store) CountEvents(ctx context.Context, after, upTo uint64) (uint64, er
 	if after >= last {
 		return 0, nil
 	}
+	// Nor must a range whose messages all aged out (audit retention):
+	// the first message still stored after `after` says.
+	first, err := s.stream.GetMsg(ctx, after+1, jetstream.WithGetMsgSubject(subjectsAll))
+	if errors.Is(err, jetstream.ErrMsgNotFound) || (err == nil && first.Sequence > upTo) {
+		return 0, nil
+	}
 	cons, err := s.js.OrderedConsumer(ctx, StreamName, jetstream.OrderedConsumerConfig{
 		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
 		OptStartSeq:   after + 1,
@@ -56,7 +67,12 @@ func (s *Store) CountEvents(ctx context.Context, after, upTo uint64) (uint64, er
 	defer stop()
 	var n uint64
 	for {
-		msg, err := it.Next()
+		msg, err := it.Next(jetstream.NextMaxWait(countWait))
+		if errors.Is(err, nats.ErrTimeout) {
+			// The rest aged out while being read: what was counted is
+			// the count.
+			return n, nil
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return 0, ctx.Err()
