@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -17,11 +19,14 @@ import (
 // changed unnoticed; it is a measure only, never trusted for state.
 const HeaderEvents = "Coffer-Events"
 
+// countWait bounds the wait for the next message of a count.
+const countWait = 5 * time.Second
+
 // ErrNoCount reports a count asked of a range the stream does not hold.
 var ErrNoCount = errors.New("ledger: cannot count events")
 
-// CountEvents returns how many events the batch messages stored at
-// sequences after..upTo (after excluded) carry, read from their headers
+// CountEvents returns how many events the batch and audit messages stored
+// at sequences after..upTo (after excluded) carry, read from their headers
 // only (HeaderEvents): no body is fetched or opened. A batch message
 // written before the header existed counts as one event, so on an older
 // ledger the count is low until its messages are behind the range;
@@ -37,6 +42,12 @@ func (s *Store) CountEvents(ctx context.Context, after, upTo uint64) (uint64, er
 		return 0, fmt.Errorf("%w: %w", ErrNoCount, err)
 	}
 	if after >= last {
+		return 0, nil
+	}
+	// Nor must a range whose messages all aged out (audit retention):
+	// the first message still stored after `after` says.
+	first, err := s.stream.GetMsg(ctx, after+1, jetstream.WithGetMsgSubject(subjectsAll))
+	if errors.Is(err, jetstream.ErrMsgNotFound) || (err == nil && first.Sequence > upTo) {
 		return 0, nil
 	}
 	cons, err := s.js.OrderedConsumer(ctx, StreamName, jetstream.OrderedConsumerConfig{
@@ -56,7 +67,12 @@ func (s *Store) CountEvents(ctx context.Context, after, upTo uint64) (uint64, er
 	defer stop()
 	var n uint64
 	for {
-		msg, err := it.Next()
+		msg, err := it.Next(jetstream.NextMaxWait(countWait))
+		if errors.Is(err, nats.ErrTimeout) {
+			// The rest aged out while being read: what was counted is
+			// the count.
+			return n, nil
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return 0, ctx.Err()
@@ -70,7 +86,7 @@ func (s *Store) CountEvents(ctx context.Context, after, upTo uint64) (uint64, er
 		if md.Sequence.Stream > upTo {
 			return n, nil
 		}
-		if msg.Subject() == SubjectBatch {
+		if msg.Subject() == SubjectBatch || msg.Subject() == SubjectAudit {
 			c, err := strconv.ParseUint(msg.Headers().Get(HeaderEvents), 10, 32)
 			if err != nil || c == 0 {
 				c = 1

@@ -3,7 +3,7 @@
 //
 // # Layout
 //
-// One stream (COFFER_LEDGER, subjects coffer.ledger.>) holds three kinds of
+// One stream (COFFER_LEDGER, subjects coffer.ledger.>) holds these kinds of
 // message, none of which carries a secret or a secret path in its subject or
 // headers:
 //
@@ -13,13 +13,16 @@
 //     HMAC key), encrypted under the root key. Rotation appends a new copy
 //     with one more term; old terms keep decrypting old messages.
 //   - coffer.ledger.batch: a group-committed batch of events (domain events
-//     and audit records; with an audit retention, domain events only and
-//     the audit records on coffer.ledger.audit, below), JSON-encoded,
-//     S2-compressed (below) and sealed
+//     and audit records), JSON-encoded, S2-compressed (below) and sealed
 //     with AES-256-GCM under the keyring's active term. The associated
 //     data binds the ciphertext to the subject, the message id and the
 //     term, so a message cannot be replayed under another id or swapped
-//     with another message's body.
+//     with another message's body. Its Coffer-Events header counts its
+//     events (CountEvents: the snapshot policy counts events without
+//     opening messages again).
+//   - coffer.ledger.audit: with an audit retention only, a group's audit
+//     records, encoded and sealed the same way, with a per-message TTL
+//     (Audit retention, below); the batch then holds the domain events.
 //
 // The stream uses file storage, DenyDelete and DenyPurge and a two-minute
 // duplicate window; the embedded server syncs every write (SyncAlways). The
@@ -203,20 +206,35 @@
 // gone) as a message with no subject at the last sequence, so readers
 // that wait for the last index move on.
 //
-// What it costs, measured with make bench-ledger on 2026-12-03 (machine
-// shared, fsync slow that hour: a lone fsynced publish took ~4 ms), 16
+// What it costs: make bench-ledger's BenchmarkAppendAudited, 16
 // producers appending what an audited write appends (a request record,
-// a 512-byte domain event, a response record), BenchmarkAppendAudited:
+// a 512-byte domain event, a response record), records kept (one
+// message per group, as before) and with a retention (two messages per
+// group), beside the fsync cost (BenchmarkPublishOnePerEvent),
+// alternated, 2026-12-03 (machine shared, load average 6-10 on two
+// cores; us per request):
 //
-//	one fsynced publish per event               3,961 us/event
-//	audited appends, records kept (one message)   571 us/request, 7.9 requests/message
-//	audited appends, retention (two messages)     805 us/request, 4.0 requests/message
+//	                     records kept   retention         one fsynced publish
+//	20,000x, round 1         193            252 (+31%)          638
+//	         round 2         129            155 (+21%)          470
+//	         round 3         420            537 (+28%)        1,283
+//	5,000x,  round 1         277            338 (+22%)          787
+//	         round 2         106            125 (+18%)          275
+//	         round 3         122            143 (+17%)          306
+//	         round 4         109            148 (+36%)          322
 //
-// The second message costs the server a second fsync per group, so a
-// split group commits in about twice the time; group commit absorbs
-// part of it (+41% per request here). Stored bytes per request barely
-// change (175 and 179 B). The other designs, measured one group at a
-// time with one producer (300 groups, the same hour):
+// 7.8-7.9 requests per message kept, 4.0 with a retention (~8 requests
+// per group, two messages). An hour earlier, at a load average of 11-16,
+// the same pairs ranged from 270 to 4,341 us and said nothing. The
+// second message costs the server a second fsync per group: a split
+// group commits in up to twice the time, and group commit hides most of
+// it while requests queue (+17-36% per request here). Stored bytes per
+// request barely change (175 and 179 B). The Coffer-Events header costs
+// nothing measurable: BenchmarkAppendGroupCommit before and after it,
+// alternated, 162/209/268 and 214/231/261 us/event (fsync rising from
+// 1.1 to 1.5 ms meanwhile). The other designs, measured one group at a
+// time with one producer (300 groups, during the noisy hour, a
+// throwaway test):
 //
 //	one publish                                   1.3-2.9 ms/group
 //	two publishes pipelined (this design)         3.6 ms, 5.7-6.4 ms with the TTL on one

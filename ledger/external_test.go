@@ -86,4 +86,8 @@ func TestStreamProblems(t *testing.T) {
 	have = want
 	have.Subjects = []string{"other.>"}
 	require.Len(t, streamProblems(have, want), 1)
+	// An audit retention needs per-message TTLs on the stream.
+	want.AllowMsgTTL, have = true, want
+	have.AllowMsgTTL = false
+	require.Equal(t, []string{"allow_msg_ttl is off, want on (audit_retention ages audit records out with per-message TTLs)"}, streamProblems(have, want))
 }

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"time"
@@ -79,6 +80,15 @@ func (g *group) splitBodies() (audit, domain []byte, nAudit, nDomain int) {
 			d, nDomain = append(d, r.encoded), nDomain+len(r.events)
 		default:
 			parts := splitTopLevel(r.encoded, len(r.events))
+			if len(parts) != len(r.events) {
+				// Not what encodeEvents writes: encode them again
+				// rather than cut in the wrong place.
+				parts = parts[:0]
+				for i := range r.events {
+					b, _ := encodeEvents(r.events[i : i+1]) // encoded once already: cannot fail
+					parts = append(parts, b)
+				}
+			}
 			for i := range r.events {
 				if isAuditRecord(r.events[i].Type) {
 					a, nAudit = append(a, parts[i]), nAudit+1
@@ -138,4 +148,67 @@ func splitTopLevel(b []byte, n int) [][]byte {
 		}
 	}
 	return append(out, b[start:])
+}
+
+// ArchiveSource returns archived ledger messages (package archive): those
+// stored at from..to that aged out of the stream and were archived first.
+type ArchiveSource interface {
+	Archived(from, to uint64) ([]Message, error)
+}
+
+// SetArchive attaches the archive ConsumeWithArchive reads aged-out
+// messages from; nil detaches it.
+func (s *Store) SetArchive(a ArchiveSource) {
+	s.mu.Lock()
+	s.archive = a
+	s.mu.Unlock()
+}
+
+func (s *Store) archiveSource() ArchiveSource {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.archive
+}
+
+// ConsumeWithArchive is Consume with the indexes that aged out of the
+// stream read from the attached archive, in order, where it holds them:
+// what reads history for an auditor (replay) sees old periods whole.
+// The projector does not use it: audit records are no state.
+func (s *Store) ConsumeWithArchive(ctx context.Context, from uint64, fn func(Message) error) error {
+	a := s.archiveSource()
+	if a == nil {
+		return s.Consume(ctx, from, fn)
+	}
+	next := max(from, 1)
+	return s.Consume(ctx, from, func(m Message) error {
+		if m.Seq < next {
+			return nil
+		}
+		// A message with no subject stands for an expired tail ending at
+		// its index (expiredTail): the archive may hold that index too.
+		upTo := m.Seq - 1
+		if m.Subject == "" {
+			upTo = m.Seq
+		}
+		if upTo >= next {
+			old, err := a.Archived(next, upTo)
+			if err != nil {
+				return fmt.Errorf("ledger: archive %d..%d: %w", next, upTo, err)
+			}
+			for _, am := range old {
+				if am.Seq < next || am.Seq > upTo {
+					continue
+				}
+				if err := fn(am); err != nil {
+					return err
+				}
+				next = am.Seq + 1
+			}
+		}
+		if m.Seq < next {
+			return nil // the expired tail's index came from the archive
+		}
+		next = m.Seq + 1
+		return fn(m)
+	})
 }

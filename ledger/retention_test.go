@@ -139,3 +139,29 @@ func TestAuditRetention(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, info.Config.AllowMsgTTL)
 }
+
+// TestCountEventsOverAgedOutRange: a count over messages that all aged
+// out returns rather than waiting for them.
+func TestCountEventsOverAgedOutRange(t *testing.T) {
+	tl := startLedgerWith(t, t.TempDir(), OpenOptions{Replicas: 1, AuditRetention: time.Second})
+	ctx := context.Background()
+	before, err := tl.store.LastSeq(ctx)
+	require.NoError(t, err)
+	var last uint64
+	for i := range 3 {
+		last, err = tl.store.Writer().Append(ctx, NewEvent(testAuditType, 1, map[string]any{"read": i}), NewEvent(testAuditType, 1, map[string]any{"resp": i}))
+		require.NoError(t, err)
+	}
+	n, err := tl.store.CountEvents(ctx, before, last)
+	require.NoError(t, err)
+	require.EqualValues(t, 6, n, "three messages of two records, read from their headers")
+	require.Eventually(t, func() bool {
+		m, err := tl.store.Get(ctx, last)
+		return err == nil && m.Subject == ""
+	}, 10*time.Second, 100*time.Millisecond)
+	cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	n, err = tl.store.CountEvents(cctx, before, last)
+	require.NoError(t, err)
+	require.Zero(t, n)
+}

@@ -57,6 +57,8 @@ type Store struct {
 	replicas int
 	// retention is how long audit records stay (retention.go); 0: forever.
 	retention time.Duration
+	// archive holds what aged out (SetArchive).
+	archive ArchiveSource
 	// forward: send appends to the elected writer unless serving
 	// (writer_forward.go).
 	forward atomic.Bool

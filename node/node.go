@@ -30,6 +30,7 @@ import (
 	"github.com/cofferhq/coffer/engines/token"
 	"github.com/cofferhq/coffer/gateway"
 	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/ledger/archive"
 	"github.com/cofferhq/coffer/ui"
 )
 
@@ -228,8 +229,14 @@ func (n *Node) openLedger(ctx context.Context) (err error) {
 		}
 	}
 	opts.AuditRetention = cfg.AuditRetention
-	n.ledger, err = ledger.OpenWithOptions(ctx, n.nc, opts)
-	return err
+	if n.ledger, err = ledger.OpenWithOptions(ctx, n.nc, opts); err != nil {
+		return err
+	}
+	if cfg.AuditRetention > 0 {
+		// Replays read what aged out from this node's archive.
+		n.ledger.SetArchive(archive.NewReader(n.AuditArchiveDir()))
+	}
+	return nil
 }
 
 func bootContext(ctx context.Context) context.Context {

@@ -24,7 +24,7 @@ func readRange(ctx context.Context, l *ledger.Store, from, to uint64, fn func(m 
 	if from > to {
 		return nil
 	}
-	err := l.Consume(ctx, from, func(m ledger.Message) error {
+	err := l.ConsumeWithArchive(ctx, from, func(m ledger.Message) error {
 		if m.Seq < from {
 			return nil
 		}

@@ -126,6 +126,30 @@ func TestRetentionArchiveVerify(t *testing.T) {
 		}
 	}
 
+	// Replayed with the archive, every audit record is back, in order.
+	e.Ledger.SetArchive(NewReader(dir))
+	var replayed, prevSeq uint64
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	stopped := fmt.Errorf("stopped")
+	err := e.Ledger.ConsumeWithArchive(rctx, 1, func(m ledger.Message) error {
+		require.Greater(t, m.Seq, prevSeq)
+		prevSeq = m.Seq
+		recs, err := e.Ledger.Decode(m)
+		require.NoError(t, err)
+		for _, r := range recs {
+			if r.Type == testAudited {
+				replayed++
+			}
+		}
+		if m.Seq >= last {
+			return stopped
+		}
+		return nil
+	})
+	require.ErrorIs(t, err, stopped)
+	require.EqualValues(t, 4*6*2, replayed, "two records per request")
+
 	src := transparency.NewSource(e.Ledger.JetStream())
 	key, err := transparency.StoredKey(ctx, src)
 	require.NoError(t, err)

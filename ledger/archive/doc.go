@@ -33,6 +33,15 @@
 // the retention loses what expired meanwhile, and Verify reports those
 // indexes as dropped.
 //
+// # Replay
+//
+// Reader gives the ledger its archived messages back
+// (ledger.Store.SetArchive): ConsumeWithArchive, which replay reads
+// through, fills each index that aged out from the segment holding it,
+// so an old period replays whole on the node whose directory holds the
+// segments. It trusts the files (Verify checks them); their messages are
+// sealed, so a forged one does not decode.
+//
 // # Verify
 //
 // Verify runs transparency.Verify over the retained stream with the

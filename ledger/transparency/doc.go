@@ -21,6 +21,12 @@
 // are hashed apart on purpose: it lets the verifier recognise a message that
 // was moved rather than altered.
 //
+// With an audit retention (package ledger) audit messages age out of the
+// stream after the checkpointer hashed them; the stream alone then reads
+// them as dropped, and package archive verifies it together with the
+// archive it copied them to. A checkpointer that falls behind by more
+// than the retention misses what expired meanwhile.
+//
 // # Checkpoints
 //
 // A checkpoint is a signed note (golang.org/x/mod/sumdb/note, the C2SP

@@ -55,6 +55,10 @@ func OpenOffline(dataDir string) (*Offline, error) {
 	return &Offline{Source: NewSource(js), Dir: dir, ns: ns, nc: nc}, nil
 }
 
+// Conn is the connection to the copy's server, for readers that need
+// more than a Source (an offline ledger.Store that decodes an archive).
+func (o *Offline) Conn() *nats.Conn { return o.nc }
+
 // Close stops the server and removes the copy.
 func (o *Offline) Close() error {
 	o.nc.Close()

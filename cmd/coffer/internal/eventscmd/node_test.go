@@ -17,27 +17,39 @@ import (
 	"github.com/cofferhq/coffer/node"
 )
 
-// The commands against a real in-process node.
-func TestCommandsAgainstNode(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	n, err := node.Start(ctx, node.Config{
-		DataDir: t.TempDir(), ListenAddr: "127.0.0.1:0", Dev: true, DevRootTokenID: "root-token",
+// devNode starts a dev node in dir (tweaked) with root token
+// "root-token", closed at cleanup, and a Vault client for it.
+func devNode(t *testing.T, ctx context.Context, dir string, tweak func(*node.Config)) (*node.Node, *vault.Client) {
+	t.Helper()
+	ncfg := node.Config{
+		DataDir: dir, ListenAddr: "127.0.0.1:0", Dev: true, DevRootTokenID: "root-token",
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	if tweak != nil {
+		tweak(&ncfg)
+	}
+	n, err := node.Start(ctx, ncfg)
 	require.NoError(t, err)
-	defer n.Close()
-	t.Setenv("COFFER_TOKEN", "root-token")
-	t.Setenv("VAULT_TOKEN", "")
+	t.Cleanup(func() { _ = n.Close() })
 	cfg := vault.DefaultConfig()
 	cfg.Address = n.Addr
 	c, err := vault.NewClient(cfg)
 	require.NoError(t, err)
 	c.SetToken("root-token")
+	return n, c
+}
+
+// The commands against a real in-process node.
+func TestCommandsAgainstNode(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	n, c := devNode(t, ctx, t.TempDir(), nil)
+	t.Setenv("COFFER_TOKEN", "root-token")
+	t.Setenv("VAULT_TOKEN", "")
 	kv := c.KVv2("secret")
 
 	start := time.Now().UTC().Format(time.RFC3339Nano)
-	_, err = kv.Put(ctx, "app/db", map[string]any{"password": "first-pw"})
+	_, err := kv.Put(ctx, "app/db", map[string]any{"password": "first-pw"})
 	require.NoError(t, err)
 	require.NoError(t, kv.PutMetadata(ctx, "app/db", vault.KVMetadataPutInput{CustomMetadata: map[string]any{"owner": "team-a"}}))
 	mid := testkit.Mark(t).Format(time.RFC3339Nano) // the second put is stamped strictly later

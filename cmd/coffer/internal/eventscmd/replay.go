@@ -24,6 +24,8 @@ type replayFlags struct {
 	since, until, path, actor, typ string
 	format                         string
 	limit                          int
+	// archive, dataDir, unsealKeys: replay_archive.go.
+	archive, dataDir, unsealKeys string
 }
 
 func (a *app) replayCmd() *cobra.Command {
@@ -33,7 +35,13 @@ func (a *app) replayCmd() *cobra.Command {
 		Short: "Print the audit trail and events of a stretch of the ledger (sudo)",
 		Long: `Reads sys/ledger/replay page by page: audit records as stored (HMAC'd) and
 domain events as their public events, never a secret value. -since and -until
-take a ledger index or an RFC 3339 time; -actor a token accessor.`,
+take a ledger index or an RFC 3339 time; -actor a token accessor.
+
+With -archive DIR and -data-dir DATA, the audit records archived after
+they aged out of the ledger (audit_retention) are read here instead, from
+the segments in DIR, opened with the keyring of the ledger in DATA (a copy
+of it is started; unsealed with DATA's dev key file, or with the unseal
+key shares in the file -unseal-keys-file names, one per line).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.format != "table" && f.format != "json" {
@@ -42,6 +50,9 @@ take a ledger index or an RFC 3339 time; -actor a token accessor.`,
 			ctx := cmd.Context()
 			if ctx == nil {
 				ctx = context.Background()
+			}
+			if f.archive != "" || f.dataDir != "" {
+				return a.report(cmd, a.replayArchive(ctx, f))
 			}
 			return a.report(cmd, a.replay(ctx, f))
 		},
@@ -55,6 +66,9 @@ take a ledger index or an RFC 3339 time; -actor a token accessor.`,
 	fs.StringVar(&f.typ, "type", "", "Only these types (glob: 'audit.*', 'kv-v2/*')")
 	fs.StringVar(&f.format, "format", "table", `Output: "table" or "json" (one JSON object per line)`)
 	fs.IntVar(&f.limit, "limit", 0, "Print at most this many records (0: all)")
+	fs.StringVar(&f.archive, "archive", "", "Replay the audit archive in this directory, offline (with -data-dir)")
+	fs.StringVar(&f.dataDir, "data-dir", "", "Data dir whose ledger holds the keyring that opens the archive")
+	fs.StringVar(&f.unsealKeys, "unseal-keys-file", "", "File of unseal key shares, one per line (default: the data dir's dev key)")
 	return cmd
 }
 
