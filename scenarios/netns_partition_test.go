@@ -49,21 +49,43 @@ cluster_addr = "http://%s:%d"
 // initialises and unseals them.
 func startNetnsCluster(t *testing.T, nt *netns.Net) []*netns.Proc {
 	t.Helper()
-	bin := harness.Binary(t)
 	nodes := make([]*netns.Proc, 3)
 	for i := range 3 {
 		dir := t.TempDir()
-		cfg := filepath.Join(dir, "coffer.hcl")
-		require.NoError(t, os.WriteFile(cfg, []byte(netnsClusterConfig(nt, i, filepath.Join(dir, "data"))), 0o600))
-		nodes[i] = nt.Start(t, i, fmt.Sprintf("http://127.0.0.1:%d", netnsAPIPort), bin, "server", "-config="+cfg)
+		nodes[i] = startNetnsNode(t, nt, i, "http", "", netnsClusterConfig(nt, i, filepath.Join(dir, "data")))
 	}
+	initNetnsCluster(t, nodes)
+	return nodes
+}
+
+// startNetnsNode starts coffer in node i's namespace on the config text
+// and waits until its API answers (scheme://127.0.0.1:8200, trusting
+// caCert when it is not empty).
+func startNetnsNode(t *testing.T, nt *netns.Net, i int, scheme, caCert, config string) *netns.Proc {
+	t.Helper()
+	cfg := filepath.Join(t.TempDir(), "coffer.hcl")
+	require.NoError(t, os.WriteFile(cfg, []byte(config), 0o600))
+	p := nt.Start(t, i, fmt.Sprintf("%s://127.0.0.1:%d", scheme, netnsAPIPort), harness.Binary(t), "server", "-config="+cfg)
+	p.CACert = caCert
+	return p
+}
+
+// initNetnsCluster waits for the nodes' APIs, initialises the cluster
+// through the first and unseals every node.
+func initNetnsCluster(t *testing.T, nodes []*netns.Proc) {
+	t.Helper()
 	for _, p := range nodes {
 		harness.Eventually(t, 90*time.Second, 100*time.Millisecond, func() error {
 			_, err := p.Health(t.Context())
 			return err
 		})
 	}
-	init, err := nodes[0].Client(t).Sys().Init(&vault.InitRequest{SecretShares: 1, SecretThreshold: 1})
+	// A node answers before its embedded server has found the others;
+	// init then waits for the cluster's JetStream, longer than a
+	// request's usual 30 s on a loaded machine.
+	c := nodes[0].Client(t)
+	c.SetClientTimeout(2 * time.Minute)
+	init, err := c.Sys().Init(&vault.InitRequest{SecretShares: 1, SecretThreshold: 1})
 	require.NoError(t, err)
 	for _, p := range nodes {
 		p.Token = init.RootToken
@@ -74,7 +96,6 @@ func startNetnsCluster(t *testing.T, nt *netns.Net) []*netns.Proc {
 	for _, p := range nodes {
 		waitHealth(t, p, http.StatusOK, 60*time.Second)
 	}
-	return nodes
 }
 
 // waitHealth waits until the node's sys/health answers code.
@@ -153,7 +174,10 @@ func streamLeader(t *testing.T, p *netns.Proc) int {
 func partitionRound(t *testing.T, nt *netns.Net, nodes []*netns.Proc, victim int, round string) {
 	ctx := t.Context()
 	majority := []*netns.Proc{nodes[(victim+1)%3], nodes[(victim+2)%3]}
-	t.Logf("%s round: cutting node%d off", round, victim+1)
+	ha, err := majority[0].Client(t).Logical().Read("sys/ha-status")
+	require.NoError(t, err)
+	singletons, _ := ha.Data["singletons"].(map[string]any)
+	t.Logf("%s round: cutting node%d off (stream leader %v, singletons on %v)", round, victim+1, ha.Data["stream_leader"], singletons["holder"])
 	nt.Cut(victim)
 	cutAt := time.Now()
 
@@ -212,7 +236,7 @@ func partitionRound(t *testing.T, nt *netns.Net, nodes []*netns.Proc, victim int
 
 	waitHealth(t, nodes[victim], http.StatusTooManyRequests, 30*time.Second)
 	t.Logf("node%d answers sys/health 429 %s after the cut", victim+1, time.Since(cutAt).Round(time.Millisecond))
-	_, err := minority.Put(ctx, round+"/minority", map[string]any{"v": "refused"})
+	_, err = minority.Put(ctx, round+"/minority", map[string]any{"v": "refused"})
 	require.Equal(t, http.StatusServiceUnavailable, statusOf(err), "a write on the cut-off node: %v", err)
 	_, err = minority.Get(ctx, "before/0")
 	require.Equal(t, http.StatusServiceUnavailable, statusOf(err), "a read on the cut-off node (audited first): %v", err)
