@@ -23,26 +23,45 @@ import (
 // the ports never collide with each other or with the host.
 const netnsAPIPort = 8200
 
-// netnsClusterConfig is the tutorial's raft stanza for node i, its peers
-// named by their addresses on the namespaces' bridge.
-func netnsClusterConfig(nt *netns.Net, i int, dir string) string {
+// netnsTLS is a node's listener certificate and the CA it verifies its
+// peers' by.
+type netnsTLS struct{ cert, key, ca string }
+
+// netnsConfig is the tutorial's raft stanza for node i, joining the nodes
+// in peers by their addresses on the namespaces' bridge; with tls the
+// listener, and so the routes, use TLS.
+func netnsConfig(nt *netns.Net, i int, peers []int, dataDir string, tls *netnsTLS) string {
+	scheme, listener, ca := "http", "  tls_disable = true\n", ""
+	if tls != nil {
+		scheme = "https"
+		listener = fmt.Sprintf("  tls_cert_file = %q\n  tls_key_file  = %q\n", tls.cert, tls.key)
+		ca = fmt.Sprintf("    leader_ca_cert_file = %q\n", tls.ca)
+	}
 	joins := ""
-	for j := range 3 {
-		if j != i {
-			joins += fmt.Sprintf("  retry_join {\n    leader_api_addr = \"http://%s:%d\"\n  }\n", nt.IP(j), netnsAPIPort)
-		}
+	for _, j := range peers {
+		joins += fmt.Sprintf("  retry_join {\n    leader_api_addr = \"%s://%s:%d\"\n%s  }\n", scheme, nt.IP(j), netnsAPIPort, ca)
 	}
 	return fmt.Sprintf(`storage "raft" {
   path    = %q
   node_id = "node%d"
 %s}
 listener "tcp" {
-  address     = "0.0.0.0:%d"
-  tls_disable = true
+  address = "0.0.0.0:%d"
+%s}
+api_addr     = "%s://%s:%d"
+cluster_addr = "%s://%s:%d"
+`, dataDir, i+1, joins, netnsAPIPort, listener, scheme, nt.IP(i), netnsAPIPort, scheme, nt.IP(i), netnsAPIPort+1)
 }
-api_addr     = "http://%s:%d"
-cluster_addr = "http://%s:%d"
-`, dir, i+1, joins, netnsAPIPort, nt.IP(i), netnsAPIPort, nt.IP(i), netnsAPIPort+1)
+
+// others is 0..n-1 without i.
+func others(n, i int) []int {
+	var out []int
+	for j := range n {
+		if j != i {
+			out = append(out, j)
+		}
+	}
+	return out
 }
 
 // startNetnsCluster runs three coffer nodes, one per namespace, and
@@ -51,8 +70,7 @@ func startNetnsCluster(t *testing.T, nt *netns.Net) []*netns.Proc {
 	t.Helper()
 	nodes := make([]*netns.Proc, 3)
 	for i := range 3 {
-		dir := t.TempDir()
-		nodes[i] = startNetnsNode(t, nt, i, "http", "", netnsClusterConfig(nt, i, filepath.Join(dir, "data")))
+		nodes[i] = startNetnsNode(t, nt, i, "http", "", netnsConfig(nt, i, others(3, i), filepath.Join(t.TempDir(), "data"), nil))
 	}
 	initNetnsCluster(t, nodes)
 	return nodes

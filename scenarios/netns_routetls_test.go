@@ -14,27 +14,6 @@ import (
 	"github.com/cofferhq/coffer/scenarios/netns"
 )
 
-// netnsTLSConfig is node i's config with a TLS listener (certFile,
-// keyFile), joining the nodes in peers with caFile as their CA.
-func netnsTLSConfig(nt *netns.Net, i int, peers []int, dataDir, certFile, keyFile, caFile string) string {
-	joins := ""
-	for _, j := range peers {
-		joins += fmt.Sprintf("  retry_join {\n    leader_api_addr     = \"https://%s:%d\"\n    leader_ca_cert_file = %q\n  }\n", nt.IP(j), netnsAPIPort, caFile)
-	}
-	return fmt.Sprintf(`storage "raft" {
-  path    = %q
-  node_id = "node%d"
-%s}
-listener "tcp" {
-  address       = "0.0.0.0:%d"
-  tls_cert_file = %q
-  tls_key_file  = %q
-}
-api_addr     = "https://%s:%d"
-cluster_addr = "https://%s:%d"
-`, dataDir, i+1, joins, netnsAPIPort, certFile, keyFile, nt.IP(i), netnsAPIPort, nt.IP(i), netnsAPIPort+1)
-}
-
 // TestNetnsClusterOverTLSRoutes starts three nodes with TLS listeners,
 // whose embedded NATS servers therefore route to each other over mutual
 // TLS, checks that they form one cluster and replicate a write, and that
@@ -46,18 +25,12 @@ func TestNetnsClusterOverTLSRoutes(t *testing.T) {
 	}
 	nt := netns.New(t, 4)
 	ca := testcert.NewCA(t, "cluster-ca")
-	members := []int{0, 1, 2}
 	nodes := make([]*netns.Proc, 3)
 	for i := range 3 {
 		// 127.0.0.1: where the test reaches the node's API.
 		leaf := ca.Issue(t, fmt.Sprintf("node%d", i+1), nt.IP(i), "127.0.0.1")
-		var peers []int
-		for _, j := range members {
-			if j != i {
-				peers = append(peers, j)
-			}
-		}
-		nodes[i] = startNetnsNode(t, nt, i, "https", ca.File, netnsTLSConfig(nt, i, peers, filepath.Join(t.TempDir(), "data"), leaf.CertFile, leaf.KeyFile, ca.File))
+		nodes[i] = startNetnsNode(t, nt, i, "https", ca.File,
+			netnsConfig(nt, i, others(3, i), filepath.Join(t.TempDir(), "data"), &netnsTLS{leaf.CertFile, leaf.KeyFile, ca.File}))
 	}
 	initNetnsCluster(t, nodes)
 	ha, err := nodes[0].Client(t).Logical().Read("sys/ha-status")
@@ -79,7 +52,8 @@ func TestNetnsClusterOverTLSRoutes(t *testing.T) {
 	// The intruder: a certificate from another CA, which it also trusts.
 	other := testcert.NewCA(t, "other-ca")
 	leaf := other.Issue(t, "node4", nt.IP(3), "127.0.0.1")
-	intruder := startNetnsNode(t, nt, 3, "https", other.File, netnsTLSConfig(nt, 3, members, filepath.Join(t.TempDir(), "data"), leaf.CertFile, leaf.KeyFile, other.File))
+	intruder := startNetnsNode(t, nt, 3, "https", other.File,
+		netnsConfig(nt, 3, []int{0, 1, 2}, filepath.Join(t.TempDir(), "data"), &netnsTLS{leaf.CertFile, leaf.KeyFile, other.File}))
 	// A node starts serving once its embedded server has found the
 	// cluster's JetStream (the members did within seconds): the intruder,
 	// refused by every member's route listener, never does, and keeps
