@@ -74,14 +74,16 @@ bench-compare: build
 	@test -n "$(BAO)" || { echo "usage: make bench-compare BAO=/path/to/bao (docs/benchmarks.md says how to build it)"; exit 2; }
 	$(GO) run ./scenarios/loadgen -bin ./$(BIN) -bao $(BAO) -scenarios $(COMPARE_SCENARIOS) $(COMPARE_FLAGS)
 
-# A three-node cluster (issue 11): CLUSTER_WORKERS workers spread over
-# three Coffer nodes on loopback (the tutorial's raft stanza). No OpenBao
-# cluster beside it yet (scenarios/loadgen/cluster.go says why).
+# Three-node clusters (issue 11): CLUSTER_WORKERS workers spread over
+# three Coffer nodes on loopback (the tutorial's raft stanza) and, with
+# BAO=/path/to/bao, over a three-node OpenBao raft cluster with a file
+# audit device (its standbys forward writes to the active node), rounds
+# interleaved, with the ratio per scenario.
 CLUSTER_SCENARIOS ?= kv-write,kv-write-new,kv-read,token-create
 CLUSTER_WORKERS   ?= 16
 CLUSTER_FLAGS     ?= -duration 5s -rounds 3
 bench-cluster: build
-	$(GO) run ./scenarios/loadgen -cluster -bin ./$(BIN) -workers $(CLUSTER_WORKERS) -scenarios $(CLUSTER_SCENARIOS) $(CLUSTER_FLAGS)
+	$(GO) run ./scenarios/loadgen -cluster -bin ./$(BIN) $(if $(BAO),-bao $(BAO)) -workers $(CLUSTER_WORKERS) -scenarios $(CLUSTER_SCENARIOS) $(CLUSTER_FLAGS)
 
 # The ledger writer's Go benchmarks (group commit against one publish per
 # event, the latter being this machine's fsync-bound baseline).

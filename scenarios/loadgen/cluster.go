@@ -15,42 +15,16 @@ import (
 	"github.com/cofferhq/coffer/scenarios/harness"
 )
 
-// -cluster: the server is three Coffer nodes and the workers are spread
-// over them (worker i talks to node i mod 3), as clients behind a load
-// balancer would be; every node accepts writes. A three-node OpenBao
-// cluster to compare with is not set up yet: its followers, joined by
-// retry_join, refused their unseal key here ("failed to create cipher:
-// crypto/aes: invalid key size 0"), so -cluster refuses -bao.
+// -cluster: each server is three nodes and the workers are spread over
+// them (worker i talks to node i mod 3), as clients behind a load
+// balancer would be. Coffer's nodes all accept writes; OpenBao's standbys
+// forward theirs to the active node.
 
 // clusterNodes is the size of a -cluster cluster.
 const clusterNodes = 3
 
 // clusterStart bounds a cluster's start-up: forming, init, unseal.
 const clusterStart = 3 * time.Minute
-
-// cofferClusterConfig is the tutorial's raft stanza for node i of the
-// cluster whose routes listen on routes; the harness fills in the API
-// address and data dir.
-func cofferClusterConfig(i int, routes []string) string {
-	var joins strings.Builder
-	for j, r := range routes {
-		if j != i {
-			// The API ports are the harness's; leader_cluster_addr names the routes.
-			fmt.Fprintf(&joins, "  retry_join {\n    leader_api_addr     = \"http://127.0.0.1:1\"\n    leader_cluster_addr = \"http://%s\"\n  }\n", r)
-		}
-	}
-	return fmt.Sprintf(`storage "raft" {
-  path    = "{{DATA}}"
-  node_id = "bench-%d"
-%s}
-listener "tcp" {
-  address     = "{{ADDR}}"
-  tls_disable = true
-}
-api_addr     = "http://{{ADDR}}"
-cluster_addr = "http://%s"
-`, i+1, joins.String(), routes[i])
-}
 
 // startCofferCluster starts three coffer nodes as one cluster,
 // initialises and unseals them and mounts KV v2 at secret/ (as a dev
@@ -80,7 +54,7 @@ func startCofferCluster(bin string) (string, string, func(), error) {
 		wg.Go(func() {
 			// The harness writes the config beside the data dir: one parent each.
 			nodes[i], errs[i] = harness.Launch(harness.Options{Bin: abs, DataDir: filepath.Join(dirs[i], "data"),
-				Config: cofferClusterConfig(i, routes), StartTimeout: clusterStart})
+				Config: harness.ClusterConfig(i, routes), StartTimeout: clusterStart})
 		})
 	}
 	wg.Wait()
@@ -148,6 +122,81 @@ func initCluster(nodes []*harness.Server) (string, error) {
 		}
 	}
 	return init.RootToken, nil
+}
+
+// startBaoCluster starts three OpenBao nodes with raft storage joined by
+// retry_join and a file audit device each, initialises the first (which
+// becomes active), unseals the others (they join as standbys) and mounts
+// secret/. It returns the addresses, comma-separated, and the root token.
+func startBaoCluster(ctx context.Context, bin string) (string, string, func(), error) {
+	ports := make([]int, clusterNodes)
+	addrs := make([]string, clusterNodes)
+	for i := range ports {
+		p, err := freePort()
+		if err != nil {
+			return "", "", nil, err
+		}
+		ports[i], addrs[i] = p, fmt.Sprintf("http://127.0.0.1:%d", p)
+	}
+	var nodes []*baoServer
+	var cleanups []func()
+	cleanup := func() {
+		for _, c := range cleanups {
+			c()
+		}
+	}
+	for i := range clusterNodes {
+		var joins []string
+		for j, a := range addrs {
+			if j != i {
+				joins = append(joins, a)
+			}
+		}
+		b, c, err := launchBao(bin, fmt.Sprintf("bench-%d", i+1), ports[i], joins)
+		if err != nil {
+			cleanup()
+			return "", "", nil, err
+		}
+		nodes, cleanups = append(nodes, b), append(cleanups, c)
+	}
+	fail := func(i int, err error) (string, string, func(), error) {
+		out := lastLines(nodes[i].output(), 20)
+		cleanup()
+		return "", "", nil, fmt.Errorf("openbao node %d: %w\n%s", i+1, err, out)
+	}
+	if err := nodes[0].setup(ctx); err != nil {
+		return fail(0, err)
+	}
+	sctx, cancel := context.WithTimeout(ctx, clusterStart)
+	defer cancel()
+	for i := 1; i < len(nodes); i++ {
+		c, err := newAdminClient(nodes[i].addr, "")
+		if err != nil {
+			return fail(i, err)
+		}
+		// A joining node takes the key while it waits for the leader's
+		// challenge and may still be sealed once it has joined: give it
+		// the key again until it stands by.
+		if err := retry(sctx, func() error {
+			h, err := c.Sys().HealthWithContext(sctx)
+			switch {
+			case err != nil:
+				return err
+			case h.Sealed:
+				if _, err := c.Sys().UnsealWithContext(sctx, nodes[0].unsealKey); err != nil {
+					return fmt.Errorf("unseal: %w", err)
+				}
+				return errors.New("sealed")
+			case !h.Initialized || !h.Standby:
+				return fmt.Errorf("not a standby yet: %+v", h)
+			}
+			return nil
+		}); err != nil {
+			return fail(i, err)
+		}
+	}
+	fmt.Fprintf(os.Stderr, "started a three-node OpenBao cluster at %s (raft storage and file audit)\n", strings.Join(addrs, ", "))
+	return strings.Join(addrs, ","), nodes[0].token, cleanup, nil
 }
 
 // newAdminClient is a client for set-up calls, with no retries of its own.

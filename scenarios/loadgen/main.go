@@ -140,7 +140,15 @@ func run(cfg config) error {
 		coffer.addr, coffer.token = s.Addr, s.Token
 	}
 	targets := []*target{coffer}
-	if cfg.bao != "" {
+	switch {
+	case cfg.bao != "" && cfg.cluster:
+		addrs, token, cleanup, err := startBaoCluster(ctx, cfg.bao)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		targets = append(targets, &target{name: "openbao", addr: addrs, token: token, reference: true})
+	case cfg.bao != "":
 		b, cleanup, err := startBao(ctx, cfg.bao)
 		if err != nil {
 			return err
@@ -244,8 +252,8 @@ func (c config) validate() error {
 		return errors.New("-rounds must not be negative")
 	case c.bao != "" && c.before != "":
 		return errors.New("give -bao or -before, not both")
-	case c.cluster && (c.bin == "" || c.before != "" || c.bao != ""):
-		return errors.New("-cluster starts a three-node Coffer cluster from -bin; it takes neither -before nor -bao (no OpenBao cluster yet: cluster.go)")
+	case c.cluster && (c.bin == "" || c.before != ""):
+		return errors.New("-cluster starts its clusters: it needs -bin (and takes -bao, not -before)")
 	}
 	for _, s := range c.scenarios {
 		sc, ok := scenarios[s]
