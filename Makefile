@@ -5,7 +5,7 @@ BIN       ?= bin/coffer
 RUN_FLAGS ?= -dev
 TEST_FLAGS ?= -count=1 -timeout 20m
 
-.PHONY: all build run cluster test test-short fuzz fuzz-short bench bench-compare bench-ledger bench-scale vet fmt clean ui ui-screenshots
+.PHONY: all build run cluster test test-short fuzz fuzz-short bench bench-compare bench-cluster bench-ledger bench-scale vet fmt clean ui ui-screenshots
 
 all: build
 
@@ -73,6 +73,17 @@ COMPARE_FLAGS ?= -duration 5s -rounds 3
 bench-compare: build
 	@test -n "$(BAO)" || { echo "usage: make bench-compare BAO=/path/to/bao (docs/benchmarks.md says how to build it)"; exit 2; }
 	$(GO) run ./scenarios/loadgen -bin ./$(BIN) -bao $(BAO) -scenarios $(COMPARE_SCENARIOS) $(COMPARE_FLAGS)
+
+# Three-node clusters (issue 11): CLUSTER_WORKERS workers spread over
+# three Coffer nodes on loopback (the tutorial's raft stanza) and, with
+# BAO=/path/to/bao, over a three-node OpenBao raft cluster with a file
+# audit device (its standbys forward writes to the active node), rounds
+# interleaved, with the ratio per scenario.
+CLUSTER_SCENARIOS ?= kv-write,kv-write-new,kv-read,token-create
+CLUSTER_WORKERS   ?= 16
+CLUSTER_FLAGS     ?= -duration 5s -rounds 3
+bench-cluster: build
+	$(GO) run ./scenarios/loadgen -cluster -bin ./$(BIN) $(if $(BAO),-bao $(BAO)) -workers $(CLUSTER_WORKERS) -scenarios $(CLUSTER_SCENARIOS) $(CLUSTER_FLAGS)
 
 # The ledger writer's Go benchmarks (group commit against one publish per
 # event, the latter being this machine's fsync-bound baseline).

@@ -22,47 +22,87 @@ import (
 // the ports never collide with each other or with the host.
 const netnsAPIPort = 8200
 
-// netnsClusterConfig is the tutorial's raft stanza for node i, its peers
-// named by their addresses on the namespaces' bridge.
-func netnsClusterConfig(nt *netns.Net, i int, dir string) string {
+// netnsTLS is a node's listener certificate and the CA it verifies its
+// peers' by.
+type netnsTLS struct{ cert, key, ca string }
+
+// netnsConfig is the tutorial's raft stanza for node i, joining the nodes
+// in peers by their addresses on the namespaces' bridge; with tls the
+// listener, and so the routes, use TLS.
+func netnsConfig(nt *netns.Net, i int, peers []int, dataDir string, tls *netnsTLS) string {
+	scheme, listener, ca := "http", "  tls_disable = true\n", ""
+	if tls != nil {
+		scheme = "https"
+		listener = fmt.Sprintf("  tls_cert_file = %q\n  tls_key_file  = %q\n", tls.cert, tls.key)
+		ca = fmt.Sprintf("    leader_ca_cert_file = %q\n", tls.ca)
+	}
 	joins := ""
-	for j := range 3 {
-		if j != i {
-			joins += fmt.Sprintf("  retry_join {\n    leader_api_addr = \"http://%s:%d\"\n  }\n", nt.IP(j), netnsAPIPort)
-		}
+	for _, j := range peers {
+		joins += fmt.Sprintf("  retry_join {\n    leader_api_addr = \"%s://%s:%d\"\n%s  }\n", scheme, nt.IP(j), netnsAPIPort, ca)
 	}
 	return fmt.Sprintf(`storage "raft" {
   path    = %q
   node_id = "node%d"
 %s}
 listener "tcp" {
-  address     = "0.0.0.0:%d"
-  tls_disable = true
+  address = "0.0.0.0:%d"
+%s}
+api_addr     = "%s://%s:%d"
+cluster_addr = "%s://%s:%d"
+`, dataDir, i+1, joins, netnsAPIPort, listener, scheme, nt.IP(i), netnsAPIPort, scheme, nt.IP(i), netnsAPIPort+1)
 }
-api_addr     = "http://%s:%d"
-cluster_addr = "http://%s:%d"
-`, dir, i+1, joins, netnsAPIPort, nt.IP(i), netnsAPIPort, nt.IP(i), netnsAPIPort+1)
+
+// others is 0..n-1 without i.
+func others(n, i int) []int {
+	var out []int
+	for j := range n {
+		if j != i {
+			out = append(out, j)
+		}
+	}
+	return out
 }
 
 // startNetnsCluster runs three coffer nodes, one per namespace, and
 // initialises and unseals them.
 func startNetnsCluster(t *testing.T, nt *netns.Net) []*netns.Proc {
 	t.Helper()
-	bin := harness.Binary(t)
 	nodes := make([]*netns.Proc, 3)
 	for i := range 3 {
-		dir := t.TempDir()
-		cfg := filepath.Join(dir, "coffer.hcl")
-		require.NoError(t, os.WriteFile(cfg, []byte(netnsClusterConfig(nt, i, filepath.Join(dir, "data"))), 0o600))
-		nodes[i] = nt.Start(t, i, fmt.Sprintf("http://127.0.0.1:%d", netnsAPIPort), bin, "server", "-config="+cfg)
+		nodes[i] = startNetnsNode(t, nt, i, "http", "", netnsConfig(nt, i, others(3, i), filepath.Join(t.TempDir(), "data"), nil))
 	}
+	initNetnsCluster(t, nodes)
+	return nodes
+}
+
+// startNetnsNode starts coffer in node i's namespace on the config text
+// and waits until its API answers (scheme://127.0.0.1:8200, trusting
+// caCert when it is not empty).
+func startNetnsNode(t *testing.T, nt *netns.Net, i int, scheme, caCert, config string) *netns.Proc {
+	t.Helper()
+	cfg := filepath.Join(t.TempDir(), "coffer.hcl")
+	require.NoError(t, os.WriteFile(cfg, []byte(config), 0o600))
+	p := nt.Start(t, i, fmt.Sprintf("%s://127.0.0.1:%d", scheme, netnsAPIPort), harness.Binary(t), "server", "-config="+cfg)
+	p.CACert = caCert
+	return p
+}
+
+// initNetnsCluster waits for the nodes' APIs, initialises the cluster
+// through the first and unseals every node.
+func initNetnsCluster(t *testing.T, nodes []*netns.Proc) {
+	t.Helper()
 	for _, p := range nodes {
 		harness.Eventually(t, 90*time.Second, 100*time.Millisecond, func() error {
 			_, err := p.Health(t.Context())
 			return err
 		})
 	}
-	init, err := nodes[0].Client(t).Sys().Init(&vault.InitRequest{SecretShares: 1, SecretThreshold: 1})
+	// A node answers before its embedded server has found the others;
+	// init then waits for the cluster's JetStream, longer than a
+	// request's usual 30 s on a loaded machine.
+	c := nodes[0].Client(t)
+	c.SetClientTimeout(2 * time.Minute)
+	init, err := c.Sys().Init(&vault.InitRequest{SecretShares: 1, SecretThreshold: 1})
 	require.NoError(t, err)
 	for _, p := range nodes {
 		p.Token = init.RootToken
@@ -73,7 +113,6 @@ func startNetnsCluster(t *testing.T, nt *netns.Net) []*netns.Proc {
 	for _, p := range nodes {
 		waitHealth(t, p, http.StatusOK, 60*time.Second)
 	}
-	return nodes
 }
 
 // waitHealth waits until the node's sys/health answers code.
@@ -142,7 +181,10 @@ func streamLeader(t *testing.T, p *netns.Proc) int {
 func partitionRound(t *testing.T, nt *netns.Net, nodes []*netns.Proc, victim int, round string) {
 	ctx := t.Context()
 	majority := []*netns.Proc{nodes[(victim+1)%3], nodes[(victim+2)%3]}
-	t.Logf("%s round: cutting node%d off", round, victim+1)
+	ha, err := majority[0].Client(t).Logical().Read("sys/ha-status")
+	require.NoError(t, err)
+	singletons, _ := ha.Data["singletons"].(map[string]any)
+	t.Logf("%s round: cutting node%d off (stream leader %v, singletons on %v)", round, victim+1, ha.Data["stream_leader"], singletons["holder"])
 	nt.Cut(victim)
 	cutAt := time.Now()
 
@@ -201,7 +243,7 @@ func partitionRound(t *testing.T, nt *netns.Net, nodes []*netns.Proc, victim int
 
 	waitHealth(t, nodes[victim], http.StatusTooManyRequests, 30*time.Second)
 	t.Logf("node%d answers sys/health 429 %s after the cut", victim+1, time.Since(cutAt).Round(time.Millisecond))
-	_, err := minority.Put(ctx, round+"/minority", map[string]any{"v": "refused"})
+	_, err = minority.Put(ctx, round+"/minority", map[string]any{"v": "refused"})
 	require.Equal(t, http.StatusServiceUnavailable, statusOf(err), "a write on the cut-off node: %v", err)
 	_, err = minority.Get(ctx, "before/0")
 	require.Equal(t, http.StatusServiceUnavailable, statusOf(err), "a read on the cut-off node (audited first): %v", err)

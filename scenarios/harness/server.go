@@ -53,7 +53,7 @@ type Server struct {
 	t      testing.TB // nil when started by Launch
 	listen string     // 127.0.0.1:<port>
 	opts   Options
-	out    syncBuffer // stdout and stderr of every run, in order
+	out    SyncBuffer // stdout and stderr of every run, in order
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -78,7 +78,7 @@ func Start(t testing.TB, opts Options) *Server {
 		t.Cleanup(func() {
 			s.stopIfRunning()
 			if t.Failed() {
-				t.Logf("coffer output (%s):\n%s", s.Addr, tail(s.Output(), 64<<10))
+				t.Logf("coffer output (%s):\n%s", s.Addr, Tail(s.Output(), 64<<10))
 			}
 		})
 	}
@@ -153,7 +153,7 @@ func (s *Server) run() error {
 	}
 	args = append(args, s.opts.ExtraArgs...)
 	cmd := exec.Command(s.Bin, args...)
-	cmd.Env = append(cleanEnv(), s.opts.Env...)
+	cmd.Env = append(CleanEnv(), s.opts.Env...)
 	cmd.Stdout = &s.out
 	cmd.Stderr = &s.out
 	cmd.SysProcAttr = sysProcAttr()
@@ -183,7 +183,7 @@ func (s *Server) run() error {
 		case <-done:
 			s.mu.Lock()
 			defer s.mu.Unlock()
-			return fmt.Errorf("coffer exited before it was ready (%v):\n%s", s.werr, tail(s.Output(), 8<<10))
+			return fmt.Errorf("coffer exited before it was ready (%v):\n%s", s.werr, Tail(s.Output(), 8<<10))
 		default:
 			return nil
 		}
@@ -216,7 +216,7 @@ func (s *Server) run() error {
 func (s *Server) Stop() error {
 	err := s.signalAndWait(syscall.SIGTERM, s.opts.StopTimeout)
 	if err != nil && s.t != nil {
-		s.t.Errorf("harness: stop: %v\n%s", err, tail(s.Output(), 8<<10))
+		s.t.Errorf("harness: stop: %v\n%s", err, Tail(s.Output(), 8<<10))
 	}
 	return err
 }
@@ -325,7 +325,7 @@ func (s *Server) CLIAs(t testing.TB, token string, args ...string) (stdout, stde
 	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, s.Bin, args...)
-	cmd.Env = append(cleanEnv(), "VAULT_ADDR="+s.Addr, "VAULT_TOKEN="+token)
+	cmd.Env = append(CleanEnv(), "VAULT_ADDR="+s.Addr, "VAULT_TOKEN="+token)
 	if s.opts.CACert != "" {
 		cmd.Env = append(cmd.Env, "VAULT_CACERT="+s.opts.CACert)
 	}
@@ -345,9 +345,9 @@ func (s *Server) CLIAs(t testing.TB, token string, args ...string) (stdout, stde
 	return o.String(), e.String(), exitCode
 }
 
-// cleanEnv is the test process's environment without VAULT_* variables,
+// CleanEnv is the test process's environment without VAULT_* variables,
 // so a developer's own Vault settings never leak into a scenario.
-func cleanEnv() []string {
+func CleanEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "VAULT_") {
@@ -372,33 +372,34 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-func tail(s string, n int) string {
+// Tail is the last n bytes of s, marked as cut when they are not all.
+func Tail(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
 	return "...\n" + s[len(s)-n:]
 }
 
-// syncBuffer is a bytes.Buffer safe for the two copying goroutines of
-// exec.Cmd and concurrent readers.
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer safe for the two copying goroutines of
+// exec.Cmd and concurrent readers (a server's output).
+type SyncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) WriteString(s string) {
+func (b *SyncBuffer) WriteString(s string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.buf.WriteString(s)
 }
 
-func (b *syncBuffer) String() string {
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()

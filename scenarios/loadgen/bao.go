@@ -25,11 +25,12 @@ import (
 // docs/benchmarks.md); nothing of it is committed.
 const baoConfig = `storage "raft" {
   path    = "{{DATA}}/raft"
-  node_id = "bench"
-}
+  node_id = "{{NODE}}"
+{{JOINS}}}
 listener "tcp" {
-  address     = "{{ADDR}}"
-  tls_disable = true
+  address         = "{{ADDR}}"
+  cluster_address = "{{CLUSTER}}"
+  tls_disable     = true
 }
 api_addr      = "http://{{ADDR}}"
 cluster_addr  = "http://{{CLUSTER}}"
@@ -46,6 +47,7 @@ audit "file" "file" {
 
 type baoServer struct {
 	addr, token, dir string
+	unsealKey        string // set by setup, for the other nodes of a cluster
 	cmd              *exec.Cmd
 	out              *bytes.Buffer
 	mu               sync.Mutex
@@ -53,6 +55,26 @@ type baoServer struct {
 }
 
 func startBao(ctx context.Context, bin string) (*baoServer, func(), error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, nil, err
+	}
+	b, cleanup, err := launchBao(bin, "bench", port, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := b.setup(ctx); err != nil {
+		cleanup()
+		return nil, nil, fmt.Errorf("openbao: %w\n%s", err, lastLines(b.output(), 20))
+	}
+	fmt.Fprintf(os.Stderr, "started OpenBao %s at %s (raft storage and file audit under %s)\n", bin, b.addr, b.dir)
+	return b, cleanup, nil
+}
+
+// launchBao starts one OpenBao process on a temporary dir, API port port
+// and a free cluster port, its raft storage joining the nodes at joins
+// (API URLs; none for a single node). It does not initialise it.
+func launchBao(bin, nodeID string, port int, joins []string) (*baoServer, func(), error) {
 	dir, err := os.MkdirTemp("", "coffer-loadgen-bao-")
 	if err != nil {
 		return nil, nil, err
@@ -61,16 +83,17 @@ func startBao(ctx context.Context, bin string) (*baoServer, func(), error) {
 		os.RemoveAll(dir)
 		return nil, nil, err
 	}
-	port, err := freePort()
-	if err != nil {
-		return fail(err)
-	}
 	cport, err := freePort()
 	if err != nil {
 		return fail(err)
 	}
 	listen := fmt.Sprintf("127.0.0.1:%d", port)
-	conf := strings.NewReplacer("{{DATA}}", dir, "{{ADDR}}", listen, "{{CLUSTER}}", fmt.Sprintf("127.0.0.1:%d", cport)).Replace(baoConfig)
+	var joinText strings.Builder
+	for _, j := range joins {
+		fmt.Fprintf(&joinText, "  retry_join {\n    leader_api_addr = %q\n  }\n", j)
+	}
+	conf := strings.NewReplacer("{{DATA}}", dir, "{{ADDR}}", listen, "{{CLUSTER}}", fmt.Sprintf("127.0.0.1:%d", cport),
+		"{{NODE}}", nodeID, "{{JOINS}}", joinText.String()).Replace(baoConfig)
 	confPath := filepath.Join(dir, "bao.hcl")
 	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
 		return fail(err)
@@ -96,11 +119,6 @@ func startBao(ctx context.Context, bin string) (*baoServer, func(), error) {
 		}
 		os.RemoveAll(dir)
 	}
-	if err := b.setup(ctx); err != nil {
-		cleanup()
-		return nil, nil, fmt.Errorf("openbao: %w\n%s", err, lastLines(b.output(), 20))
-	}
-	fmt.Fprintf(os.Stderr, "started OpenBao %s at %s (raft storage and file audit under %s)\n", bin, b.addr, dir)
 	return b, cleanup, nil
 }
 
@@ -151,7 +169,7 @@ func (b *baoServer) setup(ctx context.Context) error {
 	if _, err := c.Sys().UnsealWithContext(ctx, init.KeysB64[0]); err != nil {
 		return fmt.Errorf("unseal: %w", err)
 	}
-	b.token = init.RootToken
+	b.token, b.unsealKey = init.RootToken, init.KeysB64[0]
 	c.SetToken(b.token)
 	for {
 		h, err := c.Sys().HealthWithContext(ctx)

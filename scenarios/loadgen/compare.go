@@ -20,7 +20,7 @@ type target struct {
 
 func (t *target) connect() error {
 	vc := vault.DefaultConfig()
-	vc.Address = t.addr
+	vc.Address, _, _ = strings.Cut(t.addr, ",") // a cluster's first node
 	vc.MaxRetries = 0
 	vc.Timeout = 30 * time.Second
 	c, err := vault.NewClient(vc)
@@ -38,7 +38,8 @@ func (t *target) connect() error {
 func (c config) forTarget(t *target) config {
 	c.token = t.token
 	c.statsClient = nil
-	if !t.reference {
+	// A cluster's counters are per node: one node's would mislead.
+	if !t.reference && !c.cluster {
 		c.statsClient = t.admin
 	}
 	return c

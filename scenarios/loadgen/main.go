@@ -32,6 +32,9 @@
 // audit device) and runs every scenario on both servers in interleaved
 // rounds (Coffer, OpenBao, Coffer, OpenBao, ...), so that no ratio
 // depends on the day's disk; compare.go prints the ratios.
+//
+// With -cluster (make bench-cluster) the server is a three-node Coffer
+// cluster instead, and the workers are spread over its nodes (cluster.go).
 package main
 
 import (
@@ -69,6 +72,7 @@ type config struct {
 	bao              string
 	before           string
 	rounds           int
+	cluster          bool
 	// statsClient reads sys/ledger/stats of the server being measured
 	// (nil for the reference server).
 	statsClient *vault.Client
@@ -90,6 +94,7 @@ func main() {
 	flag.DurationVar(&cfg.expiryTTL, "expiry-ttl", time.Minute, "TTL of the lease-expiry scenario's credentials")
 	flag.StringVar(&cfg.bao, "bao", "", "also start this OpenBao binary (raft storage, file audit device) and compare, rounds interleaved")
 	flag.StringVar(&cfg.before, "before", "", "also start this (earlier) coffer binary and compare, rounds interleaved: before/after figures that do not depend on the day's disk")
+	flag.BoolVar(&cfg.cluster, "cluster", false, "start a three-node Coffer cluster from -bin instead of one server and spread the workers over its nodes (cluster.go)")
 	flag.IntVar(&cfg.rounds, "rounds", 0, "rounds of each scenario per server (default 3 with -bao or -before, else 1)")
 	flag.Parse()
 	for _, s := range strings.Split(list, ",") {
@@ -118,7 +123,15 @@ func run(cfg config) error {
 	defer closeDatabase()
 
 	coffer := &target{name: "coffer", addr: cfg.addr, token: cfg.token}
-	if cfg.bin != "" {
+	switch {
+	case cfg.cluster:
+		addrs, token, cleanup, err := startCofferCluster(cfg.bin)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		coffer.addr, coffer.token = addrs, token
+	case cfg.bin != "":
 		s, cleanup, err := startServer(cfg.bin)
 		if err != nil {
 			return err
@@ -127,7 +140,15 @@ func run(cfg config) error {
 		coffer.addr, coffer.token = s.Addr, s.Token
 	}
 	targets := []*target{coffer}
-	if cfg.bao != "" {
+	switch {
+	case cfg.bao != "" && cfg.cluster:
+		addrs, token, cleanup, err := startBaoCluster(ctx, cfg.bao)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		targets = append(targets, &target{name: "openbao", addr: addrs, token: token, reference: true})
+	case cfg.bao != "":
 		b, cleanup, err := startBao(ctx, cfg.bao)
 		if err != nil {
 			return err
@@ -231,10 +252,16 @@ func (c config) validate() error {
 		return errors.New("-rounds must not be negative")
 	case c.bao != "" && c.before != "":
 		return errors.New("give -bao or -before, not both")
+	case c.cluster && (c.bin == "" || c.before != ""):
+		return errors.New("-cluster starts its clusters: it needs -bin (and takes -bao, not -before)")
 	}
 	for _, s := range c.scenarios {
-		if _, ok := scenarios[s]; !ok {
+		sc, ok := scenarios[s]
+		if !ok {
 			return fmt.Errorf("unknown scenario %q (have %s)", s, strings.Join(scenarioNames(), ", "))
+		}
+		if c.cluster && sc.run != nil {
+			return fmt.Errorf("scenario %q is not a worker loop and does not run on a -cluster", s)
 		}
 	}
 	return nil

@@ -221,8 +221,10 @@ func runLoop(ctx context.Context, cfg config, addr, name string, sc scenario) (r
 }
 
 // newWorkers gives each worker its own Vault client over one shared
-// transport that keeps an idle connection per worker.
+// transport that keeps an idle connection per worker. addr may list a
+// cluster's nodes, comma-separated: worker i talks to node i mod n.
 func newWorkers(cfg config, addr string) ([]*worker, *http.Transport, error) {
+	nodes := strings.Split(addr, ",")
 	base := vault.DefaultConfig()
 	if base.Error != nil {
 		return nil, nil, base.Error
@@ -234,7 +236,7 @@ func newWorkers(cfg config, addr string) ([]*worker, *http.Transport, error) {
 	workers := make([]*worker, cfg.workers)
 	for i := range workers {
 		vc := vault.DefaultConfig()
-		vc.Address = addr
+		vc.Address = nodes[i%len(nodes)]
 		vc.MaxRetries = 0 // a retried request would hide an error and skew latency
 		vc.Timeout = 30 * time.Second
 		vc.HttpClient = &http.Client{Transport: tr, CheckRedirect: base.HttpClient.CheckRedirect}

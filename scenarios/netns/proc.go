@@ -1,20 +1,21 @@
 package netns
 
 import (
-	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
-	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	vault "github.com/hashicorp/vault/api"
+
+	"github.com/cofferhq/coffer/scenarios/harness"
 )
 
 // ErrExited reports that a process ended before it was asked to.
@@ -25,10 +26,12 @@ var ErrExited = errors.New("netns: process exited")
 type Proc struct {
 	nt    *Net
 	node  int
-	Addr  string // http://127.0.0.1:<port> inside the node's namespace
+	Addr  string // http(s)://127.0.0.1:<port> inside the node's namespace
 	Token string
+	// CACert, when set, is a PEM file the clients trust (a TLS listener).
+	CACert string
 
-	out  lockedBuffer
+	out  harness.SyncBuffer
 	cmd  *exec.Cmd
 	done chan struct{}
 	werr error
@@ -42,7 +45,7 @@ func (nt *Net) Start(t testing.TB, i int, addr, bin string, args ...string) *Pro
 	t.Helper()
 	p := &Proc{nt: nt, node: i, Addr: addr, done: make(chan struct{})}
 	p.cmd = nt.Command(i, bin, args...)
-	p.cmd.Env = cleanEnv()
+	p.cmd.Env = harness.CleanEnv()
 	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	p.cmd.WaitDelay = 5 * time.Second
@@ -56,7 +59,7 @@ func (nt *Net) Start(t testing.TB, i int, addr, bin string, args ...string) *Pro
 	t.Cleanup(func() {
 		p.Kill()
 		if t.Failed() {
-			t.Logf("node%d (%s) output:\n%s", i+1, nt.nodes[i], tail(p.out.String(), 32<<10))
+			t.Logf("node%d (%s) output:\n%s", i+1, nt.nodes[i], harness.Tail(p.out.String(), 32<<10))
 		}
 	})
 	return p
@@ -87,12 +90,21 @@ func (p *Proc) Exited() error {
 // Output is everything the process wrote so far.
 func (p *Proc) Output() string { return p.out.String() }
 
-// HTTPClient dials from inside the process's namespace.
+// HTTPClient dials from inside the process's namespace, trusting CACert.
 func (p *Proc) HTTPClient(timeout time.Duration) *http.Client {
-	return &http.Client{Timeout: timeout, Transport: &http.Transport{
+	tr := &http.Transport{
 		DialContext:       p.nt.Dialer(p.node),
 		DisableKeepAlives: true, // a cut must never leave a test on a stale connection
-	}}
+	}
+	if p.CACert != "" {
+		pool := x509.NewCertPool()
+		if pem, err := os.ReadFile(p.CACert); err == nil {
+			pool.AppendCertsFromPEM(pem)
+		}
+		// The node is reached on its loopback; its certificate names it so.
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{Timeout: timeout, Transport: tr}
 }
 
 // Client is a Vault client for the process, with its token and no
@@ -128,42 +140,4 @@ func (p *Proc) Health(ctx context.Context) (int, error) {
 	}
 	resp.Body.Close()
 	return resp.StatusCode, nil
-}
-
-// cleanEnv is the environment without VAULT_* variables, so a developer's
-// own settings never reach a node.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "VAULT_") {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
-func tail(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return "...\n" + s[len(s)-n:]
-}
-
-// lockedBuffer is a bytes.Buffer for exec's copying goroutines and a
-// concurrent reader.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -1,43 +1,16 @@
 package config
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
-)
 
-// writeCert writes a self-signed certificate (its own CA) and its key
-// into dir and returns their paths.
-func writeCert(t *testing.T, dir, name string) (certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name}, DNSNames: []string{name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	kder, err := x509.MarshalECPrivateKey(key)
-	require.NoError(t, err)
-	certFile, keyFile = filepath.Join(dir, name+".pem"), filepath.Join(dir, name+"-key.pem")
-	require.NoError(t, os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
-	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600))
-	return certFile, keyFile
-}
+	"github.com/cofferhq/coffer/internal/testcert"
+)
 
 // tlsNode is node 1 of three with a TLS listener; joins is the body of
 // each retry_join after its leader_api_addr.
@@ -62,10 +35,10 @@ cluster_addr = "https://n1:8201"
 }
 
 func TestRouteTLS(t *testing.T) {
-	dir := t.TempDir()
-	cert, key := writeCert(t, dir, "n1")
-	ca, _ := writeCert(t, dir, "ca")
-	client, clientKey := writeCert(t, dir, "client")
+	authority := testcert.NewCA(t, "ca")
+	node, clientLeaf := authority.Issue(t, "n1", "n1"), authority.Issue(t, "client")
+	cert, key, ca := node.CertFile, node.KeyFile, authority.File
+	client, clientKey := clientLeaf.CertFile, clientLeaf.KeyFile
 
 	cfg, err := Parse([]byte(tlsNode(cert, key, fmt.Sprintf("    leader_ca_cert_file = %q\n", ca))), "coffer.hcl", nil)
 	require.NoError(t, err)
@@ -76,7 +49,7 @@ func TestRouteTLS(t *testing.T) {
 	require.Equal(t, tls.RequireAndVerifyClientCert, rt.ClientAuth, "routes authenticate both ends")
 	require.Len(t, rt.Certificates, 1, "the listener's certificate")
 	require.Same(t, rt.RootCAs, rt.ClientCAs)
-	require.True(t, rt.RootCAs.Equal(poolOf(t, ca)), "the CA of leader_ca_cert_file, nothing else")
+	require.True(t, rt.RootCAs.Equal(authority.Pool()), "the CA of leader_ca_cert_file, nothing else")
 	require.Nil(t, rt.GetClientCertificate)
 
 	// A client certificate of its own.
@@ -108,20 +81,11 @@ listener "tcp" { tls_disable = true }
 	require.NoError(t, err)
 	_, err = cfg.RouteTLS()
 	require.ErrorIs(t, err, ErrRouteTLS)
-	cfg, err = Parse([]byte(tlsNode(cert, key, fmt.Sprintf("    leader_ca_cert_file = %q\n", filepath.Join(dir, "absent.pem")))), "coffer.hcl", nil)
+	cfg, err = Parse([]byte(tlsNode(cert, key, fmt.Sprintf("    leader_ca_cert_file = %q\n", filepath.Join(t.TempDir(), "absent.pem")))), "coffer.hcl", nil)
 	require.NoError(t, err)
 	_, err = cfg.RouteTLS()
 	require.ErrorIs(t, err, ErrRouteTLS)
 	require.ErrorIs(t, err, os.ErrNotExist)
-}
-
-func poolOf(t *testing.T, file string) *x509.CertPool {
-	t.Helper()
-	pem, err := os.ReadFile(file)
-	require.NoError(t, err)
-	p := x509.NewCertPool()
-	require.True(t, p.AppendCertsFromPEM(pem))
-	return p
 }
 
 func TestRouteTLSRefusedConfigs(t *testing.T) {
