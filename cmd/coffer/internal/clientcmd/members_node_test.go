@@ -2,7 +2,9 @@ package clientcmd
 
 import (
 	"encoding/json"
+	"regexp"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -13,8 +15,14 @@ import (
 func TestOperatorMembersThroughTheCLI(t *testing.T) {
 	n := startDevNode(t)
 	t.Setenv("COFFER_TOKEN", "root")
-	out, stderr, code := runCLI("", "operator", "members", "-address="+n.Addr)
-	require.Zero(t, code, stderr)
+	// The node takes its singletons a moment after it serves (it wins the
+	// election first): wait for the holder before reading the table.
+	var out, stderr string
+	var code int
+	require.Eventually(t, func() bool {
+		out, stderr, code = runCLI("", "operator", "members", "-address="+n.Addr)
+		return code == 0 && regexp.MustCompile(`(?m)^singleton_holder\s+coffer\b`).MatchString(out)
+	}, 30*time.Second, 100*time.Millisecond, "no singleton holder: %s %s", out, stderr)
 	require.Contains(t, out, "Applied Index")
 	require.Regexp(t, `(?m)^coffer\s+http://127\.0\.0\.1:\d+\s+serving\s+\d+\s+0\s+.*singletons`, out)
 	require.Contains(t, out, "ledger writer")
