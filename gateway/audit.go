@@ -140,12 +140,3 @@ func (a auditor) response(reqRec auditevent.Record, resp *framework.Response, er
 	}
 	return r
 }
-
-func auditEvent(typ string, rec auditevent.Record) ledger.Event {
-	e := ledger.MakeEvent(typ, rec)
-	e.RequestID = rec.Request.ID
-	if rec.Auth != nil {
-		e.Actor = rec.Auth.Accessor
-	}
-	return e
-}
