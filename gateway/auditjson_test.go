@@ -27,7 +27,7 @@ func TestAuditJSONIsEncodingJSONs(t *testing.T) {
 			EntityID: "e1", TokenType: "service"},
 		Request: auditevent.Request{ID: "req-1", Operation: "update", MountType: "transit", MountAccessor: "transit_1", MountPoint: "transit/",
 			ClientToken: "hmac-sha256:ab", ClientTokenAccessor: "hmac-sha256:cd", Namespace: auditevent.RootNamespace, Path: "transit/encrypt/k",
-			Data: map[string]any{"z": "last", "a": []any{"x", 1, int64(2), 3.5, json.Number("4"), true, nil, map[string]any{}}, "m": map[string]any{"k": odd[3]}, "nilmap": map[string]any(nil)},
+			Data:          map[string]any{"z": "last", "a": []any{"x", 1, int64(2), 3.5, json.Number("4"), true, nil, map[string]any{}}, "m": map[string]any{"k": odd[3]}, "nilmap": map[string]any(nil)},
 			RemoteAddress: "127.0.0.1:5000"},
 		Response: &auditevent.Response{MountType: "transit", Data: map[string]any{"ciphertext": "hmac-sha256:ef", "key_version": 1, "f": 1e21, "u": uint64(7)},
 			Auth:   &auditevent.Auth{ClientToken: "hmac-sha256:01", Policies: []string{"p"}},
