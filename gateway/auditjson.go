@@ -93,7 +93,7 @@ func appendAuth(dst []byte, a *auditevent.Auth) []byte {
 			dst = append(dst, ',')
 		}
 		dst = append(dst, `"metadata":`...)
-		dst = appendStringMap(dst, a.Metadata)
+		dst, _ = appendMap(dst, a.Metadata, func(d []byte, s string) ([]byte, error) { return appendString(d, s), nil })
 	}
 	dst = field(dst, len(dst) == n, "entity_id", a.EntityID, true)
 	dst = field(dst, len(dst) == n, "token_type", a.TokenType, true)
@@ -187,18 +187,7 @@ func appendAny(dst []byte, v any) ([]byte, error) {
 		if t == nil {
 			return append(dst, "null"...), nil
 		}
-		dst = append(dst, '{')
-		for i, k := range sortedKeys(t) {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendString(dst, k)
-			dst = append(dst, ':')
-			if dst, err = appendAny(dst, t[k]); err != nil {
-				return nil, err
-			}
-		}
-		return append(dst, '}'), nil
+		return appendMap(dst, t, appendAny)
 	case []any:
 		if t == nil {
 			return append(dst, "null"...), nil
@@ -241,7 +230,9 @@ func appendStrings(dst []byte, l []string) []byte {
 	return append(dst, ']')
 }
 
-func appendStringMap(dst []byte, m map[string]string) []byte {
+// appendMap writes m with its keys in encoding/json's order.
+func appendMap[V any](dst []byte, m map[string]V, value func([]byte, V) ([]byte, error)) ([]byte, error) {
+	var err error
 	dst = append(dst, '{')
 	for i, k := range sortedKeys(m) {
 		if i > 0 {
@@ -249,9 +240,11 @@ func appendStringMap(dst []byte, m map[string]string) []byte {
 		}
 		dst = appendString(dst, k)
 		dst = append(dst, ':')
-		dst = appendString(dst, m[k])
+		if dst, err = value(dst, m[k]); err != nil {
+			return nil, err
+		}
 	}
-	return append(dst, '}')
+	return append(dst, '}'), nil
 }
 
 // appendString quotes s as encoding/json does: printable ASCII other than
