@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/cofferhq/coffer/engines/framework"
@@ -30,4 +31,32 @@ func BenchmarkAuditRecords(b *testing.B) {
 		_ = auditEvent(auditevent.EventRequest, rec)
 		_ = auditEvent(auditevent.EventResponse, a.response(rec, resp, ""))
 	}
+}
+
+// BenchmarkEnvelope encodes a KV v2 read's response envelope with
+// json.Marshal (before) and appendEnvelope (after).
+func BenchmarkEnvelope(b *testing.B) {
+	env := envelope{RequestID: "0b6a3a47-1c2d-4e5f-8a9b-0c1d2e3f4a5b", MountType: "kv", Data: map[string]any{
+		"data": map[string]any{"user": "app", "password": "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123"},
+		"metadata": map[string]any{"created_time": "2026-12-03T14:05:06.000000789Z", "custom_metadata": nil, "deletion_time": "",
+			"destroyed": false, "version": json.Number("3")},
+	}}
+	b.Run("json.Marshal", func(b *testing.B) {
+		b.ReportAllocs()
+		defer ledgertest.CPUPerOp(b)()
+		for b.Loop() {
+			if _, err := json.Marshal(env); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("appendEnvelope", func(b *testing.B) {
+		b.ReportAllocs()
+		defer ledgertest.CPUPerOp(b)()
+		for b.Loop() {
+			if _, err := appendEnvelope(make([]byte, 0, 512), &env); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

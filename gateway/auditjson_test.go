@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/events/auditevent"
 	"github.com/cofferhq/coffer/ledger"
 )
@@ -64,4 +65,35 @@ func TestAuditJSONIsEncodingJSONs(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, typ.Schema, e.Schema)
 	assert.NotEmpty(t, e.ID)
+}
+
+// TestEnvelopeJSONIsEncodingJSONs: the response envelope's hand encoder
+// writes exactly what json.Marshal writes, for data of every shape a
+// handler returns (nested maps, numbers of several types, times, bytes,
+// structs), with and without auth, wrap info, warnings and a lease.
+func TestEnvelopeJSONIsEncodingJSONs(t *testing.T) {
+	at := time.Date(2026, 12, 3, 14, 5, 6, 789, time.UTC)
+	type custom struct {
+		A string `json:"a"`
+		B int
+	}
+	envs := []envelope{
+		{RequestID: "r1", MountType: "kv"},
+		{RequestID: "r2", LeaseID: "db/creds/r/x", Renewable: true, LeaseDuration: 3600, MountType: "database",
+			Data: map[string]any{"username": "v-<x>&y", "password": "p\"w", "n": json.Number("12"), "f": 0.5, "i": 3, "u": uint32(4),
+				"t": at, "b": []byte("raw"), "s": custom{A: "x", B: 2}, "l": []string{"a", "b"}, "m": map[string]string{"z": "1", "a": "2"},
+				"nested": map[string]any{"data": map[string]any{"k": "v"}, "metadata": map[string]any{"version": json.Number("3"), "destroyed": false, "deletion_time": ""}},
+				"nil":    nil, "empty": map[string]any{}, "list": []any{"é", nil, 1.5e300}},
+			Warnings: []string{"w1", "w>2"}},
+		{RequestID: "r3", Data: map[string]any{}, Warnings: []string{}, MountType: "token",
+			Auth: &authBlock{ClientToken: "hvs.x", Accessor: "a", Policies: []string{"default"}, Metadata: map[string]string{"u": "v"}, LeaseDuration: 60, Renewable: true, TokenType: "service"}},
+		{RequestID: "r4", WrapInfo: renderWrapInfo(&framework.WrapInfo{Token: "hvs.w", Accessor: "acc", TTL: time.Minute, CreationTime: at, CreationPath: "kv/data/x"})},
+	}
+	for i, env := range envs {
+		want, err := json.Marshal(env)
+		require.NoError(t, err)
+		got, err := appendEnvelope(nil, &env)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(got), "envelope %d", i)
+	}
 }
