@@ -42,6 +42,7 @@ func (r Reader) Metadata(mount, path string) (*kvevent.Metadata, error) {
 	key := metadataKey(mount, kvevent.PathHash(b, mount, path))
 	sealed, err := r.Store.Get(key)
 	if errors.Is(err, projections.ErrNotFound) {
+		opened.Forget(key)
 		return nil, ErrNotFound
 	}
 	if err != nil {
