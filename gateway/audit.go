@@ -93,11 +93,13 @@ func (a auditor) request(req *framework.Request, fullPath, remote string) audite
 	r.Request = auditevent.Request{
 		ID: req.ID, Operation: string(req.Operation), MountType: req.MountType,
 		MountAccessor: req.MountAccessor, MountPoint: req.MountPath,
-		Namespace: map[string]any{"id": "root"}, Path: fullPath, RemoteAddress: remote,
+		Namespace: auditevent.RootNamespace, Path: fullPath, RemoteAddress: remote,
 	}
-	if req.Auth != nil {
-		r.Request.ClientToken = a.hash(req.Auth.ClientToken)
-		r.Request.ClientTokenAccessor = a.hash(req.Auth.Accessor)
+	if r.Auth != nil {
+		// The same hashes as the auth block's: each is an HMAC per
+		// request, not worth computing twice.
+		r.Request.ClientToken = r.Auth.ClientToken
+		r.Request.ClientTokenAccessor = r.Auth.Accessor
 	}
 	if req.Data != nil {
 		r.Request.Data = a.hashValue(req.Data)
@@ -137,13 +139,4 @@ func (a auditor) response(reqRec auditevent.Record, resp *framework.Response, er
 		r.Response = out
 	}
 	return r
-}
-
-func auditEvent(typ string, rec auditevent.Record) ledger.Event {
-	e := ledger.MakeEvent(typ, rec)
-	e.RequestID = rec.Request.ID
-	if rec.Auth != nil {
-		e.Actor = rec.Auth.Accessor
-	}
-	return e
 }

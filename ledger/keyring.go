@@ -11,6 +11,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
+	"io"
 	"strings"
 	"sync"
 	"time"
@@ -51,9 +53,38 @@ type Barrier struct {
 	auditKey []byte
 	derive   int
 	// hkdfAudit is the audit HMAC key derived from auditKey; purposeKeys
-	// caches the per-purpose keys (deriveHKDF keyrings).
+	// caches the per-purpose keys (deriveHKDF keyrings) as *keyedMAC.
 	hkdfAudit   []byte
 	purposeKeys sync.Map
+	// auditMAC and hkdfAuditMAC hash under auditKey and hkdfAudit.
+	auditMAC, hkdfAuditMAC *keyedMAC
+}
+
+// keyedMAC hands out HMAC-SHA256 states of one key. hmac.New hashes the
+// key into its pads on every call, about a third of the cost of hashing
+// a short value, and every request hashes several (its token, accessor
+// and data in audit records, its token's lookup key): a pooled state is
+// Reset to the keyed state instead (issue 16).
+type keyedMAC struct {
+	key  []byte
+	pool sync.Pool
+}
+
+func newKeyedMAC(key []byte) *keyedMAC { return &keyedMAC{key: key} }
+
+// sum appends HMAC(key, prefix || s) to dst.
+func (k *keyedMAC) sum(dst []byte, prefix, s string) []byte {
+	m, _ := k.pool.Get().(hash.Hash)
+	if m == nil {
+		m = hmac.New(sha256.New, k.key)
+	} else {
+		m.Reset()
+	}
+	io.WriteString(m, prefix)
+	io.WriteString(m, s)
+	dst = m.Sum(dst)
+	k.pool.Put(m)
+	return dst
 }
 
 // derivedKey is HKDF-SHA256(auditKey, info) truncated to KeySize.
@@ -76,6 +107,7 @@ func newAEAD(key []byte) (cipher.AEAD, error) {
 func newBarrier(rec keyringRecord) (*Barrier, error) {
 	b := &Barrier{terms: map[uint32]cipher.AEAD{}, created: map[uint32]time.Time{}, auditKey: rec.AuditKey, derive: rec.Derive}
 	b.hkdfAudit = derivedKey(rec.AuditKey, "coffer audit hmac")
+	b.auditMAC, b.hkdfAuditMAC = newKeyedMAC(b.auditKey), newKeyedMAC(b.hkdfAudit)
 	for _, t := range rec.Terms {
 		aead, err := newAEAD(t.Key)
 		if err != nil {
@@ -145,13 +177,16 @@ func (b *Barrier) Open(aad, sealed []byte) ([]byte, error) {
 // the derived key instead, and every other value as before, so old audit
 // hashes stay comparable.
 func (b *Barrier) AuditHMAC(s string) string {
-	key := b.auditKey
+	mac := b.auditMAC
 	if b.derive == deriveHKDF || strings.IndexByte(s, 0) >= 0 {
-		key = b.hkdfAudit
+		mac = b.hkdfAuditMAC
 	}
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(s))
-	return "hmac-sha256:" + hex.EncodeToString(m.Sum(nil))
+	const prefix = "hmac-sha256:"
+	var sum [sha256.Size]byte
+	out := make([]byte, len(prefix)+hex.EncodedLen(sha256.Size))
+	copy(out, prefix)
+	hex.Encode(out[len(prefix):], mac.sum(sum[:0], "", s))
+	return string(out)
 }
 
 // HMAC returns a raw HMAC-SHA256 of s for the given purpose (used to name
@@ -163,17 +198,11 @@ func (b *Barrier) HMAC(purpose, s string) []byte {
 	if b.derive == deriveHKDF {
 		k, ok := b.purposeKeys.Load(purpose)
 		if !ok {
-			k, _ = b.purposeKeys.LoadOrStore(purpose, derivedKey(b.auditKey, "coffer hmac "+purpose))
+			k, _ = b.purposeKeys.LoadOrStore(purpose, newKeyedMAC(derivedKey(b.auditKey, "coffer hmac "+purpose)))
 		}
-		m := hmac.New(sha256.New, k.([]byte))
-		m.Write([]byte(s))
-		return m.Sum(nil)
+		return k.(*keyedMAC).sum(nil, "", s)
 	}
-	m := hmac.New(sha256.New, b.auditKey)
-	m.Write([]byte(purpose))
-	m.Write([]byte{0})
-	m.Write([]byte(s))
-	return m.Sum(nil)
+	return b.auditMAC.sum(nil, purpose+"\x00", s)
 }
 
 // sealWithKey encrypts with a bare key (root key or seal key): nonce || ct.

@@ -63,3 +63,11 @@ func (c *Opened[T]) Put(b *ledger.Barrier, key, sealed []byte, v T) {
 	}
 	c.m[string(key)] = openedEntry[T]{barrier: weak.Make(b), sealed: sealed, v: v}
 }
+
+// Forget drops the entry of key: its record is gone (a revoked token, a
+// deleted secret), and what was opened from it need not stay in memory.
+func (c *Opened[T]) Forget(key []byte) {
+	c.mu.Lock()
+	delete(c.m, string(key))
+	c.mu.Unlock()
+}

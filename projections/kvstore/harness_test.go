@@ -34,7 +34,7 @@ func startStack(t *testing.T) *stack {
 
 // startStackIn starts on dir, initialising the ledger or unsealing the one
 // already there, and waits until the projections caught up with it.
-func startStackIn(t *testing.T, dir string) *stack {
+func startStackIn(t testing.TB, dir string) *stack {
 	t.Helper()
 	env := ledgertest.Start(t, ledgertest.Options{Dir: dir, Register: []func(*projections.Projector){kvstore.Register}})
 	s := &stack{dir: dir, env: env, ledger: env.Ledger, store: env.Store}

@@ -39,15 +39,30 @@ func (r Reader) Metadata(mount, path string) (*kvevent.Metadata, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := loadMetadata(r.Store, b, metadataKey(mount, kvevent.PathHash(b, mount, path)))
+	key := metadataKey(mount, kvevent.PathHash(b, mount, path))
+	sealed, err := r.Store.Get(key)
+	if errors.Is(err, projections.ErrNotFound) {
+		opened.Forget(key)
+		return nil, ErrNotFound
+	}
 	if err != nil {
 		return nil, err
 	}
-	if m == nil {
-		return nil, ErrNotFound
+	if m, ok := opened.Get(b, key, sealed, (*kvevent.Metadata).Clone); ok {
+		return m, nil
 	}
+	m, err := openMetadata(b, key, sealed)
+	if err != nil {
+		return nil, err
+	}
+	opened.Put(b, key, sealed, m.Clone())
 	return m, nil
 }
+
+// opened keeps the metadata of secrets being read: every KV read opens
+// its secret's metadata (the current version, deletion and destruction),
+// and the AES-GCM open and JSON decode were most of the read's CPU.
+var opened = projections.Opened[*kvevent.Metadata]{Max: 4096}
 
 // Exists reports whether a secret has metadata (the create-vs-update
 // existence check) without opening it.

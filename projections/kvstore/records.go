@@ -24,6 +24,11 @@ func loadMetadata(g getter, b *ledger.Barrier, key []byte) (*kvevent.Metadata, e
 	if err != nil {
 		return nil, err
 	}
+	return openMetadata(b, key, sealed)
+}
+
+// openMetadata opens a metadata record read from key.
+func openMetadata(b *ledger.Barrier, key, sealed []byte) (*kvevent.Metadata, error) {
 	plain, err := b.Open(key, sealed)
 	if err != nil {
 		return nil, fmt.Errorf("kvstore: open metadata: %w", err)

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cofferhq/coffer/events/tokenevent"
+	"github.com/cofferhq/coffer/internal/ledgertest"
 )
 
 // TestGetSeesEveryChange: a token read once (and so remembered opened)
@@ -43,6 +44,7 @@ func BenchmarkGet(b *testing.B) {
 		MountAccessor: "auth_userpass_1", Alias: "alice"}))
 	b.Run("opened", func(b *testing.B) {
 		b.ReportAllocs()
+		defer ledgertest.CPUPerOp(b)()
 		for b.Loop() {
 			sealed, err := h.ps.Get(idKey("t"))
 			if err != nil {
@@ -55,6 +57,7 @@ func BenchmarkGet(b *testing.B) {
 	})
 	b.Run("remembered", func(b *testing.B) {
 		b.ReportAllocs()
+		defer ledgertest.CPUPerOp(b)()
 		for b.Loop() {
 			if _, err := Get(h.ps, h.b, "t"); err != nil {
 				b.Fatal(err)

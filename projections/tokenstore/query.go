@@ -20,6 +20,7 @@ func Get(s *projections.Store, b *ledger.Barrier, hash string) (*tokenevent.Toke
 	key := idKey(hash)
 	sealed, err := s.Get(key)
 	if errors.Is(err, projections.ErrNotFound) {
+		opened.Forget(key)
 		return nil, ErrNotFound
 	}
 	if err != nil {

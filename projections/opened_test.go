@@ -1,0 +1,48 @@
+package projections_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/cofferhq/coffer/internal/ledgertest"
+	"github.com/cofferhq/coffer/projections"
+)
+
+// TestOpenedOnlyForTheSameBytes: an entry is used only for the exact
+// sealed bytes it was opened from and the barrier that opened them,
+// callers get copies, Forget drops it, and Max bounds the entries.
+func TestOpenedOnlyForTheSameBytes(t *testing.T) {
+	b := ledgertest.Start(t, ledgertest.Options{}).Ledger.Barrier()
+	other := ledgertest.Start(t, ledgertest.Options{}).Ledger.Barrier()
+	c := projections.Opened[[]string]{Max: 2}
+	clone := func(v []string) []string { return append([]string(nil), v...) }
+	key, sealed := []byte("k"), []byte("sealed-1")
+
+	c.Put(b, key, sealed, []string{"v1"})
+	got, ok := c.Get(b, key, []byte("sealed-1"), clone)
+	assert.True(t, ok)
+	assert.Equal(t, []string{"v1"}, got)
+	got[0] = "changed by a caller"
+	got, _ = c.Get(b, key, sealed, clone)
+	assert.Equal(t, []string{"v1"}, got, "callers get copies")
+
+	_, ok = c.Get(b, key, []byte("sealed-2"), clone)
+	assert.False(t, ok, "a rewritten record misses")
+	_, ok = c.Get(other, key, sealed, clone)
+	assert.False(t, ok, "another barrier misses")
+	c.Forget(key)
+	_, ok = c.Get(b, key, sealed, clone)
+	assert.False(t, ok, "forgotten")
+
+	for _, k := range []string{"a", "b", "c"} {
+		c.Put(b, []byte(k), sealed, []string{k})
+	}
+	hits := 0
+	for _, k := range []string{"a", "b", "c"} {
+		if _, ok := c.Get(b, []byte(k), sealed, clone); ok {
+			hits++
+		}
+	}
+	assert.Equal(t, 2, hits, "Max entries at most")
+}
