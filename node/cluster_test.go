@@ -131,6 +131,20 @@ func TestClusterWritesOnAnyNodeReadOnAll(t *testing.T) {
 	}
 	c := newTestCluster(t)
 	require.NoError(t, c.client(0).Sys().Mount("secret", &vault.MountInput{Type: "kv", Options: map[string]string{"version": "2"}}))
+	// The mount reaches the other nodes' projections a moment later (a
+	// client that must not wait sends X-Vault-Index).
+	for i := range 3 {
+		testkit.CheckFor(t, 15*time.Second, 50*time.Millisecond, func() error {
+			mounts, err := c.client(i).Sys().ListMounts()
+			if err != nil {
+				return err
+			}
+			if _, ok := mounts["secret/"]; !ok {
+				return fmt.Errorf("node %d has no secret/ mount yet", i+1)
+			}
+			return nil
+		})
+	}
 	ctx := context.Background()
 	for i := range 3 {
 		// Every node accepts writes: the embedded server forwards the
