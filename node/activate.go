@@ -383,7 +383,10 @@ func (n *Node) deactivate() error {
 	if n.seal != nil {
 		n.handler.Store(&handlerBox{n.sealedGateway()})
 	}
-	return a.stop()
+	err := a.stop()
+	// What the read paths decrypted goes with the keys.
+	projections.ForgetOpened()
+	return err
 }
 
 // drain ends long-lived responses (event streams), so the HTTP server's

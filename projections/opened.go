@@ -54,6 +54,7 @@ func (c *Opened[T]) Put(b *ledger.Barrier, key, sealed []byte, v T) {
 	defer c.mu.Unlock()
 	if c.m == nil {
 		c.m = make(map[string]openedEntry[T])
+		registerOpened(c.clear)
 	}
 	if _, ok := c.m[string(key)]; !ok && len(c.m) >= max(c.Max, 1) {
 		for k := range c.m {
@@ -70,4 +71,34 @@ func (c *Opened[T]) Forget(key []byte) {
 	c.mu.Lock()
 	delete(c.m, string(key))
 	c.mu.Unlock()
+}
+
+func (c *Opened[T]) clear() {
+	c.mu.Lock()
+	clear(c.m)
+	c.mu.Unlock()
+}
+
+// Every cache in use, so that sealing can empty them all: decrypted
+// records must not outlive the barrier that opened them in memory, even
+// though no other barrier could use them.
+var (
+	allOpenedMu sync.Mutex
+	allOpened   []func()
+)
+
+func registerOpened(clear func()) {
+	allOpenedMu.Lock()
+	allOpened = append(allOpened, clear)
+	allOpenedMu.Unlock()
+}
+
+// ForgetOpened empties every Opened cache. The node calls it when it
+// seals.
+func ForgetOpened() {
+	allOpenedMu.Lock()
+	defer allOpenedMu.Unlock()
+	for _, clear := range allOpened {
+		clear()
+	}
 }

@@ -46,3 +46,21 @@ func TestOpenedOnlyForTheSameBytes(t *testing.T) {
 	}
 	assert.Equal(t, 2, hits, "Max entries at most")
 }
+
+// TestForgetOpenedEmptiesEveryCache: sealing empties every cache, so no
+// decrypted record stays in memory behind a sealed barrier.
+func TestForgetOpenedEmptiesEveryCache(t *testing.T) {
+	b := ledgertest.Start(t, ledgertest.Options{}).Ledger.Barrier()
+	clone := func(v string) string { return v }
+	var one, two projections.Opened[string]
+	one.Put(b, []byte("k"), []byte("s"), "token record")
+	two.Put(b, []byte("k"), []byte("s"), "metadata")
+	_, ok := one.Get(b, []byte("k"), []byte("s"), clone)
+	assert.True(t, ok)
+
+	projections.ForgetOpened()
+	_, ok = one.Get(b, []byte("k"), []byte("s"), clone)
+	assert.False(t, ok, "first cache emptied")
+	_, ok = two.Get(b, []byte("k"), []byte("s"), clone)
+	assert.False(t, ok, "second cache emptied")
+}
