@@ -15,29 +15,6 @@ import (
 	"github.com/cofferhq/coffer/scenarios/harness"
 )
 
-// clusterConfig is the tutorial's raft stanza for node i of three whose
-// routes listen on routes[i]. The API ports are picked by the harness, so
-// each retry_join names its peer's routes (leader_cluster_addr).
-func clusterConfig(i int, routes []string) string {
-	joins := ""
-	for j, r := range routes {
-		if j != i {
-			joins += fmt.Sprintf("  retry_join {\n    leader_api_addr     = \"http://127.0.0.1:1\"\n    leader_cluster_addr = \"http://%s\"\n  }\n", r)
-		}
-	}
-	return fmt.Sprintf(`storage "raft" {
-  path    = "{{DATA}}"
-  node_id = "node%d"
-%s}
-listener "tcp" {
-  address     = "{{ADDR}}"
-  tls_disable = true
-}
-api_addr     = "http://{{ADDR}}"
-cluster_addr = "http://%s"
-`, i+1, joins, routes[i])
-}
-
 // startCluster launches three coffer processes as one cluster, initialises
 // it through node 1 and unseals every node.
 func startCluster(t *testing.T) []*harness.Server {
@@ -62,7 +39,7 @@ func startClusterWithKey(t *testing.T) ([]*harness.Server, string) {
 	var wg sync.WaitGroup
 	for i := range 3 {
 		wg.Go(func() {
-			nodes[i], errs[i] = harness.Launch(harness.Options{Bin: bin, DataDir: dirs[i], Config: clusterConfig(i, routes), StartTimeout: 90 * time.Second})
+			nodes[i], errs[i] = harness.Launch(harness.Options{Bin: bin, DataDir: dirs[i], Config: harness.ClusterConfig(i, routes), StartTimeout: 90 * time.Second})
 		})
 	}
 	wg.Wait()
