@@ -18,6 +18,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
+	"github.com/cofferhq/coffer/cluster/backup"
 	"github.com/cofferhq/coffer/cluster/quorum"
 	"github.com/cofferhq/coffer/commands"
 	"github.com/cofferhq/coffer/commands/acl"
@@ -133,6 +134,7 @@ type Node struct {
 	http     *http.Server
 	listener net.Listener
 	handler  atomic.Pointer[handlerBox]
+	restore  *backup.RestoreHandler
 	seal     *sys.Sealer
 	metrics  *metrics.Registry
 	// quorum watches the ledger stream's quorum (nil on one replica).
@@ -187,6 +189,13 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		return nil, err
 	}
 	n.handler.Store(&handlerBox{n.sealedGateway()})
+	n.restore = &backup.RestoreHandler{NC: n.nc, Replicas: n.ledger.Replicas(), Log: cfg.Log, Restored: func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := n.seal.Refresh(ctx); err != nil {
+			cfg.Log.Error("reading the restored seal record", "err", err)
+		}
+	}}
 	if err := n.serve(); err != nil {
 		return nil, err
 	}
@@ -269,6 +278,12 @@ func (n *Node) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if n.refuseWithoutQuorum(w, r) {
+		return
+	}
+	if backup.IsRestore(r) {
+		// A backup is streamed, past the gateway's body cap; it is taken
+		// only by a deployment that holds nothing (cluster/backup).
+		n.restore.ServeHTTP(w, r)
 		return
 	}
 	n.handler.Load().h.ServeHTTP(w, r)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/cofferhq/coffer/cluster/backup"
 	"github.com/cofferhq/coffer/engines/ha"
 	projsnap "github.com/cofferhq/coffer/projections/snapshot"
 )
@@ -40,6 +41,12 @@ func (r raftOps) Snapshot(ctx context.Context, fresh bool) (string, func(io.Writ
 		return "", nil, err
 	}
 	return info.Name, func(w io.Writer) error { return s.Export(ctx, info, w) }, nil
+}
+
+// SaveLedger writes a backup of the ledger and its companion streams.
+func (r raftOps) SaveLedger(ctx context.Context, w io.Writer) error {
+	_, err := backup.Save(ctx, r.n.nc, w, backup.SaveOptions{Node: r.n.nodeID()})
+	return err
 }
 
 // jsAPIPrefix is JetStream's API subject prefix in the default domain.

@@ -21,6 +21,10 @@ type Raft interface {
 	// RemovePeer drops a server from the replica groups of every Coffer
 	// stream, so JetStream places its replicas elsewhere.
 	RemovePeer(ctx context.Context, id string) error
+	// SaveLedger writes a backup of the ledger stream and its companion
+	// streams (JetStream's stream snapshots, package cluster/backup) to
+	// w. A failure cuts the file short of its trailer.
+	SaveLedger(ctx context.Context, w io.Writer) error
 }
 
 // Errors of remove-peer.
@@ -68,6 +72,18 @@ func raftPaths(status StatusFunc, raft Raft) []*framework.Path {
 					}}, nil
 				},
 				framework.UpdateOperation: restore,
+			}},
+		{Pattern: "storage/ledger/snapshot", Sudo: true, Fields: none,
+			Synopsis: "Back up the ledger stream and its companion streams (JetStream's stream snapshots); restore is a PUT of the backup to a new deployment, served ahead of the gateway.",
+			Operations: map[framework.Operation]framework.HandlerFunc{
+				framework.ReadOperation: func(req *framework.Request) (*framework.Response, error) {
+					return &framework.Response{Stream: func(w http.ResponseWriter, r *http.Request) {
+						w.Header().Set("Content-Type", "application/octet-stream")
+						w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", "coffer-ledger-"+time.Now().UTC().Format("20060102T150405Z")+".backup"))
+						w.WriteHeader(http.StatusOK)
+						_ = raft.SaveLedger(r.Context(), w) // a failure cuts the file short of its trailer; restore and the CLI refuse it
+					}}, nil
+				},
 			}},
 		{Pattern: "storage/raft/snapshot-force", Sudo: true, TakesArbitraryInput: true, Fields: none,
 			Synopsis:   "Refused: the ledger is never rewound.",

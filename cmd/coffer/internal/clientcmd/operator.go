@@ -121,7 +121,7 @@ func (a *app) operatorCmd() *cobra.Command {
 			return nil
 		}),
 	}
-	op.AddCommand(initCmd, unseal, seal, rotate, keyStatus, a.rekeyCmd(), a.raftCmd(), a.membersCmd())
+	op.AddCommand(initCmd, unseal, seal, rotate, keyStatus, a.rekeyCmd(), a.raftCmd(), a.membersCmd(), a.ledgerSnapshotCmd())
 	return op
 }
 

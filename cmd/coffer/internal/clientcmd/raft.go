@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/hashicorp/vault/api"
@@ -103,34 +102,22 @@ func (a *app) raftCmd() *cobra.Command {
 	return raft
 }
 
-// saveSnapshot writes the snapshot beside FILE and renames it into place
-// only when the client checked it whole, so a failed save leaves no
-// half-written FILE.
-// saveSnapshot writes the snapshot to a temporary file renamed into place,
-// showing the bytes received on stderr when it is a terminal.
+// saveSnapshot writes the snapshot to a temporary file renamed into place
+// (writeFileWhole), showing the bytes received on stderr when it is a
+// terminal.
 func saveSnapshot(ctx context.Context, c *api.Client, path string, fresh bool, stderr io.Writer) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fail(1, "Error creating snapshot file: %s", err)
-	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
 	if fresh {
 		c = c.WithRequestCallbacks(func(r *api.Request) { r.Params.Set("fresh", "true") })
 	}
-	bar := progress.New(stderr, "saving snapshot", progress.Options{Unit: "bytes", Tick: 200 * time.Millisecond})
-	err = c.Sys().RaftSnapshotWithContext(ctx, &countingWriter{w: tmp, bar: bar})
-	bar.Finish()
-	if err != nil {
-		return fail(2, "Error taking the snapshot: %s", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fail(1, "Error writing snapshot file: %s", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fail(1, "Error writing snapshot file: %s", err)
-	}
-	return nil
+	return writeFileWhole(path, func(w io.Writer) error {
+		bar := progress.New(stderr, "saving snapshot", progress.Options{Unit: "bytes", Tick: 200 * time.Millisecond})
+		err := c.Sys().RaftSnapshotWithContext(ctx, &countingWriter{w: w, bar: bar})
+		bar.Finish()
+		if err != nil {
+			return fail(2, "Error taking the snapshot: %s", err)
+		}
+		return nil
+	})
 }
 
 // countingWriter reports what passes through it to a progress bar.
