@@ -14,7 +14,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -257,21 +256,7 @@ func servedMemory(t *testing.T, bin, data, root string, cfg memorySettings, samp
 	s := harness.Start(t, harness.Options{Bin: bin, DataDir: data, Token: rootToken, StartTimeout: 10 * time.Minute})
 	took := time.Since(start)
 	pid := serverPid(t, data)
-	c := &http.Client{Timeout: 60 * time.Second}
-	call := func(method, path string, body []byte) (int, []byte, error) {
-		req, err := http.NewRequest(method, s.Addr+path, bytes.NewReader(body))
-		if err != nil {
-			return 0, nil, err
-		}
-		req.Header.Set("X-Vault-Token", rootToken)
-		resp, err := c.Do(req)
-		if err != nil {
-			return 0, nil, err
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		return resp.StatusCode, b, err
-	}
+	call := caller(s.Addr)
 	fmt.Printf("serving binary: up in %s; %s\n", took.Round(time.Millisecond), procMemory(t, pid))
 
 	// What the store holds: the last path's current version, and the
