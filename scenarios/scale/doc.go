@@ -30,4 +30,6 @@
 // way, then serves reads from the built binary on that data dir and
 // prints its resident memory (VmRSS, VmHWM), its Go heap and the top of
 // its heap profile. It fails if the peak resident memory reaches 1 GiB.
+// COFFER_SCALE_MEMORY_DATA names a data dir filled before (a fill cut
+// short, a copy of a real one): the run serves it without writing.
 package scale

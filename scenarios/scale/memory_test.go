@@ -36,11 +36,16 @@ const memoryLimit = 1 << 30
 
 // memorySettings are the memory run's knobs, from the environment.
 type memorySettings struct {
-	paths    int // COFFER_SCALE_MEMORY_PATHS: distinct KV paths (100000)
-	versions int // COFFER_SCALE_MEMORY_VERSIONS: versions written to each (10, KV v2's default max_versions)
-	leases   int // COFFER_SCALE_MEMORY_LEASES: PKI leases issued (100000)
-	workers  int // COFFER_SCALE_WORKERS: concurrent requests (64)
-	profile  string
+	paths    int    // COFFER_SCALE_MEMORY_PATHS: distinct KV paths (100000)
+	versions int    // COFFER_SCALE_MEMORY_VERSIONS: versions written to each (10, KV v2's default max_versions)
+	leases   int    // COFFER_SCALE_MEMORY_LEASES: PKI leases issued (100000)
+	workers  int    // COFFER_SCALE_WORKERS: concurrent requests (64)
+	profile  string // COFFER_SCALE_MEMORY_PROFILE: where to keep the heap profile
+	// data (COFFER_SCALE_MEMORY_DATA) is a data dir an earlier run filled
+	// (its paths, versions and leases given by the knobs above): the run
+	// serves it without writing anything, so a fill cut short can still
+	// be measured.
+	data string
 }
 
 func loadMemorySettings(t *testing.T) memorySettings {
@@ -48,7 +53,7 @@ func loadMemorySettings(t *testing.T) memorySettings {
 		t.Skip("memory test: set COFFER_SCALE_MEMORY=1 (make bench-memory)")
 	}
 	s := memorySettings{paths: 100_000, versions: 10, leases: 100_000, workers: 64,
-		profile: os.Getenv("COFFER_SCALE_MEMORY_PROFILE")}
+		profile: os.Getenv("COFFER_SCALE_MEMORY_PROFILE"), data: os.Getenv("COFFER_SCALE_MEMORY_DATA")}
 	for _, knob := range []struct {
 		name string
 		to   *int
@@ -98,7 +103,12 @@ func TestMemory(t *testing.T) {
 	}
 	fmt.Println(cost)
 
-	sample := fillMemoryStore(t, cfg, data)
+	sample := &leaseSample{}
+	if cfg.data != "" {
+		data = cfg.data
+	} else {
+		sample = fillMemoryStore(t, cfg, data)
+	}
 	fmt.Printf("disk: %s NATS store, projections/ %s\n", mib(du(t, filepath.Join(data, "nats"))), mib(du(t, filepath.Join(data, "projections"))))
 
 	servedMemory(t, bin, data, root, cfg, sample)
