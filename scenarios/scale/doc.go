@@ -21,4 +21,15 @@
 // serving node's memory, `coffer ledger verify`); the two restarts after
 // deleting projections/ run in process, because only node.Config can turn
 // snapshots off for the full replay.
+//
+// TestMemory is issue 16's memory goal, gated on COFFER_SCALE_MEMORY
+// (`make bench-memory`): it writes 100,000 KV v2 paths of ten versions
+// each (a million versions, KV's default max_versions) and 100,000 PKI
+// certificates of a generate_lease role (real lease records from a path
+// that needs no external system) through an in-process node the same
+// way, then serves reads from the built binary on that data dir and
+// prints its resident memory (VmRSS, VmHWM), its Go heap and the top of
+// its heap profile. It fails if the peak resident memory reaches 1 GiB.
+// COFFER_SCALE_MEMORY_DATA names a data dir filled before (a fill cut
+// short, a copy of a real one): the run serves it without writing.
 package scale

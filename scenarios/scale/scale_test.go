@@ -237,6 +237,7 @@ func kvBody(k, i int) []byte {
 // handler sends requests to a node in process.
 type handler struct{ n *node.Node }
 
+// do answers the status and the body.
 func (h handler) do(method, path string, body []byte) (int, string) {
 	var rd io.Reader
 	if body != nil {
@@ -246,10 +247,7 @@ func (h handler) do(method, path string, body []byte) (int, string) {
 	req.Header.Set("X-Vault-Token", rootToken)
 	rec := httptest.NewRecorder()
 	h.n.ServeHTTP(rec, req)
-	if rec.Code >= 300 {
-		return rec.Code, rec.Body.String()
-	}
-	return rec.Code, ""
+	return rec.Code, rec.Body.String()
 }
 
 func (h handler) must(t *testing.T, method, path string, body []byte) {
@@ -392,21 +390,8 @@ func serving(t *testing.T, bin, data string, cfg settings) {
 	start := time.Now()
 	s := harness.Start(t, harness.Options{Bin: bin, DataDir: data, Token: rootToken, StartTimeout: 5 * time.Minute})
 	took := time.Since(start)
-	c := &http.Client{Timeout: 30 * time.Second}
-	get := func(path string) (int, []byte, error) {
-		req, err := http.NewRequest(http.MethodGet, s.Addr+path, nil)
-		if err != nil {
-			return 0, nil, err
-		}
-		req.Header.Set("X-Vault-Token", rootToken)
-		resp, err := c.Do(req)
-		if err != nil {
-			return 0, nil, err
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		return resp.StatusCode, b, err
-	}
+	call := caller(s.Addr)
+	get := func(path string) (int, []byte, error) { return call(http.MethodGet, path, nil) }
 	var reads, failed atomic.Uint64
 	var wg sync.WaitGroup
 	stop := time.Now().Add(10 * time.Second)
@@ -440,6 +425,26 @@ func serving(t *testing.T, bin, data string, cfg settings) {
 		mib(int64(p["go_memstats_heap_alloc_bytes"])), mib(int64(p["go_memstats_sys_bytes"])))
 	if err := s.Stop(); err != nil {
 		t.Fatalf("stop the server: %v", err)
+	}
+}
+
+// caller sends requests to the server at addr with the root token and
+// answers the status and the body.
+func caller(addr string) func(method, path string, body []byte) (int, []byte, error) {
+	c := &http.Client{Timeout: time.Minute}
+	return func(method, path string, body []byte) (int, []byte, error) {
+		req, err := http.NewRequest(method, addr+path, bytes.NewReader(body))
+		if err != nil {
+			return 0, nil, err
+		}
+		req.Header.Set("X-Vault-Token", rootToken)
+		resp, err := c.Do(req)
+		if err != nil {
+			return 0, nil, err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, b, err
 	}
 }
 
