@@ -92,6 +92,140 @@ func casWrite(ctx context.Context, c *vault.Client, key string, expect uint64, v
 	}
 }
 
+// casClients starts clients that each, until ctx ends, strongly read a
+// random one of keys keys and mostly check-and-set it at the version read
+// (sometimes at a stale one, to see refusals), through the client
+// client(id) returns before every operation (so a client can move to
+// another node), recording every operation in h. Each acknowledged write
+// is told to acked with its client and its call and return times.
+func casClients(ctx context.Context, wg *sync.WaitGroup, h *history, clients, keys int, opBudget time.Duration,
+	acked func(id int, call, ret int64), client func(id int) *vault.Client) {
+	for id := range clients {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(id), 11))
+			for n := 0; ctx.Err() == nil; n++ {
+				c := client(id)
+				key := fmt.Sprintf("lin/%d", rng.IntN(keys))
+				opCtx, opCancel := context.WithTimeout(ctx, opBudget)
+				call := h.now()
+				got, ok := casRead(opCtx, c, key)
+				if ok {
+					h.add(porcupine.Operation{ClientId: id, Call: call, Return: h.now(), Input: cluster.Op{Key: key}, Output: got})
+				}
+				if ok && rng.IntN(4) != 0 {
+					in := cluster.Op{Key: key, CAS: true, Expect: got.Version, Value: fmt.Sprintf("c%d-%d", id, n)}
+					if rng.IntN(5) == 0 && in.Expect > 0 {
+						in.Expect--
+					}
+					call := h.now()
+					res, keep := casWrite(opCtx, c, key, in.Expect, in.Value)
+					ret := h.now()
+					if keep {
+						op := porcupine.Operation{ClientId: id, Call: call, Return: ret, Input: in, Output: res}
+						if res.Outcome == cluster.Unknown {
+							op.Return = cluster.AmbiguousReturn
+						}
+						h.add(op)
+					}
+					if res.Outcome == cluster.Applied {
+						acked(id, call, ret)
+					}
+				}
+				opCancel()
+			}
+		})
+	}
+}
+
+// faultClock times the writes around a fault on the history's clock: the
+// last write acknowledged before it and the first one sent after it and
+// acknowledged (0 until set).
+type faultClock struct {
+	mu                      sync.Mutex
+	at, lastAck, firstAfter int64
+}
+
+func (f *faultClock) acked(_ int, call, ret int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.at == 0 {
+		f.lastAck = max(f.lastAck, ret)
+	} else if f.firstAfter == 0 && call > f.at {
+		f.firstAfter = ret
+	}
+}
+
+func (f *faultClock) fault(now int64) {
+	f.mu.Lock()
+	f.at = now
+	f.mu.Unlock()
+}
+
+func (f *faultClock) faulted() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.at != 0
+}
+
+// waitFirstAfter polls until a write sent after the fault was
+// acknowledged, for at most within.
+func (f *faultClock) waitFirstAfter(within time.Duration) {
+	for deadline := time.Now().Add(within); time.Now().Before(deadline) && !f.recovered(); {
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// recovered reports whether a write sent after the fault was
+// acknowledged.
+func (f *faultClock) recovered() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.at != 0 && f.firstAfter != 0
+}
+
+// gap is the time from the last acknowledged write before the fault to
+// the first after it.
+func (f *faultClock) gap() time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return time.Duration(f.firstAfter - f.lastAck)
+}
+
+// checkLinearizable logs what the history holds and checks it with
+// porcupine against the KV v2 check-and-set model, saving a visualisation
+// when it is not linearizable.
+func checkLinearizable(t *testing.T, h *history) {
+	t.Helper()
+	counts := map[string]int{}
+	for _, op := range h.ops {
+		in, out := op.Input.(cluster.Op), op.Output.(cluster.Result)
+		switch {
+		case !in.CAS:
+			counts["reads"]++
+		case out.Outcome == cluster.Applied:
+			counts["cas applied"]++
+		case out.Outcome == cluster.Refused:
+			counts["cas refused"]++
+		default:
+			counts["cas ambiguous"]++
+		}
+	}
+	t.Logf("history: %d operations %v", len(h.ops), counts)
+	require.Positive(t, counts["cas applied"])
+	model := cluster.Model.ToModel()
+	start := time.Now()
+	result, info := porcupine.CheckOperationsVerbose(model, h.ops, 30*time.Second)
+	t.Logf("porcupine: %s in %s", result, time.Since(start).Round(time.Millisecond))
+	if result != porcupine.Ok {
+		if f, err := os.CreateTemp("", "coffer-linearizability-*.html"); err == nil {
+			_ = porcupine.Visualize(model, info, f)
+			f.Close()
+			t.Logf("visualisation: %s", f.Name())
+		}
+	}
+	require.Equal(t, porcupine.Ok, result, "the history is not linearizable (Unknown: the checker ran out of time)")
+}
+
 // TestClusterLinearizableCASWithLeaderKill: issue 11's fault tests 1 and
 // 5. Clients on all three nodes read and check-and-set a few keys with
 // strong consistency while the node leading the ledger stream is killed
@@ -128,81 +262,25 @@ func TestClusterLinearizableCASWithLeaderKill(t *testing.T) {
 		opBudget    = 12 * time.Second // one request's timeout
 	)
 	h := &history{start: time.Now()}
-	var mu sync.Mutex
-	var killedAt, lastAck, firstAfter int64 // h.now() clock; 0 until set
+	fc := &faultClock{}
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var wg sync.WaitGroup
-	for id := range clients {
-		wg.Go(func() {
-			rng := rand.New(rand.NewPCG(uint64(id), 11))
-			home := id % 3
-			for n := 0; ctx.Err() == nil; n++ {
-				mu.Lock()
-				target := home
-				if killedAt != 0 && target == victim {
-					target = (victim + 1 + id%2) % 3 // its node is gone: the client moves
-				}
-				mu.Unlock()
-				c := strongKV(t, nodes[target])
-				key := fmt.Sprintf("lin/%d", rng.IntN(keys))
-				opCtx, opCancel := context.WithTimeout(ctx, opBudget)
-				// A strong read, then (mostly) a check-and-set at the
-				// version read, so that many of them succeed.
-				call := h.now()
-				got, ok := casRead(opCtx, c, key)
-				if ok {
-					h.add(porcupine.Operation{ClientId: id, Call: call, Return: h.now(), Input: cluster.Op{Key: key}, Output: got})
-				}
-				if ok && rng.IntN(4) != 0 {
-					in := cluster.Op{Key: key, CAS: true, Expect: got.Version, Value: fmt.Sprintf("c%d-%d", id, n)}
-					// Sometimes a stale expectation, to see refusals.
-					if rng.IntN(5) == 0 && in.Expect > 0 {
-						in.Expect--
-					}
-					call := h.now()
-					res, keep := casWrite(opCtx, c, key, in.Expect, in.Value)
-					ret := h.now()
-					if keep {
-						op := porcupine.Operation{ClientId: id, Call: call, Return: ret, Input: in, Output: res}
-						if res.Outcome == cluster.Unknown {
-							op.Return = cluster.AmbiguousReturn
-						}
-						h.add(op)
-					}
-					if res.Outcome == cluster.Applied {
-						mu.Lock()
-						if killedAt == 0 {
-							lastAck = max(lastAck, ret)
-						} else if firstAfter == 0 && call > killedAt {
-							firstAfter = ret
-						}
-						mu.Unlock()
-					}
-				}
-				opCancel()
-			}
-		})
-	}
+	casClients(ctx, &wg, h, clients, keys, opBudget, fc.acked, func(id int) *vault.Client {
+		target := id % 3
+		if fc.faulted() && target == victim {
+			target = (victim + 1 + id%2) % 3 // its node is gone: the client moves
+		}
+		return strongKV(t, nodes[target])
+	})
 	time.Sleep(before)
-	mu.Lock()
-	killedAt = h.now()
-	mu.Unlock()
+	fc.fault(h.now())
 	nodes[victim].Kill()
 	// Traffic goes on until a write is acknowledged after the kill (the
 	// failover: JetStream's election, then the writer's), and for a while
 	// past it; a loaded machine stretches the failover, so the wait is
 	// bounded by maxFailover rather than fixed.
-	deadline := time.Now().Add(maxFailover)
-	for time.Now().Before(deadline) {
-		mu.Lock()
-		done := firstAfter != 0
-		mu.Unlock()
-		if done {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	fc.waitFirstAfter(maxFailover)
 	time.Sleep(after)
 	cancel()
 	wg.Wait()
@@ -231,38 +309,10 @@ func TestClusterLinearizableCASWithLeaderKill(t *testing.T) {
 	require.Regexp(t, fmt.Sprintf(`(?m)^node%d\s+n/a\s+unreachable\s+n/a\s+n/a`, victim+1), stdout)
 	require.Regexp(t, fmt.Sprintf(`(?m)^node%d\s+%s\s+serving\s+\d+`, survivor+1, nodes[survivor].Addr), stdout)
 
-	counts := map[string]int{}
-	for _, op := range h.ops {
-		in, out := op.Input.(cluster.Op), op.Output.(cluster.Result)
-		switch {
-		case !in.CAS:
-			counts["reads"]++
-		case out.Outcome == cluster.Applied:
-			counts["cas applied"]++
-		case out.Outcome == cluster.Refused:
-			counts["cas refused"]++
-		default:
-			counts["cas ambiguous"]++
-		}
-	}
-	t.Logf("history: %d operations %v", len(h.ops), counts)
-	require.Positive(t, counts["cas applied"])
-	require.NotZero(t, firstAfter, "no write was acknowledged after the kill")
-	gap := time.Duration(firstAfter - lastAck)
+	checkLinearizable(t, h)
+	require.True(t, fc.recovered(), "no write was acknowledged after the kill")
+	gap := fc.gap()
 	t.Logf("failover gap (last acknowledged write before the kill of node%d to the first after): %s", victim+1, gap.Round(time.Millisecond))
-
-	model := cluster.Model.ToModel()
-	start := time.Now()
-	result, info := porcupine.CheckOperationsVerbose(model, h.ops, 30*time.Second)
-	t.Logf("porcupine: %s in %s", result, time.Since(start).Round(time.Millisecond))
-	if result != porcupine.Ok {
-		if f, err := os.CreateTemp("", "coffer-linearizability-*.html"); err == nil {
-			_ = porcupine.Visualize(model, info, f)
-			f.Close()
-			t.Logf("visualisation: %s", f.Name())
-		}
-	}
-	require.Equal(t, porcupine.Ok, result, "the history is not linearizable (Unknown: the checker ran out of time)")
 	// The issue asks for under 10 s; TestClusterKillStreamLeaderLosesNothing
 	// holds the gap to 15 s. Here six clients each wait out a request's
 	// budget (12 s) on the dead node's in-flight work before they move, and

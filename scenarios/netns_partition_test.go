@@ -99,9 +99,12 @@ func initNetnsCluster(t *testing.T, nodes []*netns.Proc) {
 	}
 	// A node answers before its embedded server has found the others;
 	// init then waits for the cluster's JetStream, longer than a
-	// request's usual 30 s on a loaded machine.
-	c := nodes[0].Client(t)
-	c.SetClientTimeout(2 * time.Minute)
+	// request's usual 30 s on a loaded machine (the HTTP client's own
+	// timeout, which SetClientTimeout does not lift).
+	cfg := vault.DefaultConfig()
+	cfg.Address, cfg.MaxRetries, cfg.HttpClient = nodes[0].Addr, 0, nodes[0].HTTPClient(3*time.Minute)
+	c, err := vault.NewClient(cfg)
+	require.NoError(t, err)
 	init, err := c.Sys().Init(&vault.InitRequest{SecretShares: 1, SecretThreshold: 1})
 	require.NoError(t, err)
 	for _, p := range nodes {

@@ -6,10 +6,13 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -196,4 +199,76 @@ func TestRestoreHandlerCapsTheBody(t *testing.T) {
 	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPut, RestorePath, bytes.NewReader(file)))
 	require.Equal(t, http.StatusConflict, rec.Code, rec.Body.String())
+}
+
+// newClusterDeployment is three embedded servers routed into one
+// JetStream cluster, with the ledger's streams opened at R3 as a node
+// opens them; one connection per server.
+func newClusterDeployment(t *testing.T) []deployment {
+	t.Helper()
+	var addrs []string
+	for range 3 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		addrs = append(addrs, l.Addr().String())
+		l.Close()
+	}
+	out := make([]deployment, 3)
+	for i := range 3 {
+		var peers []string
+		for j, a := range addrs {
+			if j != i {
+				peers = append(peers, a)
+			}
+		}
+		ns, nc, err := ledger.StartEmbedded(ledger.EmbeddedConfig{StoreDir: t.TempDir(), ServerName: fmt.Sprintf("n%d", i+1), ClusterAddr: addrs[i], Routes: peers})
+		require.NoError(t, err)
+		t.Cleanup(func() { nc.Close(); ns.Shutdown(); ns.WaitForShutdown() })
+		js, err := jetstream.New(nc)
+		require.NoError(t, err)
+		out[i] = deployment{nc: nc, js: js}
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for i, d := range out {
+		wg.Go(func() {
+			st, err := ledger.OpenWithOptions(context.Background(), d.nc, ledger.OpenOptions{Replicas: 3, FormWait: time.Minute})
+			if err == nil {
+				t.Cleanup(st.Close)
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	return out
+}
+
+// TestSaveFromClusterRestoreIntoCluster: a backup asked of any server of an
+// R3 cluster (the stream leaders answer) restores through any server of a
+// new R3 cluster, every stream at three replicas, and every server reads
+// the same messages.
+func TestSaveFromClusterRestoreIntoCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("six embedded servers")
+	}
+	src := newClusterDeployment(t)
+	want := src[0].fill(t, 100, 2<<10)
+	file := save(t, src[2])
+
+	dst := newClusterDeployment(t)
+	m, err := Restore(context.Background(), dst[1].nc, bytes.NewReader(file), RestoreOptions{Replicas: 3})
+	require.NoError(t, err)
+	require.Len(t, m.Streams, 3)
+	for i, d := range dst {
+		require.Equal(t, want, d.messages(t, ledger.StreamName), "server %d", i+1)
+		s, err := d.js.Stream(context.Background(), "COFFER_DATAKEYS")
+		require.NoError(t, err)
+		require.Equal(t, 3, s.CachedInfo().Config.Replicas)
+	}
+	ack, err := dst[0].js.Publish(context.Background(), ledger.SubjectBatch, []byte("next"))
+	require.NoError(t, err)
+	require.Equal(t, uint64(101), ack.Sequence)
 }

@@ -91,23 +91,23 @@ func (m Manifest) Stream(name string) (StreamInfo, bool) {
 	return StreamInfo{}, false
 }
 
-// LastSeq is the stream's last sequence as its state recorded it.
-func (s StreamInfo) LastSeq() uint64 {
-	var st struct {
-		LastSeq uint64 `json:"last_seq"`
-	}
-	_ = json.Unmarshal(s.State, &st)
-	return st.LastSeq
+// streamState is what a backup reads of JetStream's stream state.
+type streamState struct {
+	Msgs    uint64 `json:"messages"`
+	LastSeq uint64 `json:"last_seq"`
 }
 
-// Messages is the stream's message count as its state recorded it.
-func (s StreamInfo) Messages() uint64 {
-	var st struct {
-		Msgs uint64 `json:"messages"`
-	}
+func (s StreamInfo) state() streamState {
+	var st streamState
 	_ = json.Unmarshal(s.State, &st)
-	return st.Msgs
+	return st
 }
+
+// LastSeq is the stream's last sequence as its state recorded it.
+func (s StreamInfo) LastSeq() uint64 { return s.state().LastSeq }
+
+// Messages is the stream's message count as its state recorded it.
+func (s StreamInfo) Messages() uint64 { return s.state().Msgs }
 
 // writer writes records, hashing every byte for the trailer.
 type writer struct {

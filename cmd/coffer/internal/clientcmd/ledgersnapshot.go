@@ -29,58 +29,48 @@ func (a *app) ledgerSnapshotCmd() *cobra.Command {
 		Use: "save FILE", Short: "Save a backup of the ledger stream (sealed: the deployment's unseal keys open it) to FILE", Args: nArgs(1, 1),
 		RunE: a.run(func(ctx context.Context, _ *cobra.Command, args []string, c *api.Client, o *output) error {
 			m, err := saveLedgerBackup(ctx, c, args[0], o.err)
-			if err != nil {
-				return err
-			}
-			if !o.isTable() {
-				return o.json(m)
-			}
-			printManifest(o, m)
-			return nil
+			return printManifest(o, m, err, "")
 		}),
 	}
 	restore := &cobra.Command{
 		Use: "restore FILE", Short: "Restore a ledger backup into a new deployment (started, not initialised)", Args: nArgs(1, 1),
 		RunE: a.run(func(ctx context.Context, _ *cobra.Command, args []string, c *api.Client, o *output) error {
 			m, err := restoreLedgerBackup(ctx, c, args[0], o.err)
-			if err != nil {
-				return err
-			}
-			if !o.isTable() {
-				return o.json(m)
-			}
-			printManifest(o, m)
-			o.infof("Restored. Unseal every node with the unseal keys (or the KMS key) of the deployment the backup came from;\n" +
+			return printManifest(o, m, err, "Restored. Unseal every node with the unseal keys (or the KMS key) of the deployment the backup came from;\n"+
 				"each node rebuilds its read models from the restored ledger as it unseals.")
-			return nil
 		}),
 	}
 	inspect := &cobra.Command{
 		Use: "inspect FILE", Short: "Check a ledger backup whole (framing, digests) and list what it holds", Args: nArgs(1, 1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		// Offline: the client is built but never used.
+		RunE: a.run(func(_ context.Context, _ *cobra.Command, args []string, _ *api.Client, o *output) error {
 			m, err := checkBackupFile(args[0])
-			if err != nil {
-				cmd.SilenceErrors, cmd.SilenceUsage = true, true
-				fmt.Fprintln(cmd.ErrOrStderr(), err)
-				return &ExitError{Code: 2}
-			}
-			o := &output{out: cmd.OutOrStdout(), err: cmd.ErrOrStderr()}
-			printManifest(o, m)
-			return nil
-		},
+			return printManifest(o, m, err, "")
+		}),
 	}
 	snap.AddCommand(save, restore, inspect)
 	return snap
 }
 
-// printManifest lists a backup's streams.
-func printManifest(o *output, m backup.Manifest) {
+// printManifest lists a backup's streams (or prints it as JSON), then
+// note; it passes err on untouched.
+func printManifest(o *output, m backup.Manifest, err error, note string) error {
+	if err != nil {
+		return err
+	}
+	if !o.isTable() {
+		return o.json(m)
+	}
 	fmt.Fprintf(o.out, "Backup taken %s on %s\n", m.Header.Created.Format(time.RFC3339), m.Header.Node)
 	var rows [][]string
 	for _, s := range m.Streams {
 		rows = append(rows, []string{s.Name, fmt.Sprint(s.Messages()), fmt.Sprint(s.LastSeq()), fmt.Sprint(s.Bytes)})
 	}
 	fmt.Fprint(o.out, formatTable([]string{"Stream", "Messages", "Last Sequence", "Bytes"}, rows))
+	if note != "" {
+		o.infof("%s", note)
+	}
+	return nil
 }
 
 // checkBackupFile reads a backup file whole and checks it.
