@@ -1,0 +1,11 @@
+// Package tests3 starts an S3 server for tests, on a loopback port,
+// reached over S3's REST protocol as any S3 client reaches AWS.
+//
+// The server is gofakes3 (github.com/johannesboyne/gofakes3), an
+// in-process implementation of S3's REST API over an in-memory backend.
+// It is a test server, not S3: it does not check SigV4 signatures (any
+// access key and secret are accepted, a wrong one too), and it
+// implements conditional writes (If-None-Match: *) as S3 does since
+// 2024. What the archive's tests prove against it is the wire protocol
+// and the archive's own logic, not AWS's authentication.
+package tests3
