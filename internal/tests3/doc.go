@@ -8,4 +8,9 @@
 // implements conditional writes (If-None-Match: *) as S3 does since
 // 2024. What the archive's tests prove against it is the wire protocol
 // and the archive's own logic, not AWS's authentication.
+//
+// With COFFER_S3_WEED=/path/to/weed the same tests run against SeaweedFS
+// (`weed server -s3`, Apache-2.0), a real S3-compatible server that does
+// check SigV4 signatures; it is opt-in because `weed` is a large build
+// that the test machines do not carry.
 package tests3

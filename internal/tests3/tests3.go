@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http/httptest"
+	"os"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -29,9 +30,13 @@ type Server struct {
 }
 
 // Start starts a server with an empty bucket named bucket; it stops when
-// the test ends.
+// the test ends. With COFFER_S3_WEED set to a SeaweedFS `weed` binary,
+// the server is that (see weed.go); otherwise gofakes3.
 func Start(t testing.TB, bucket string) *Server {
 	t.Helper()
+	if weed := os.Getenv(WeedEnv); weed != "" {
+		return startWeed(t, weed, bucket)
+	}
 	be := s3mem.New()
 	if err := be.CreateBucket(bucket); err != nil {
 		t.Fatalf("tests3: create bucket: %v", err)
