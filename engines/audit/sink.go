@@ -222,7 +222,8 @@ func openOutput(d auditevent.Device) (io.Writer, func() error, error) {
 // holds; the cursor counts indexes from either, so each is written once.
 // An index neither holds is passed over loudly (an error log line and
 // LostMessages), never silently: the records are gone from every place
-// this node can read.
+// this node can read. An archive that cannot be read (S3 unreachable)
+// is no such gap: the read fails, and the sink stops and retries.
 func (s *Sinks) copyRecords(ctx context.Context, d auditevent.Device) error {
 	from := d.StartSeq
 	b, err := os.ReadFile(s.cursorPath(d))
