@@ -11,7 +11,8 @@ import (
 )
 
 // AuditArchiveDir is where the node archives audit records that leave the
-// ledger (Config.AuditArchiveDir, default <data dir>/audit-archive).
+// ledger (Config.AuditArchiveDir, default <data dir>/audit-archive): a
+// directory, or s3://bucket/prefix reached with Config.AuditArchiveS3.
 func (n *Node) AuditArchiveDir() string {
 	return cmp.Or(n.cfg.AuditArchiveDir, filepath.Join(n.cfg.DataDir, archive.DefaultDirName))
 }
@@ -23,7 +24,7 @@ func (n *Node) auditArchiveService() (framework.Service, bool) {
 	if n.cfg.AuditRetention <= 0 {
 		return framework.Service{}, false
 	}
-	a := archive.New(n.ledger, archive.Options{Dir: n.AuditArchiveDir(), Retention: n.cfg.AuditRetention, Log: n.cfg.Log})
+	a := archive.New(n.ledger, archive.Options{Store: n.auditArchive, Retention: n.cfg.AuditRetention, Log: n.cfg.Log})
 	return framework.Service{Name: "audit archiver", Singleton: true, Run: func(ctx context.Context) error {
 		for {
 			err := a.Run(ctx)

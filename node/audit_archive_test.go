@@ -53,7 +53,7 @@ func TestAuditRetentionOnANode(t *testing.T) {
 	require.Eventually(t, func() bool { a, _ := records(); return a == 0 }, 20*time.Second, 200*time.Millisecond, "the records age out")
 	_, after := records()
 	require.Equal(t, domain, after, "domain events stay")
-	names, err := archive.List(n.AuditArchiveDir())
+	names, err := archive.Dir(n.AuditArchiveDir()).List(ctx)
 	require.NoError(t, err)
 	require.NotEmpty(t, names)
 
@@ -89,7 +89,7 @@ func TestAuditRetentionOnANode(t *testing.T) {
 	require.NoError(t, err)
 	pub, err := key.PublicKey()
 	require.NoError(t, err)
-	rep, err := archive.Verify(ctx, src, pub, n.AuditArchiveDir())
+	rep, err := archive.Verify(ctx, src, pub, archive.Dir(n.AuditArchiveDir()))
 	require.NoError(t, err)
 	require.True(t, rep.OK, fmt.Sprintf("%+v", rep))
 	require.GreaterOrEqual(t, rep.Archived, int64(1))

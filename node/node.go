@@ -76,9 +76,11 @@ type Config struct {
 	// Snapshots configures projection snapshots (defaults: see package
 	// projections/snapshot).
 	Snapshots Snapshots
-	// AuditRetention and AuditArchiveDir: see audit_archive.go.
+	// AuditRetention, AuditArchiveDir (a directory or s3://bucket/prefix)
+	// and AuditArchiveS3: see audit_archive.go.
 	AuditRetention  time.Duration
 	AuditArchiveDir string
+	AuditArchiveS3  archive.S3Options
 	// External, when set, puts the ledger on an existing JetStream
 	// cluster instead of the embedded server; DataDir then holds only
 	// projections.
@@ -137,6 +139,9 @@ type Node struct {
 	restore  *backup.RestoreHandler
 	seal     *sys.Sealer
 	metrics  *metrics.Registry
+	// auditArchive holds the audit records that aged out of the ledger
+	// (nil without an audit retention).
+	auditArchive archive.Store
 	// quorum watches the ledger stream's quorum (nil on one replica).
 	quorum     *quorum.Monitor
 	stopQuorum func()
@@ -181,6 +186,9 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 	n.metrics.CountFunc("coffer_events_subscribers_dropped_total",
 		"Event subscribers dropped for falling behind (they resume from their cursor).",
 		func() float64 { return float64(events.DroppedSubscribers()) })
+	n.metrics.CountFunc("coffer_audit_sink_lost_messages_total",
+		"Ledger indexes audit devices passed over: aged out of the ledger before the device wrote them and not in the audit archive.",
+		func() float64 { return float64(audit.LostMessages()) })
 	n.seal, err = sys.NewSealer(ctx, sys.SealerOptions{
 		Ledger: n.ledger, Seal: cfg.Seal, Dev: cfg.Dev, Version: Version, Log: cfg.Log,
 		Hooks: sys.NodeHooks{Activate: n.activate, Deactivate: n.deactivate, Active: n.isActive, RootToken: n.newRootToken},
@@ -242,8 +250,11 @@ func (n *Node) openLedger(ctx context.Context) (err error) {
 		return err
 	}
 	if cfg.AuditRetention > 0 {
-		// Replays read what aged out from this node's archive.
-		n.ledger.SetArchive(archive.NewReader(n.AuditArchiveDir()))
+		// Replays and audit devices read what aged out from the archive.
+		if n.auditArchive, err = archive.Open(ctx, n.AuditArchiveDir(), cfg.AuditArchiveS3); err != nil {
+			return err
+		}
+		n.ledger.SetArchive(archive.NewReader(n.auditArchive))
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -23,6 +24,28 @@ import (
 	"github.com/cofferhq/coffer/projections"
 	"github.com/cofferhq/coffer/projections/auditstore"
 )
+
+// lostMessages counts the ledger indexes sinks found neither in the
+// stream nor in the audit archive (LostMessages).
+var lostMessages atomic.Uint64
+
+// LostMessages is how many ledger indexes the audit sinks of this process
+// had to pass over: audit messages that aged out of the stream (audit
+// retention) before a device wrote them, which the audit archive does not
+// hold either (archiving off, or the archive is on another node). The
+// node serves it as coffer_audit_sink_lost_messages_total; anything but 0
+// means a device's file misses records that the ledger once held.
+func LostMessages() uint64 { return lostMessages.Load() }
+
+// lostRange is the ledger indexes a sink passed over since it last said so.
+type lostRange struct{ first, last, messages uint64 }
+
+func (l *lostRange) add(first, last uint64) {
+	if l.messages == 0 {
+		l.first = first
+	}
+	l.last, l.messages = last, l.messages+last-first+1
+}
 
 // Sinks runs one sink per enabled audit device.
 type Sinks struct {
@@ -193,6 +216,14 @@ func openOutput(d auditevent.Device) (io.Writer, func() error, error) {
 }
 
 // copyRecords tails the ledger from the cursor and writes audit records.
+// It reads through ConsumeWithArchive: a device that was down or behind
+// while audit messages aged out of the stream (audit retention) writes
+// them from the archive, in ledger order, before what the stream still
+// holds; the cursor counts indexes from either, so each is written once.
+// An index neither holds is passed over loudly (an error log line and
+// LostMessages), never silently: the records are gone from every place
+// this node can read. An archive that cannot be read (S3 unreachable)
+// is no such gap: the read fails, and the sink stops and retries.
 func (s *Sinks) copyRecords(ctx context.Context, d auditevent.Device) error {
 	from := d.StartSeq
 	b, err := os.ReadFile(s.cursorPath(d))
@@ -217,12 +248,21 @@ func (s *Sinks) copyRecords(ctx context.Context, d auditevent.Device) error {
 		mu      sync.Mutex
 		pending uint64 // last ledger index written to w
 		flushed uint64 // last ledger index on disk
+		lost    lostRange
 	)
 	// flush writes the buffer and the cursor; a ticker calls it so an idle
 	// ledger still gets its last records onto disk promptly.
 	flush := func() error {
 		mu.Lock()
 		defer mu.Unlock()
+		if lost.messages > 0 {
+			// Said once per flush, not once per gap: a lagging device
+			// with archiving off meets a gap between every two domain
+			// messages.
+			s.deps.Log.Error("audit sink: ledger indexes aged out of the stream before this device wrote them, and the audit archive does not hold them; their records are missing from the device",
+				"device", d.Path, "first", lost.first, "last", lost.last, "messages", lost.messages)
+			lost = lostRange{}
+		}
 		if pending == flushed {
 			return nil
 		}
@@ -259,13 +299,26 @@ func (s *Sinks) copyRecords(ctx context.Context, d auditevent.Device) error {
 			}
 		}
 	}()
-	err = s.deps.Ledger.Consume(ctx, from+1, func(m ledger.Message) error {
+	next := from + 1 // the index the sink expects next
+	err = s.deps.Ledger.ConsumeWithArchive(ctx, from+1, func(m ledger.Message) error {
 		recs, err := s.deps.Ledger.Decode(m)
 		if err != nil {
 			return err
 		}
 		mu.Lock()
 		defer mu.Unlock()
+		// Indexes before m were not delivered: aged out and not archived.
+		// A message with no subject stands for an expired tail ending at
+		// its own index, which is gone too.
+		gapEnd := m.Seq - 1
+		if m.Subject == "" {
+			gapEnd = m.Seq
+		}
+		if gapEnd >= next {
+			lost.add(next, gapEnd)
+			lostMessages.Add(gapEnd - next + 1)
+		}
+		next = m.Seq + 1
 		for _, r := range recs {
 			if r.Type != auditevent.EventRequest && r.Type != auditevent.EventResponse {
 				continue

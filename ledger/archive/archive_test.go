@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -46,18 +45,28 @@ func running(fn func(ctx context.Context)) func() {
 // short retention, the archiver has copied them into segments first, the
 // domain state rebuilds without them, and verify passes over the stream
 // and the archive together, failing (naming the segment) when a segment
-// is deleted or altered.
+// is deleted or altered. Run over a directory and over S3.
 func TestRetentionArchiveVerify(t *testing.T) {
+	testRetentionArchiveVerify(t, dirArchive(filepath.Join(t.TempDir(), DefaultDirName)))
+}
+
+// TestRetentionArchiveVerifyS3 is the same over an S3 bucket served on a
+// loopback port by a test server (internal/tests3 says which, and that
+// it does not check signatures), under a two-level prefix.
+func TestRetentionArchiveVerifyS3(t *testing.T) {
+	testRetentionArchiveVerify(t, newS3Archive(t, "coffer/audit"))
+}
+
+func testRetentionArchiveVerify(t *testing.T, dir tamperable) {
 	e := ledgertest.Start(t, ledgertest.Options{AuditRetention: retention, Register: []func(*projections.Projector){func(p *projections.Projector) {
 		p.Handle(testWritten, projections.Decoded(projections.ErrCorrupt, func(tx *projections.Tx, w *written) error {
 			return tx.Set([]byte("t/"+w.K), []byte("1"))
 		}))
 	}}})
 	ctx := context.Background()
-	dir := filepath.Join(e.Dir, DefaultDirName)
 	cp := transparency.NewCheckpointer(e.Ledger, transparency.Options{Interval: 100 * time.Millisecond})
 	stopCP := running(func(ctx context.Context) { _ = cp.Run(ctx) })
-	arch := New(e.Ledger, Options{Dir: dir, Retention: retention, MaxMessages: 2, Log: slog.New(slog.DiscardHandler)})
+	arch := New(e.Ledger, Options{Store: dir, Retention: retention, MaxMessages: 2, Log: slog.New(slog.DiscardHandler)})
 	stopArch := running(func(ctx context.Context) { require.NoError(t, arch.Run(ctx)) })
 
 	w := e.Ledger.Writer()
@@ -84,7 +93,7 @@ func TestRetentionArchiveVerify(t *testing.T) {
 		}
 		wg.Wait()
 		require.Eventually(t, func() bool { // a segment (at least) per round
-			names, _ := List(dir)
+			names, _ := dir.List(ctx)
 			return len(names) > round
 		}, 10*time.Second, 20*time.Millisecond)
 	}
@@ -102,7 +111,7 @@ func TestRetentionArchiveVerify(t *testing.T) {
 	}
 	require.Greater(t, audits(), 0)
 	require.Eventually(t, func() bool {
-		names, _ := List(dir)
+		names, _ := dir.List(ctx)
 		if len(names) == 0 {
 			return false
 		}
@@ -165,14 +174,14 @@ func TestRetentionArchiveVerify(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, rep.OK, "%+v", rep)
 	require.Greater(t, rep.Archived, int64(0))
-	names, err := List(dir)
+	names, err := dir.List(ctx)
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(names), 3, "MaxMessages 2 makes several segments")
 	require.EqualValues(t, len(names), rep.Segments)
 
 	// A deleted segment in the middle is named by the one after it.
-	tampered := copyDir(t, dir)
-	require.NoError(t, os.Remove(filepath.Join(tampered, names[1])))
+	tampered := dir.copy(t)
+	tampered.remove(t, names[1])
 	rep, err = Verify(ctx, src, pub, tampered)
 	require.NoError(t, err)
 	require.False(t, rep.OK)
@@ -180,8 +189,8 @@ func TestRetentionArchiveVerify(t *testing.T) {
 		Detail: fmt.Sprintf("%s chains to it, and it is not in the archive (the one before is %s)", names[2], names[0])})
 
 	// The newest deleted: its range is neither in the stream nor archived.
-	tampered = copyDir(t, dir)
-	require.NoError(t, os.Remove(filepath.Join(tampered, names[len(names)-1])))
+	tampered = dir.copy(t)
+	tampered.remove(t, names[len(names)-1])
 	rep, err = Verify(ctx, src, pub, tampered)
 	require.NoError(t, err)
 	require.False(t, rep.OK)
@@ -189,8 +198,8 @@ func TestRetentionArchiveVerify(t *testing.T) {
 	require.Contains(t, rep.SegmentProblems[0].Detail, names[len(names)-2])
 
 	// One altered byte of sealed data: the segment is named.
-	tampered = copyDir(t, dir)
-	alterData(t, filepath.Join(tampered, names[0]))
+	tampered = dir.copy(t)
+	alterData(t, tampered, names[0])
 	rep, err = Verify(ctx, src, pub, tampered)
 	require.NoError(t, err)
 	require.False(t, rep.OK)
@@ -198,18 +207,11 @@ func TestRetentionArchiveVerify(t *testing.T) {
 	require.Equal(t, KindAltered, rep.SegmentProblems[0].Kind)
 }
 
-func copyDir(t *testing.T, dir string) string {
-	t.Helper()
-	to := filepath.Join(t.TempDir(), "archive")
-	require.NoError(t, os.CopyFS(to, os.DirFS(dir)))
-	return to
-}
-
 // alterData flips one character of the first archived message's base64
-// data (its JSON line stays valid).
-func alterData(t *testing.T, path string) {
+// data (its JSON line stays valid), past the write-once guard.
+func alterData(t *testing.T, ta tamperable, name string) {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	b, err := ta.Get(context.Background(), name)
 	require.NoError(t, err)
 	i := indexAfter(b, []byte(`"data":"`))
 	require.Positive(t, i)
@@ -218,8 +220,7 @@ func alterData(t *testing.T, path string) {
 	} else {
 		b[i] = 'A'
 	}
-	require.NoError(t, os.Chmod(path, 0o600))
-	require.NoError(t, os.WriteFile(path, b, 0o600))
+	ta.overwrite(t, name, b)
 }
 
 func indexAfter(b, sub []byte) int {

@@ -29,8 +29,8 @@ const (
 
 // Options configure an Archiver.
 type Options struct {
-	// Dir holds the segments.
-	Dir string
+	// Store holds the segments (Dir, S3).
+	Store Store
 	// Retention is the ledger's audit retention: messages are archived
 	// well before it (a segment is written once its oldest message is a
 	// quarter of it old, at most an hour).
@@ -81,12 +81,12 @@ type tip struct {
 // operator must look: archiving past it would chain to a guess).
 func (a *Archiver) Run(ctx context.Context) error {
 	var t tip
-	names, err := List(a.o.Dir)
+	names, err := a.o.Store.List(ctx)
 	if err != nil {
 		return err
 	}
 	if n := len(names); n > 0 {
-		s, err := Read(a.o.Dir, names[n-1])
+		s, err := Read(ctx, a.o.Store, names[n-1])
 		if err != nil {
 			return err
 		}
@@ -169,7 +169,7 @@ func (a *Archiver) flush(ctx context.Context, t tip, pending []transparency.Mess
 		return t, false, err
 	}
 	name := segmentName(h.First, h.Last)
-	if err := write(a.o.Dir, name, body); err != nil {
+	if err := a.o.Store.Put(ctx, name, body); err != nil {
 		return t, false, err
 	}
 	a.o.Log.Info("audit archive: segment written", "segment", name, "messages", len(pending), "covered", cp.Size >= int64(last))

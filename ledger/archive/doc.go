@@ -3,16 +3,22 @@
 // `storage "ledger" { audit_retention = "90d" }`), audit messages carry a
 // per-message TTL and the server deletes them when it runs out; before
 // that, the Archiver (a singleton, on the elected node) copies them as
-// stored into append-only segment files in a directory
-// (`<data dir>/audit-archive` by default, `audit_archive_path`).
+// stored into append-only segments in a Store: a directory (Dir;
+// `<data dir>/audit-archive` by default, `audit_archive_path`) or an S3
+// bucket (S3; `audit_archive_path = "s3://bucket/prefix"`). The
+// archiver, Reader and Verify see only the Store interface.
 //
 // # Segments
 //
-// A segment is a file named audit-<first>-<last>.seg (20-digit ledger
-// indexes) holding every audit message stored at first..last, written
-// once (temporary file, fsync, link into place, directory fsync; mode
-// 0400) and never rewritten. The ranges tile the ledger: each starts
-// after the one before ends. A segment is JSON lines:
+// A segment is named audit-<first>-<last>.seg (20-digit ledger indexes)
+// and holds every audit message stored at first..last, written once and
+// never rewritten: in a directory a file (temporary file, fsync, link
+// into place, directory fsync; mode 0400), in S3 the object
+// <prefix>/<name>, put with If-None-Match: * after a HEAD finds no such
+// key (the condition is S3's own guard; the HEAD keeps a server that
+// ignores it from overwriting, short of two archivers racing). The
+// ranges tile the ledger: each starts after the one before ends. A
+// segment is JSON lines:
 //
 //	{"format":1,"first":..,"last":..,"count":N,"prev":"<name>","prev_digest":"<sha-256>","created":..}
 //	{"seq":..,"subject":"coffer.ledger.audit","stored":..,"header":{..},"data":"<sealed bytes, base64>"}   (N lines)
@@ -36,10 +42,11 @@
 // # Replay
 //
 // Reader gives the ledger its archived messages back
-// (ledger.Store.SetArchive): ConsumeWithArchive, which replay reads
-// through, fills each index that aged out from the segment holding it,
-// so an old period replays whole on the node whose directory holds the
-// segments. It trusts the files (Verify checks them); their messages are
+// (ledger.Store.SetArchive): ConsumeWithArchive, which replay and the
+// audit devices' sinks read through, fills each index that aged out
+// from the segment holding it, so an old period replays whole, and a
+// device that fell behind catches up, on a node that reaches the
+// archive (any node, with S3; with a directory, the node holding it). It trusts the files (Verify checks them); their messages are
 // sealed, so a forged one does not decode.
 //
 // # Verify

@@ -1,7 +1,9 @@
 package archive
 
 import (
+	"context"
 	"sync"
+	"time"
 
 	"github.com/cofferhq/coffer/ledger"
 )
@@ -11,24 +13,31 @@ import (
 // old periods. It does not verify segments (Verify does); their messages
 // are sealed, so the ledger's Decode still refuses one that was forged.
 type Reader struct {
-	dir string
+	st Store
 
 	mu    sync.Mutex
 	spans []span
 	last  *Segment // the segment read last: reads go forward
 }
 
-// NewReader reads the archive in dir.
-func NewReader(dir string) *Reader { return &Reader{dir: dir} }
+// NewReader reads the archive in st.
+func NewReader(st Store) *Reader { return &Reader{st: st} }
+
+// readTimeout bounds one read of the archive: Archived has no context
+// (ledger.ArchiveSource), and a store that hangs must not hold a reader
+// of the ledger for ever.
+const readTimeout = time.Minute
 
 // Archived returns the archived messages stored at from..to, in order.
 func (r *Reader) Archived(from, to uint64) ([]ledger.Message, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), readTimeout)
+	defer cancel()
 	if n := len(r.spans); n == 0 || r.spans[n-1].last < to {
 		// Segments are only ever added: list again when the range goes
 		// past the newest one known.
-		names, err := List(r.dir)
+		names, err := r.st.List(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -44,7 +53,7 @@ func (r *Reader) Archived(from, to uint64) ([]ledger.Message, error) {
 			continue
 		}
 		if r.last == nil || r.last.Name != sp.name {
-			s, err := Read(r.dir, sp.name)
+			s, err := Read(ctx, r.st, sp.name)
 			if err != nil {
 				return nil, err
 			}

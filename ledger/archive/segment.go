@@ -2,15 +2,13 @@ package archive
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -107,26 +105,6 @@ func parseName(name string) (first, last uint64, ok bool) {
 	return first, last, err1 == nil && err2 == nil && first <= last
 }
 
-// List returns the names of the segments in dir, oldest first. A missing
-// dir holds none.
-func List(dir string) ([]string, error) {
-	ents, err := os.ReadDir(dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("archive: %w", err)
-	}
-	var out []string
-	for _, e := range ents {
-		if _, _, ok := parseName(e.Name()); ok && e.Type().IsRegular() {
-			out = append(out, e.Name())
-		}
-	}
-	slices.Sort(out)
-	return out, nil
-}
-
 // encode is a segment's file contents.
 func encode(h header, msgs []transparency.Message, t trailer) ([]byte, error) {
 	var buf bytes.Buffer
@@ -145,59 +123,12 @@ func encode(h header, msgs []transparency.Message, t trailer) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// write stores a segment in dir: a temporary file, fsynced, renamed into
-// place, the directory fsynced. An existing segment is never replaced.
-func write(dir, name string, body []byte) error {
-	path := filepath.Join(dir, name)
-	if _, err := os.Lstat(path); err == nil {
-		return fmt.Errorf("%w: %s", ErrExists, name)
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("archive: %w", err)
-	}
-	f, err := os.CreateTemp(dir, ".tmp-"+name+"-*")
+// Read reads and parses one segment of st; its leaves are not checked
+// here (Verify does).
+func Read(ctx context.Context, st Store, name string) (Segment, error) {
+	b, err := st.Get(ctx, name)
 	if err != nil {
-		return fmt.Errorf("archive: %w", err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if _, err := f.Write(body); err != nil {
-		f.Close()
-		return fmt.Errorf("archive: write %s: %w", name, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("archive: sync %s: %w", name, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("archive: %w", err)
-	}
-	if err := os.Chmod(tmp, 0o400); err != nil {
-		return fmt.Errorf("archive: %w", err)
-	}
-	if err := os.Link(tmp, path); err != nil { // fails if it exists
-		if errors.Is(err, os.ErrExist) {
-			return fmt.Errorf("%w: %s", ErrExists, name)
-		}
-		return fmt.Errorf("archive: %w", err)
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("archive: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("archive: sync %s: %w", dir, err)
-	}
-	return nil
-}
-
-// Read reads and parses one segment; its leaves are not checked here
-// (Verify does).
-func Read(dir, name string) (Segment, error) {
-	b, err := os.ReadFile(filepath.Join(dir, name))
-	if err != nil {
-		return Segment{}, fmt.Errorf("archive: %w", err)
+		return Segment{}, err
 	}
 	s, err := decode(b)
 	if err != nil {

@@ -30,7 +30,8 @@ type SegmentProblem struct {
 // archive together, with what was found about the segments.
 type Report struct {
 	transparency.Report
-	Dir      string `json:"archive_dir"`
+	// Archive is where the segments are (a directory, s3://bucket/prefix).
+	Archive  string `json:"archive"`
 	Segments int    `json:"segments"`
 	// Archived counts messages read from the archive, not the stream.
 	Archived        int64            `json:"archived_messages"`
@@ -44,14 +45,14 @@ type span struct {
 }
 
 // Verify checks the ledger (src, as transparency.Verify does) together
-// with the archive in dir: each segment's messages must hash to the
+// with the archive in st: each segment's messages must hash to the
 // leaves it records, its checkpoint must verify under pub, the chain of
 // segments must be whole, and the stream's messages plus the archived
 // ones must reproduce every signed checkpoint. A finding inside a
 // segment's range names the segment. The archive is read into memory.
-func Verify(ctx context.Context, src transparency.Source, pub ed25519.PublicKey, dir string) (Report, error) {
-	rep := Report{Dir: dir}
-	names, err := List(dir)
+func Verify(ctx context.Context, src transparency.Source, pub ed25519.PublicKey, st Store) (Report, error) {
+	rep := Report{Archive: st.String()}
+	names, err := st.List(ctx)
 	if err != nil {
 		return rep, err
 	}
@@ -69,7 +70,7 @@ func Verify(ctx context.Context, src transparency.Source, pub ed25519.PublicKey,
 		first, last, _ := parseName(name)
 		sp := span{name: name, first: first, last: last}
 		spans = append(spans, sp)
-		s, err := Read(dir, name)
+		s, err := Read(ctx, st, name)
 		if err != nil {
 			problem(name, KindAltered, "does not read: %v", err)
 			prev, prevSpan = nil, &sp

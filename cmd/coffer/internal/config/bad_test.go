@@ -47,6 +47,26 @@ listener "tcp" { tls_disable = true }
 }
 listener "tcp" { tls_disable = true }
 `, "coffer.hcl:3:21", `audit_retention must be a duration such as "24h"`},
+		{"s3 attributes without an s3 archive", `storage "ledger" {
+  path                      = "/d"
+  audit_retention           = "1d"
+  audit_archive_s3_region   = "eu-west-1"
+}
+listener "tcp" { tls_disable = true }
+`, "coffer.hcl:4:3", `need audit_archive_path = "s3://bucket/prefix"`},
+		{"s3 archive without a bucket", `storage "ledger" {
+  path               = "/d"
+  audit_archive_path = "s3:///prefix"
+}
+listener "tcp" { tls_disable = true }
+`, "coffer.hcl:3:24", `an S3 archive is named "s3://bucket"`},
+		{"s3 access key without its secret", `storage "ledger" {
+  path                        = "/d"
+  audit_archive_path          = "s3://b"
+  audit_archive_s3_access_key = "AKIA..."
+}
+listener "tcp" { tls_disable = true }
+`, "coffer.hcl:4:33", `go together`},
 		{"bad snapshot_keep", `storage "ledger" {
   path          = "/d"
   snapshot_keep = 0

@@ -17,6 +17,9 @@ var (
 			{Name: "path", Required: true}, {Name: "node_id"},
 			{Name: "snapshot_threshold"}, {Name: "snapshot_interval"}, {Name: "snapshot_keep"},
 			{Name: "audit_retention"}, {Name: "audit_archive_path"},
+			{Name: "audit_archive_s3_endpoint"}, {Name: "audit_archive_s3_region"},
+			{Name: "audit_archive_s3_force_path_style"}, {Name: "audit_archive_s3_access_key"},
+			{Name: "audit_archive_s3_secret_key"}, {Name: "audit_archive_s3_session_token"},
 		},
 		Blocks: []hcl.BlockHeaderSchema{{Type: "nats"}, {Type: "retry_join"}},
 	}
@@ -329,5 +332,36 @@ func decodeAuditRetention(d *decoder, attrs hcl.Attributes, s *Storage) {
 	}
 	if d.str(attrs, "audit_archive_path", &s.AuditArchivePath) && s.AuditArchivePath == "" {
 		d.add(problem(rangeOf(attrs, "audit_archive_path", hcl.Range{}), "Invalid audit_archive_path", "audit_archive_path must not be empty."))
+	}
+	decodeAuditArchiveS3(d, attrs, s)
+}
+
+// decodeAuditArchiveS3 reads how to reach an S3 archive
+// (audit_archive_path = "s3://bucket/prefix"): the attributes of Vault's
+// s3 storage backend, prefixed audit_archive_s3_. Left out, they come
+// from the AWS SDK's default chain (AWS_REGION, AWS_ACCESS_KEY_ID, ...).
+func decodeAuditArchiveS3(d *decoder, attrs hcl.Attributes, s *Storage) {
+	o := &s.AuditArchiveS3
+	var set *hcl.Range // the first audit_archive_s3_ attribute given
+	for name, dst := range map[string]*string{"audit_archive_s3_endpoint": &o.Endpoint, "audit_archive_s3_region": &o.Region,
+		"audit_archive_s3_access_key": &o.AccessKey, "audit_archive_s3_secret_key": &o.SecretKey, "audit_archive_s3_session_token": &o.SessionToken} {
+		if d.str(attrs, name, dst) && (set == nil || attrs[name].Range.Start.Byte < set.Start.Byte) {
+			r := attrs[name].Range
+			set = &r
+		}
+	}
+	if d.boolean(attrs, "audit_archive_s3_force_path_style", &o.ForcePathStyle) && set == nil {
+		r := attrs["audit_archive_s3_force_path_style"].Range
+		set = &r
+	}
+	bucket, isS3 := strings.CutPrefix(s.AuditArchivePath, "s3://")
+	bucket, _, _ = strings.Cut(bucket, "/")
+	switch {
+	case isS3 && bucket == "":
+		d.add(problem(rangeOf(attrs, "audit_archive_path", hcl.Range{}), "Invalid audit_archive_path", `an S3 archive is named "s3://bucket" or "s3://bucket/prefix".`))
+	case set != nil && !isS3:
+		d.add(problem(*set, "audit_archive_s3_* without an S3 archive", `the audit_archive_s3_ attributes need audit_archive_path = "s3://bucket/prefix".`))
+	case (o.AccessKey == "") != (o.SecretKey == ""):
+		d.add(problem(rangeOf(attrs, "audit_archive_s3_access_key", hcl.Range{}), "Incomplete S3 credentials", "audit_archive_s3_access_key and audit_archive_s3_secret_key go together (or leave both out for the AWS default chain)."))
 	}
 }

@@ -70,6 +70,18 @@ type Storage struct {
 	// archived before they leave it (default <path>/audit-archive).
 	AuditRetention   time.Duration
 	AuditArchivePath string
+	// AuditArchiveS3 says how to reach an archive path s3://bucket/prefix
+	// (the audit_archive_s3_* attributes).
+	AuditArchiveS3 S3Archive
+}
+
+// S3Archive is the audit_archive_s3_* attributes: Vault's s3 storage
+// backend attributes, for the audit archive. Empty ones come from the AWS
+// SDK's default chain.
+type S3Archive struct {
+	Endpoint, Region                   string
+	ForcePathStyle                     bool
+	AccessKey, SecretKey, SessionToken string
 }
 
 // RetryJoin is one `retry_join` block: another node of the cluster.

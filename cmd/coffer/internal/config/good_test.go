@@ -140,6 +140,28 @@ listener "tcp" { tls_disable = true }
 			},
 		},
 		{
+			name: "an S3 audit archive on an S3-compatible server",
+			src: `storage "ledger" {
+  path                              = "/data"
+  audit_retention                   = "30d"
+  audit_archive_path                = "s3://coffer-audit/prod"
+  audit_archive_s3_endpoint         = "https://s3.internal:9000"
+  audit_archive_s3_region           = "eu-west-1"
+  audit_archive_s3_force_path_style = true
+  audit_archive_s3_access_key       = "AKIA..."
+  audit_archive_s3_secret_key       = "s3cr3t"
+}
+listener "tcp" { tls_disable = true }
+`,
+			want: Config{
+				Storage: Storage{Type: "ledger", Path: "/data", AuditRetention: 30 * 24 * time.Hour, AuditArchivePath: "s3://coffer-audit/prod",
+					AuditArchiveS3: S3Archive{Endpoint: "https://s3.internal:9000", Region: "eu-west-1", ForcePathStyle: true, AccessKey: "AKIA...", SecretKey: "s3cr3t"}},
+				Listeners: []Listener{{Type: "tcp", Address: "127.0.0.1:8200", TLSDisable: true, TLSMinVersion: "tls12"}},
+				Seal:      Seal{Type: "shamir"},
+				LogLevel:  "info",
+			},
+		},
+		{
 			name: "audit retention as a duration",
 			src: `storage "ledger" {
   path            = "/data"

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cofferhq/coffer/cmd/coffer/internal/ledgercmd"
 	"github.com/cofferhq/coffer/cmd/coffer/internal/progress"
 )
 
@@ -25,7 +26,8 @@ type replayFlags struct {
 	format                         string
 	limit                          int
 	// archive, dataDir, unsealKeys: replay_archive.go.
-	archive, dataDir, unsealKeys string
+	archive             ledgercmd.ArchiveFlags
+	dataDir, unsealKeys string
 }
 
 func (a *app) replayCmd() *cobra.Command {
@@ -37,11 +39,15 @@ func (a *app) replayCmd() *cobra.Command {
 domain events as their public events, never a secret value. -since and -until
 take a ledger index or an RFC 3339 time; -actor a token accessor.
 
-With -archive DIR and -data-dir DATA, the audit records archived after
-they aged out of the ledger (audit_retention) are read here instead, from
-the segments in DIR, opened with the keyring of the ledger in DATA (a copy
+With -archive DIR (or -archive s3://bucket/prefix) and -data-dir DATA, the
+audit records archived after they aged out of the ledger (audit_retention)
+are read here instead, from the segments in DIR or the bucket, opened with the keyring of the ledger in DATA (a copy
 of it is started; unsealed with DATA's dev key file, or with the unseal
-key shares in the file -unseal-keys-file names, one per line).`,
+key shares in the file -unseal-keys-file names, one per line). An S3
+archive is reached with the AWS SDK's default chain (AWS_REGION,
+AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, an instance
+role); -s3-endpoint and -s3-force-path-style reach an S3-compatible
+server.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.format != "table" && f.format != "json" {
@@ -51,7 +57,7 @@ key shares in the file -unseal-keys-file names, one per line).`,
 			if ctx == nil {
 				ctx = context.Background()
 			}
-			if f.archive != "" || f.dataDir != "" {
+			if f.archive.Location != "" || f.dataDir != "" {
 				return a.report(cmd, a.replayArchive(ctx, f))
 			}
 			return a.report(cmd, a.replay(ctx, f))
@@ -66,7 +72,7 @@ key shares in the file -unseal-keys-file names, one per line).`,
 	fs.StringVar(&f.typ, "type", "", "Only these types (glob: 'audit.*', 'kv-v2/*')")
 	fs.StringVar(&f.format, "format", "table", `Output: "table" or "json" (one JSON object per line)`)
 	fs.IntVar(&f.limit, "limit", 0, "Print at most this many records (0: all)")
-	fs.StringVar(&f.archive, "archive", "", "Replay the audit archive in this directory, offline (with -data-dir)")
+	f.archive.Add(fs, "Replay the audit archive in this directory or s3://bucket/prefix, offline (with -data-dir)")
 	fs.StringVar(&f.dataDir, "data-dir", "", "Data dir whose ledger holds the keyring that opens the archive")
 	fs.StringVar(&f.unsealKeys, "unseal-keys-file", "", "File of unseal key shares, one per line (default: the data dir's dev key)")
 	return cmd

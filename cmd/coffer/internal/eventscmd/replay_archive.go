@@ -27,7 +27,7 @@ import (
 // segments hold them sealed, and the keyring that opens them is in the
 // data dir's ledger (read from a copy, as verify does).
 func (a *app) replayArchive(ctx context.Context, f *replayFlags) error {
-	if f.archive == "" || f.dataDir == "" {
+	if f.archive.Location == "" || f.dataDir == "" {
 		return errors.New("-archive and -data-dir go together: the archive's records open with the data dir's keyring")
 	}
 	from, to, since, until, err := archiveRange(f.since, f.until)
@@ -51,7 +51,11 @@ func (a *app) replayArchive(ctx context.Context, f *replayFlags) error {
 	if err := st.Unseal(ctx, seal); err != nil {
 		return fmt.Errorf("unseal the data dir's ledger: %w", err)
 	}
-	msgs, err := archive.NewReader(f.archive).Archived(from, to)
+	arch, err := f.archive.Open(ctx)
+	if err != nil {
+		return err
+	}
+	msgs, err := archive.NewReader(arch).Archived(from, to)
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,8 @@ import (
 
 func (a *app) verifyCmd() *cobra.Command {
 	var t target
-	var format, archiveDir string
+	var format string
+	var arch ArchiveFlags
 	cmd := &cobra.Command{
 		Use:   "verify",
 		Short: "Check every stored ledger message against the signed checkpoints",
@@ -32,9 +33,13 @@ With -data-dir the check runs here, on a copy of the directory, without
 unseal keys. Without it the server runs the check (sys/ledger/verify).
 
 Audit records older than audit_retention have left the stream for the
-audit archive: with -data-dir the archive (-archive DIR, default
-DATA_DIR/audit-archive when it exists) is checked with the stream, every
-archived message at its index, and a missing or altered segment is named.
+audit archive: with -data-dir the archive (-archive DIR or
+-archive s3://bucket/prefix, default DATA_DIR/audit-archive when it
+exists) is checked with the stream, every archived message at its index,
+and a missing or altered segment is named. An S3 archive is reached with
+the AWS SDK's default chain (AWS_REGION, AWS_ACCESS_KEY_ID and
+AWS_SECRET_ACCESS_KEY, a profile, an instance role); -s3-endpoint and
+-s3-force-path-style reach an S3-compatible server.
 
 Exit status: 0 verified, 2 verification failed, 1 could not verify.`,
 		Args: cobra.NoArgs,
@@ -46,16 +51,16 @@ Exit status: 0 verified, 2 verification failed, 1 could not verify.`,
 			if ctx == nil {
 				ctx = context.Background()
 			}
-			if archiveDir != "" && t.dataDir == "" {
+			if arch.Location != "" && t.dataDir == "" {
 				return a.fail(cmd, exitFailure, "ledger verify: -archive needs -data-dir (the archive is checked here, not by the server)")
 			}
-			rep, arch, err := t.verify(ctx, a, archiveDir)
+			rep, archRep, err := t.verify(ctx, a, &arch)
 			if err != nil {
 				return a.fail(cmd, exitFailure, "ledger verify: %v", err)
 			}
 			var out any = rep
-			if arch != nil {
-				out = arch
+			if archRep != nil {
+				out = archRep
 			}
 			if format == "json" {
 				enc := json.NewEncoder(a.stdout)
@@ -65,7 +70,7 @@ Exit status: 0 verified, 2 verification failed, 1 could not verify.`,
 				}
 			} else {
 				printReport(a.stdout, rep)
-				printArchive(a.stdout, arch)
+				printArchive(a.stdout, archRep)
 			}
 			for _, w := range rep.Warnings {
 				fmt.Fprintf(a.stderr, "WARNING! %s\n", w)
@@ -79,24 +84,21 @@ Exit status: 0 verified, 2 verification failed, 1 could not verify.`,
 	}
 	t.addFlags(cmd.Flags())
 	cmd.Flags().StringVar(&format, "format", "table", `output format: "table" or "json"`)
-	cmd.Flags().StringVar(&archiveDir, "archive", "", "audit archive to check with the stream (with -data-dir; default DATA_DIR/audit-archive when it exists)")
+	arch.Add(cmd.Flags(), "audit archive to check with the stream, a directory or s3://bucket/prefix (with -data-dir; default DATA_DIR/audit-archive when it exists)")
 	return cmd
 }
 
-// archiveDir is the audit archive to check with a data dir: -archive,
-// or DATA_DIR/audit-archive when it exists, or none.
-func (t *target) archiveDir(flag string) (string, error) {
-	if flag == "" {
+// archive is the audit archive to check with a data dir: -archive, or
+// DATA_DIR/audit-archive when it exists, or none (nil).
+func (t *target) archive(ctx context.Context, f *ArchiveFlags) (archive.Store, error) {
+	if f.Location == "" {
 		def := filepath.Join(t.dataDir, archive.DefaultDirName)
 		if fi, err := os.Stat(def); err == nil && fi.IsDir() {
-			return def, nil
+			return archive.Dir(def), nil
 		}
-		return "", nil
+		return nil, nil
 	}
-	if fi, err := os.Stat(flag); err != nil || !fi.IsDir() {
-		return "", fmt.Errorf("%s is not an audit archive directory", flag)
-	}
-	return flag, nil
+	return f.Open(ctx)
 }
 
 // printArchive adds the archive's findings to the summary.
@@ -115,15 +117,15 @@ func printArchive(w io.Writer, rep *archive.Report) {
 	if len(rep.SegmentProblems) > 0 {
 		verdict = "FAILED"
 	}
-	fmt.Fprintf(w, "audit archive %s: %d segments, %d messages read from it; %s\n", rep.Dir, rep.Segments, rep.Archived, verdict)
+	fmt.Fprintf(w, "audit archive %s: %d segments, %d messages read from it; %s\n", rep.Archive, rep.Segments, rep.Archived, verdict)
 }
 
 // verify checks the ledger, offline with the audit archive when there is
 // one (then the report is the archive's: the stream and the segments
 // together, OK only when both are).
-func (t *target) verify(ctx context.Context, a *app, archiveFlag string) (transparency.Report, *archive.Report, error) {
+func (t *target) verify(ctx context.Context, a *app, archiveFlags *ArchiveFlags) (transparency.Report, *archive.Report, error) {
 	if t.dataDir != "" {
-		dir, err := t.archiveDir(archiveFlag)
+		st, err := t.archive(ctx, archiveFlags)
 		if err != nil {
 			return transparency.Report{}, nil, err
 		}
@@ -138,11 +140,11 @@ func (t *target) verify(ctx context.Context, a *app, archiveFlag string) (transp
 		}
 		src, bar := withProgress(ctx, a, o)
 		defer bar.Finish()
-		if dir == "" {
+		if st == nil {
 			rep, err := transparency.Verify(ctx, src, pub)
 			return rep, nil, err
 		}
-		arch, err := archive.Verify(ctx, src, pub, dir)
+		arch, err := archive.Verify(ctx, src, pub, st)
 		if err != nil {
 			return transparency.Report{}, nil, err
 		}

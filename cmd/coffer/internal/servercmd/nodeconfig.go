@@ -11,6 +11,7 @@ import (
 	"github.com/cofferhq/coffer/engines/metrics"
 	"github.com/cofferhq/coffer/events/auditevent"
 	"github.com/cofferhq/coffer/ledger"
+	"github.com/cofferhq/coffer/ledger/archive"
 	"github.com/cofferhq/coffer/ledger/kmsseal"
 	"github.com/cofferhq/coffer/node"
 )
@@ -26,6 +27,9 @@ func nodeConfig(fc *config.Config) (node.Config, error) {
 	cfg.Snapshots.Policy.Interval = fc.Storage.SnapshotInterval
 	cfg.Snapshots.Keep = fc.Storage.SnapshotKeep
 	cfg.AuditRetention, cfg.AuditArchiveDir = fc.Storage.AuditRetention, fc.Storage.AuditArchivePath
+	s3 := fc.Storage.AuditArchiveS3
+	cfg.AuditArchiveS3 = archive.S3Options{Endpoint: s3.Endpoint, Region: s3.Region, PathStyle: s3.ForcePathStyle,
+		AccessKey: s3.AccessKey, SecretKey: s3.SecretKey, SessionToken: s3.SessionToken}
 	if !l.TLSDisable {
 		cert, err := tls.LoadX509KeyPair(l.TLSCertFile, l.TLSKeyFile)
 		if err != nil {
