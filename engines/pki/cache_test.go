@@ -13,7 +13,8 @@ import (
 // issuer (parsed certificate, chain, unsealed key, expanded URLs) from the
 // backend's caches. Two backends of one mount stand for two nodes: the
 // one that issues has warm caches, the other changes the role, the mount's
-// URLs, the default issuer and finally deletes the role. Every issue after
+// URLs, the default issuer and which issuer a name refers to, and finally
+// deletes the role. Every issue after
 // a change must see it (the caches are dropped through Invalidate, as the
 // projector reports the other node's events), never the cached state.
 func TestIssueCachesFollowChanges(t *testing.T) {
