@@ -127,7 +127,7 @@ func TestLeafTBSIsX509s(t *testing.T) {
 		typ        string
 		issuerBits int
 		leafBits   int
-	}{{KeyEC, 256, 256}, {KeyEC, 384, 256}, {KeyEC, 521, 384}, {KeyEC, 256, 521}, {KeyEC, 256, 224}}
+	}{{KeyEC, 256, 256}, {KeyEC, 384, 256}, {KeyEC, 521, 384}, {KeyEC, 256, 521}, {KeyEC, 256, 224}, {KeyEC, 224, 256}}
 	for _, k := range keys {
 		ca := newTestCA(t, k.typ, k.issuerBits)
 		leafKey := mustKey(t, KeyEC, k.leafBits)
