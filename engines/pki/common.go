@@ -55,22 +55,26 @@ func listResponse(keys []string) *framework.Response {
 	return &framework.Response{Data: map[string]any{"keys": keys}}
 }
 
-// certRecord is the event record of a certificate just signed.
-func certRecord(c *x509.Certificate, issuerID, role string, noStore bool) pkievent.Cert {
+// certRecord is the event record of a certificate just signed; pem is
+// its PEM when the caller has encoded it already, else "".
+func certRecord(c *x509.Certificate, pem, issuerID, role string, noStore bool) pkievent.Cert {
 	rec := pkievent.Cert{
 		Serial: certs.FormatSerial(c.SerialNumber), IssuerID: issuerID, Role: role,
 		CommonName: c.Subject.CommonName, DNSNames: c.DNSNames,
 		NotBefore: c.NotBefore.UTC(), NotAfter: c.NotAfter.UTC(), NoStore: noStore,
 	}
 	if !noStore {
-		rec.Certificate = certs.CertPEM(c)
+		if pem == "" {
+			pem = certs.CertPEM(c)
+		}
+		rec.Certificate = pem
 	}
 	return rec
 }
 
-// record appends the issuance of c.
-func (b *Backend) record(ctx context.Context, c *x509.Certificate, issuerID, role string, noStore bool) error {
-	return b.runner.Issued(ctx, certRecord(c, issuerID, role, noStore))
+// record appends the issuance of c (pem as for certRecord).
+func (b *Backend) record(ctx context.Context, c *x509.Certificate, pem, issuerID, role string, noStore bool) error {
+	return b.runner.Issued(ctx, certRecord(c, pem, issuerID, role, noStore))
 }
 
 // issuerRecord is a new issuer's record for a CA certificate.

@@ -288,7 +288,7 @@ func (b *Backend) acmeIssue(req *framework.Request, role *policy.Role, issuerRef
 		if err != nil {
 			return nil, acme.BadCSR(err.Error())
 		}
-		if err := b.record(ctx, issued.Cert, s.rec.ID, "acme", d.Role.NoStore); err != nil {
+		if err := b.record(ctx, issued.Cert, issued.PEM(), s.rec.ID, "acme", d.Role.NoStore); err != nil {
 			return nil, err
 		}
 		var chain strings.Builder

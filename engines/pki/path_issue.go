@@ -164,7 +164,7 @@ func (b *Backend) signVerbatim(req *framework.Request) (*framework.Response, err
 // issuedResponse records the issuance and answers it, with a lease when
 // the role asks for one (revoking the lease revokes the certificate).
 func (b *Backend) issuedResponse(req *framework.Request, f certs.Format, kf certs.KeyFormat, d *policy.Decision, s *signer, issued *certs.Issued) (*framework.Response, error) {
-	if err := b.record(req.Context(), issued.Cert, s.rec.ID, req.String("role"), d.Role.NoStore); err != nil {
+	if err := b.record(req.Context(), issued.Cert, issued.PEM(), s.rec.ID, req.String("role"), d.Role.NoStore); err != nil {
 		return nil, err
 	}
 	data, err := certs.IssueData(f, kf, issued, req.Bool("remove_roots_from_chain"))

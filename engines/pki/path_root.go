@@ -168,7 +168,7 @@ func (b *Backend) newRoot(req *framework.Request, rotation bool) (*framework.Res
 	if err := b.storeCA(ctx, c); err != nil {
 		return nil, err
 	}
-	if err := b.record(ctx, issued.Cert, is.ID, "", false); err != nil {
+	if err := b.record(ctx, issued.Cert, "", is.ID, "", false); err != nil {
 		return nil, err
 	}
 	data, err := certs.RootData(f, kf, issued, req.String("exported") == "exported")
@@ -209,7 +209,7 @@ func (b *Backend) signIntermediate(req *framework.Request) (*framework.Response,
 	if err != nil {
 		return nil, refusal(err)
 	}
-	if err := b.record(ctx, issued.Cert, s.rec.ID, "", false); err != nil {
+	if err := b.record(ctx, issued.Cert, "", s.rec.ID, "", false); err != nil {
 		return nil, err
 	}
 	return &framework.Response{Data: certs.SignIntermediateData(f, issued), Warnings: d.Warnings}, nil
@@ -225,7 +225,7 @@ func (b *Backend) signSelfIssued(req *framework.Request) (*framework.Response, e
 	if err != nil {
 		return nil, refusal(err)
 	}
-	if err := b.record(ctx, c, s.rec.ID, "", false); err != nil {
+	if err := b.record(ctx, c, "", s.rec.ID, "", false); err != nil {
 		return nil, err
 	}
 	return &framework.Response{Data: map[string]any{"certificate": certs.CertPEM(c), "issuing_ca": certs.CertPEM(s.cert)}}, nil

@@ -15,29 +15,36 @@ import (
 // the signature it just made. That check guards against faulty hardware
 // signers and costs as much as the ECDSA signature itself (a P-256
 // verification: ~45% of issuing a leaf); our signers are in-process Go
-// keys. The TBS certificate is still encoded by crypto/x509: a capturing
-// signer receives it (crypto.MessageSigner), aborts, and the real key signs
-// it with the same options.
+// keys. The common leaf (an ECDSA key under an ECDSA issuer) has its TBS
+// certificate written by leafTBS, x509's bytes without reflection; any
+// other is encoded by crypto/x509: a capturing signer receives the TBS
+// (crypto.MessageSigner), aborts, and the real key signs it with the same
+// options.
 func createCertificate(random io.Reader, tmpl, parent *x509.Certificate, pub crypto.PublicKey, key crypto.Signer) ([]byte, error) {
-	capture := &tbsCapture{pub: key.Public()}
-	_, err := x509.CreateCertificate(random, tmpl, parent, pub, capture)
-	if !errors.Is(err, errTBSCaptured) {
-		if err == nil {
-			err = errors.New("signer was not called")
+	tbs, hash, ok := leafTBS(tmpl, parent, pub, key.Public())
+	var opts crypto.SignerOpts = hash
+	if !ok {
+		capture := &tbsCapture{pub: key.Public()}
+		_, err := x509.CreateCertificate(random, tmpl, parent, pub, capture)
+		if !errors.Is(err, errTBSCaptured) {
+			if err == nil {
+				err = errors.New("signer was not called")
+			}
+			return nil, err
 		}
-		return nil, err
+		tbs, opts = capture.tbs, capture.opts
 	}
-	sig, err := crypto.SignMessage(key, random, capture.tbs, capture.opts)
+	sig, err := crypto.SignMessage(key, random, tbs, opts)
 	if err != nil {
 		return nil, fmt.Errorf("pki: sign certificate: %w", err)
 	}
-	algID, err := tbsSignatureAlgorithm(capture.tbs)
+	algID, err := tbsSignatureAlgorithm(tbs)
 	if err != nil {
 		return nil, err
 	}
 	var b cryptobyte.Builder
 	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		b.AddBytes(capture.tbs)
+		b.AddBytes(tbs)
 		b.AddBytes(algID)
 		b.AddASN1BitString(sig)
 	})

@@ -121,7 +121,11 @@ func IssueData(f Format, kf KeyFormat, is *Issued, removeRoots bool) (map[string
 	data := map[string]any{
 		"serial_number": FormatSerial(is.Cert.SerialNumber),
 		"expiration":    is.Cert.NotAfter.Unix(),
-		"certificate":   e.cert(is.Cert),
+	}
+	if f == FormatDER {
+		data["certificate"] = e.cert(is.Cert)
+	} else {
+		data["certificate"] = is.PEM()
 	}
 	cached := is.issuer != nil && f != FormatDER
 	if cached {
@@ -148,7 +152,7 @@ func IssueData(f Format, kf KeyFormat, is *Issued, removeRoots bool) (map[string
 		if pk != "" {
 			parts = append(parts, pk)
 		}
-		parts = append(parts, CertPEM(is.Cert))
+		parts = append(parts, is.PEM())
 		if is.issuer != nil {
 			parts = append(parts, is.issuer.cachedPEMs().chain...)
 		} else {

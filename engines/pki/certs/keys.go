@@ -143,7 +143,7 @@ func GenerateKey(random io.Reader, keyType string, keyBits int) (*PrivateKey, er
 		if err != nil {
 			return nil, fmt.Errorf("pki: generate ec key: %w", err)
 		}
-		der, err := x509.MarshalECPrivateKey(k)
+		der, err := ecPrivateKeyDER(k)
 		if err != nil {
 			return nil, fmt.Errorf("pki: marshal ec key: %w", err)
 		}

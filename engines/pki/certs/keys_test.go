@@ -223,3 +223,30 @@ func TestWrapSignerTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestECPrivateKeyDERIsX509s: the hand encoder of generated EC keys writes
+// exactly x509.MarshalECPrivateKey's bytes, on every curve, including keys
+// whose scalar or coordinates have leading zero bytes (one in 256 keys
+// each, so 600 keys a curve meet several).
+func TestECPrivateKeyDERIsX509s(t *testing.T) {
+	for _, bits := range []int{224, 256, 384, 521} {
+		for i := 0; i < 600; i++ {
+			k, err := GenerateKey(rand.Reader, KeyEC, bits)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := x509.MarshalECPrivateKey(k.Signer.(*ecdsa.PrivateKey))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(k.DER) != string(want) {
+				t.Fatalf("P-%d key %d: DER differs from x509's\n got %x\nwant %x", bits, i, k.DER, want)
+			}
+		}
+	}
+	// A key the fields do not describe is x509's business (and its error).
+	bad := &ecdsa.PrivateKey{PublicKey: ecdsa.PublicKey{Curve: elliptic.P256(), X: big.NewInt(1), Y: big.NewInt(1)}, D: big.NewInt(0)}
+	if _, err := ecPrivateKeyDER(bad); err == nil {
+		t.Fatal("a zero scalar was encoded")
+	}
+}

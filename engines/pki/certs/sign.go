@@ -76,6 +76,18 @@ type Issued struct {
 	// issuer signed it, when an issuer did (its PEM cache serves
 	// issuing_ca and ca_chain).
 	issuer *Issuer
+	// pem is Cert's PEM once PEM has encoded it.
+	pem string
+}
+
+// PEM is the certificate's PEM, encoded once for both the response and
+// the issuance record. An Issued belongs to one request: not safe for
+// concurrent use.
+func (is *Issued) PEM() string {
+	if is.pem == "" {
+		is.pem = CertPEM(is.Cert)
+	}
+	return is.pem
 }
 
 // ErrNoSigner is returned when an issuer has no key to sign with.
