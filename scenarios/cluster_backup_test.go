@@ -28,32 +28,41 @@ listener "tcp" {
 `
 
 // TestClusterLedgerBackupRestoresIntoNewDeployment: secrets written to a
-// three-node cluster are backed up (`operator snapshot save`, JetStream's
-// stream snapshots), broken copies of the backup are refused by a new
-// one-node deployment without changing it, the good one restores into
-// it, and once unsealed with the cluster's key it serves every secret and
-// `coffer ledger verify` passes. A second restore is refused: the
-// deployment holds data.
+// one-node deployment are backed up (`operator snapshot save`, JetStream's
+// stream snapshots); broken copies of the backup are refused by a new,
+// not initialised three-node cluster without changing it; the good one
+// restores into it (every stream at three replicas), and once each node
+// is unsealed with the source's key every node serves every secret at
+// its version and `coffer ledger verify` passes. A second restore is
+// refused: the deployment holds data. (The other direction, a cluster's
+// backup into a new cluster or node, runs in-process in cluster/backup.)
 func TestClusterLedgerBackupRestoresIntoNewDeployment(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: four coffer processes")
 	}
-	nodes, key := startClusterWithKey(t)
+	src := harness.Start(t, harness.Options{Config: singleNodeConfig})
+	init, err := src.Client(t).Sys().Init(&vault.InitRequest{SecretShares: 1, SecretThreshold: 1})
+	require.NoError(t, err)
+	key := init.Keys[0]
+	src.Token = init.RootToken
+	us, err := src.Client(t).Sys().Unseal(key)
+	require.NoError(t, err)
+	require.False(t, us.Sealed)
 	ctx := context.Background()
-	require.NoError(t, nodes[0].Client(t).Sys().Mount("secret", &vault.MountInput{Type: "kv", Options: map[string]string{"version": "2"}}))
+	require.NoError(t, src.Client(t).Sys().Mount("secret", &vault.MountInput{Type: "kv", Options: map[string]string{"version": "2"}}))
 	want := map[string]string{}
 	for i := range 12 {
 		k := fmt.Sprintf("app/%d", i)
 		for v := range 2 { // two versions each: the history comes back too
 			want[k] = fmt.Sprintf("backup-canary-value-%02d-%d", i, v)
-			_, err := nodes[i%3].Client(t).KVv2("secret").Put(ctx, k, map[string]any{"v": want[k]})
+			_, err := src.Client(t).KVv2("secret").Put(ctx, k, map[string]any{"v": want[k]})
 			require.NoError(t, err)
 		}
 	}
 	// A signed checkpoint covers the writes before the backup is taken,
 	// so the restored copy has one to verify.
 	harness.Eventually(t, 30*time.Second, 250*time.Millisecond, func() error {
-		out, stderr, code := nodes[0].CLI(t, "ledger", "verify")
+		out, stderr, code := src.CLI(t, "ledger", "verify")
 		if code != 0 {
 			return fmt.Errorf("ledger verify: %d %s %s", code, out, stderr)
 		}
@@ -62,7 +71,7 @@ func TestClusterLedgerBackupRestoresIntoNewDeployment(t *testing.T) {
 
 	dir := t.TempDir()
 	file := filepath.Join(dir, "ledger.backup")
-	out, stderr, code := nodes[1].CLI(t, "operator", "snapshot", "save", file)
+	out, stderr, code := src.CLI(t, "operator", "snapshot", "save", file)
 	require.Zero(t, code, stderr)
 	require.Contains(t, out, "COFFER_LEDGER")
 	st, err := os.Stat(file)
@@ -71,11 +80,11 @@ func TestClusterLedgerBackupRestoresIntoNewDeployment(t *testing.T) {
 	for _, v := range want {
 		require.Empty(t, harness.ScanForBytes(t, dir, harness.Encodings([]byte(v))...), "the backup holds no secret in clear")
 	}
-	out, stderr, code = nodes[1].CLI(t, "operator", "snapshot", "inspect", file)
+	out, stderr, code = src.CLI(t, "operator", "snapshot", "inspect", file)
 	require.Zero(t, code, stderr)
 	require.Contains(t, out, "COFFER_DATAKEYS")
 
-	fresh := harness.Start(t, harness.Options{Config: singleNodeConfig})
+	nodes := launchCluster(t)
 	data, err := os.ReadFile(file)
 	require.NoError(t, err)
 	cut := filepath.Join(dir, "cut.backup")
@@ -84,7 +93,7 @@ func TestClusterLedgerBackupRestoresIntoNewDeployment(t *testing.T) {
 	data[len(data)/2] ^= 0x40
 	require.NoError(t, os.WriteFile(flipped, data, 0o600))
 	for name, f := range map[string]string{"truncated": cut, "corrupt": flipped} {
-		_, stderr, code := fresh.CLI(t, "operator", "snapshot", "restore", f)
+		_, stderr, code := nodes[2].CLI(t, "operator", "snapshot", "restore", f)
 		require.NotZero(t, code, "%s backup restored", name)
 		require.Contains(t, stderr, "backup: the file is "+name, name)
 	}
@@ -92,46 +101,53 @@ func TestClusterLedgerBackupRestoresIntoNewDeployment(t *testing.T) {
 	body, err := os.Open(cut)
 	require.NoError(t, err)
 	defer body.Close()
-	req, err := http.NewRequest(http.MethodPut, fresh.Addr+"/v1/sys/storage/ledger/snapshot", body)
+	req, err := http.NewRequest(http.MethodPut, nodes[2].Addr+"/v1/sys/storage/ledger/snapshot", body)
 	require.NoError(t, err)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
-	require.Equal(t, 400, resp.StatusCode)
-	seal, err := fresh.Client(t).Sys().SealStatus()
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	seal, err := nodes[0].Client(t).Sys().SealStatus()
 	require.NoError(t, err)
 	require.False(t, seal.Initialized, "refused backups leave the deployment new")
 
-	out, stderr, code = fresh.CLI(t, "operator", "snapshot", "restore", file)
+	out, stderr, code = nodes[1].CLI(t, "operator", "snapshot", "restore", file)
 	require.Zero(t, code, stderr)
 	require.Contains(t, out, "Restored")
-	seal, err = fresh.Client(t).Sys().SealStatus()
-	require.NoError(t, err)
-	require.True(t, seal.Initialized && seal.Sealed, "%+v", seal)
-	us, err := fresh.Client(t).Sys().Unseal(key)
-	require.NoError(t, err)
-	require.False(t, us.Sealed)
-	fresh.Token = nodes[0].Token
-
-	kv := fresh.Client(t).KVv2("secret")
-	for k, v := range want {
-		harness.Eventually(t, 30*time.Second, 100*time.Millisecond, func() error {
-			s, err := kv.Get(ctx, k)
-			if err != nil {
-				return err
-			}
-			if s.Data["v"] != v || s.VersionMetadata.Version != 2 {
-				return fmt.Errorf("%s: %v at version %d", k, s.Data["v"], s.VersionMetadata.Version)
-			}
-			return nil
-		})
+	for i, n := range nodes {
+		n.Token = init.RootToken
+		seal, err := n.Client(t).Sys().SealStatus()
+		require.NoError(t, err)
+		require.True(t, seal.Initialized && seal.Sealed, "node%d: %+v", i+1, seal)
+		us, err := n.Client(t).Sys().Unseal(key)
+		require.NoError(t, err)
+		require.False(t, us.Sealed)
 	}
-	out, stderr, code = fresh.CLI(t, "ledger", "verify")
+	for i, n := range nodes {
+		kv := n.Client(t).KVv2("secret")
+		for k, v := range want {
+			harness.Eventually(t, 30*time.Second, 100*time.Millisecond, func() error {
+				s, err := kv.Get(ctx, k)
+				if err != nil {
+					return err
+				}
+				if s.Data["v"] != v || s.VersionMetadata.Version != 2 {
+					return fmt.Errorf("node%d %s: %v at version %d", i+1, k, s.Data["v"], s.VersionMetadata.Version)
+				}
+				return nil
+			})
+		}
+	}
+	ha, err := nodes[0].Client(t).Logical().Read("sys/storage/raft/configuration")
+	require.NoError(t, err)
+	servers := ha.Data["config"].(map[string]any)["servers"].([]any)
+	require.Len(t, servers, 3, "the restored ledger stream has three replicas")
+	out, stderr, code = nodes[2].CLI(t, "ledger", "verify")
 	require.Zero(t, code, "ledger verify on the restored copy: %s %s", out, stderr)
-	_, err = kv.Put(ctx, "after/restore", map[string]any{"v": "1"})
+	_, err = nodes[0].Client(t).KVv2("secret").Put(ctx, "after/restore", map[string]any{"v": "1"})
 	require.NoError(t, err, "the restored ledger takes writes")
 
-	_, stderr, code = fresh.CLI(t, "operator", "snapshot", "restore", file)
+	_, stderr, code = nodes[0].CLI(t, "operator", "snapshot", "restore", file)
 	require.NotZero(t, code)
 	require.Contains(t, stderr, "new deployment")
 	require.True(t, strings.Contains(stderr, "409"), stderr)

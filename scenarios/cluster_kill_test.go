@@ -27,6 +27,22 @@ func startCluster(t *testing.T) []*harness.Server {
 // restarted node starts sealed).
 func startClusterWithKey(t *testing.T) ([]*harness.Server, string) {
 	t.Helper()
+	nodes := launchCluster(t)
+	init, err := nodes[0].Client(t).Sys().Init(&vault.InitRequest{SecretShares: 1, SecretThreshold: 1})
+	require.NoError(t, err)
+	for _, s := range nodes {
+		s.Token = init.RootToken
+		st, err := s.Client(t).Sys().Unseal(init.Keys[0])
+		require.NoError(t, err)
+		require.False(t, st.Sealed)
+	}
+	return nodes, init.Keys[0]
+}
+
+// launchCluster launches three coffer processes as one cluster, not
+// initialised.
+func launchCluster(t *testing.T) []*harness.Server {
+	t.Helper()
 	routes := testkit.FreeLoopbackAddrs(t, 3)
 	bin := harness.Binary(t)
 	// The harness writes each config beside the data dir: one parent each.
@@ -57,15 +73,7 @@ func startClusterWithKey(t *testing.T) ([]*harness.Server, string) {
 	for _, err := range errs {
 		require.NoError(t, err)
 	}
-	init, err := nodes[0].Client(t).Sys().Init(&vault.InitRequest{SecretShares: 1, SecretThreshold: 1})
-	require.NoError(t, err)
-	for _, s := range nodes {
-		s.Token = init.RootToken
-		st, err := s.Client(t).Sys().Unseal(init.Keys[0])
-		require.NoError(t, err)
-		require.False(t, st.Sealed)
-	}
-	return nodes, init.Keys[0]
+	return nodes
 }
 
 // TestClusterKillStreamLeaderLosesNothing writes through all three nodes,

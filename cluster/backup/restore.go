@@ -132,7 +132,7 @@ func (rs *restorer) chunk(ctx context.Context, p []byte) error {
 	var resp struct {
 		Error *apiError `json:"error"`
 	}
-	if err := request(ctx, rs.nc, rs.deliver, p, chunkTimeout, &resp); err != nil {
+	if err := rs.send(ctx, p, chunkTimeout, &resp); err != nil {
 		return fmt.Errorf("backup: restore: sending a chunk: %w", err)
 	}
 	if resp.Error != nil {
@@ -147,7 +147,7 @@ func (rs *restorer) finish(ctx context.Context, s StreamInfo) error {
 	var resp struct {
 		Error *apiError `json:"error"`
 	}
-	if err := request(ctx, rs.nc, rs.deliver, nil, finishTimeout, &resp); err != nil {
+	if err := rs.send(ctx, nil, finishTimeout, &resp); err != nil {
 		return fmt.Errorf("backup: restore of %s: finishing: %w", s.Name, err)
 	}
 	if resp.Error != nil {
@@ -155,6 +155,30 @@ func (rs *restorer) finish(ctx context.Context, s StreamInfo) error {
 	}
 	rs.deliver = ""
 	return nil
+}
+
+// interestWait bounds how long a chunk waits for the restoring server's
+// subscription to be known here.
+const interestWait = 10 * time.Second
+
+// send sends to the current stream's chunk subject. In a cluster the
+// server that takes the restore is the one JetStream placed the stream's
+// leader on, and its subscription reaches this server over the routes a
+// moment after the subject was named: until then a request finds no
+// responder, which delivered nothing and is sent again.
+func (rs *restorer) send(ctx context.Context, p []byte, timeout time.Duration, v any) error {
+	deadline := time.Now().Add(interestWait)
+	for {
+		err := request(ctx, rs.nc, rs.deliver, p, timeout, v)
+		if !errors.Is(err, nats.ErrNoResponders) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // rollback deletes what the restore created and puts back the empty

@@ -14,6 +14,13 @@
 // server to take them); autopilot/state renders the stream's replicas'
 // health and the failure tolerance.
 //
+// sys/storage/ledger/snapshot (GET, sudo) streams a backup of the ledger
+// stream itself, taken by package cluster/backup through JetStream's
+// stream snapshots: `coffer operator snapshot save`. Its restore is a PUT
+// of the backup to the same path, which the node serves ahead of the
+// gateway (a backup is streamed past the gateway's body cap, and a new
+// deployment has no token yet): see cluster/backup.
+//
 // The node supplies the status and the raft operations: the module only
 // renders them, so it needs neither the NATS server nor the election.
 package ha

@@ -164,7 +164,7 @@ func restoreLedgerBackup(ctx context.Context, c *api.Client, path string, stderr
 	// Plain HTTP, not the API client's retrying one, which would hold
 	// the whole body in memory to resend it; a failed restore has been
 	// undone by the server and its error says why, so it is not resent.
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, strings.TrimSuffix(c.Address(), "/")+backup.RestorePath, &countingReader{r: f, bar: bar})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, strings.TrimSuffix(c.Address(), "/")+backup.RestorePath, io.TeeReader(f, &countingWriter{w: io.Discard, bar: bar}))
 	if err != nil {
 		return m, fail(1, "Error: %s", err)
 	}
@@ -185,16 +185,4 @@ func restoreLedgerBackup(ctx context.Context, c *api.Client, path string, stderr
 		return m, fail(2, "Error restoring the ledger backup: %d %s: %s", resp.StatusCode, http.StatusText(resp.StatusCode), strings.Join(e.Errors, "; "))
 	}
 	return m, nil
-}
-
-// countingReader reports what passes through it to a progress bar.
-type countingReader struct {
-	r   io.Reader
-	bar *progress.Bar
-}
-
-func (cr *countingReader) Read(p []byte) (int, error) {
-	n, err := cr.r.Read(p)
-	cr.bar.Add(int64(n))
-	return n, err
 }
