@@ -16,6 +16,7 @@ import (
 	"github.com/cofferhq/coffer/events/auditevent"
 	"github.com/cofferhq/coffer/internal/ledgertest"
 	"github.com/cofferhq/coffer/internal/testkit"
+	"github.com/cofferhq/coffer/internal/tests3"
 	"github.com/cofferhq/coffer/ledger"
 	"github.com/cofferhq/coffer/ledger/archive"
 )
@@ -138,12 +139,28 @@ func (e *sinkEnv) waitLines(from, to int) {
 // the stream holds, then new records: each once, in ledger order, across
 // a restart too.
 func TestSinkCatchesUpFromTheArchive(t *testing.T) {
+	testSinkCatchesUp(t, func(e *sinkEnv) archive.Store { return archive.Dir(filepath.Join(e.dir, archive.DefaultDirName)) })
+}
+
+// TestSinkCatchesUpFromAnS3Archive is the same with the archive in an S3
+// bucket (a test server on a loopback port: internal/tests3).
+func TestSinkCatchesUpFromAnS3Archive(t *testing.T) {
+	testSinkCatchesUp(t, func(*sinkEnv) archive.Store {
+		srv := tests3.Start(t, "audit")
+		st, err := archive.Open(context.Background(), "s3://audit/sink", archive.S3Options{Endpoint: srv.Endpoint, PathStyle: true,
+			Region: tests3.Region, AccessKey: tests3.AccessKey, SecretKey: tests3.SecretKey})
+		require.NoError(t, err)
+		return st
+	})
+}
+
+func testSinkCatchesUp(t *testing.T, store func(*sinkEnv) archive.Store) {
 	e := newSinkEnv(t)
-	adir := filepath.Join(e.dir, archive.DefaultDirName)
-	e.st.SetArchive(archive.NewReader(archive.Dir(adir)))
+	st := store(e)
+	e.st.SetArchive(archive.NewReader(st))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	arch := archive.New(e.st, archive.Options{Store: archive.Dir(adir), Retention: sinkRetention, MaxMessages: 3, Log: e.sinks.deps.Log})
+	arch := archive.New(e.st, archive.Options{Store: st, Retention: sinkRetention, MaxMessages: 3, Log: e.sinks.deps.Log})
 	go func() { defer close(done); _ = arch.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 	lost := LostMessages()
@@ -153,7 +170,7 @@ func TestSinkCatchesUpFromTheArchive(t *testing.T) {
 		last = e.request(i)
 	}
 	e.waitAgedOut(last)
-	names, err := archive.Dir(adir).List(ctx)
+	names, err := st.List(ctx)
 	require.NoError(t, err)
 	require.NotEmpty(t, names, "the aged-out records are archived")
 	e.request(6) // still in the stream when the sink starts
