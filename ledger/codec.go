@@ -57,17 +57,30 @@ func decodeBatch(b []byte) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
+	events, ok := decodeEventsFast(b)
+	if !ok {
+		if events, err = decodeBatchJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	for i := range events {
+		if err := upcast(&events[i]); err != nil {
+			return nil, err
+		}
+	}
+	return events, nil
+}
+
+// decodeBatchJSON decodes a body through encoding/json: what
+// decodeEventsFast does not take (codec_json.go), and the reference its
+// tests compare it with.
+func decodeBatchJSON(b []byte) ([]Event, error) {
 	var body batchBody
 	if err := json.Unmarshal(b, &body); err != nil {
 		return nil, fmt.Errorf("%w: batch body: %v", ErrCorrupt, err)
 	}
 	if body.Format != batchFormat {
 		return nil, fmt.Errorf("%w: batch format %d", ErrCorrupt, body.Format)
-	}
-	for i := range body.Events {
-		if err := upcast(&body.Events[i]); err != nil {
-			return nil, err
-		}
 	}
 	return body.Events, nil
 }

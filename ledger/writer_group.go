@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -63,18 +62,21 @@ func (g *group) body() []byte {
 }
 
 // encodeEvents is the JSON of events, comma separated: one request's part
-// of a batch body.
+// of a batch body (json.Marshal's bytes, written by appendEvent).
 func encodeEvents(events []Event) ([]byte, error) {
-	var buf []byte
+	size := 0
 	for i := range events {
-		b, err := json.Marshal(&events[i])
-		if err != nil {
-			return nil, err
-		}
+		size += len(events[i].Data) + 256 // the envelope's fields, ids and time
+	}
+	buf := make([]byte, 0, size)
+	var err error
+	for i := range events {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		buf = append(buf, b...)
+		if buf, err = appendEvent(buf, &events[i]); err != nil {
+			return nil, err
+		}
 	}
 	return buf, nil
 }
