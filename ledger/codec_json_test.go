@@ -19,7 +19,9 @@ func jsonCases() []Event {
 	with := func(f func(e *Event)) Event { e := base; f(&e); return e }
 	return []Event{
 		base,
-		with(func(e *Event) { e.Data = json.RawMessage(`{"a":[1,-2.5e+3,true,false,null,"x\"\\\u00e9\u003c"],"b":{}}`) }),
+		with(func(e *Event) {
+			e.Data = json.RawMessage(`{"a":[1,-2.5e+3,true,false,null,"x\"\\\u00e9\u003c"],"b":{}}`)
+		}),
 		with(func(e *Event) {
 			e.Kind, e.Aggregate, e.Version, e.Correlation, e.Causation = "kv", "kv_1/app/db", 7, "c", "d"
 		}),
