@@ -50,15 +50,7 @@ func BenchmarkEncodeEvents(b *testing.B) {
 // first) spends on its body once opened and uncompressed: eight audited
 // writes, 24 events, the size of a group under load. Per message.
 func BenchmarkDecodeBatch(b *testing.B) {
-	var parts [][]byte
-	for range 8 {
-		p, err := ledger.EncodeEvents(benchRequest())
-		if err != nil {
-			b.Fatal(err)
-		}
-		parts = append(parts, p)
-	}
-	body := ledger.BatchBody(parts...)
+	body := benchBody(b)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
 	defer ledgertest.CPUPerOp(b)()
@@ -67,4 +59,30 @@ func BenchmarkDecodeBatch(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkCompressBatch is the writer's S2 work on the same body, per
+// message, with the compressed size reported.
+func BenchmarkCompressBatch(b *testing.B) {
+	body := benchBody(b)
+	b.SetBytes(int64(len(body)))
+	var n int
+	defer ledgertest.CPUPerOp(b)()
+	for b.Loop() {
+		n = len(ledger.CompressBatch(body))
+	}
+	b.ReportMetric(float64(n), "stored-B")
+}
+
+// benchBody is a batch body of eight audited KV writes.
+func benchBody(b *testing.B) []byte {
+	var parts [][]byte
+	for range 8 {
+		p, err := ledger.EncodeEvents(benchRequest())
+		if err != nil {
+			b.Fatal(err)
+		}
+		parts = append(parts, p)
+	}
+	return ledger.BatchBody(parts...)
 }

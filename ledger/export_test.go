@@ -18,3 +18,8 @@ func BatchBody(parts ...[]byte) []byte {
 	}
 	return g.body()
 }
+
+var (
+	CompressBatch   = compressBatch
+	UncompressBatch = uncompressBatch
+)
