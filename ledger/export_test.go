@@ -16,7 +16,7 @@ func BatchBody(parts ...[]byte) []byte {
 		g.reqs = append(g.reqs, &appendReq{encoded: p})
 		g.size += len(p)
 	}
-	return g.body()
+	return g.appendBody(nil)
 }
 
 var (

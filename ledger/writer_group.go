@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -48,17 +49,17 @@ var (
 	batchSuffix = []byte(`]}`)
 )
 
-// body is the group's batch message before sealing.
-func (g *group) body() []byte {
-	buf := make([]byte, 0, len(batchPrefix)+g.size+len(g.reqs)+len(batchSuffix))
-	buf = append(buf, batchPrefix...)
+// appendBody appends the group's batch message before sealing to dst.
+func (g *group) appendBody(dst []byte) []byte {
+	dst = slices.Grow(dst, len(batchPrefix)+g.size+len(g.reqs)+len(batchSuffix))
+	dst = append(dst, batchPrefix...)
 	for i, r := range g.reqs {
 		if i > 0 {
-			buf = append(buf, ',')
+			dst = append(dst, ',')
 		}
-		buf = append(buf, r.encoded...)
+		dst = append(dst, r.encoded...)
 	}
-	return append(buf, batchSuffix...)
+	return append(dst, batchSuffix...)
 }
 
 // encodeEvents is the JSON of events, comma separated: one request's part
