@@ -142,7 +142,8 @@
 // # Compressed batches
 //
 // A batch's JSON body is compressed with S2 (github.com/klauspost/compress,
-// "better" level) before it is sealed: sealed bytes do not compress, and
+// default level since 2026-12-03, "better" before: see compressBatch)
+// before it is sealed: sealed bytes do not compress, and
 // audit records repeat themselves (field names, token HMACs, paths, mount
 // accessors, request ids written twice per record). The first byte of the
 // sealed plaintext is the codec (codecS2; a JSON body starts with '{' and

@@ -95,6 +95,10 @@ type Writer struct {
 	versions   map[string]versionEntry
 	needResync bool
 	epoch      uint64 // the storage guard's epoch last synced at
+	// bodyBuf and packBuf are the last message's plaintext body and its
+	// compressed form, reused for the next (sealing copies them): two
+	// allocations of a group's size less per message (writer_publish.go).
+	bodyBuf, packBuf []byte
 
 	statsMu sync.Mutex
 	stats   WriterStats

@@ -1,8 +1,8 @@
 package ledger
 
 import (
-	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -49,32 +49,35 @@ var (
 	batchSuffix = []byte(`]}`)
 )
 
-// body is the group's batch message before sealing.
-func (g *group) body() []byte {
-	buf := make([]byte, 0, len(batchPrefix)+g.size+len(g.reqs)+len(batchSuffix))
-	buf = append(buf, batchPrefix...)
+// appendBody appends the group's batch message before sealing to dst.
+func (g *group) appendBody(dst []byte) []byte {
+	dst = slices.Grow(dst, len(batchPrefix)+g.size+len(g.reqs)+len(batchSuffix))
+	dst = append(dst, batchPrefix...)
 	for i, r := range g.reqs {
 		if i > 0 {
-			buf = append(buf, ',')
+			dst = append(dst, ',')
 		}
-		buf = append(buf, r.encoded...)
+		dst = append(dst, r.encoded...)
 	}
-	return append(buf, batchSuffix...)
+	return append(dst, batchSuffix...)
 }
 
 // encodeEvents is the JSON of events, comma separated: one request's part
-// of a batch body.
+// of a batch body (json.Marshal's bytes, written by appendEvent).
 func encodeEvents(events []Event) ([]byte, error) {
-	var buf []byte
+	size := 0
 	for i := range events {
-		b, err := json.Marshal(&events[i])
-		if err != nil {
-			return nil, err
-		}
+		size += len(events[i].Data) + 256 // the envelope's fields, ids and time
+	}
+	buf := make([]byte, 0, size)
+	var err error
+	for i := range events {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		buf = append(buf, b...)
+		if buf, err = appendEvent(buf, &events[i]); err != nil {
+			return nil, err
+		}
 	}
 	return buf, nil
 }

@@ -79,6 +79,9 @@ func (w *Writer) send(g *group, queue []*group) (*flight, []*group) {
 	return fl, queue
 }
 
+// maxReusedBuffer bounds the buffers a writer keeps between messages.
+const maxReusedBuffer = 1 << 20
+
 // seal makes g's message (and, with an audit retention, its audit
 // message) sealed and ready to publish, fenced on the last sequence.
 func (w *Writer) seal(g *group) (*flight, bool) {
@@ -93,12 +96,23 @@ func (w *Writer) seal(g *group) (*flight, bool) {
 		return nil, false
 	}
 	batch := func(subject, id string, body []byte, events int) *nats.Msg {
-		m := &nats.Msg{Subject: subject, Data: b.Seal(batchAAD(subject, id), compressBatch(body)), Header: nats.Header{}}
+		w.packBuf = appendCompressed(w.packBuf, body)
+		m := &nats.Msg{Subject: subject, Data: b.Seal(batchAAD(subject, id), w.packBuf), Header: nats.Header{}}
 		m.Header.Set(HeaderEvents, strconv.Itoa(events))
 		return m
 	}
+	// A buffer grown by one large message is not kept for the next.
+	defer func() {
+		if cap(w.packBuf) > maxReusedBuffer {
+			w.packBuf = nil
+		}
+		if cap(w.bodyBuf) > maxReusedBuffer {
+			w.bodyBuf = nil
+		}
+	}()
 	if w.store.retention <= 0 {
-		fl.msg = batch(SubjectBatch, fl.msgID, g.body(), g.events)
+		w.bodyBuf = g.appendBody(w.bodyBuf[:0])
+		fl.msg = batch(SubjectBatch, fl.msgID, w.bodyBuf, g.events)
 		return fl, true
 	}
 	audit, domain, nAudit, nDomain := g.splitBodies()

@@ -2,6 +2,8 @@ package ledger
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,8 +30,8 @@ func TestGroupBodyMatchesEncodeBatch(t *testing.T) {
 	}
 	want, err := encodeBatch(all)
 	require.NoError(t, err)
-	require.Equal(t, string(want), string(g.body()))
-	back, err := decodeBatch(g.body())
+	require.Equal(t, string(want), string(g.appendBody(nil)))
+	back, err := decodeBatch(g.appendBody(nil))
 	require.NoError(t, err)
 	require.Len(t, back, len(all))
 }
@@ -109,4 +111,54 @@ func TestFenceLostIsRetriedAfterResync(t *testing.T) {
 	recs := readAll(t, tl.store)
 	require.Len(t, recs, 2)
 	require.Equal(t, "test.two", recs[1].Type)
+}
+
+// The writer reuses its body and compression buffers from one message to
+// the next: every stored message must still hold exactly its own events,
+// whether the buffers grew, shrank or were dropped after a large message.
+func TestReusedBuffersKeepMessagesApart(t *testing.T) {
+	tl := startLedger(t, t.TempDir())
+	w := tl.store.Writer()
+	var mu sync.Mutex
+	want := map[string]string{} // event id -> payload
+	seqs := map[uint64]bool{}
+	var wg sync.WaitGroup
+	for p := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 25 {
+				n := (p*25 + i) * 97 % 3000
+				if p == 0 && i == 10 {
+					n = 1 << 20 // over maxReusedBuffer once compressed: not kept
+				}
+				raw := make([]byte, n/2+1)
+				_, _ = rand.Read(raw)
+				payload := hex.EncodeToString(raw) // random: it does not compress
+				e := NewEvent("test.reused", 1, payload)
+				seq, err := w.Append(t.Context(), e)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				want[e.ID], seqs[seq] = string(e.Data), true
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	got := 0
+	for seq := range seqs {
+		m, err := tl.store.Get(t.Context(), seq)
+		require.NoError(t, err)
+		recs, err := tl.store.Decode(m)
+		require.NoError(t, err)
+		for _, r := range recs {
+			require.Equal(t, want[r.ID], string(r.Data), "event %s at seq %d", r.ID, seq)
+			got++
+		}
+	}
+	require.Equal(t, len(want), got)
+	require.Greater(t, len(want), len(seqs), "requests shared messages")
 }
