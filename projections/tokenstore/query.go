@@ -37,6 +37,19 @@ func Get(s *projections.Store, b *ledger.Barrier, hash string) (*tokenevent.Toke
 	return t, nil
 }
 
+// Exists reports whether a live record is stored under hash, without
+// opening it.
+func Exists(s *projections.Store, hash string) (bool, error) {
+	_, err := s.Get(idKey(hash))
+	switch {
+	case errors.Is(err, projections.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("tokenstore: exists: %w", err)
+	}
+	return true, nil
+}
+
 // opened keeps the records of tokens in use: every authenticated request
 // reads its token, and opening the sealed record (AES-GCM and a JSON
 // decode) was the larger part of that read. 4,096 tokens of about 1 KiB.
