@@ -29,14 +29,15 @@ func decode(rec ledger.Record, v any) error {
 
 // getTx returns the record of hash as the batch sees it, or nil.
 func getTx(tx *projections.Tx, hash string) (*tokenevent.Token, error) {
-	sealed, err := tx.Get(idKey(hash))
+	key := idKey(hash)
+	sealed, err := tx.Get(key)
 	if errors.Is(err, projections.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	return openRecord(tx.Barrier(), hash, sealed)
+	return openCached(tx.Barrier(), hash, key, sealed)
 }
 
 func putTx(tx *projections.Tx, t *tokenevent.Token) error {

@@ -26,6 +26,15 @@ func Get(s *projections.Store, b *ledger.Barrier, hash string) (*tokenevent.Toke
 	if err != nil {
 		return nil, err
 	}
+	return openCached(b, hash, key, sealed)
+}
+
+// openCached opens the record sealed under key, or takes it from opened.
+// The projection's reads use it too (the parent of every child token
+// created is read to take its deadline): sealed may then come from a batch
+// not yet committed, which is harmless, since an entry is only ever used
+// for the very bytes it was opened from.
+func openCached(b *ledger.Barrier, hash string, key, sealed []byte) (*tokenevent.Token, error) {
 	if t, ok := opened.Get(b, key, sealed, copyToken); ok {
 		return t, nil
 	}
