@@ -88,6 +88,12 @@ func openFormat(dir string) (*pebble.DB, error) {
 	// version, a path written for the first time), and without a filter
 	// such a miss searches every sstable it might be in (issue 16).
 	opts.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
+	// A block cache of 64 MiB rather than pebble's 8: with 8, a token
+	// create's reads of its parent's record went to the file for index
+	// blocks (pread, 5% of the server's CPU in a profile of token-create);
+	// with 64 they stopped showing. The cache holds what is read, so an
+	// idle store costs little of it.
+	opts.CacheSize = 64 << 20
 	db, err := pebble.Open(dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("projections: open pebble: %w", err)
