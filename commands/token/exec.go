@@ -33,31 +33,65 @@ func load(bus *commands.Bus, b *ledger.Barrier, hash string) (*tokenevent.Token,
 	return nil, v, err
 }
 
-// Create records a new token whose raw value is raw and returns its record
-// as the projections hold it. It fails with ErrDuplicateID if a live token
-// has that value, and with ErrParentRevoked if the parent was revoked
-// before the creation reached the ledger.
+// Create records a new token whose raw value is raw and returns its
+// record as created (tokenstore.Created: the projection adds the
+// AncestorDeadline). It fails with ErrDuplicateID if a live token has that
+// value, and with ErrParentRevoked if the parent was revoked before the
+// creation reached the ledger.
+//
+// An orphan (every login's token) is created with RunLast: within a
+// request its event rides in the message of the request's audit records,
+// one commit instead of two, and the response, which is built from the
+// plan, is sent once that message is stored and applied. A child is
+// created with Run, since its creator must learn whether the projection
+// kept it (a parent revoked meanwhile drops it).
 func Create(ctx context.Context, bus *commands.Bus, raw, accessor string, c tokenevent.Created) (*tokenevent.Token, error) {
 	b, err := barrierOf(bus)
 	if err != nil {
 		return nil, err
 	}
 	hash := tokenstore.Hash(b, raw)
-	_, err = bus.Run(ctx, func(ctx context.Context) ([]ledger.Event, error) {
-		existing, version, err := load(bus, b, hash)
-		if err != nil {
-			return nil, err
+	run := bus.Run
+	if c.Parent == "" {
+		run = bus.RunLast
+	}
+	attempt := 0
+	var version uint64
+	_, err = run(ctx, func(ctx context.Context) ([]ledger.Event, error) {
+		attempt++
+		var existing *tokenevent.Token
+		var from uint64
+		if attempt > 1 {
+			// The first attempt takes the hash for a new aggregate and
+			// reads nothing (a generated token's 143 random bits are
+			// never in use): the writer checks each event's version
+			// against the ledger, so a hash in use or used before (a
+			// chosen id) comes back as ErrConflict, and this attempt
+			// decides on what is stored.
+			if existing, from, err = load(bus, b, hash); err != nil {
+				return nil, err
+			}
 		}
-		return DecideCreate(existing, version, hash, accessor, c)
+		events, err := DecideCreate(existing, from, hash, accessor, c)
+		if err == nil {
+			version = events[0].Version
+		}
+		return events, err
 	})
 	if err != nil {
 		return nil, err
 	}
-	t, err := tokenstore.Get(bus.Projections, b, hash)
-	if errors.Is(err, tokenstore.ErrNotFound) {
-		return nil, ErrParentRevoked
+	if c.Parent != "" {
+		ok, err := tokenstore.Exists(bus.Projections, hash)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, ErrParentRevoked
+		}
 	}
-	return t, err
+	c.Accessor = accessor
+	return tokenstore.Created(hash, version, c), nil
 }
 
 // Renew extends the lease of the token with hash and returns the renewed

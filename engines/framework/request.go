@@ -47,6 +47,11 @@ type Caller struct {
 	// token store skip spending a use (a second read and a command) on
 	// every request of an unlimited token.
 	NumUses int
+	// Record is the token store's own record of the token as it resolved
+	// it (a *tokenevent.Token for a service token), so that its handlers
+	// need not read the caller's token a second time. Only the token
+	// store reads it.
+	Record any
 }
 
 // Request is one logical API request routed to an engine.

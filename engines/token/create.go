@@ -46,7 +46,7 @@ func (b *Backend) createPaths() []*framework.Path {
 func (b *Backend) handleCreate(orphan bool) framework.HandlerFunc {
 	return func(req *framework.Request) (*framework.Response, error) {
 		at := now()
-		parent, err := b.live(callerToken(req), at)
+		parent, err := b.caller(req, at)
 		if err != nil {
 			return nil, err
 		}

@@ -67,6 +67,7 @@ func (r *Resolver) Resolve(ctx context.Context, raw string) (*framework.Caller, 
 		ExpireTime:  t.Deadline(),
 		BoundCIDRs:  t.BoundCIDRs,
 		NumUses:     t.NumUses,
+		Record:      t,
 	}, nil
 }
 

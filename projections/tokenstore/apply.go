@@ -29,14 +29,15 @@ func decode(rec ledger.Record, v any) error {
 
 // getTx returns the record of hash as the batch sees it, or nil.
 func getTx(tx *projections.Tx, hash string) (*tokenevent.Token, error) {
-	sealed, err := tx.Get(idKey(hash))
+	key := idKey(hash)
+	sealed, err := tx.Get(key)
 	if errors.Is(err, projections.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	return openRecord(tx.Barrier(), hash, sealed)
+	return openCached(tx.Barrier(), hash, key, sealed)
 }
 
 func putTx(tx *projections.Tx, t *tokenevent.Token) error {
@@ -49,13 +50,14 @@ func putTx(tx *projections.Tx, t *tokenevent.Token) error {
 
 func seconds(n int64) time.Duration { return time.Duration(n) * time.Second }
 
-func applyCreated(tx *projections.Tx, rec ledger.Record) error {
-	var c tokenevent.Created
-	if err := decode(rec, &c); err != nil {
-		return err
-	}
-	t := &tokenevent.Token{
-		Hash: rec.Aggregate, Version: rec.Version,
+// Created is the record a token.created event makes, but for
+// AncestorDeadline, which the projection takes from the parent when it
+// applies the event. A creator that answers from what it decided
+// (commands/token.Create) builds its answer here, so that answer and
+// record cannot drift apart.
+func Created(hash string, version uint64, c tokenevent.Created) *tokenevent.Token {
+	return &tokenevent.Token{
+		Hash: hash, Version: version,
 		Accessor: c.Accessor, Parent: c.Parent, Policies: c.Policies, Meta: c.Meta,
 		DisplayName: c.DisplayName, Path: c.Path, EntityID: c.EntityID, Type: c.Type,
 		NumUses: c.NumUses, CreationTime: c.CreationTime,
@@ -64,6 +66,14 @@ func applyCreated(tx *projections.Tx, rec ledger.Record) error {
 		Renewable: c.Renewable, ExpireTime: c.ExpireTime,
 		BoundCIDRs: c.BoundCIDRs, MountAccessor: c.MountAccessor, Alias: c.Alias, InternalData: c.InternalData,
 	}
+}
+
+func applyCreated(tx *projections.Tx, rec ledger.Record) error {
+	var c tokenevent.Created
+	if err := decode(rec, &c); err != nil {
+		return err
+	}
+	t := Created(rec.Aggregate, rec.Version, c)
 	if c.Parent != "" {
 		parent, err := getTx(tx, c.Parent)
 		if err != nil {

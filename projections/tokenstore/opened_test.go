@@ -65,3 +65,29 @@ func BenchmarkGet(b *testing.B) {
 		}
 	})
 }
+
+// TestApplyReadsThroughTheCache: the projection reads a parent through the
+// same cache as Get (applyCreated takes its deadline), and must still see
+// a change made earlier in the same batch, and a renewal it applies must
+// not alter what the cache hands out.
+func TestApplyReadsThroughTheCache(t *testing.T) {
+	h := start(t)
+	h.append(t, ev("p", tokenevent.EventCreated, created("", time.Hour, "acc-p")))
+	before := h.get(t, "p") // remembered opened
+	require.Equal(t, now.Add(time.Hour), before.Deadline())
+
+	// One message: the parent renewed, then a child created under it.
+	h.append(t,
+		ev("p", tokenevent.EventRenewed, tokenevent.Renewed{TTL: tokenevent.Seconds(3 * time.Hour), ExpireTime: now.Add(3 * time.Hour), RenewedAt: now}),
+		ev("c", tokenevent.EventCreated, created("p", 5*time.Hour, "acc-c")))
+	assert.Equal(t, now.Add(3*time.Hour), h.get(t, "c").AncestorDeadline, "the child saw the renewal made in its own batch")
+
+	// The parent again in a later batch, now remembered from the batch
+	// above: a second renewal starts from the first one's record.
+	h.append(t, ev("p", tokenevent.EventRenewed, tokenevent.Renewed{TTL: tokenevent.Seconds(4 * time.Hour), ExpireTime: now.Add(4 * time.Hour), RenewedAt: now}))
+	p := h.get(t, "p")
+	assert.Equal(t, now.Add(4*time.Hour), p.Deadline())
+	assert.Equal(t, uint64(3), p.Version)
+	assert.Equal(t, now.Add(4*time.Hour), h.get(t, "c").AncestorDeadline, "the renewal reached the child")
+	assert.Equal(t, now.Add(time.Hour), before.Deadline(), "a record handed out earlier is the caller's own")
+}

@@ -26,6 +26,15 @@ func Get(s *projections.Store, b *ledger.Barrier, hash string) (*tokenevent.Toke
 	if err != nil {
 		return nil, err
 	}
+	return openCached(b, hash, key, sealed)
+}
+
+// openCached opens the record sealed under key, or takes it from opened.
+// The projection's reads use it too (the parent of every child token
+// created is read to take its deadline): sealed may then come from a batch
+// not yet committed, which is harmless, since an entry is only ever used
+// for the very bytes it was opened from.
+func openCached(b *ledger.Barrier, hash string, key, sealed []byte) (*tokenevent.Token, error) {
 	if t, ok := opened.Get(b, key, sealed, copyToken); ok {
 		return t, nil
 	}
@@ -35,6 +44,19 @@ func Get(s *projections.Store, b *ledger.Barrier, hash string) (*tokenevent.Toke
 	}
 	opened.Put(b, key, sealed, copyToken(t))
 	return t, nil
+}
+
+// Exists reports whether a live record is stored under hash, without
+// opening it.
+func Exists(s *projections.Store, hash string) (bool, error) {
+	_, err := s.Get(idKey(hash))
+	switch {
+	case errors.Is(err, projections.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("tokenstore: exists: %w", err)
+	}
+	return true, nil
 }
 
 // opened keeps the records of tokens in use: every authenticated request
