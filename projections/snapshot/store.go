@@ -189,7 +189,7 @@ func (s *Store) Take(ctx context.Context, proj *projections.Store) (Info, error)
 	if _, err := sealed.Seek(0, io.SeekStart); err != nil {
 		return Info{}, err
 	}
-	o, err := s.obj.Put(ctx, jetstream.ObjectMeta{Name: name, Metadata: map[string]string{
+	o, err := putObject(ctx, s.obj, jetstream.ObjectMeta{Name: name, Metadata: map[string]string{
 		metaSeq: strconv.FormatUint(seq, 10), metaRecordSeq: strconv.FormatUint(info.RecordSeq, 10),
 		metaDigest: info.Digest, metaNode: s.o.NodeID,
 	}}, bufio.NewReaderSize(sealed, chunkSize))
