@@ -3,27 +3,21 @@ package ledger
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cofferhq/coffer/internal/natstest"
 )
 
 // startExternal starts a password-protected JetStream server on a random
 // loopback port: the "existing cluster" Coffer is pointed at.
 func startExternal(t *testing.T) string {
 	t.Helper()
-	ns, err := server.NewServer(&server.Options{
-		Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: filepath.Join(t.TempDir(), "js"),
-		Username: "coffer", Password: "s3cret-pw", NoLog: true, NoSigs: true,
-	})
-	require.NoError(t, err)
-	go ns.Start()
-	require.True(t, ns.ReadyForConnections(10*time.Second))
-	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	ns := natstest.Start(t, &server.Options{Username: "coffer", Password: "s3cret-pw"})
 	return fmt.Sprintf("nats://%s", ns.Addr().String())
 }
 

@@ -5,14 +5,14 @@ import (
 	"context"
 	"crypto/rand"
 	"io"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cofferhq/coffer/internal/natstest"
 )
 
 // A snapshot larger than the stream's ingest queue, uploaded to a server
@@ -25,17 +25,7 @@ func TestPutObjectLargerThanIngestQueue(t *testing.T) {
 	if testing.Short() {
 		t.Skip("uploads 96 MiB")
 	}
-	ns, err := server.NewServer(&server.Options{
-		Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: filepath.Join(t.TempDir(), "js"),
-		SyncAlways: true, StreamMaxBufferedSize: 64 << 20, NoLog: true, NoSigs: true,
-	})
-	require.NoError(t, err)
-	go ns.Start()
-	require.True(t, ns.ReadyForConnections(10*time.Second))
-	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	nc, err := nats.Connect(ns.ClientURL())
-	require.NoError(t, err)
-	defer nc.Close()
+	nc := natstest.Connect(t, &server.Options{SyncAlways: true, StreamMaxBufferedSize: 64 << 20})
 	js, err := jetstream.New(nc)
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
