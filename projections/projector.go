@@ -135,6 +135,7 @@ func (p *Projector) applyMessage(m ledger.Message) error {
 	if err := b.Commit(pebble.NoSync); err != nil {
 		return fmt.Errorf("projections: commit seq %d: %w", m.Seq, err)
 	}
+	p.store.committed()
 	p.unsaved = 0
 	p.release(recs, m.Seq)
 	return nil

@@ -84,10 +84,12 @@ func TestAuditOnlyMessagesWriteNothing(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, d1, stored)
 
+	gen := env.Store.Generation()
 	var last uint64
 	for range 3 {
 		last = appendWait(t, env, audit(), audit())
 	}
+	require.Equal(t, gen, env.Store.Generation(), "nothing committed to pebble")
 	require.Equal(t, last, env.Store.AppliedSeq(), "applied in memory")
 	require.Equal(t, []string{auditThing, auditThing}, obs.at(last), "observers see audit records")
 	stored, err = env.Store.StoredAppliedSeq()
@@ -96,6 +98,7 @@ func TestAuditOnlyMessagesWriteNothing(t *testing.T) {
 
 	// A message with both: projected in one batch with its applied_seq.
 	d2 := appendWait(t, env, audit(), thing(2, "two"), audit())
+	require.NotEqual(t, gen, env.Store.Generation(), "a committed batch moves the generation")
 	stored, err = env.Store.StoredAppliedSeq()
 	require.NoError(t, err)
 	require.Equal(t, d2, stored)
@@ -123,8 +126,10 @@ func TestAuditOnlyMessagesWriteNothing(t *testing.T) {
 	require.JSONEq(t, `"two"`, string(v))
 	require.Equal(t, []string{auditThing, auditThing}, obs.at(last), "replayed records reach the observers again")
 
-	// The same ledger projected from nothing gives the same read model.
+	// The same ledger projected from nothing gives the same read model;
+	// two stores never share a generation.
 	fresh := env.Replay(t)
+	require.NotEqual(t, fresh.Generation(), env.Store.Generation())
 	v, err = fresh.Get(thingKey)
 	require.NoError(t, err)
 	require.JSONEq(t, `"two"`, string(v))
