@@ -71,10 +71,20 @@ func (l Limits) checkPath(escaped string) error {
 	return nil
 }
 
-// checkJSON walks the token stream of body and refuses it before any
-// decoding into maps when it is nested too deep, holds a string that is
-// too long, or an object or array with too many entries.
+// checkJSON refuses body before any decoding into maps when it is nested
+// too deep, holds a string that is too long, or an object or array with
+// too many entries: by scanJSON's byte scan when it can decide, else by
+// walking the token stream.
 func (l Limits) checkJSON(body []byte) error {
+	if err, decided := l.scanJSON(body); decided {
+		return err
+	}
+	return l.checkJSONTokens(body)
+}
+
+// checkJSONTokens is checkJSON by json.Decoder.Token: exact on any body,
+// the reference scanJSON is tested against.
+func (l Limits) checkJSONTokens(body []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var stack []jsonFrame

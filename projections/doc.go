@@ -6,7 +6,15 @@
 // applied_seq, so a read model and the sequence it reflects can never
 // disagree. Batches are committed without fsync: the ledger is durable, and
 // a restarted node resumes from the applied_seq its pebble store kept. A
-// missing projections directory is rebuilt from sequence 1.
+// message that writes nothing (audit records only, most messages under
+// reads) gets no batch: applied_seq moves in memory and reaches pebble
+// with the next batch, so a restart may apply a few such messages again,
+// which changes nothing. A missing projections directory is rebuilt from
+// sequence 1.
+//
+// Store.Generation moves after every committed batch; Opened uses it to
+// hand out a remembered record with no pebble read while nothing was
+// committed since its bytes were read.
 //
 // Every event with an aggregate updates the aggregate version table, which
 // the ledger writer consults for optimistic concurrency. Values that hold

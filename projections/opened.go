@@ -32,15 +32,48 @@ type openedEntry[T any] struct {
 	barrier weak.Pointer[ledger.Barrier]
 	sealed  []byte
 	v       T
+	// gen is the Store.Generation read before sealed was read from the
+	// store (0: unknown, for bytes a batch read): while the store is
+	// still at gen, sealed is what the store holds under key.
+	gen uint64
 }
 
 // Get returns a copy of the value opened from sealed under key with
 // barrier, if there is one.
 func (c *Opened[T]) Get(b *ledger.Barrier, key, sealed []byte, copyOf func(T) T) (T, bool) {
+	return c.GetAt(b, key, sealed, 0, copyOf)
+}
+
+// GetAt is Get for sealed just read from a store whose generation was
+// gen before the read: a hit also marks the entry current at gen.
+func (c *Opened[T]) GetAt(b *ledger.Barrier, key, sealed []byte, gen uint64, copyOf func(T) T) (T, bool) {
+	c.mu.Lock()
+	e, ok := c.m[string(key)]
+	ok = ok && e.barrier == weak.Make(b) && bytes.Equal(e.sealed, sealed)
+	if ok && gen > e.gen {
+		e.gen = gen
+		c.m[string(key)] = e
+	}
+	c.mu.Unlock()
+	if !ok {
+		var zero T
+		return zero, false
+	}
+	return copyOf(e.v), true
+}
+
+// Current returns a copy of the value under key without reading the
+// store, when nothing was committed to the store since the entry's bytes
+// were read from it: gen is the store's Generation now. Under a load of
+// reads, which commit no batch (the projector passes messages of audit
+// records alone), this saves the request path's pebble reads of its
+// token and its secret's metadata; any committed batch makes every entry
+// go back to GetAt's comparison of bytes.
+func (c *Opened[T]) Current(b *ledger.Barrier, key []byte, gen uint64, copyOf func(T) T) (T, bool) {
 	c.mu.Lock()
 	e, ok := c.m[string(key)]
 	c.mu.Unlock()
-	if !ok || e.barrier != weak.Make(b) || !bytes.Equal(e.sealed, sealed) {
+	if !ok || gen == 0 || e.gen != gen || e.barrier != weak.Make(b) {
 		var zero T
 		return zero, false
 	}
@@ -50,6 +83,12 @@ func (c *Opened[T]) Get(b *ledger.Barrier, key, sealed []byte, copyOf func(T) T)
 // Put remembers v, opened from sealed under key with barrier. The caller
 // hands over v and sealed: it must not modify them afterwards.
 func (c *Opened[T]) Put(b *ledger.Barrier, key, sealed []byte, v T) {
+	c.PutAt(b, key, sealed, 0, v)
+}
+
+// PutAt is Put for sealed read from a store whose generation was gen
+// before the read (Store.Generation), so that Current may use it.
+func (c *Opened[T]) PutAt(b *ledger.Barrier, key, sealed []byte, gen uint64, v T) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
@@ -62,7 +101,7 @@ func (c *Opened[T]) Put(b *ledger.Barrier, key, sealed []byte, v T) {
 			break
 		}
 	}
-	c.m[string(key)] = openedEntry[T]{barrier: weak.Make(b), sealed: sealed, v: v}
+	c.m[string(key)] = openedEntry[T]{barrier: weak.Make(b), sealed: sealed, v: v, gen: gen}
 }
 
 // Forget drops the entry of key: its record is gone (a revoked token, a

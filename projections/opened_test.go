@@ -64,3 +64,46 @@ func TestForgetOpenedEmptiesEveryCache(t *testing.T) {
 	_, ok = two.Get(b, []byte("k"), []byte("s"), clone)
 	assert.False(t, ok, "second cache emptied")
 }
+
+// TestOpenedCurrent: an entry is used without reading the store only at
+// the generation it was read at, under the same barrier, never for
+// generation 0 (bytes a batch read); a hit of GetAt on the same bytes
+// makes it current at the new generation.
+func TestOpenedCurrent(t *testing.T) {
+	b := ledgertest.Start(t, ledgertest.Options{}).Ledger.Barrier()
+	other := ledgertest.Start(t, ledgertest.Options{}).Ledger.Barrier()
+	clone := func(v string) string { return v }
+	var c projections.Opened[string]
+	key, sealed := []byte("k"), []byte("sealed-1")
+
+	c.PutAt(b, key, sealed, 7, "v1")
+	got, ok := c.Current(b, key, 7, clone)
+	assert.True(t, ok)
+	assert.Equal(t, "v1", got)
+	_, ok = c.Current(b, key, 8, clone)
+	assert.False(t, ok, "a batch was committed since")
+	_, ok = c.Current(other, key, 7, clone)
+	assert.False(t, ok, "another barrier")
+
+	_, ok = c.GetAt(b, key, []byte("sealed-2"), 9, clone)
+	assert.False(t, ok, "other bytes")
+	_, ok = c.Current(b, key, 9, clone)
+	assert.False(t, ok, "a miss does not make the entry current")
+	_, ok = c.GetAt(b, key, sealed, 9, clone)
+	assert.True(t, ok)
+	_, ok = c.Current(b, key, 9, clone)
+	assert.True(t, ok, "the same bytes read at 9: current at 9")
+	_, ok = c.GetAt(b, key, sealed, 8, clone)
+	assert.True(t, ok)
+	_, ok = c.Current(b, key, 9, clone)
+	assert.True(t, ok, "an older reader does not move it back")
+
+	c.Put(b, key, sealed, "v0") // a batch's read: generation unknown
+	_, ok = c.Current(b, key, 0, clone)
+	assert.False(t, ok, "generation 0 is never current")
+	_, ok = c.Current(b, key, 9, clone)
+	assert.False(t, ok)
+	c.Forget(key)
+	_, ok = c.Current(b, key, 9, clone)
+	assert.False(t, ok)
+}

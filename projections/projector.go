@@ -42,7 +42,17 @@ type Projector struct {
 	mu        sync.RWMutex
 	apply     map[string][]ApplyFunc
 	observers []Observer
+
+	// unsaved counts the messages applied since applied_seq was last
+	// written to pebble (see applyMessage); only Run's goroutine uses it.
+	unsaved int
 }
+
+// maxUnsaved bounds the messages with nothing to project that the
+// projector passes without writing applied_seq: a restarted node decodes
+// at most this many again (they change nothing), and a long run of reads
+// still moves the stored applied_seq (snapshots, restarts) now and then.
+const maxUnsaved = 256
 
 // NewProjector binds a pebble store to a ledger.
 func NewProjector(store *Store, l *ledger.Store, log *slog.Logger) *Projector {
@@ -84,15 +94,28 @@ func (p *Projector) applyMessage(m ledger.Message) error {
 	if err != nil {
 		return fmt.Errorf("projections: decode seq %d: %w", m.Seq, err)
 	}
-	b := p.store.db.NewIndexedBatch()
-	defer b.Close()
 	barrier := p.ledger.Barrier()
 	if barrier == nil {
 		return fmt.Errorf("projections: apply seq %d: %w", m.Seq, ledger.ErrSealed)
 	}
-	tx := &Tx{b: b, barrier: barrier}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
+	// A message of audit records only (every read's, every transit
+	// encryption's: most messages under load) changes no read model and
+	// no aggregate version, so it needs no pebble batch: applied_seq moves
+	// in memory, for WaitApplied and the observers, and reaches pebble
+	// with the next message that writes (or after maxUnsaved of these).
+	// Replaying such a message after a restart changes nothing, so the
+	// stored applied_seq may lag behind it; it never passes a message
+	// whose writes are not in the same batch.
+	if p.unsaved < maxUnsaved && !p.projects(recs) {
+		p.unsaved++
+		p.release(recs, m.Seq)
+		return nil
+	}
+	b := p.store.db.NewIndexedBatch()
+	defer b.Close()
+	tx := &Tx{b: b, barrier: barrier}
 	for i := range recs {
 		rec := &recs[i]
 		if rec.Kind != "" {
@@ -112,11 +135,31 @@ func (p *Projector) applyMessage(m ledger.Message) error {
 	if err := b.Commit(pebble.NoSync); err != nil {
 		return fmt.Errorf("projections: commit seq %d: %w", m.Seq, err)
 	}
-	// Observers run before advance: a writer whose WaitApplied returns must
-	// find in-memory views (mount table, policy cache) already refreshed.
+	p.store.committed()
+	p.unsaved = 0
+	p.release(recs, m.Seq)
+	return nil
+}
+
+// projects reports whether applying recs writes anything to pebble: an
+// event of an aggregate (its version) or of a type with apply functions.
+// The caller holds p.mu.
+func (p *Projector) projects(recs []ledger.Record) bool {
+	for i := range recs {
+		if recs[i].Kind != "" || len(p.apply[recs[i].Type]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// release hands the records of the message at seq, now applied, to the
+// observers and moves applied_seq. Observers run before advance: a writer
+// whose WaitApplied returns must find in-memory views (mount table,
+// policy cache) already refreshed. The caller holds p.mu.
+func (p *Projector) release(recs []ledger.Record, seq uint64) {
 	for _, o := range p.observers {
 		o(recs)
 	}
-	p.store.advance(m.Seq)
-	return nil
+	p.store.advance(seq)
 }

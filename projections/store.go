@@ -40,6 +40,8 @@ const Format = 4
 type Store struct {
 	db      *pebble.DB
 	applied atomic.Uint64
+	// gen changes after every batch committed to db (Generation).
+	gen atomic.Uint64
 	// barrier opens sealed values; set by NewProjector.
 	barrier atomic.Pointer[func() *ledger.Barrier]
 
@@ -65,6 +67,7 @@ func Open(dir string) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{db: db, changed: make(chan struct{})}
+	s.committed()
 	v, closer, err := db.Get(keyAppliedSeq)
 	switch {
 	case errors.Is(err, pebble.ErrNotFound):
@@ -127,6 +130,22 @@ func openFormat(dir string) (*pebble.DB, error) {
 
 // Close closes pebble.
 func (s *Store) Close() error { return s.db.Close() }
+
+// generations numbers the states of every Store in the process: a value
+// names one store between two of its commits, never another store (a
+// rebuilt or replayed one) or another time.
+var generations atomic.Uint64
+
+// Generation names the store's contents: it changes after every batch
+// the projector commits, and is never the same for two stores or two
+// states of one. A value read at generation g is still the stored value
+// while Generation returns g (read g before the value).
+func (s *Store) Generation() uint64 { return s.gen.Load() }
+
+// committed moves Generation on; called after a batch is committed, so
+// that a reader that read the old generation and then the new value only
+// keeps it under a generation that is gone.
+func (s *Store) committed() { s.gen.Store(generations.Add(1)) }
 
 // AppliedSeq is the last ledger sequence reflected in the read models.
 func (s *Store) AppliedSeq() uint64 { return s.applied.Load() }

@@ -40,6 +40,12 @@ func (r Reader) Metadata(mount, path string) (*kvevent.Metadata, error) {
 		return nil, err
 	}
 	key := metadataKey(mount, kvevent.PathHash(b, mount, path))
+	// The generation is read before the record: an entry kept under it
+	// holds bytes no older than it (projections.Opened.Current).
+	gen := r.Store.Generation()
+	if m, ok := opened.Current(b, key, gen, (*kvevent.Metadata).Clone); ok {
+		return m, nil
+	}
 	sealed, err := r.Store.Get(key)
 	if errors.Is(err, projections.ErrNotFound) {
 		opened.Forget(key)
@@ -48,14 +54,14 @@ func (r Reader) Metadata(mount, path string) (*kvevent.Metadata, error) {
 	if err != nil {
 		return nil, err
 	}
-	if m, ok := opened.Get(b, key, sealed, (*kvevent.Metadata).Clone); ok {
+	if m, ok := opened.GetAt(b, key, sealed, gen, (*kvevent.Metadata).Clone); ok {
 		return m, nil
 	}
 	m, err := openMetadata(b, key, sealed)
 	if err != nil {
 		return nil, err
 	}
-	opened.Put(b, key, sealed, m.Clone())
+	opened.PutAt(b, key, sealed, gen, m.Clone())
 	return m, nil
 }
 

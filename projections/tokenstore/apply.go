@@ -37,7 +37,7 @@ func getTx(tx *projections.Tx, hash string) (*tokenevent.Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	return openCached(tx.Barrier(), hash, key, sealed)
+	return openCached(tx.Barrier(), hash, key, sealed, 0)
 }
 
 func putTx(tx *projections.Tx, t *tokenevent.Token) error {

@@ -55,6 +55,21 @@ func BenchmarkGet(b *testing.B) {
 			}
 		}
 	})
+	b.Run("compared", func(b *testing.B) {
+		// The cache as it was before Opened.Current: pebble read, then
+		// the bytes compared.
+		b.ReportAllocs()
+		defer ledgertest.CPUPerOp(b)()
+		for b.Loop() {
+			sealed, err := h.ps.Get(idKey("t"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := openCached(h.b, "t", idKey("t"), sealed, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("remembered", func(b *testing.B) {
 		b.ReportAllocs()
 		defer ledgertest.CPUPerOp(b)()

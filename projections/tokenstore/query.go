@@ -18,6 +18,12 @@ func Get(s *projections.Store, b *ledger.Barrier, hash string) (*tokenevent.Toke
 		return nil, ErrSealed
 	}
 	key := idKey(hash)
+	// The generation is read before the record: an entry kept under it
+	// holds bytes no older than it (projections.Opened.Current).
+	gen := s.Generation()
+	if t, ok := opened.Current(b, key, gen, copyToken); ok {
+		return t, nil
+	}
 	sealed, err := s.Get(key)
 	if errors.Is(err, projections.ErrNotFound) {
 		opened.Forget(key)
@@ -26,23 +32,25 @@ func Get(s *projections.Store, b *ledger.Barrier, hash string) (*tokenevent.Toke
 	if err != nil {
 		return nil, err
 	}
-	return openCached(b, hash, key, sealed)
+	return openCached(b, hash, key, sealed, gen)
 }
 
 // openCached opens the record sealed under key, or takes it from opened.
 // The projection's reads use it too (the parent of every child token
 // created is read to take its deadline): sealed may then come from a batch
 // not yet committed, which is harmless, since an entry is only ever used
-// for the very bytes it was opened from.
-func openCached(b *ledger.Barrier, hash string, key, sealed []byte) (*tokenevent.Token, error) {
-	if t, ok := opened.Get(b, key, sealed, copyToken); ok {
+// for the very bytes it was opened from; such reads pass gen 0, so that
+// Current never takes bytes that were not committed. gen is otherwise
+// the store's generation read before sealed.
+func openCached(b *ledger.Barrier, hash string, key, sealed []byte, gen uint64) (*tokenevent.Token, error) {
+	if t, ok := opened.GetAt(b, key, sealed, gen, copyToken); ok {
 		return t, nil
 	}
 	t, err := openRecord(b, hash, sealed)
 	if err != nil {
 		return nil, err
 	}
-	opened.Put(b, key, sealed, copyToken(t))
+	opened.PutAt(b, key, sealed, gen, copyToken(t))
 	return t, nil
 }
 
