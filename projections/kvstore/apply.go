@@ -130,6 +130,9 @@ func applyVersionDestroyed(tx *projections.Tx, e *kvevent.VersionDestroyed) erro
 	if err := tx.Delete(versionKey(e.Mount, s.hash, e.Version)); err != nil {
 		return err
 	}
+	if err := markPending(tx, e.DataKey); err != nil {
+		return err
+	}
 	if m == nil {
 		return nil
 	}
