@@ -20,6 +20,9 @@ const eraseTimeout = 30 * time.Second
 type Runner struct {
 	Bus    *commands.Bus
 	Reader kvstore.Reader
+	// SweepEvery is the sweeper's period (sweeper.go); zero is
+	// sweepInterval.
+	SweepEvery time.Duration
 }
 
 // Secret names the secret at path on mount.

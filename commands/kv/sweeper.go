@@ -15,11 +15,11 @@ import (
 // on another node of a cluster what that node's own list holds.
 //
 // A key is swept once two sweeps have seen it pending (at least
-// sweepInterval old), so the sweep does not race the answering node's
-// own erasure of a fresh key: every node of a cluster sweeps its own read
-// model, and the data-key stream is shared.
+// sweepInterval old, more than EraseSoon's delay), so the sweep does not
+// race the answering node's own erasure of a fresh key: every node of a
+// cluster sweeps its own read model, and the data-key stream is shared.
 const (
-	sweepInterval = time.Second
+	sweepInterval = 5 * time.Second
 	// sweepBatch bounds the keys erased (and blocks rewritten) per sweep.
 	sweepBatch = 4096
 )
@@ -29,8 +29,12 @@ func (r *Runner) RunSweeper(ctx context.Context, log *slog.Logger) error {
 	if log == nil {
 		log = slog.Default()
 	}
+	every := r.SweepEvery
+	if every <= 0 {
+		every = sweepInterval
+	}
 	seen := map[string]bool{}
-	t := time.NewTicker(sweepInterval)
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {

@@ -50,6 +50,7 @@ func TestPrunedKeysErasedWithoutEraseJob(t *testing.T) {
 	require.NoError(t, err)
 	require.ElementsMatch(t, keys[:3], pending)
 
+	s.runner.SweepEvery = 300 * time.Millisecond
 	sweepCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	go func() { _ = s.runner.RunSweeper(sweepCtx, slog.Default()) }()
@@ -99,6 +100,7 @@ func TestSweepErasesKeyWhoseErasureWasLost(t *testing.T) {
 	_, err = s.ledger.DataKeys().Get(ctx, lost)
 	require.NoError(t, err, "nothing erased the key yet")
 
+	s.runner.SweepEvery = 300 * time.Millisecond
 	sweepCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	go func() { _ = s.runner.RunSweeper(sweepCtx, slog.Default()) }()
@@ -116,7 +118,7 @@ func TestSweepErasesKeyWhoseErasureWasLost(t *testing.T) {
 	pending, err = rebuilt.PendingErasures(100)
 	require.NoError(t, err)
 	require.True(t, slices.Contains(pending, lost), "rebuild lists %s: %v", lost, pending)
-	runner := &kv.Runner{Bus: s.env.Bus, Reader: rebuilt}
+	runner := &kv.Runner{Bus: s.env.Bus, Reader: rebuilt, SweepEvery: 300 * time.Millisecond}
 	sweepCtx, stop = context.WithCancel(ctx)
 	defer stop()
 	before := s.ledger.DataKeys().Stats()
