@@ -122,6 +122,9 @@ func applyVersionsUndeleted(tx *projections.Tx, e *kvevent.VersionsUndeleted) er
 }
 
 func applyVersionDestroyed(tx *projections.Tx, e *kvevent.VersionDestroyed) error {
+	if e.Pruned {
+		return applyVersionPruned(tx, e)
+	}
 	s, m, err := openSecret(tx, e.Mount, e.Path)
 	if err != nil {
 		return err
@@ -136,13 +139,30 @@ func applyVersionDestroyed(tx *projections.Tx, e *kvevent.VersionDestroyed) erro
 	if m == nil {
 		return nil
 	}
-	if e.Pruned {
-		delete(m.Versions, e.Version)
-	} else if vm, ok := m.Versions[e.Version]; ok {
+	if vm, ok := m.Versions[e.Version]; ok {
 		vm.Destroyed = true
 		m.Versions[e.Version] = vm
 	}
 	return s.save(m, false)
+}
+
+// applyVersionPruned drops a version pruned by max_versions. A pruned
+// version is destroyed by the write that made the next one, and that
+// write's VersionWritten (same message) carries the new oldest version:
+// applying it already dropped this version from the metadata and its value
+// record. So the metadata is neither opened nor sealed again here (that
+// was a third of an overwrite's apply); the value record is deleted in
+// any case and the key listed for erasure.
+func applyVersionPruned(tx *projections.Tx, e *kvevent.VersionDestroyed) error {
+	b := tx.Barrier()
+	if b == nil {
+		return ledger.ErrSealed
+	}
+	hash := kvevent.PathHash(b, e.Mount, e.Path)
+	if err := tx.Delete(versionKey(e.Mount, hash, e.Version)); err != nil {
+		return err
+	}
+	return markPending(tx, e.DataKey)
 }
 
 func applyMetadataWritten(tx *projections.Tx, e *kvevent.MetadataWritten) error {
