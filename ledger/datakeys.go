@@ -60,6 +60,11 @@ type DataKeys struct {
 	eraser   *batcher[[]string]
 	queue    *batcher[[]string]
 
+	// soon holds EraseSoon's ids until the next flush (eraser_soon.go).
+	soonMu    sync.Mutex
+	soon      []string
+	soonTimer bool
+
 	statsMu sync.Mutex
 	stats   DataKeyStats
 }

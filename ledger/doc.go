@@ -274,9 +274,13 @@
 // overwrites the version that held them (JetStream secure delete), one
 // rewrite per block for however many keys of it are erased together
 // (DestroyLater's jobs are themselves group-committed and taken many at a
-// time by the eraser). Ciphertext left in the immutable stream or in
-// projections becomes unreadable, and the overwritten version is gone from
-// the data dir. Keys of older data dirs (one per message) still read and
+// time by the eraser). Erasures whose durable record is elsewhere (a KV
+// version pruned by max_versions: the pruning write's own ledger message,
+// listed by the kv read model until swept) use EraseSoon instead: no job,
+// no fsync before the write is answered, and ids grouped for 2 s so a
+// block is rewritten or deleted once per group. Ciphertext left in the
+// immutable stream or in projections becomes unreadable, and the
+// overwritten version is gone from the data dir. Keys of older data dirs (one per message) still read and
 // erase.
 //
 // Held appends (Hold, then Commit or Abort) give one commit per request:

@@ -278,3 +278,21 @@ func u64(v uint64) []byte {
 	binary.BigEndian.PutUint64(b[:], v)
 	return b[:]
 }
+
+// Delete removes keys outside the projector, for a read model's own
+// housekeeping rows that no event removes (kvstore's data keys pending
+// erasure, once a sweep saw them erased). Not synced: a row that comes
+// back after a crash is only done again.
+func (s *Store) Delete(keys ...[]byte) error {
+	b := s.db.NewBatch()
+	defer b.Close()
+	for _, k := range keys {
+		if err := b.Delete(k, nil); err != nil {
+			return fmt.Errorf("projections: delete: %w", err)
+		}
+	}
+	if err := b.Commit(pebble.NoSync); err != nil {
+		return fmt.Errorf("projections: delete: %w", err)
+	}
+	return nil
+}

@@ -20,6 +20,9 @@ const eraseTimeout = 30 * time.Second
 type Runner struct {
 	Bus    *commands.Bus
 	Reader kvstore.Reader
+	// SweepEvery is the sweeper's period (sweeper.go); zero is
+	// sweepInterval.
+	SweepEvery time.Duration
 }
 
 // Secret names the secret at path on mount.
@@ -153,22 +156,18 @@ func (r *Runner) finishVersion(ctx context.Context, sealer *dataKeySealer, store
 		}
 		return Written{}, err
 	}
-	// Versions pruned by max_versions are erased by the ledger's eraser
-	// queue, not inline: a secure delete costs ~750 µs, serialised, and
-	// the write need not wait for housekeeping. The queue is durable, so
-	// a crash only delays the erasure.
+	// Versions pruned by max_versions are erased in the background, not
+	// inline, and without an erase job: the ledger message that stores
+	// this write records them destroyed, and the read model lists their
+	// keys until the sweeper has seen them erased (sweeper.go), so a crash
+	// only delays the erasure. Queuing a job (DestroyLater) cost every
+	// pruning write a second fsync before its answer.
 	// After the commit: a write held for its audit record (RunLast) is not
 	// stored yet, and a version must not be erased for a write that fails.
-	var warning string
-	commands.AfterCommit(ctx, func(ctx context.Context) {
-		if err := r.Reader.Ledger.DataKeys().DestroyLater(context.WithoutCancel(ctx), out.Erase...); err != nil {
-			if err := r.erase(ctx, out.Erase); err != nil {
-				warning = "error occurred when cleaning up old versions: " + err.Error()
-			}
-		}
-	})
-	if warning != "" {
-		out.Warnings = append(out.Warnings, warning)
+	if len(out.Erase) > 0 {
+		keys := r.Reader.Ledger.DataKeys()
+		erase := out.Erase
+		commands.AfterCommit(ctx, func(context.Context) { keys.EraseSoon(erase...) })
 	}
 	return out, nil
 }

@@ -1,6 +1,8 @@
 package kv
 
 import (
+	"context"
+
 	kvcmd "github.com/cofferhq/coffer/commands/kv"
 	"github.com/cofferhq/coffer/engines/framework"
 	"github.com/cofferhq/coffer/projections/kvstore"
@@ -20,9 +22,14 @@ var Module = framework.Module{
 	Events:  []framework.EventMap{eventMap},
 	StateAt: []framework.StateQuery{stateQuery},
 	Start: func(env *framework.Env) (*framework.Instance, error) {
+		// Every node sweeps the erasures its own read model lists
+		// (commands/kv sweeper.go): not a singleton.
+		sweeper := &kvcmd.Runner{Bus: env.Deps.Bus, Reader: kvstore.Reader{Store: env.Deps.Store, Ledger: env.Deps.Ledger}}
 		return &framework.Instance{Factory: func(mount framework.MountInfo) (*framework.Backend, error) {
 			return New(env.Deps, mount), nil
-		}}, nil
+		}, Services: []framework.Service{{Name: "kv erasure sweeper", Run: func(ctx context.Context) error {
+			return sweeper.RunSweeper(ctx, env.Deps.Log)
+		}}}}, nil
 	},
 }
 

@@ -9,6 +9,9 @@
 //	n<hmac>       the secret's path name, sealed by the barrier (for LIST)
 //	v<hmac><ver>  data-key id and the version's value sealed under that key
 //
+// and, outside any mount, "kv/\x00erase\x00<data key id>": a destroyed
+// version's key until a sweep has seen it erased (erasures.go).
+//
 // <hmac> is Barrier.HMAC("kv-path", accessor+"/"+path): a secret's path never
 // appears in a pebble key, only inside sealed values. A version's value is
 // sealed under its own data key (ledger.DataKeys), never under the barrier
