@@ -42,7 +42,8 @@ test: build
 # reached are recorded in docs/fuzzing.md.
 FUZZ_TARGETS = ./gateway:FuzzCanonicalPath ./gateway:FuzzDecodeBody ./commands/acl:FuzzParse \
 	./commands/acl:FuzzAuthorize ./ledger:FuzzDecodeBatch ./events:FuzzUpcast \
-	./engines/transit:FuzzSplitVersioned ./ledger/shamir:FuzzParseShare
+	./engines/transit:FuzzSplitVersioned ./ledger/shamir:FuzzParseShare ./gateway:FuzzScanJSON \
+	./ledger:FuzzEventJSON
 FUZZ_SHORT ?= 2000x
 FUZZTIME   ?= 2m
 fuzz-short:
