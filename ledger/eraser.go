@@ -51,13 +51,19 @@ func (d *DataKeys) DestroyLater(ctx context.Context, ids ...string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	for _, id := range ids {
-		d.cache.Delete(id)
-	}
-	if err := d.guard.state(); err != nil {
+	if err := d.forget(ids); err != nil {
 		return err
 	}
 	return d.queue.do(ctx, ids)
+}
+
+// forget stops serving ids from this node's cache, then says whether the
+// storage guard lets them be erased now.
+func (d *DataKeys) forget(ids []string) error {
+	for _, id := range ids {
+		d.cache.Delete(id)
+	}
+	return d.guard.state()
 }
 
 // storeJob stores the ids of every queued DestroyLater call as one job.

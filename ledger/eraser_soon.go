@@ -60,10 +60,7 @@ func (d *DataKeys) DestroyAll(ctx context.Context, ids ...string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	for _, id := range ids {
-		d.cache.Delete(id)
-	}
-	if err := d.guard.state(); err != nil {
+	if err := d.forget(ids); err != nil {
 		return err
 	}
 	return d.eraser.do(ctx, ids)
