@@ -2,7 +2,9 @@ package scenarios_test
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -45,6 +47,10 @@ func launchCluster(t *testing.T) []*harness.Server {
 	t.Helper()
 	routes := testkit.FreeLoopbackAddrs(t, 3)
 	bin := harness.Binary(t)
+	// The routes authenticate each other with a cluster secret, as a
+	// plaintext cluster should.
+	secret := filepath.Join(t.TempDir(), "cluster-secret")
+	require.NoError(t, os.WriteFile(secret, []byte(rand.Text()+rand.Text()+"\n"), 0o600))
 	// The harness writes each config beside the data dir: one parent each.
 	var dirs []string
 	for range 3 {
@@ -55,7 +61,7 @@ func launchCluster(t *testing.T) []*harness.Server {
 	var wg sync.WaitGroup
 	for i := range 3 {
 		wg.Go(func() {
-			nodes[i], errs[i] = harness.Launch(harness.Options{Bin: bin, DataDir: dirs[i], Config: harness.ClusterConfig(i, routes), StartTimeout: 90 * time.Second})
+			nodes[i], errs[i] = harness.Launch(harness.Options{Bin: bin, DataDir: dirs[i], Config: harness.ClusterConfigWithSecret(i, routes, secret), StartTimeout: 90 * time.Second})
 		})
 	}
 	wg.Wait()
