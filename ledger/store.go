@@ -519,6 +519,7 @@ func (s *Store) Consume(ctx context.Context, from uint64, fn func(Message) error
 			return ctx.Err()
 		case <-t.C:
 		}
+		s.awaitMetaLeader(ctx)
 	}
 }
 

@@ -150,3 +150,29 @@ func (w *Writer) peerCtx(ctx context.Context) (context.Context, context.CancelFu
 	}()
 	return pctx, func() { cancel(context.Canceled) }
 }
+
+// metaWait bounds awaitMetaLeader.
+const metaWait = 30 * time.Second
+
+// awaitMetaLeader waits, in short tries, until JetStream's meta group has
+// a leader (only it answers account info in a cluster), for at most
+// metaWait. A consumer is made through the meta leader, and the client's
+// ordered consumer makes one with a single 10 s try: after a kill of the
+// node that led both the stream and the meta group, a try sent before
+// the meta group's election would hold the projections back for that
+// long.
+func (s *Store) awaitMetaLeader(ctx context.Context) {
+	if s.replicas < 2 {
+		return
+	}
+	deadline := time.Now().Add(metaWait)
+	for ctx.Err() == nil && time.Now().Before(deadline) {
+		tctx, cancel := context.WithTimeout(ctx, tryTimeout/2)
+		_, err := s.js.AccountInfo(tctx)
+		cancel()
+		if err == nil {
+			return
+		}
+		sleepCtx(ctx, 100*time.Millisecond)
+	}
+}
