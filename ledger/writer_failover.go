@@ -36,9 +36,11 @@ const (
 	// retried until settleBudget runs out.
 	tryTimeout = 2 * time.Second
 	// settleBudget bounds settling one unanswered publish: past it the
-	// outcome is reported unknown. It outlasts an election (4-9 s) and a
-	// slow machine's commit.
-	settleBudget = 30 * time.Second
+	// outcome is reported unknown. It outlasts an election (4-9 s), and
+	// no more: without a quorum nothing settles, and the caller, who
+	// already waited out the publish, should hear so (node's
+	// TestClusterQuorumLossFailsFast failed with 30 s).
+	settleBudget = 12 * time.Second
 )
 
 // errLeaderChanged ends the wait for a publish's answer when the stream
