@@ -1,7 +1,10 @@
 package ledger
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/base64"
 	"fmt"
 	"net"
 	"net/url"
@@ -37,6 +40,12 @@ type EmbeddedConfig struct {
 	// it). A peer without a certificate from that CA is refused: the
 	// certificate is the route's authentication.
 	RouteTLS *tls.Config
+	// RouteSecret, when set, is the cluster's pre-shared secret: every
+	// route, accepted or opened, must carry credentials derived from it
+	// (RouteCredentials), so a server without it cannot join. It needs
+	// nothing sealed, so it works before unseal, and with or without
+	// RouteTLS.
+	RouteSecret []byte
 }
 
 // routeTLSTimeout bounds a route's TLS handshake: NATS's default of two
@@ -127,8 +136,27 @@ func clusterOptions(opts *server.Options, cfg EmbeddedConfig) error {
 	if cfg.RouteTLS != nil {
 		opts.Cluster.TLSConfig, opts.Cluster.TLSTimeout = cfg.RouteTLS.Clone(), routeTLSTimeout
 	}
+	var user *url.Userinfo
+	if len(cfg.RouteSecret) > 0 {
+		name, pass := RouteCredentials(cfg.RouteSecret)
+		opts.Cluster.Username, opts.Cluster.Password = name, pass
+		user = url.UserPassword(name, pass)
+	}
 	for _, r := range cfg.Routes {
-		opts.Routes = append(opts.Routes, &url.URL{Scheme: "nats-route", Host: r})
+		opts.Routes = append(opts.Routes, &url.URL{Scheme: "nats-route", Host: r, User: user})
 	}
 	return nil
+}
+
+// routeUser is the user name every authenticated route presents.
+const routeUser = "coffer-route"
+
+// RouteCredentials derives the routes' user and password from the
+// cluster secret: an HMAC of a fixed label, so the secret itself never
+// crosses the wire (over plaintext routes the password does, and whoever
+// can read the route network can replay it: TLS routes keep it private).
+func RouteCredentials(secret []byte) (user, password string) {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte("coffer route authorization v1"))
+	return routeUser, base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }

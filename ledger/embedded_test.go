@@ -139,3 +139,60 @@ func TestEmbeddedRoutesOverTLS(t *testing.T) {
 		require.Len(t, routedPeers(t, ns), 2, "%s has routes to outsiders", ns.Name())
 	}
 }
+
+// TestEmbeddedRoutesWithSecret forms a three-server cluster over
+// plaintext routes authorised by a shared secret, and checks that a
+// server with another secret, and one with none, are refused by every
+// member (and that none of them learns the secret from the other).
+func TestEmbeddedRoutesWithSecret(t *testing.T) {
+	addrs := freeRouteAddrs(t, 5)
+	secret := []byte("correct horse battery staple, cluster one")
+	start := func(i int, secret []byte, peers []string) *server.Server {
+		ns, nc, err := StartEmbedded(EmbeddedConfig{
+			StoreDir: filepath.Join(t.TempDir(), "nats"), ServerName: fmt.Sprintf("n%d", i+1),
+			ClusterAddr: addrs[i], Routes: peers, RouteSecret: secret,
+		})
+		require.NoError(t, err)
+		t.Cleanup(func() { nc.Close(); ns.Shutdown(); ns.WaitForShutdown() })
+		return ns
+	}
+	servers := make([]*server.Server, 3)
+	var wg sync.WaitGroup
+	for i := range 3 {
+		wg.Go(func() {
+			// Each names only the next: the third route is gossiped, and
+			// an implicit route must carry the credentials too.
+			servers[i] = start(i, secret, []string{addrs[(i+1)%3]})
+		})
+	}
+	wg.Wait()
+	require.Eventually(t, func() bool {
+		for _, ns := range servers {
+			if len(routedPeers(t, ns)) != 2 {
+				return false
+			}
+		}
+		return true
+	}, 30*time.Second, 100*time.Millisecond, "the three servers did not form a cluster with the secret")
+
+	wrong := start(3, []byte("correct horse battery staple, cluster two"), addrs[:3])
+	none := start(4, nil, addrs[:3])
+	// Routes are retried every second: a few tries pass without a join.
+	require.Never(t, func() bool {
+		return len(routedPeers(t, wrong)) > 0 || len(routedPeers(t, none)) > 0
+	}, 3*time.Second, 100*time.Millisecond, "a server without the secret joined")
+	for _, ns := range servers {
+		require.Len(t, routedPeers(t, ns), 2, "%s has routes to outsiders", ns.Name())
+	}
+}
+
+func TestRouteCredentials(t *testing.T) {
+	secret := []byte("a cluster secret")
+	user, pass := RouteCredentials(secret)
+	require.Equal(t, routeUser, user)
+	require.NotContains(t, pass, string(secret))
+	_, again := RouteCredentials(secret)
+	require.Equal(t, pass, again, "every node derives the same password")
+	_, other := RouteCredentials([]byte("another cluster secret"))
+	require.NotEqual(t, pass, other)
+}

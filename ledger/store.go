@@ -63,6 +63,9 @@ type Store struct {
 	// (writer_forward.go).
 	forward atomic.Bool
 	serving atomic.Int32
+	// fo signals failovers: a new stream leader, a lost peer
+	// (writer_failover.go).
+	fo failoverSignals
 }
 
 // OpenOptions says how the ledger stream is set up.
@@ -516,6 +519,7 @@ func (s *Store) Consume(ctx context.Context, from uint64, fn func(Message) error
 			return ctx.Err()
 		case <-t.C:
 		}
+		s.awaitMetaLeader(ctx)
 	}
 }
 
@@ -544,12 +548,17 @@ func (s *Store) consumeFrom(ctx context.Context, from uint64, fn func(Message) e
 		return &consumerFailure{fmt.Errorf("ledger: consume: %w", err)}
 	}
 	recovered := s.guard.recovery()
+	// The consumer lives on the stream's leader: when another is elected
+	// it is bound again at once, rather than after its missed
+	// heartbeats.
+	elected := s.signals().leader.C()
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
 		select {
 		case <-ctx.Done():
 		case <-recovered:
+		case <-elected:
 		case <-stop:
 		}
 		it.Stop()

@@ -90,6 +90,10 @@ type Writer struct {
 	// (writer_forward.go).
 	forwarded atomic.Uint64
 
+	// leader fires on the stream's leader-elected advisory, peers when
+	// the node lost a route to another server (writer_failover.go).
+	leader, peers *broadcast
+
 	// Owned by the run goroutine.
 	lastSeq    uint64
 	versions   map[string]versionEntry
@@ -147,6 +151,8 @@ func newWriter(s *Store, lastSeq uint64) *Writer {
 		lastSeq:  lastSeq,
 		versions: map[string]versionEntry{},
 		epoch:    s.guard.currentEpoch(),
+		leader:   s.signals().leader,
+		peers:    s.signals().peers,
 	}
 	w.committed.Store(lastSeq)
 	go w.run()
@@ -295,9 +301,10 @@ func (w *Writer) run() {
 			failed  <-chan error
 			timeout <-chan time.Time
 			broken  <-chan struct{}
+			elected <-chan struct{}
 		)
 		if fl != nil {
-			acked, failed, timeout = fl.fut.Ok(), fl.fut.Err(), fl.timer.C
+			acked, failed, timeout, elected = fl.fut.Ok(), fl.fut.Err(), fl.timer.C, fl.leader
 			if !fl.broken {
 				broken = w.guard.serverFailure()
 			}
@@ -346,6 +353,13 @@ func (w *Writer) run() {
 				continue
 			}
 			queue = w.publishFailed(fl, context.DeadlineExceeded, queue)
+			fl = nil
+		case <-elected:
+			// A new stream leader: the answer this publish waits for may
+			// have died with the old one. Settle it now rather than at
+			// its timeout.
+			fl.timer.Stop()
+			queue = w.publishFailed(fl, errLeaderChanged, queue)
 			fl = nil
 		case <-broken:
 			// A write error somewhere in the server (maybe another

@@ -100,7 +100,13 @@ func (w *Writer) forward(ctx context.Context, op byte, holdID string, enc []byte
 		defer cancel()
 	}
 	w.count(func(s *WriterStats) { s.Forwarded++ })
-	m, err := w.store.nc.RequestWithContext(ctx, subjectForward, data)
+	pctx, cancel := w.peerCtx(ctx)
+	defer cancel()
+	m, err := w.store.nc.RequestWithContext(pctx, subjectForward, data)
+	if err != nil && ctx.Err() == nil && errors.Is(context.Cause(pctx), errPeerLost) {
+		// The writer may have died with the route: stop waiting for it.
+		return fwdReply{}, errPeerLost
+	}
 	if errors.Is(err, nats.ErrNoResponders) {
 		w.count(func(s *WriterStats) { s.ForwardFallbacks++ })
 		return fwdReply{}, errNotServed

@@ -28,6 +28,8 @@ type flight struct {
 	// broken: the server reported a write error while this was in
 	// flight.
 	broken bool
+	// leader fires when the stream elects a leader after the publish.
+	leader <-chan struct{}
 }
 
 // send seals g and publishes it fenced on the last stored sequence. It
@@ -62,6 +64,7 @@ func (w *Writer) send(g *group, queue []*group) (*flight, []*group) {
 		return nil, queue
 	}
 	fl.sent = time.Now()
+	fl.leader = w.leader.C()
 	w.waited(g, fl.sent)
 	if fl.pre != nil {
 		// Not waited for: msg's fence (the sequence pre takes) refuses msg
@@ -262,20 +265,24 @@ func (w *Writer) settle(fl *flight) (seq uint64, stored, known bool) {
 	return w.settleOne(fl.expect+1, fl.msg, fl.msgID)
 }
 
-// settleOne settles one message fenced to be stored at slot.
+// settleOne settles one message fenced to be stored at slot. Each try
+// is short and a new stream leader starts the next at once, so settling
+// ends soon after an election; settleBudget bounds it.
 func (w *Writer) settleOne(slot uint64, msg *nats.Msg, msgID string) (seq uint64, stored, known bool) {
-	for attempt := 0; attempt < publishAttempts; attempt++ {
+	deadline := time.Now().Add(settleBudget)
+	for attempt := 0; time.Now().Before(deadline); attempt++ {
 		if w.guard.state() != nil {
 			return 0, false, false
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
+		elected := w.leader.C()
+		ctx, cancel := w.tryCtx()
 		m, err := w.store.stream.GetMsg(ctx, slot)
 		cancel()
 		switch {
 		case err == nil:
 			return m.Sequence, m.Header.Get(jetstream.MsgIDHeader) == msgID, true
 		case errors.Is(err, jetstream.ErrMsgNotFound):
-			ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
+			ctx, cancel := w.tryCtx()
 			ack, perr := w.js.PublishMsg(ctx, msg, jetstream.WithMsgID(msgID), jetstream.WithExpectLastSequence(slot-1))
 			cancel()
 			if perr == nil {
@@ -285,7 +292,7 @@ func (w *Writer) settleOne(slot uint64, msg *nats.Msg, msgID string) (seq uint64
 				continue
 			}
 		}
-		if !w.pause(time.Duration(attempt+1) * 100 * time.Millisecond) {
+		if !w.pauseOrLeader(time.Duration(min(attempt+1, 5))*100*time.Millisecond, elected) {
 			return 0, false, false
 		}
 	}
@@ -325,7 +332,10 @@ func (w *Writer) resync() bool {
 	w.count(func(s *WriterStats) { s.Resyncs++ })
 	w.versions = map[string]versionEntry{}
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
+		// Short tries: during an election the stream answers nothing,
+		// and the new leader's advisory starts the next try at once.
+		elected := w.leader.C()
+		ctx, cancel := w.tryCtx()
 		last, err := w.store.LastSeq(ctx)
 		cancel()
 		if err == nil {
@@ -333,7 +343,7 @@ func (w *Writer) resync() bool {
 			w.committed.Store(last)
 			break
 		}
-		if !w.pause(200 * time.Millisecond) {
+		if !w.pauseOrLeader(200*time.Millisecond, elected) {
 			return false
 		}
 	}

@@ -104,6 +104,9 @@ type Cluster struct {
 	// TLS, when set, makes the routes mutual TLS (ledger.EmbeddedConfig's
 	// RouteTLS).
 	TLS *tls.Config
+	// Secret, when set, is the cluster's pre-shared secret the routes
+	// authenticate each other with (ledger.EmbeddedConfig's RouteSecret).
+	Secret []byte
 }
 
 // External is an existing JetStream cluster.
@@ -237,9 +240,10 @@ func (n *Node) openLedger(ctx context.Context) (err error) {
 	} else {
 		ec := ledger.EmbeddedConfig{StoreDir: filepath.Join(cfg.DataDir, "nats")}
 		if c := cfg.Cluster; c != nil {
-			ec.ServerName, ec.ClusterAddr, ec.Routes, ec.RouteTLS = c.NodeID, c.Addr, c.Peers, c.TLS
+			ec.ServerName, ec.ClusterAddr, ec.Routes, ec.RouteTLS, ec.RouteSecret = c.NodeID, c.Addr, c.Peers, c.TLS, c.Secret
 			opts = ledger.OpenOptions{Replicas: cmp.Or(c.Replicas, defaultReplicas), FormWait: cmp.Or(c.FormWait, defaultFormWait)}
-			cfg.Log.Info("joining the cluster", "node_id", c.NodeID, "cluster_addr", c.Addr, "peers", c.Peers, "replicas", opts.Replicas)
+			cfg.Log.Info("joining the cluster", "node_id", c.NodeID, "cluster_addr", c.Addr, "peers", c.Peers, "replicas", opts.Replicas,
+				"route_tls", c.TLS != nil, "route_secret", len(c.Secret) > 0)
 		}
 		if n.ns, n.nc, err = ledger.StartEmbedded(ec); err != nil {
 			return err

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/cofferhq/coffer/cluster/quorum"
 )
@@ -22,12 +24,63 @@ func (n *Node) startQuorumMonitor() {
 	}
 	n.quorum = quorum.New(n.ledger.StreamInfo, o)
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	n.stopQuorum = func() { cancel(); <-done }
-	go func() {
-		defer close(done)
-		n.quorum.Run(ctx)
-	}()
+	var wg sync.WaitGroup
+	n.stopQuorum = func() { cancel(); wg.Wait() }
+	wg.Go(func() { n.quorum.Run(ctx) })
+	if n.ns != nil && n.cfg.Cluster != nil {
+		wg.Go(func() { n.watchRoutes(ctx) })
+	}
+}
+
+// routeWatchInterval is how often the embedded server's routes are
+// looked at for a peer that went away.
+const routeWatchInterval = 100 * time.Millisecond
+
+// watchRoutes tells the ledger when a route to another server drops (a
+// killed node's routes close at once): a request forwarded to the
+// elected writer on that server would otherwise wait out its whole
+// timeout (ledger.Store.PeerLost).
+func (n *Node) watchRoutes(ctx context.Context) {
+	t := time.NewTicker(routeWatchInterval)
+	defer t.Stop()
+	prev := n.routedServers()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		cur := n.routedServers()
+		if lostPeer(prev, cur) {
+			n.ledger.PeerLost()
+		}
+		prev = cur
+	}
+}
+
+// lostPeer reports whether a server in prev is missing from cur.
+func lostPeer(prev, cur map[string]bool) bool {
+	for name := range prev {
+		if !cur[name] {
+			return true
+		}
+	}
+	return false
+}
+
+// routedServers names the servers the embedded server has routes to.
+func (n *Node) routedServers() map[string]bool {
+	names := map[string]bool{}
+	rz, err := n.ns.Routez(nil)
+	if err != nil {
+		return names
+	}
+	for _, r := range rz.Routes {
+		if r.RemoteName != "" {
+			names[r.RemoteName] = true
+		}
+	}
+	return names
 }
 
 // passWithoutQuorum are the paths served as usual while the quorum is
@@ -93,16 +146,5 @@ func (s *statusOverride) Write(b []byte) (int, error) { return s.ResponseWriter.
 // has routes to, itself included, out of the configured ones (route
 // pooling opens several connections per server: count names).
 func (n *Node) reachableServers() (int, int) {
-	total := len(n.cfg.Cluster.Peers) + 1
-	rz, err := n.ns.Routez(nil)
-	if err != nil {
-		return 1, total
-	}
-	names := map[string]bool{}
-	for _, r := range rz.Routes {
-		if r.RemoteName != "" {
-			names[r.RemoteName] = true
-		}
-	}
-	return len(names) + 1, total
+	return len(n.routedServers()) + 1, len(n.cfg.Cluster.Peers) + 1
 }

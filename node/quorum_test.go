@@ -64,3 +64,25 @@ func TestClusterQuorumLossFailsFast(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	c.readKV(1, "after", "2")
 }
+
+func TestLostPeer(t *testing.T) {
+	set := func(names ...string) map[string]bool {
+		m := map[string]bool{}
+		for _, n := range names {
+			m[n] = true
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		prev, cur map[string]bool
+		want      bool
+	}{
+		{set(), set(), false},
+		{set(), set("node2"), false},                          // a peer joined
+		{set("node2", "node3"), set("node2", "node3"), false}, // unchanged
+		{set("node2", "node3"), set("node3"), true},           // node2's routes closed
+		{set("node2"), set("node3"), true},                    // one left, one came
+	} {
+		require.Equal(t, tc.want, lostPeer(tc.prev, tc.cur), "%v -> %v", tc.prev, tc.cur)
+	}
+}

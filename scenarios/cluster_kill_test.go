@@ -2,7 +2,9 @@ package scenarios_test
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -45,6 +47,10 @@ func launchCluster(t *testing.T) []*harness.Server {
 	t.Helper()
 	routes := testkit.FreeLoopbackAddrs(t, 3)
 	bin := harness.Binary(t)
+	// The routes authenticate each other with a cluster secret, as a
+	// plaintext cluster should.
+	secret := filepath.Join(t.TempDir(), "cluster-secret")
+	require.NoError(t, os.WriteFile(secret, []byte(rand.Text()+rand.Text()+"\n"), 0o600))
 	// The harness writes each config beside the data dir: one parent each.
 	var dirs []string
 	for range 3 {
@@ -55,7 +61,7 @@ func launchCluster(t *testing.T) []*harness.Server {
 	var wg sync.WaitGroup
 	for i := range 3 {
 		wg.Go(func() {
-			nodes[i], errs[i] = harness.Launch(harness.Options{Bin: bin, DataDir: dirs[i], Config: harness.ClusterConfig(i, routes), StartTimeout: 90 * time.Second})
+			nodes[i], errs[i] = harness.Launch(harness.Options{Bin: bin, DataDir: dirs[i], Config: harness.ClusterConfigWithSecret(i, routes, secret), StartTimeout: 90 * time.Second})
 		})
 	}
 	wg.Wait()
@@ -117,6 +123,7 @@ func TestClusterKillStreamLeaderLosesNothing(t *testing.T) {
 				}
 				mu.Unlock()
 				value := fmt.Sprintf("w%d-%d", g, attempt)
+				sent := time.Now()
 				wctx, wcancel := context.WithTimeout(ctx, 15*time.Second)
 				put, err := nodes[target].Client(t).KVv2("secret").Put(wctx, fmt.Sprintf("k/%d", g), map[string]any{"v": value})
 				wcancel()
@@ -128,7 +135,10 @@ func TestClusterKillStreamLeaderLosesNothing(t *testing.T) {
 				acked[g] = ack{put.VersionMetadata.Version, value}
 				if killedAt.IsZero() {
 					lastAck = now
-				} else if firstAfter.IsZero() && now.After(killedAt) {
+				} else if firstAfter.IsZero() && sent.After(killedAt) {
+					// A write sent before the kill may be acknowledged
+					// after it: it was stored before, and says nothing
+					// of the failover.
 					firstAfter = now
 				}
 				mu.Unlock()
@@ -140,6 +150,8 @@ func TestClusterKillStreamLeaderLosesNothing(t *testing.T) {
 	killedAt = time.Now()
 	mu.Unlock()
 	nodes[victim].Kill()
+	elected := make(chan time.Time, 1)
+	go watchNewStreamLeader(ctx, t, nodes[(victim+1)%3], fmt.Sprintf("node%d", victim+1), elected)
 	time.Sleep(15 * time.Second) // and after it
 	cancel()
 	wg.Wait()
@@ -148,7 +160,13 @@ func TestClusterKillStreamLeaderLosesNothing(t *testing.T) {
 	defer mu.Unlock()
 	require.False(t, firstAfter.IsZero(), "no write was acknowledged after the kill")
 	gap := firstAfter.Sub(lastAck)
-	t.Logf("failover gap (last ack before the kill to first after): %s", gap.Round(time.Millisecond))
+	t.Logf("failover gap (last ack before the kill to the first ack of a write sent after it): %s", gap.Round(time.Millisecond))
+	select {
+	case at := <-elected:
+		t.Logf("a new stream leader was seen %s after the kill", at.Sub(killedAt).Round(time.Millisecond))
+	default:
+		t.Logf("no new stream leader was seen")
+	}
 	for i, s := range nodes {
 		if i == victim {
 			continue
@@ -169,9 +187,32 @@ func TestClusterKillStreamLeaderLosesNothing(t *testing.T) {
 			require.Equal(t, a.value, old.Data["v"], "node%d key %d version %d", i+1, g, a.version)
 		}
 	}
-	// The issue asks for under 10 s. Today a writer whose message was in
-	// flight to the killed leader waits out its 10 s API timeout before
-	// it settles the publish (ledger/writer_publish.go), so the gap is
-	// about 10-11 s; this bound catches anything worse.
+	// The issue asks for under 10 s. JetStream's own elections take 4-9 s
+	// after the kill (the stream's, and the meta group's when the victim
+	// led it too: the projections' consumer is made anew through it), and
+	// the writer adds little to them (ledger/writer_failover.go); this
+	// bound catches anything worse on a loaded machine.
 	require.Less(t, gap, 15*time.Second)
+}
+
+// watchNewStreamLeader polls s's sys/ha-status until it names a stream
+// leader other than old and sends when it saw it.
+func watchNewStreamLeader(ctx context.Context, t *testing.T, s *harness.Server, old string, seen chan<- time.Time) {
+	c := s.Client(t)
+	c.SetClientTimeout(2 * time.Second)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if h, err := c.Logical().ReadWithContext(ctx, "sys/ha-status"); err == nil {
+			if l, _ := h.Data["stream_leader"].(string); l != "" && l != old {
+				seen <- time.Now()
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }

@@ -14,7 +14,7 @@ import (
 var (
 	storageSchema = &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{
-			{Name: "path", Required: true}, {Name: "node_id"},
+			{Name: "path", Required: true}, {Name: "node_id"}, {Name: "cluster_secret_file"},
 			{Name: "snapshot_threshold"}, {Name: "snapshot_interval"}, {Name: "snapshot_keep"},
 			{Name: "audit_retention"}, {Name: "audit_archive_path"},
 			{Name: "audit_archive_s3_endpoint"}, {Name: "audit_archive_s3_region"},
@@ -113,6 +113,7 @@ func decodeStorage(d *decoder, b *hcl.Block) Storage {
 	if len(s.RetryJoin) > 0 && s.NodeID == "" {
 		d.add(problem(b.DefRange, "Missing node_id", "A node that joins a cluster (retry_join) needs a node_id unique in the cluster."))
 	}
+	decodeClusterSecret(d, content.Attributes, b, &s)
 	return s
 }
 

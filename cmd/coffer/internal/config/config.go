@@ -55,6 +55,11 @@ type Storage struct {
 	NodeID string
 	// RetryJoin lists the other nodes of an embedded cluster.
 	RetryJoin []RetryJoin
+	// ClusterSecretFile names the file holding the cluster's pre-shared
+	// secret, which the embedded servers' routes authenticate each other
+	// with (Config.ClusterSecret); empty: routes take any peer unless
+	// they run over TLS.
+	ClusterSecretFile string
 	// NATS, when set, names an external JetStream cluster instead of the
 	// embedded server.
 	NATS *NATS

@@ -203,6 +203,8 @@ cluster_addr = "https://vault-node-1:8201"
 				APIAddr:     "https://vault-node-1:8200",
 				ClusterAddr: "https://vault-node-1:8201",
 				LogLevel:    "info",
+				Warnings: []string{"coffer.hcl:1:1: the routes between the nodes run in plaintext and take any peer: " +
+					"set cluster_secret_file (or give the listener TLS) so that only this cluster's nodes can join"},
 			},
 		},
 		{

@@ -155,6 +155,7 @@ func decode(d *decoder, body hcl.Body) (*Config, *hcl.Block) {
 	}
 	if storageSeen != nil {
 		checkRouteTLS(d, cfg, storageSeen)
+		warnOpenRoutes(cfg, storageSeen)
 	}
 	return cfg, sealSeen
 }

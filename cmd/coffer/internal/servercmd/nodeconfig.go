@@ -88,6 +88,9 @@ func clusterConfig(fc *config.Config, cfg *node.Config) error {
 	if c.TLS, err = fc.RouteTLS(); err != nil {
 		return err
 	}
+	if c.Secret, err = fc.ClusterSecret(); err != nil {
+		return err
+	}
 	for _, r := range st.RetryJoin {
 		hp, err := r.ClusterHostPort()
 		if err != nil {
