@@ -17,6 +17,14 @@ trap cleanup EXIT INT TERM
 api() { echo "http://127.0.0.1:$((BASE + 10 * ($1 - 1)))"; }
 clu() { echo "http://127.0.0.1:$((BASE + 10 * ($1 - 1) + 1))"; }
 
+# The routes between the nodes are plaintext here (loopback), so they
+# authenticate with a shared secret (README: Running a cluster): made once,
+# readable by this user alone, never printed.
+SECRET="$DIR/cluster-secret"
+if [ ! -s "$SECRET" ]; then
+  (umask 077 && head -c 48 /dev/urandom | base64 > "$SECRET")
+fi
+
 for i in 1 2 3; do
   joins=""
   for j in 1 2 3; do
@@ -31,6 +39,7 @@ for i in 1 2 3; do
 storage "raft" {
   path    = "$DIR/node$i"
   node_id = "node$i"
+  cluster_secret_file = "$SECRET"
 $joins}
 listener "tcp" {
   address     = "${ADDR:-127.0.0.1}:$((BASE + 10 * (i - 1)))"
