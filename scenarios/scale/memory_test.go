@@ -26,7 +26,6 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/node"
-	"github.com/cofferhq/coffer/scenarios/fsyncprobe"
 	"github.com/cofferhq/coffer/scenarios/harness"
 )
 
@@ -93,14 +92,7 @@ func loadMemorySettings(t *testing.T) memorySettings {
 // stored the same way.
 func TestMemory(t *testing.T) {
 	cfg := loadMemorySettings(t)
-	bin := harness.Binary(t)
-	root := t.TempDir()
-	data := filepath.Join(root, "data")
-
-	cost, err := fsyncprobe.Measure(root)
-	if err != nil {
-		t.Fatalf("measuring fsync: %v", err)
-	}
+	bin, root, data, cost := workspace(t)
 	fmt.Println(cost)
 
 	sample := &leaseSample{}

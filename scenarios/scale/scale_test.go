@@ -87,14 +87,7 @@ func parseCount(s string) (uint64, error) {
 // (t.Logf would hold them until the end).
 func TestScale(t *testing.T) {
 	cfg := loadSettings(t)
-	bin := harness.Binary(t)
-	root := t.TempDir()
-	data := filepath.Join(root, "data")
-
-	cost, err := fsyncprobe.Measure(root)
-	if err != nil {
-		t.Fatalf("measuring fsync: %v", err)
-	}
+	bin, root, data, cost := workspace(t)
 	fmt.Println(cost, "(start)")
 
 	gen := generate(t, cfg, data)
@@ -110,10 +103,7 @@ func TestScale(t *testing.T) {
 	serving(t, bin, data, cfg)
 	verify(t, bin, data)
 
-	end, err := fsyncprobe.Measure(root)
-	if err != nil {
-		t.Fatalf("measuring fsync: %v", err)
-	}
+	end := measureFsync(t, root)
 	fmt.Println(cost, "(start)")
 	fmt.Println(end, "(end)")
 }
@@ -554,4 +544,21 @@ func (c *logCapture) messages() string {
 		fmt.Fprintf(&b, "%s %v; ", r.msg, r.attrs)
 	}
 	return b.String()
+}
+
+// workspace returns the built binary, a scratch directory, the data dir
+// inside it, and the fsync cost of the file system they are on.
+func workspace(t *testing.T) (bin, root, data string, cost fsyncprobe.Cost) {
+	t.Helper()
+	bin, root = harness.Binary(t), t.TempDir()
+	return bin, root, filepath.Join(root, "data"), measureFsync(t, root)
+}
+
+func measureFsync(t *testing.T, dir string) fsyncprobe.Cost {
+	t.Helper()
+	cost, err := fsyncprobe.Measure(dir)
+	if err != nil {
+		t.Fatalf("measuring fsync: %v", err)
+	}
+	return cost
 }
