@@ -160,8 +160,8 @@ func TestRestoreRefusesBrokenBackups(t *testing.T) {
 			} else {
 				require.True(t, errors.Is(err, ErrCorrupt) || strings.Contains(err.Error(), "refused by JetStream"), err)
 			}
-			require.Empty(t, dst.messages(t, ledger.StreamName), "the deployment is empty again")
-			require.Empty(t, dst.messages(t, "COFFER_DATAKEYS"))
+			require.Empty(t, dst.messages(t, ledger.StreamName), "the deployment is empty again (the restore said: %v)", err)
+			require.Empty(t, dst.messages(t, "COFFER_DATAKEYS"), "the restore said: %v", err)
 		})
 	}
 	_, err := Restore(context.Background(), dst.nc, bytes.NewReader(file), RestoreOptions{Replicas: 1})

@@ -199,18 +199,55 @@ func (rs *restorer) rollback() error {
 		}
 	}
 	for _, name := range rs.touched {
-		if err := rs.js.DeleteStream(ctx, name); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
-			errs = append(errs, fmt.Errorf("delete %s: %w", name, err))
-		}
-	}
-	for _, name := range rs.touched {
-		cfg, ok := rs.previous[name]
-		if !ok {
-			continue
-		}
-		if _, err := rs.js.CreateStream(ctx, cfg); err != nil {
-			errs = append(errs, fmt.Errorf("recreate %s: %w", name, err))
+		if err := rs.putBack(ctx, name); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// putBackRetry spaces the tries of putBack.
+const putBackRetry = 250 * time.Millisecond
+
+// putBack deletes what the restore made of one stream and recreates the
+// empty stream that was there, if there was one, until the stream is as
+// it was. One try is not enough: nats-server moves a deleted stream's
+// files aside and removes them in the background, and deleting a stream
+// of the same name again before that removal ends fails to move its
+// files, which a stream created under the name then recovers (seen on a
+// loaded CI machine: the restored data keys came back after a rollback).
+func (rs *restorer) putBack(ctx context.Context, name string) error {
+	cfg, recreate := rs.previous[name]
+	var last error
+	for {
+		last = rs.putBackOnce(ctx, name, cfg, recreate)
+		if last == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("put back %s: %w", name, last)
+		case <-time.After(putBackRetry):
+		}
+	}
+}
+
+func (rs *restorer) putBackOnce(ctx context.Context, name string, cfg jetstream.StreamConfig, recreate bool) error {
+	if err := rs.js.DeleteStream(ctx, name); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+		return fmt.Errorf("delete: %w", err)
+	}
+	if !recreate {
+		if _, err := rs.js.Stream(ctx, name); !errors.Is(err, jetstream.ErrStreamNotFound) {
+			return fmt.Errorf("still there after its delete (%v)", err)
+		}
+		return nil
+	}
+	s, err := rs.js.CreateStream(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("recreate: %w", err)
+	}
+	if st := s.CachedInfo().State; st.Msgs > 0 || st.LastSeq > 0 {
+		return fmt.Errorf("recreated with %d messages (last sequence %d) left from the restore", st.Msgs, st.LastSeq)
+	}
+	return nil
 }
